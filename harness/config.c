@@ -1,0 +1,254 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define J(f) offsetof(config_t, job.f)
+#define C(f) offsetof(config_t, f)
+
+/* One row per knob. min/max bound numbers (inclusive). The help text is
+ * what `concbench list` prints. */
+const knob_t config_knobs[] = {
+    {"model", KNOB_STR, C(models), "thread-pool", 0, 0, NULL,
+     "models to run: comma-separated names, or all"},
+    {"requests", KNOB_U32, J(requests), "1000", 1, 10000000, NULL, "requests per run (ids 1..N)"},
+    {"concurrency", KNOB_U32, J(concurrency), "50", 1, 100000, NULL,
+     "requests in flight at once (C): workers, threads or the loop's limit"},
+    {"latency_ms", KNOB_INT, C(latency_ms), "20", 0, 600000, "--latency-ms",
+     "mock API latency in ms (the median/mean for the latency distributions)"},
+    {"seed", KNOB_U64, J(seed), "42", 0, 1.8e19, "--seed",
+     "seed of the order generator and every random choice"},
+    {"items", KNOB_INT, J(items), "10", 1, 1000, "--items",
+     "line items per order (payload size: ~60 bytes each)"},
+    {"transform_cost", KNOB_U32, J(transform_cost), "1", 1, 10000000, NULL,
+     "SHA-256 rounds per transform (CPU per request)"},
+    {"batch_size", KNOB_INT, J(batch_size), "50", 1, 10000, NULL, "rows per upsert statement"},
+    {"timeout_ms", KNOB_INT, J(timeout_ms), "10000", 1, 600000, NULL,
+     "timeout of one HTTP attempt, connect included"},
+    {"retries", KNOB_INT, J(retries), "2", 0, 100, NULL,
+     "further attempts after a transient failure (429, 5xx, timeout, reset, bad payload)"},
+    {"backoff_ms", KNOB_INT, J(backoff_ms), "50", 1, 60000, NULL,
+     "first retry backoff (doubles per attempt, equal jitter, Retry-After honoured)"},
+    {"db_conns", KNOB_INT, J(db_conns), "0", 0, 1000, NULL,
+     "PostgreSQL connections of the event-loop engines (0: model default)"},
+    {"workers", KNOB_INT, J(workers), "0", 0, 10000, NULL,
+     "threads or processes of the pools (0: concurrency)"},
+    {"chunk", KNOB_INT, J(chunk), "0", 0, 100000, NULL,
+     "ids a process-pool worker takes at a time (0: model default)"},
+    {"queue_depth", KNOB_INT, J(queue_depth), "0", 0, 10000000, NULL,
+     "bound of the thread-pool queue (0: 2 x workers)"},
+    {"procs", KNOB_INT, J(procs), "0", 0, 1000, NULL,
+     "stream-workers processes (0: model default)"},
+    {"consumers", KNOB_INT, J(consumers), "0", 0, 100000, NULL,
+     "stream-workers consumers per process (0: concurrency / procs)"},
+    {"claim_idle_ms", KNOB_INT, J(claim_idle_ms), "0", 0, 600000, NULL,
+     "stream-workers: claim pending entries idle this long (0: model default)"},
+    {"external_workers", KNOB_INT, J(external_workers), "0", 0, 10000, NULL,
+     "stream-workers: external `concbench worker` consumers to wait for"},
+    {"out", KNOB_STR, C(out_dir), "", 0, 0, NULL,
+     "output folder (default results/<UTC time>-<scenario>)"},
+    {"scenario", KNOB_STR, C(scenario), "", 0, 0, NULL, "scenario name or file (key = value)"},
+    {"api", KNOB_STR, C(api), "", 0, 0, NULL, "use this mock API URL instead of starting one"},
+    {"pg", KNOB_STR, C(pg), "", 0, 0, NULL,
+     "use this PostgreSQL (libpq DSN) instead of a private one"},
+    {"redis", KNOB_STR, C(redis), "", 0, 0, NULL,
+     "use this Redis URL instead of a private redis-server"},
+    {"repeat", KNOB_INT, C(repeat), "1", 1, 1000, NULL, "measured runs per model"},
+    {"warmup", KNOB_INT, C(warmup), "0", 0, 100, NULL, "unmeasured runs per model first"},
+    {"crash_after", KNOB_DOUBLE, C(crash_after), "0", 0, 0.99, NULL,
+     "SIGKILL one worker once this fraction of requests completed (0: off)"},
+    {"pg_max_conns", KNOB_INT, C(pg_max_conns), "400", 10, 10000, NULL,
+     "max_connections of the private PostgreSQL"},
+    {"sample_ms", KNOB_INT, C(sample_ms), "10", 1, 10000, NULL,
+     "interval of /proc memory sampling when no cgroup is usable"},
+    {"keep_rows", KNOB_INT, C(keep_rows), "0", 0, 1, NULL,
+     "1: keep each run's rows in PostgreSQL after verification"},
+    {"progress", KNOB_INT, C(progress), "1", 0, 1, NULL, "1: progress line on stderr"},
+    {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
+};
+
+const knob_t *config_knob_find(const char *name)
+{
+    for (const knob_t *k = config_knobs; k->name; k++)
+        if (strcmp(k->name, name) == 0)
+            return k;
+    return NULL;
+}
+
+int config_init(config_t *c)
+{
+    char err[256];
+    memset(c, 0, sizeof *c);
+    for (const knob_t *k = config_knobs; k->name; k++)
+        if (config_set(c, k->name, k->def, err, sizeof err))
+            return -1;
+    return 0;
+}
+
+void config_free(config_t *c)
+{
+    for (const knob_t *k = config_knobs; k->name; k++) {
+        if (k->type == KNOB_STR) {
+            char **p = (char **)((char *)c + k->offset);
+            free(*p);
+            *p = NULL;
+        }
+    }
+}
+
+int config_set(config_t *c, const char *name, const char *value, char *err, size_t errlen)
+{
+    const knob_t *k = config_knob_find(name);
+    void *p;
+    char *end;
+    double d;
+
+    if (!k) {
+        snprintf(err, errlen, "unknown knob '%s' (concbench list shows them all)", name);
+        return -1;
+    }
+    p = (char *)c + k->offset;
+    if (k->type == KNOB_STR) {
+        char *s = strdup(value);
+        if (!s) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        free(*(char **)p);
+        *(char **)p = s;
+        return 0;
+    }
+    errno = 0;
+    if (k->type == KNOB_DOUBLE) {
+        d = strtod(value, &end);
+    } else {
+        /* Integers only: "1e3" or "2.5" are refused rather than truncated. */
+        unsigned long long u;
+        if (!isdigit((unsigned char)*value)) {
+            snprintf(err, errlen, "%s: '%s' is not a whole number >= 0", name, value);
+            return -1;
+        }
+        u = strtoull(value, &end, 10);
+        d = (double)u;
+        if (*end == '\0' && errno == 0 && k->type == KNOB_U64) {
+            *(uint64_t *)p = u;
+            return 0;
+        }
+    }
+    if (end == value || *end != '\0' || errno == ERANGE || !isfinite(d)) {
+        snprintf(err, errlen, "%s: '%s' is not a number", name, value);
+        return -1;
+    }
+    if (d < k->min || d > k->max) {
+        snprintf(err, errlen, "%s: %s is out of range [%g, %g]", name, value, k->min, k->max);
+        return -1;
+    }
+    switch (k->type) {
+    case KNOB_INT:
+        *(int *)p = (int)d;
+        break;
+    case KNOB_U32:
+        *(uint32_t *)p = (uint32_t)d;
+        break;
+    case KNOB_U64:
+        *(uint64_t *)p = (uint64_t)d;
+        break;
+    default:
+        *(double *)p = d;
+        break;
+    }
+    return 0;
+}
+
+static char *trim(char *s)
+{
+    char *e;
+    while (isspace((unsigned char)*s))
+        s++;
+    e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+int config_load_file(config_t *c, const char *path, char *err, size_t errlen)
+{
+    char resolved[1024], line[1024], msg[300];
+    FILE *f;
+    int lineno = 0, rc = 0;
+
+    if (!strchr(path, '/') && !strstr(path, ".conf"))
+        snprintf(resolved, sizeof resolved, "%s/%s.conf", CONCBENCH_SCENARIO_DIR, path);
+    else
+        snprintf(resolved, sizeof resolved, "%s", path);
+    f = fopen(resolved, "r");
+    if (!f) {
+        snprintf(err, errlen, "cannot read scenario %s: %s (concbench list shows the presets)",
+                 resolved, strerror(errno));
+        return -1;
+    }
+    while (fgets(line, sizeof line, f)) {
+        char *eq, *key, *val;
+        lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            snprintf(err, errlen, "%s:%d: line longer than %zu bytes", resolved, lineno,
+                     sizeof line - 2);
+            rc = -1;
+            break;
+        }
+        key = trim(line);
+        if (*key == '\0' || *key == '#' || *key == ';')
+            continue;
+        eq = strchr(key, '=');
+        if (!eq) {
+            snprintf(err, errlen, "%s:%d: expected 'key = value', got '%s'", resolved, lineno, key);
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        val = trim(eq + 1);
+        key = trim(key);
+        if (strcmp(key, "scenario") == 0) {
+            snprintf(err, errlen, "%s:%d: a scenario cannot include another", resolved, lineno);
+            rc = -1;
+            break;
+        }
+        if (config_set(c, key, val, msg, sizeof msg)) {
+            snprintf(err, errlen, "%s:%d: %s", resolved, lineno, msg);
+            rc = -1;
+            break;
+        }
+    }
+    if (rc == 0 && ferror(f)) {
+        snprintf(err, errlen, "%s: read error", resolved);
+        rc = -1;
+    }
+    fclose(f);
+    return rc;
+}
+
+void config_format(const config_t *c, const knob_t *k, char *buf, size_t cap)
+{
+    const void *p = (const char *)c + k->offset;
+    switch (k->type) {
+    case KNOB_INT:
+        snprintf(buf, cap, "%d", *(const int *)p);
+        break;
+    case KNOB_U32:
+        snprintf(buf, cap, "%u", *(const uint32_t *)p);
+        break;
+    case KNOB_U64:
+        snprintf(buf, cap, "%llu", (unsigned long long)*(const uint64_t *)p);
+        break;
+    case KNOB_DOUBLE:
+        snprintf(buf, cap, "%g", *(const double *)p);
+        break;
+    default:
+        snprintf(buf, cap, "%s", *(char *const *)p ? *(char *const *)p : "");
+        break;
+    }
+}

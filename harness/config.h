@@ -1,0 +1,59 @@
+/* The resolved configuration of one `concbench run`: every knob in one
+ * table, set from defaults, then a scenario file, then the command line
+ * (later wins). The same table drives parsing, validation, `concbench list`
+ * and the copy of the configuration in results.json. */
+#ifndef CONCBENCH_CONFIG_H
+#define CONCBENCH_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+typedef struct config {
+    job_t job; /* the numeric knobs the models read */
+    char *models;
+    char *out_dir;
+    char *scenario;
+    char *api, *pg, *redis;
+    int latency_ms;
+    int repeat, warmup;
+    double crash_after; /* 0 = off */
+    int pg_max_conns;
+    int sample_ms;
+    int keep_rows;
+    int progress; /* 1 = progress line on stderr */
+} config_t;
+
+typedef enum knob_type { KNOB_INT, KNOB_U32, KNOB_U64, KNOB_DOUBLE, KNOB_STR } knob_type_t;
+
+typedef struct knob {
+    const char *name;
+    knob_type_t type;
+    size_t offset;
+    const char *def;
+    double min, max;
+    const char *mock_flag; /* non-NULL: passed to a harness-started mockapi */
+    const char *help;
+} knob_t;
+
+extern const knob_t config_knobs[];
+const knob_t *config_knob_find(const char *name);
+
+/* Sets every knob to its default. Returns 0 or -1 (out of memory). */
+int config_init(config_t *c);
+void config_free(config_t *c);
+
+/* Sets knob `name` from text. Returns 0, or -1 with a one-line reason in err
+ * (unknown knob, malformed or out-of-range value). */
+int config_set(config_t *c, const char *name, const char *value, char *err, size_t errlen);
+
+/* Reads a `key = value` scenario file (# comments, blank lines). A bare NAME
+ * without '/' or ".conf" is looked up as scenarios/NAME.conf next to the
+ * source tree. Returns 0, or -1 with "FILE:LINE: reason" in err. */
+int config_load_file(config_t *c, const char *path, char *err, size_t errlen);
+
+/* Formats knob k's current value of c into buf. */
+void config_format(const config_t *c, const knob_t *k, char *buf, size_t cap);
+
+#endif

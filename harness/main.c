@@ -1,0 +1,470 @@
+/* concbench: the harness CLI. `run` starts what the run needs, runs each
+ * model in a fresh child, verifies, reports; `list` prints models and knobs.
+ * Exit status (the contract): 0 all runs verified; 1 a run failed
+ * verification; 2 bad usage or an incomplete run; 130/143 interrupted. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "config.h"
+#include "mockctl.h"
+#include "model.h"
+#include "order.h"
+#include "pgbatch.h"
+#include "report.h"
+#include "runner.h"
+#include "services.h"
+
+#define EXIT_UNVERIFIED 1
+#define EXIT_USAGE 2
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: concbench run [--model M[,M...]|all] [--requests N] [--concurrency C]\n"
+            "                     [--latency-ms L] [--out DIR] [--repeat R] [--warmup W]\n"
+            "                     [--scenario NAME|FILE] [--crash-after FRACTION]\n"
+            "                     [--api URL] [--pg DSN] [--redis URL] [key=value ...]\n"
+            "       concbench list\n"
+            "Every knob can be given as --knob-name VALUE, --knob-name=VALUE or knob_name=VALUE;\n"
+            "`concbench list` shows them all with their defaults.\n");
+}
+
+static int cmd_list(void)
+{
+    char buf[64];
+    config_t cfg;
+    if (config_init(&cfg)) {
+        fprintf(stderr, "concbench: out of memory\n");
+        return EXIT_USAGE;
+    }
+    printf("Models:\n");
+    for (int i = 0; model_registry[i]; i++) {
+        const model_ops_t *m = model_registry[i];
+        printf("  %-16s %s\n", m->name, m->summary);
+        printf("  %-16s knobs: %s; crash injection: %s\n", "", m->knobs[0] ? m->knobs : "none",
+               m->crash_na ? "not applicable" : "yes");
+    }
+    printf("\nKnobs (--name value, --name=value or name=value; '-' and '_' are the same):\n");
+    for (const knob_t *k = config_knobs; k->name; k++) {
+        config_format(&cfg, k, buf, sizeof buf);
+        printf("  %-18s %-12s %s\n", k->name, buf[0] ? buf : "-", k->help);
+    }
+    config_free(&cfg);
+    return 0;
+}
+
+/* Parses run's arguments into cfg: the scenario file first, then the
+ * command line in order, so the command line wins. */
+static int parse_run_args(int argc, char **argv, config_t *cfg)
+{
+    char err[512], name[128];
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < argc; i++) {
+            const char *a = argv[i], *val = NULL;
+            size_t n;
+            if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+                usage(stdout);
+                exit(0);
+            }
+            if (strncmp(a, "--", 2) == 0) {
+                const char *eq = strchr(a, '=');
+                n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+                if (n == 0 || n >= sizeof name) {
+                    fprintf(stderr, "concbench: bad option '%s'\n", a);
+                    return -1;
+                }
+                memcpy(name, a + 2, n);
+                name[n] = '\0';
+                if (eq) {
+                    val = eq + 1;
+                } else if (i + 1 < argc) {
+                    val = argv[++i];
+                } else {
+                    fprintf(stderr, "concbench: option '%s' needs a value\n", a);
+                    return -1;
+                }
+            } else if (strchr(a, '=')) {
+                n = (size_t)(strchr(a, '=') - a);
+                if (n == 0 || n >= sizeof name) {
+                    fprintf(stderr, "concbench: bad setting '%s'\n", a);
+                    return -1;
+                }
+                memcpy(name, a, n);
+                name[n] = '\0';
+                val = a + n + 1;
+            } else {
+                fprintf(stderr, "concbench: unexpected argument '%s' (try concbench run --help)\n",
+                        a);
+                return -1;
+            }
+            for (char *p = name; *p; p++)
+                if (*p == '-')
+                    *p = '_';
+            if (strcmp(name, "models") == 0)
+                strcpy(name, "model");
+            if ((pass == 0) != (strcmp(name, "scenario") == 0))
+                continue;
+            if (config_set(cfg, name, val, err, sizeof err)) {
+                fprintf(stderr, "concbench: %s\n", err);
+                return -1;
+            }
+            if (pass == 0 && config_load_file(cfg, val, err, sizeof err)) {
+                fprintf(stderr, "concbench: %s\n", err);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Resolves the model list ("all" or comma-separated names). */
+static int resolve_models(const char *spec, const model_ops_t **out, int cap)
+{
+    char *copy = strdup(spec), *save = NULL;
+    int n = 0;
+    if (!copy)
+        return -1;
+    if (strcmp(spec, "all") == 0) {
+        for (int i = 0; model_registry[i] && n < cap; i++)
+            out[n++] = model_registry[i];
+        free(copy);
+        return n;
+    }
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        const model_ops_t *m = model_find(tok);
+        if (!m) {
+            fprintf(stderr, "concbench: unknown model '%s' (concbench list shows the models)\n",
+                    tok);
+            free(copy);
+            return -1;
+        }
+        if (n < cap)
+            out[n++] = m;
+    }
+    free(copy);
+    if (n == 0)
+        fprintf(stderr, "concbench: --model names no model\n");
+    return n ? n : -1;
+}
+
+static int mkdir_p(const char *path)
+{
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0755) && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    }
+    return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+static void utc_now(char *buf, size_t cap, const char *fmt)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, cap, fmt, &tm);
+}
+
+/* Picks and creates the output folder; the default is
+ * results/<UTC time>-<scenario>, with results/latest pointing at it. */
+static int prepare_out_dir(config_t *cfg, int *is_default)
+{
+    char err[256], dir[PATH_MAX], stamp[32], probe[PATH_MAX + 16];
+    int fd;
+    *is_default = cfg->out_dir[0] == '\0';
+    if (*is_default) {
+        char scen[128];
+        snprintf(scen, sizeof scen, "%s", cfg->scenario[0] ? cfg->scenario : "custom");
+        utc_now(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ");
+        snprintf(dir, sizeof dir, "results/%s-%s", stamp, basename(scen));
+        char *dot = strrchr(dir, '.');
+        if (dot && strcmp(dot, ".conf") == 0)
+            *dot = '\0';
+        if (config_set(cfg, "out", dir, err, sizeof err))
+            return -1;
+    }
+    snprintf(probe, sizeof probe, "%s/.probe", cfg->out_dir);
+    if (mkdir_p(cfg->out_dir) || (fd = open(probe, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+        fprintf(stderr,
+                "concbench: cannot write to output folder %s: %s (choose another with "
+                "--out)\n",
+                cfg->out_dir, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    unlink(probe);
+    return 0;
+}
+
+static void on_signal(int sig)
+{
+    if (runner_interrupted) {
+        /* Second Ctrl-C: leave at once, but take the services down. */
+        svc_kill_all_now();
+        _exit(128 + sig);
+    }
+    runner_interrupted = sig;
+}
+
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+static void self_dir(char *out, size_t cap)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        snprintf(out, cap, ".");
+        return;
+    }
+    exe[n] = '\0';
+    snprintf(out, cap, "%s", dirname(exe));
+}
+
+typedef struct services_up {
+    svc_t mock, pg, redis;
+    run_env_t env;
+} services_up_t;
+
+/* Starts (or checks) what the run needs. Returns 0 or -1 (reason
+ * printed). */
+static int services_bring_up(config_t *cfg, int need_redis, services_up_t *s, report_env_t *rep)
+{
+    char err[1024], dir[PATH_MAX], bin[PATH_MAX + 16], lat[32], seed[32], items[32];
+    memset(s, 0, sizeof *s);
+    s->env.cfg = cfg;
+    if (cfg->pg[0]) {
+        s->env.pg = cfg->pg;
+    } else {
+        fprintf(stderr, "concbench: starting a private PostgreSQL...\n");
+        if (svc_pg_start(&s->pg, cfg->pg_max_conns, err, sizeof err)) {
+            fprintf(stderr, "concbench: %s\n", err);
+            return -1;
+        }
+        s->env.pg = s->pg.address;
+        s->env.pg_pid = s->pg.pid;
+    }
+    s->env.pg_conn = pg_connect_blocking(s->env.pg, err, sizeof err);
+    if (!s->env.pg_conn) {
+        fprintf(stderr,
+                "concbench: cannot connect to PostgreSQL (%s): %s; check --pg, or omit it "
+                "to use a private server\n",
+                s->env.pg, err);
+        return -1;
+    }
+    snprintf(rep->pg_version, sizeof rep->pg_version, "%s",
+             PQparameterStatus(s->env.pg_conn, "server_version")
+                 ? PQparameterStatus(s->env.pg_conn, "server_version")
+                 : "");
+    if (pgbatch_schema_ensure(s->env.pg_conn, err, sizeof err)) {
+        fprintf(stderr, "concbench: PostgreSQL at %s: %s\n", s->env.pg, err);
+        return -1;
+    }
+    if (cfg->api[0]) {
+        s->env.api = cfg->api;
+    } else {
+        char *args[] = {"--latency-ms", lat, "--seed", seed, "--items", items, NULL};
+        snprintf(lat, sizeof lat, "%d", cfg->latency_ms);
+        snprintf(seed, sizeof seed, "%llu", (unsigned long long)cfg->job.seed);
+        snprintf(items, sizeof items, "%d", cfg->job.items);
+        self_dir(dir, sizeof dir);
+        snprintf(bin, sizeof bin, "%s/mockapi", dir);
+        if (svc_mockapi_start(&s->mock, bin, args, err, sizeof err)) {
+            fprintf(stderr, "concbench: %s\n", err);
+            return -1;
+        }
+        s->env.api = s->mock.address;
+        s->env.mock_pid = s->mock.pid;
+    }
+    if (mockctl_reset(s->env.api, err, sizeof err)) {
+        fprintf(stderr,
+                "concbench: mock API not usable: %s; check --api, or omit it to start "
+                "the bundled mockapi\n",
+                err);
+        return -1;
+    }
+    if (need_redis) {
+        if (cfg->redis[0]) {
+            s->env.redis = cfg->redis;
+        } else {
+            if (svc_redis_start(&s->redis, err, sizeof err)) {
+                fprintf(stderr, "concbench: %s\n", err);
+                return -1;
+            }
+            s->env.redis = s->redis.address;
+            s->env.redis_pid = s->redis.pid;
+            snprintf(rep->redis_version, sizeof rep->redis_version, "%s", s->redis.version);
+        }
+    }
+    return 0;
+}
+
+/* Shuffles a round's model order with the seed so drift does not always
+ * punish the same model. */
+static void shuffle(const model_ops_t **m, int n, uint64_t seed, int round)
+{
+    uint64_t s = order_mix64(seed ^ (uint64_t)(round + 1) * 0x100000001b3ULL);
+    for (int i = n - 1; i > 0; i--) {
+        s = order_mix64(s);
+        int j = (int)(s % (uint64_t)(i + 1));
+        const model_ops_t *t = m[i];
+        m[i] = m[j];
+        m[j] = t;
+    }
+}
+
+static void update_latest(const char *dir)
+{
+    char target[PATH_MAX];
+    const char *base = strrchr(dir, '/');
+    snprintf(target, sizeof target, "%s", base ? base + 1 : dir);
+    unlink("results/latest");
+    if (symlink(target, "results/latest"))
+        fprintf(stderr, "concbench: cannot update results/latest: %s\n", strerror(errno));
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    config_t cfg;
+    const model_ops_t *models[32], *order[32];
+    services_up_t up;
+    report_env_t rep = {0};
+    run_result_t *runs = NULL;
+    int nmodels, nruns = 0, rc = 0, need_redis = 0, default_out = 0, incomplete = 0;
+    char err[512];
+    struct sigaction sa = {0};
+
+    if (config_init(&cfg) || parse_run_args(argc, argv, &cfg) ||
+        (nmodels = resolve_models(cfg.models, models, 32)) < 0 ||
+        prepare_out_dir(&cfg, &default_out)) {
+        config_free(&cfg);
+        return EXIT_USAGE;
+    }
+    for (int i = 0; i < nmodels; i++)
+        need_redis |= models[i]->needs_redis;
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    raise_nofile();
+    utc_now(rep.started_at, sizeof rep.started_at, "%Y-%m-%dT%H:%M:%SZ");
+
+    if (services_bring_up(&cfg, need_redis, &up, &rep)) {
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    runs = calloc((size_t)nmodels * (size_t)(cfg.repeat + cfg.warmup), sizeof *runs);
+    if (!runs) {
+        fprintf(stderr, "concbench: out of memory\n");
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    /* Rounds: warm-ups (repeat < 0) first, then measured ones; within a
+     * round every model runs once, in a shuffled order. */
+    for (int round = -cfg.warmup; round < cfg.repeat && !runner_interrupted; round++) {
+        memcpy(order, models, sizeof(*models) * (size_t)nmodels);
+        if (nmodels > 1)
+            shuffle(order, nmodels, cfg.job.seed, round);
+        for (int i = 0; i < nmodels && !runner_interrupted; i++) {
+            run_result_t *r = &runs[nruns];
+            if (runner_run(&up.env, order[i], round, r)) {
+                incomplete = 1;
+                break;
+            }
+            nruns++;
+            if (r->exit_status != 0 || !r->complete)
+                incomplete = 1;
+        }
+        if (incomplete)
+            break;
+    }
+    utc_now(rep.finished_at, sizeof rep.finished_at, "%Y-%m-%dT%H:%M:%SZ");
+
+    if (runner_interrupted)
+        rc = 128 + runner_interrupted;
+    else if (incomplete)
+        rc = EXIT_USAGE;
+    else
+        for (int i = 0; i < nruns; i++)
+            if (runs[i].repeat >= 0 && (runs[i].verify_error || !runs[i].verify.verified))
+                rc = EXIT_UNVERIFIED;
+    {
+        json_t *doc = report_results_json(&cfg, &rep, runs, nruns, rc == 0 || rc == 1, rc);
+        if (report_write_json(cfg.out_dir, "results.json", doc, err, sizeof err) ||
+            report_write_csv(cfg.out_dir, &cfg, runs, nruns, err, sizeof err)) {
+            fprintf(stderr, "concbench: %s\n", err);
+            if (rc == 0)
+                rc = EXIT_USAGE;
+        }
+        json_decref(doc);
+    }
+    if (nruns)
+        report_print_table(stdout, &cfg, runs, nruns);
+    if (runner_interrupted)
+        printf("\nINTERRUPTED: the results above are incomplete.\n");
+    else if (incomplete)
+        printf("\nINCOMPLETE: a model did not finish its run; the results above are "
+               "incomplete.\n");
+    else if (rc == EXIT_UNVERIFIED)
+        printf("\nUNVERIFIED: at least one run's rows did not match what it reported.\n");
+    printf("results: %s/results.json\n", cfg.out_dir);
+    if (default_out)
+        update_latest(cfg.out_dir);
+out:
+    for (int i = 0; i < nruns; i++)
+        run_result_free(&runs[i]);
+    free(runs);
+    if (up.env.pg_conn)
+        PQfinish(up.env.pg_conn);
+    svc_stop_all();
+    config_free(&cfg);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    int rc;
+    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "concbench: libcurl failed to initialise\n");
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "run") == 0) {
+        rc = cmd_run(argc - 2, argv + 2);
+    } else if (strcmp(argv[1], "list") == 0) {
+        rc = cmd_list();
+    } else {
+        fprintf(stderr, "concbench: unknown command '%s'\n", argv[1]);
+        usage(stderr);
+        rc = EXIT_USAGE;
+    }
+    curl_global_cleanup();
+    return rc;
+}

@@ -1,0 +1,50 @@
+/* Measuring a model's process tree and the services around it.
+ *
+ * Peak memory, in order of preference: a fresh cgroup per run (v2
+ * memory.peak, or v1 memory.max_usage_in_bytes) that holds the whole tree —
+ * exact, includes page cache and kernel memory charged to the group — or,
+ * where no cgroup can be made, sampling /proc/PID/smaps_rollup of every
+ * process of the tree every sample_ms and keeping the peak of the summed
+ * PSS (copy-on-write pages after fork split honestly) and of the summed RSS
+ * (which overstates forked pools). Never the largest single child. */
+#ifndef CONCBENCH_MEASURE_H
+#define CONCBENCH_MEASURE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef enum mem_method { MEM_CGROUP_V2, MEM_CGROUP_V1, MEM_PROC_PSS } mem_method_t;
+
+const char *mem_method_name(mem_method_t m);
+
+typedef struct memwatch {
+    mem_method_t method;
+    char cgroup_dir[512]; /* "" when sampling /proc */
+    pid_t root;
+    uint64_t peak_pss, peak_rss_sum; /* sampling only */
+    int processes_peak;
+    int threads_peak;
+} memwatch_t;
+
+/* Prepares a cgroup for the next run if one can be made (tag names it).
+ * Falls back to /proc sampling. Never fails. */
+void memwatch_init(memwatch_t *w, const char *tag);
+/* Moves pid (not yet running the model) into the group. Returns 0 or -1;
+ * on -1 the watch falls back to sampling. */
+int memwatch_attach(memwatch_t *w, pid_t pid);
+/* One sample of the tree under root: process/thread counts always, memory
+ * when sampling /proc. Call it every sample_ms while the tree runs. */
+void memwatch_sample(memwatch_t *w);
+/* The peak in bytes (PSS sum when sampling), then removes the cgroup. */
+uint64_t memwatch_finish(memwatch_t *w);
+
+/* CPU seconds (user+sys) a service has used so far: the process itself, its
+ * live children and the children it has reaped (so PostgreSQL's finished
+ * backends count). Returns -1 if the process is gone. */
+double measure_service_cpu_s(pid_t pid);
+
+/* Collects the pids of root and all its descendants (from /proc). Returns
+ * the count written to pids (at most cap). */
+int measure_tree_pids(pid_t root, pid_t *pids, int cap);
+
+#endif

@@ -1,0 +1,61 @@
+/* The model interface. A model takes one job — N request ids, where the API,
+ * PostgreSQL and Redis are, and its knobs — and runs fetch → transform →
+ * write for every id, recording each request in the shared outcome table.
+ * The harness calls run() in a fresh child process, so a model may use
+ * threads, fork workers, or exit without freeing; it must not print to
+ * stdout (the harness owns it) and prints setup failures as one line on
+ * stderr. Adding a model is one file with a model_ops_t plus one line in
+ * registry.c. */
+#ifndef CONCBENCH_MODEL_H
+#define CONCBENCH_MODEL_H
+
+#include <stdint.h>
+
+#include "outcome.h"
+
+typedef struct job {
+    const char *api_url;   /* http://127.0.0.1:PORT, no trailing slash */
+    const char *pg_dsn;    /* libpq connection string */
+    const char *redis_url; /* redis://HOST:PORT, or NULL when no Redis */
+    const char *run_id;    /* rows are keyed (run_id, id) */
+    uint64_t seed;
+    uint32_t requests; /* ids 1..requests */
+    uint32_t concurrency;
+    int items;
+    unsigned transform_cost;
+    int batch_size;
+    int timeout_ms;
+    int retries;
+    int backoff_ms;
+    /* Model knobs; 0 means "the model's default" (documented per model). */
+    int db_conns;
+    int workers;
+    int chunk;
+    int queue_depth;
+    int procs;
+    int consumers;
+    int claim_idle_ms;
+    int external_workers;
+    outcome_table_t *out;
+} job_t;
+
+typedef struct model_ops {
+    const char *name;
+    const char *summary;
+    /* Comma-separated names of the model-specific knobs it reads. */
+    const char *knobs;
+    /* NULL when --crash-after applies (the model registers worker pids in the
+     * outcome table); else why it does not. */
+    const char *crash_na;
+    /* Non-zero when the model needs Redis (the harness then starts one). */
+    int needs_redis;
+    /* Runs the job to the end. Returns 0 when every id reached a final
+     * outcome (done or failed), or 2 after printing why it could not run. */
+    int (*run)(const job_t *job);
+} model_ops_t;
+
+/* NULL-terminated list of every model. */
+extern const model_ops_t *const model_registry[];
+const model_ops_t *model_find(const char *name);
+
+#endif

@@ -1,0 +1,127 @@
+#include "outcome.h"
+
+#include <sys/mman.h>
+#include <time.h>
+
+static const char *const err_names[ERR__COUNT] = {
+    "none", "http_429", "http_4xx", "http_5xx", "timeout", "connect", "reset", "bad_payload", "db",
+};
+
+const char *err_class_name(err_class_t c)
+{
+    return (unsigned)c < ERR__COUNT ? err_names[c] : "unknown";
+}
+
+int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static size_t table_bytes(uint32_t n)
+{
+    return sizeof(outcome_table_t) + (size_t)n * sizeof(outcome_slot_t);
+}
+
+outcome_table_t *outcome_table_create(uint32_t n)
+{
+    outcome_table_t *t =
+        mmap(NULL, table_bytes(n), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (t == MAP_FAILED)
+        return NULL;
+    t->n = n;
+    t->run_start_ns = now_ns();
+    return t;
+}
+
+void outcome_table_destroy(outcome_table_t *t)
+{
+    if (t)
+        munmap(t, table_bytes(t->n));
+}
+
+void outcome_queued(outcome_table_t *t, uint64_t id)
+{
+    outcome_slot_t *s = outcome_slot(t, id);
+    if (!s->queued_ns)
+        s->queued_ns = now_ns();
+}
+
+void outcome_attempt_start(outcome_table_t *t, uint64_t id)
+{
+    outcome_slot_t *s = outcome_slot(t, id);
+    int64_t cur = atomic_fetch_add(&t->inflight, 1) + 1;
+    int64_t peak = atomic_load(&t->peak_inflight);
+    while (cur > peak && !atomic_compare_exchange_weak(&t->peak_inflight, &peak, cur))
+        ;
+    if (!s->start_ns)
+        s->start_ns = now_ns();
+    s->attempts++;
+}
+
+void outcome_attempt_end(outcome_table_t *t, uint64_t id, int status)
+{
+    atomic_fetch_sub(&t->inflight, 1);
+    outcome_slot(t, id)->status = status;
+}
+
+void outcome_fetched(outcome_table_t *t, uint64_t id)
+{
+    outcome_slot_t *s = outcome_slot(t, id);
+    s->fetched_ns = now_ns();
+    s->deliveries++;
+    uint8_t expect = SLOT_PENDING;
+    atomic_compare_exchange_strong(&s->state, &expect, SLOT_FETCHED);
+}
+
+void outcome_done(outcome_table_t *t, uint64_t id)
+{
+    outcome_slot_t *s = outcome_slot(t, id);
+    uint8_t prev;
+    s->end_ns = now_ns();
+    s->err = ERR_NONE;
+    prev = atomic_exchange(&s->state, SLOT_DONE);
+    if (prev == SLOT_FAILED)
+        atomic_fetch_sub(&t->failed, 1);
+    if (prev != SLOT_DONE)
+        atomic_fetch_add(&t->done, 1);
+}
+
+void outcome_fail(outcome_table_t *t, uint64_t id, err_class_t c)
+{
+    outcome_slot_t *s = outcome_slot(t, id);
+    uint8_t prev = atomic_load(&s->state);
+    /* A committed row stays committed: a late failure of a re-delivery does
+     * not undo it. */
+    do {
+        if (prev == SLOT_DONE || prev == SLOT_FAILED)
+            return;
+    } while (!atomic_compare_exchange_weak(&s->state, &prev, SLOT_FAILED));
+    s->end_ns = now_ns();
+    s->err = (uint8_t)c;
+    atomic_fetch_add(&t->failed, 1);
+}
+
+int outcome_worker_register(outcome_table_t *t, pid_t pid)
+{
+    for (int i = 0; i < OUTCOME_MAX_WORKERS; i++) {
+        int32_t zero = 0;
+        if (atomic_compare_exchange_strong(&t->worker_pids[i], &zero, (int32_t)pid)) {
+            int32_t n = atomic_load(&t->n_workers);
+            while (i + 1 > n && !atomic_compare_exchange_weak(&t->n_workers, &n, i + 1))
+                ;
+            return i;
+        }
+    }
+    return -1;
+}
+
+void outcome_worker_unregister(outcome_table_t *t, pid_t pid)
+{
+    for (int i = 0; i < atomic_load(&t->n_workers); i++) {
+        int32_t p = (int32_t)pid;
+        if (atomic_compare_exchange_strong(&t->worker_pids[i], &p, 0))
+            return;
+    }
+}

@@ -1,0 +1,94 @@
+/* The outcome table: one slot per request in shared memory, created by the
+ * harness before it forks a model, so threads, forked workers and stream
+ * consumers all report without IPC. Slot i belongs to request id i+1
+ * (ids run 1..N). Writers of different slots never contend; the counters in
+ * the header are atomics bumped once per request. */
+#ifndef CONCBENCH_OUTCOME_H
+#define CONCBENCH_OUTCOME_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Error classes, in the order and with the names of the results contract. */
+typedef enum err_class {
+    ERR_NONE = 0,
+    ERR_HTTP_429,
+    ERR_HTTP_4XX,
+    ERR_HTTP_5XX,
+    ERR_TIMEOUT,
+    ERR_CONNECT,
+    ERR_RESET,
+    ERR_BAD_PAYLOAD,
+    ERR_DB,
+    ERR__COUNT
+} err_class_t;
+
+const char *err_class_name(err_class_t c);
+
+/* Slot states. A slot moves PENDING -> FETCHED -> DONE, or to FAILED. A
+ * re-delivered request may be fetched and committed again; the counters in
+ * the header still count it once. */
+enum { SLOT_PENDING = 0, SLOT_FETCHED = 1, SLOT_DONE = 2, SLOT_FAILED = 3 };
+
+typedef struct outcome_slot {
+    int64_t queued_ns;  /* when the model first queued it (0: not queued) */
+    int64_t start_ns;   /* first attempt's start */
+    int64_t fetched_ns; /* final attempt's response complete and transformed */
+    int64_t end_ns;     /* row committed, or the request failed for good */
+    int32_t status;     /* last HTTP status (0: none) */
+    uint16_t attempts;  /* HTTP attempts, across re-deliveries */
+    uint16_t deliveries;
+    uint8_t err; /* err_class_t of a failed request */
+    _Atomic uint8_t state;
+    uint8_t pad[6];
+} outcome_slot_t;
+
+#define OUTCOME_MAX_WORKERS 1024
+
+typedef struct outcome_table {
+    uint32_t n;
+    int64_t run_start_ns;
+    _Atomic uint64_t done;   /* requests committed (counted once) */
+    _Atomic uint64_t failed; /* requests failed for good (counted once) */
+    _Atomic int64_t inflight;
+    _Atomic int64_t peak_inflight;
+    _Atomic int64_t db_conns;     /* connections the model opened to PostgreSQL */
+    _Atomic int64_t redelivered;  /* ids handed out again after a crash or claim */
+    _Atomic int64_t crash_killed; /* workers the harness killed */
+    _Atomic int64_t requeued;     /* ids a dispatcher re-queued after a worker died */
+    _Atomic int64_t workers_peak; /* threads or processes doing requests */
+    /* Pids a model registers so the harness's --crash-after can kill one. */
+    _Atomic int32_t n_workers;
+    _Atomic int32_t worker_pids[OUTCOME_MAX_WORKERS];
+    outcome_slot_t slots[];
+} outcome_table_t;
+
+/* Maps a zeroed shared (MAP_SHARED | MAP_ANONYMOUS) table for n requests.
+ * Returns NULL with errno set on failure. */
+outcome_table_t *outcome_table_create(uint32_t n);
+void outcome_table_destroy(outcome_table_t *t);
+
+int64_t now_ns(void); /* CLOCK_MONOTONIC */
+
+static inline outcome_slot_t *outcome_slot(outcome_table_t *t, uint64_t id)
+{
+    return &t->slots[id - 1];
+}
+
+void outcome_queued(outcome_table_t *t, uint64_t id);
+/* An attempt is about to be sent. Counts in-flight requests client side. */
+void outcome_attempt_start(outcome_table_t *t, uint64_t id);
+/* The attempt finished with HTTP status (0 if none). */
+void outcome_attempt_end(outcome_table_t *t, uint64_t id, int status);
+void outcome_fetched(outcome_table_t *t, uint64_t id);
+/* The request's row is committed. */
+void outcome_done(outcome_table_t *t, uint64_t id);
+/* The request failed for good with class c. */
+void outcome_fail(outcome_table_t *t, uint64_t id, err_class_t c);
+/* Registers a worker pid for crash injection; returns its index or -1. */
+int outcome_worker_register(outcome_table_t *t, pid_t pid);
+void outcome_worker_unregister(outcome_table_t *t, pid_t pid);
+
+#endif
