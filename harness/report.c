@@ -9,6 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+#include <hiredis/hiredis.h>
+#include <libpq-fe.h>
+#include <uv.h>
+
 #include "stats.h"
 
 double report_floor_s(const config_t *cfg)
@@ -242,6 +247,13 @@ static json_t *report_env_json(const report_env_t *e)
     json_object_set_new(o, "build_type", json_string(CONCBENCH_BUILD_TYPE));
     json_object_set_new(o, "git_commit", json_string(CONCBENCH_GIT_COMMIT));
     json_object_set_new(o, "postgres_version", json_string(e->pg_version));
+    snprintf(buf, sizeof buf, "%d.%d", PQlibVersion() / 10000, PQlibVersion() % 10000);
+    json_object_set_new(o, "libpq", json_string(buf));
+    json_object_set_new(o, "libuv", json_string(uv_version_string()));
+    json_object_set_new(o, "libcurl", json_string(curl_version_info(CURLVERSION_NOW)->version));
+    json_object_set_new(o, "jansson", json_string(JANSSON_VERSION));
+    snprintf(buf, sizeof buf, "%d.%d.%d", HIREDIS_MAJOR, HIREDIS_MINOR, HIREDIS_PATCH);
+    json_object_set_new(o, "hiredis", json_string(buf));
     json_object_set_new(o, "redis_version",
                         e->redis_version[0] ? json_string(e->redis_version) : json_null());
     return o;
@@ -401,6 +413,15 @@ int report_write_csv(const char *dir, const config_t *cfg, run_result_t *runs, i
             sb_printf(&b, "%.1f,%u,%u\n", (w + 1) * 0.1, r->timeline_done[w], r->timeline_err[w]);
         snprintf(name, sizeof name, "timeline-%s-%d.csv", r->model->name, r->repeat);
         if (b.oom || write_atomic(dir, name, b.p ? b.p : "", b.len, err, errlen))
+            rc = -1;
+        /* Every succeeded request's latency, ascending, with its cumulative
+         * fraction: the latency CDF without re-binning. */
+        b.len = 0;
+        sb_printf(&b, "latency_ms,cdf\n");
+        for (int k = 0; k < r->nlat; k++)
+            sb_printf(&b, "%.3f,%.6f\n", r->lat_sorted[k], (double)(k + 1) / r->nlat);
+        snprintf(name, sizeof name, "latency-%s-%d.csv", r->model->name, r->repeat);
+        if (rc == 0 && (b.oom || write_atomic(dir, name, b.p ? b.p : "", b.len, err, errlen)))
             rc = -1;
     }
     if (b.oom)

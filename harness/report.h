@@ -27,7 +27,8 @@ json_t *report_results_json(const config_t *cfg, const report_env_t *env, run_re
                             int nruns, int complete, int exit_status);
 /* Writes json to dir/name atomically. Returns 0 or -1 with err. */
 int report_write_json(const char *dir, const char *name, json_t *doc, char *err, size_t errlen);
-/* results.csv (one row per run) and timeline-<model>-<rep>.csv. */
+/* results.csv (one row per run), timeline-<model>-<rep>.csv and
+ * latency-<model>-<rep>.csv. */
 int report_write_csv(const char *dir, const config_t *cfg, run_result_t *runs, int nruns, char *err,
                      size_t errlen);
 /* The comparison table: one row per model (medians over repetitions). */

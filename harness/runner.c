@@ -126,6 +126,8 @@ static void runner_collect(run_result_t *r, outcome_table_t *t, int64_t t0)
         for (int k = 0; k < 4; k++)
             r->lat_ms[k] = stats_quantile_sorted(lat, nlat, q[k]);
         r->lat_ms[4] = nlat ? lat[nlat - 1] : 0;
+        r->lat_sorted = lat;
+        r->nlat = nlat;
     }
     if (wait && nwait) {
         stats_sort(wait, nwait);
@@ -134,7 +136,6 @@ static void runner_collect(run_result_t *r, outcome_table_t *t, int64_t t0)
         r->queue_wait_ms[1] = stats_quantile_sorted(wait, nwait, 0.99);
         r->queue_wait_ms[2] = wait[nwait - 1];
     }
-    free(lat);
     free(wait);
 
     r->timeline_len = (int)(span / TIMELINE_NS) + 1;
@@ -303,6 +304,8 @@ int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_r
 void run_result_free(run_result_t *r)
 {
     json_decref(r->server);
+    free(r->lat_sorted);
+    r->lat_sorted = NULL;
     free(r->timeline_done);
     free(r->timeline_err);
     r->server = NULL;

@@ -50,6 +50,8 @@ typedef struct run_result {
     verify_result_t verify;
     int verify_error;
     char verify_err[256];
+    double *lat_sorted; /* latencies of succeeded requests, ascending (ms) */
+    int nlat;
     /* Completions and errors per 100 ms window since the start. */
     uint32_t *timeline_done, *timeline_err;
     int timeline_len;

@@ -19,23 +19,26 @@ typedef struct tp_shared {
     const job_t *job;
     bqueue_t queue;
     pthread_mutex_t mu;
-    pthread_cond_t ready_cv;
-    int ready, failed_setup;
-    char setup_err[300];
+    int failed; /* a worker could not reach PostgreSQL: the run stops */
+    char err[300];
 } tp_shared_t;
 
-static void tp_report_ready(tp_shared_t *sh, const char *err)
+/* Records the first fatal worker error and stops the producer; the other
+ * workers drain what is queued, so the run ends promptly. */
+static void tp_abort(tp_shared_t *sh, const char *what, const char *why)
 {
     pthread_mutex_lock(&sh->mu);
-    if (err && !sh->failed_setup) {
-        sh->failed_setup = 1;
-        snprintf(sh->setup_err, sizeof sh->setup_err, "%s", err);
+    if (!sh->failed) {
+        sh->failed = 1;
+        snprintf(sh->err, sizeof sh->err, "%s%s", what, why);
     }
-    sh->ready++;
-    pthread_cond_broadcast(&sh->ready_cv);
     pthread_mutex_unlock(&sh->mu);
+    bqueue_close(&sh->queue);
 }
 
+/* A worker connects to PostgreSQL asynchronously and fetches meanwhile: its
+ * connection is needed only at its first flush, so the backends' start-up
+ * overlaps the API's latency instead of delaying the first request. */
 static void *tp_worker(void *arg)
 {
     tp_shared_t *sh = arg;
@@ -46,33 +49,31 @@ static void *tp_worker(void *arg)
                       .out = job->out};
     pgsink_t sink;
     uint64_t id;
-    int sink_ok;
+    int db_ok;
 
+    db_ok = pgsink_start(&sink, job->pg_dsn, job->run_id, job->batch_size, job->out) == 0;
+    if (!db_ok)
+        tp_abort(sh, "worker cannot connect to PostgreSQL: ", sink.err);
     fc.h = curl_easy_init();
-    sink_ok = pgsink_open(&sink, job->pg_dsn, job->run_id, job->batch_size, job->out) == 0;
     if (!fc.h || fetch_easy_setup(fc.h, &fc.buf, job->timeout_ms) != CURLE_OK) {
-        tp_report_ready(sh, "cannot set up a curl handle");
-        goto out;
+        tp_abort(sh, "cannot set up a curl handle", "");
+        db_ok = 0;
     }
-    if (!sink_ok) {
-        char msg[300];
-        snprintf(msg, sizeof msg, "worker cannot connect to PostgreSQL: %s", sink.err);
-        tp_report_ready(sh, msg);
-        goto out;
-    }
-    tp_report_ready(sh, NULL);
-    while (bqueue_pop(&sh->queue, &id) == 0) {
+    while (db_ok && bqueue_pop(&sh->queue, &id) == 0) {
         order_row_t row;
         err_class_t err = fetch_transform_blocking(&fc, id, &row);
         if (err != ERR_NONE)
             outcome_fail(job->out, id, err);
-        else
-            pgsink_add(&sink, &row);
+        else if (pgsink_add(&sink, &row) && !sink.ready)
+            tp_abort(sh, "worker cannot connect to PostgreSQL: ", sink.err);
+        if (pgsink_progress(&sink))
+            tp_abort(sh, "worker cannot connect to PostgreSQL: ", sink.err);
     }
-    pgsink_flush(&sink);
-out:
-    if (sink_ok)
-        pgsink_close(&sink);
+    if (db_ok && pgsink_flush(&sink) && !sink.ready)
+        tp_abort(sh, "worker cannot connect to PostgreSQL: ", sink.err);
+    /* Ids this worker popped but could not write are already failed (db);
+     * what is still queued after an abort is failed by tp_run. */
+    pgsink_close(&sink);
     if (fc.h)
         curl_easy_cleanup(fc.h);
     fetch_buf_free(&fc.buf);
@@ -87,6 +88,7 @@ static int tp_run(const job_t *job)
     pthread_t *threads = calloc((size_t)nthreads, sizeof *threads);
     pthread_attr_t attr;
     int started = 0, rc = 0;
+    uint64_t id = 1;
 
     if (!threads || bqueue_init(&sh.queue, depth)) {
         fprintf(stderr, "thread-pool: out of memory for %d workers\n", nthreads);
@@ -94,45 +96,38 @@ static int tp_run(const job_t *job)
         return 2;
     }
     pthread_mutex_init(&sh.mu, NULL);
-    pthread_cond_init(&sh.ready_cv, NULL);
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 256 * 1024);
     for (; started < nthreads; started++) {
         int e = pthread_create(&threads[started], &attr, tp_worker, &sh);
         if (e) {
-            fprintf(stderr, "thread-pool: cannot start worker %d of %d: %s\n", started + 1,
-                    nthreads, strerror(e));
-            rc = 2;
+            tp_abort(&sh, "cannot start a worker thread: ", strerror(e));
             break;
         }
     }
     atomic_store(&job->out->workers_peak, started);
-
-    /* Every worker connects before the first id is queued, so a database
-     * that refuses connections fails the run at once instead of as N
-     * per-request errors. */
-    pthread_mutex_lock(&sh.mu);
-    while (sh.ready < started)
-        pthread_cond_wait(&sh.ready_cv, &sh.mu);
-    pthread_mutex_unlock(&sh.mu);
-    if (sh.failed_setup) {
-        fprintf(stderr, "thread-pool: %s\n", sh.setup_err);
-        rc = 2;
-    }
-    if (rc == 0) {
-        for (uint64_t id = 1; id <= job->requests; id++) {
-            outcome_queued(job->out, id);
-            if (bqueue_push(&sh.queue, id))
-                break;
-        }
+    for (; id <= job->requests; id++) {
+        outcome_queued(job->out, id);
+        if (bqueue_push(&sh.queue, id))
+            break;
     }
     bqueue_close(&sh.queue);
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
+    if (sh.failed) {
+        /* Whatever was never handed out (or left queued) fails as db: the
+         * run could not write it. */
+        uint64_t left;
+        while (bqueue_pop(&sh.queue, &left) == 0)
+            outcome_fail(job->out, left, ERR_DB);
+        for (; id <= job->requests; id++)
+            outcome_fail(job->out, id, ERR_DB);
+        fprintf(stderr, "thread-pool: %s\n", sh.err);
+        rc = 2;
+    }
     pthread_attr_destroy(&attr);
     bqueue_destroy(&sh.queue);
     pthread_mutex_destroy(&sh.mu);
-    pthread_cond_destroy(&sh.ready_cv);
     free(threads);
     return rc;
 }

@@ -1,5 +1,6 @@
 #include "pgsink.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,9 +16,21 @@ static int pgsink_prepare(pgsink_t *s)
     return ok ? 0 : -1;
 }
 
-int pgsink_open(pgsink_t *s, const char *dsn, const char *run_id, int batch_size,
-                outcome_table_t *out)
+#define PGSINK_CONNECT_TIMEOUT_NS (10LL * 1000000000LL)
+
+static void pgsink_set_err(pgsink_t *s, const char *what)
 {
+    snprintf(s->err, sizeof s->err, "%s%s", what, s->conn ? PQerrorMessage(s->conn) : "");
+    s->err[strcspn(s->err, "\n")] = '\0';
+}
+
+int pgsink_start(pgsink_t *s, const char *dsn, const char *run_id, int batch_size,
+                 outcome_table_t *out)
+{
+    /* Same bounds as pg_connect_blocking; values in dsn win. */
+    const char *keys[] = {"options", "dbname", NULL};
+    const char *vals[] = {"-c statement_timeout=60000", dsn, NULL};
+
     memset(s, 0, sizeof *s);
     s->run_id = run_id;
     s->out = out;
@@ -25,16 +38,85 @@ int pgsink_open(pgsink_t *s, const char *dsn, const char *run_id, int batch_size
         snprintf(s->err, sizeof s->err, "out of memory");
         return -1;
     }
-    s->conn = pg_connect_blocking(dsn, s->err, sizeof s->err);
-    if (!s->conn)
-        goto fail;
+    s->conn = PQconnectStartParams(keys, vals, 1);
+    if (!s->conn || PQstatus(s->conn) == CONNECTION_BAD) {
+        pgsink_set_err(s, s->conn ? "" : "out of memory");
+        return -1;
+    }
+    s->connecting = 1;
+    s->poll_status = PGRES_POLLING_WRITING; /* what libpq says to start with */
+    s->deadline_ns = now_ns() + PGSINK_CONNECT_TIMEOUT_NS;
     atomic_fetch_add(&out->db_conns, 1);
-    if (pgsink_prepare(s))
-        goto fail;
     return 0;
-fail:
-    pgsink_close(s);
-    return -1;
+}
+
+/* One step of the connect state machine: waits up to timeout_ms for the
+ * socket to be ready in the direction libpq asked for, then lets libpq go
+ * on. Returns 1 once connected and prepared, 0 while pending, -1 failed. */
+static int pgsink_connect_step(pgsink_t *s, int timeout_ms)
+{
+    while (s->connecting) {
+        struct pollfd pfd = {.fd = PQsocket(s->conn)};
+        int n;
+        if (s->poll_status == PGRES_POLLING_FAILED) {
+            pgsink_set_err(s, "");
+            s->connecting = 0;
+            return -1;
+        }
+        if (s->poll_status == PGRES_POLLING_OK) {
+            s->connecting = 0;
+            break;
+        }
+        if (now_ns() > s->deadline_ns) {
+            snprintf(s->err, sizeof s->err, "connecting to PostgreSQL timed out after 10 s");
+            s->connecting = 0;
+            s->poll_status = PGRES_POLLING_FAILED;
+            return -1;
+        }
+        pfd.events = s->poll_status == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+        n = poll(&pfd, 1, timeout_ms);
+        if (n == 0)
+            return 0;
+        if (n < 0)
+            continue; /* EINTR */
+        s->poll_status = PQconnectPoll(s->conn);
+    }
+    if (s->poll_status != PGRES_POLLING_OK)
+        return -1;
+    return 1;
+}
+
+int pgsink_progress(pgsink_t *s)
+{
+    return s->connecting && pgsink_connect_step(s, 0) < 0 ? -1 : 0;
+}
+
+int pgsink_ready(pgsink_t *s)
+{
+    int rc;
+    if (!s->conn) {
+        if (!s->err[0])
+            snprintf(s->err, sizeof s->err, "not connected");
+        return -1;
+    }
+    if (s->ready)
+        return 0;
+    while ((rc = pgsink_connect_step(s, 100)) == 0)
+        ;
+    if (rc < 0 || pgsink_prepare(s))
+        return -1;
+    s->ready = 1;
+    return 0;
+}
+
+int pgsink_open(pgsink_t *s, const char *dsn, const char *run_id, int batch_size,
+                outcome_table_t *out)
+{
+    if (pgsink_start(s, dsn, run_id, batch_size, out) || pgsink_ready(s)) {
+        pgsink_close(s);
+        return -1;
+    }
+    return 0;
 }
 
 static int pgsink_exec(pgsink_t *s, const char *const values[PGBATCH_NPARAMS])
@@ -56,7 +138,9 @@ int pgsink_flush(pgsink_t *s)
 
     if (s->batch.n == 0)
         return 0;
-    if (pgbatch_params(&s->batch, s->run_id, values)) {
+    if (pgsink_ready(s)) {
+        rc = -1;
+    } else if (pgbatch_params(&s->batch, s->run_id, values)) {
         snprintf(s->err, sizeof s->err, "out of memory building a batch");
         rc = -1;
     } else {
