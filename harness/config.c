@@ -13,62 +13,69 @@
 /* One row per knob. min/max bound numbers (inclusive). The help text is
  * what `concbench list` prints. */
 const knob_t config_knobs[] = {
-    {"model", KNOB_STR, C(models), "thread-pool", 0, 0, NULL,
+    {"model", KNOB_STR, C(models), "thread-pool", 0, 0, NULL, NULL,
      "models to run: comma-separated names, or all"},
-    {"requests", KNOB_U32, J(requests), "1000", 1, 10000000, NULL, "requests per run (ids 1..N)"},
-    {"concurrency", KNOB_U32, J(concurrency), "50", 1, 100000, NULL,
+    {"requests", KNOB_U32, J(requests), "1000", 1, 10000000, NULL, NULL,
+     "requests per run (ids 1..N)"},
+    {"concurrency", KNOB_U32, J(concurrency), "50", 1, 100000, NULL, NULL,
      "requests in flight at once (C): workers, threads or the loop's limit"},
-    {"latency_ms", KNOB_INT, C(latency_ms), "20", 0, 600000, "--latency-ms",
+    {"latency_ms", KNOB_INT, C(latency_ms), "20", 0, 600000, "--latency-ms", NULL,
      "mock API latency in ms (the median/mean for the latency distributions)"},
-    {"seed", KNOB_U64, J(seed), "42", 0, 1.8e19, "--seed",
+    {"seed", KNOB_U64, J(seed), "42", 0, 1.8e19, "--seed", NULL,
      "seed of the order generator and every random choice"},
-    {"items", KNOB_INT, J(items), "10", 1, 1000, "--items",
+    {"items", KNOB_INT, J(items), "10", 1, 1000, "--items", NULL,
      "line items per order (payload size: ~60 bytes each)"},
-    {"transform_cost", KNOB_U32, J(transform_cost), "1", 1, 10000000, NULL,
+    {"transform_cost", KNOB_U32, J(transform_cost), "1", 1, 10000000, NULL, NULL,
      "SHA-256 rounds per transform (CPU per request)"},
-    {"batch_size", KNOB_INT, J(batch_size), "50", 1, 10000, NULL, "rows per upsert statement"},
-    {"timeout_ms", KNOB_INT, J(timeout_ms), "10000", 1, 600000, NULL,
+    {"batch_size", KNOB_INT, J(batch_size), "50", 1, 10000, NULL, NULL,
+     "rows per upsert statement"},
+    {"timeout_ms", KNOB_INT, J(timeout_ms), "10000", 1, 600000, NULL, NULL,
      "timeout of one HTTP attempt, connect included"},
-    {"retries", KNOB_INT, J(retries), "2", 0, 100, NULL,
+    {"retries", KNOB_INT, J(retries), "2", 0, 100, NULL, NULL,
      "further attempts after a transient failure (429, 5xx, timeout, reset, bad payload)"},
-    {"backoff_ms", KNOB_INT, J(backoff_ms), "50", 1, 60000, NULL,
+    {"backoff_ms", KNOB_INT, J(backoff_ms), "50", 1, 60000, NULL, NULL,
      "first retry backoff (doubles per attempt, equal jitter, Retry-After honoured)"},
-    {"db_conns", KNOB_INT, J(db_conns), "0", 0, 1000, NULL,
+    {"db_conns", KNOB_INT, J(db_conns), "0", 0, 1000, NULL, NULL,
      "PostgreSQL connections of the event-loop engines (0: model default)"},
-    {"workers", KNOB_INT, J(workers), "0", 0, 10000, NULL,
+    {"workers", KNOB_INT, J(workers), "0", 0, 10000, NULL, NULL,
      "threads or processes of the pools (0: concurrency)"},
-    {"chunk", KNOB_INT, J(chunk), "0", 0, 100000, NULL,
+    {"chunk", KNOB_INT, J(chunk), "0", 0, 100000, NULL, NULL,
      "ids a process-pool worker takes at a time (0: model default)"},
-    {"queue_depth", KNOB_INT, J(queue_depth), "0", 0, 10000000, NULL,
+    {"queue_depth", KNOB_INT, J(queue_depth), "0", 0, 10000000, NULL, NULL,
      "bound of the thread-pool queue (0: 2 x workers)"},
-    {"procs", KNOB_INT, J(procs), "0", 0, 1000, NULL,
+    {"procs", KNOB_INT, J(procs), "0", 0, 1000, NULL, NULL,
      "stream-workers processes (0: model default)"},
-    {"consumers", KNOB_INT, J(consumers), "0", 0, 100000, NULL,
+    {"consumers", KNOB_INT, J(consumers), "0", 0, 100000, NULL, NULL,
      "stream-workers consumers per process (0: concurrency / procs)"},
-    {"claim_idle_ms", KNOB_INT, J(claim_idle_ms), "0", 0, 600000, NULL,
+    {"claim_idle_ms", KNOB_INT, J(claim_idle_ms), "0", 0, 600000, NULL, NULL,
      "stream-workers: claim pending entries idle this long (0: model default)"},
-    {"external_workers", KNOB_INT, J(external_workers), "0", 0, 10000, NULL,
+    {"external_workers", KNOB_INT, J(external_workers), "0", 0, 10000, NULL, NULL,
      "stream-workers: external `concbench worker` consumers to wait for"},
-    {"out", KNOB_STR, C(out_dir), "", 0, 0, NULL,
+    {"out", KNOB_STR, C(out_dir), "", 0, 0, NULL, NULL,
      "output folder (default results/<UTC time>-<scenario>)"},
-    {"scenario", KNOB_STR, C(scenario), "", 0, 0, NULL, "scenario name or file (key = value)"},
-    {"api", KNOB_STR, C(api), "", 0, 0, NULL, "use this mock API URL instead of starting one"},
-    {"pg", KNOB_STR, C(pg), "", 0, 0, NULL,
+    {"scenario", KNOB_STR, C(scenario), "", 0, 0, NULL, NULL,
+     "scenario name or file (key = value)"},
+    {"api", KNOB_STR, C(api), "", 0, 0, NULL, NULL,
+     "use this mock API URL instead of starting one"},
+    {"pg", KNOB_STR, C(pg), "", 0, 0, NULL, NULL,
      "use this PostgreSQL (libpq DSN) instead of a private one"},
-    {"redis", KNOB_STR, C(redis), "", 0, 0, NULL,
+    {"redis", KNOB_STR, C(redis), "", 0, 0, NULL, NULL,
      "use this Redis URL instead of a private redis-server"},
-    {"repeat", KNOB_INT, C(repeat), "1", 1, 1000, NULL, "measured runs per model"},
-    {"warmup", KNOB_INT, C(warmup), "0", 0, 100, NULL, "unmeasured runs per model first"},
-    {"crash_after", KNOB_DOUBLE, C(crash_after), "0", 0, 0.99, NULL,
+    {"repeat", KNOB_INT, C(repeat), "1", 1, 1000, NULL, NULL, "measured runs per model"},
+    {"warmup", KNOB_INT, C(warmup), "0", 0, 100, NULL, NULL, "unmeasured runs per model first"},
+    {"crash_after", KNOB_DOUBLE, C(crash_after), "0", 0, 0.99, NULL, NULL,
      "SIGKILL one worker once this fraction of requests completed (0: off)"},
-    {"pg_max_conns", KNOB_INT, C(pg_max_conns), "400", 10, 10000, NULL,
+    {"pg_max_conns", KNOB_INT, C(pg_max_conns), "400", 10, 10000, NULL, NULL,
      "max_connections of the private PostgreSQL"},
-    {"sample_ms", KNOB_INT, C(sample_ms), "10", 1, 10000, NULL,
+    {"sample_ms", KNOB_INT, C(sample_ms), "10", 1, 10000, NULL, NULL,
      "interval of /proc memory sampling when no cgroup is usable"},
-    {"keep_rows", KNOB_INT, C(keep_rows), "0", 0, 1, NULL,
+    {"memory_method", KNOB_STR, C(memory_method), "auto", 0, 0, NULL,
+     "auto|cgroup-v2|cgroup-v1|proc-pss",
+     "auto, cgroup-v2, cgroup-v1 or proc-pss: how peak memory is measured"},
+    {"keep_rows", KNOB_INT, C(keep_rows), "0", 0, 1, NULL, NULL,
      "1: keep each run's rows in PostgreSQL after verification"},
-    {"progress", KNOB_INT, C(progress), "1", 0, 1, NULL, "1: progress line on stderr"},
-    {NULL, 0, 0, NULL, 0, 0, NULL, NULL},
+    {"progress", KNOB_INT, C(progress), "1", 0, 1, NULL, NULL, "1: progress line on stderr"},
+    {NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL},
 };
 
 const knob_t *config_knob_find(const char *name)
@@ -100,6 +107,20 @@ void config_free(config_t *c)
     }
 }
 
+/* Whether value is one of the '|'-separated choices. */
+static int config_choice_ok(const char *choices, const char *value)
+{
+    size_t n = strlen(value);
+    for (const char *p = choices; *p;) {
+        const char *e = strchr(p, '|');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && strncmp(p, value, n) == 0)
+            return 1;
+        p += len + (e ? 1 : 0);
+    }
+    return 0;
+}
+
 int config_set(config_t *c, const char *name, const char *value, char *err, size_t errlen)
 {
     const knob_t *k = config_knob_find(name);
@@ -113,7 +134,12 @@ int config_set(config_t *c, const char *name, const char *value, char *err, size
     }
     p = (char *)c + k->offset;
     if (k->type == KNOB_STR) {
-        char *s = strdup(value);
+        char *s;
+        if (k->choices && !config_choice_ok(k->choices, value)) {
+            snprintf(err, errlen, "%s: '%s' is not one of %s", name, value, k->choices);
+            return -1;
+        }
+        s = strdup(value);
         if (!s) {
             snprintf(err, errlen, "out of memory");
             return -1;

@@ -21,6 +21,7 @@ typedef struct config {
     double crash_after; /* 0 = off */
     int pg_max_conns;
     int sample_ms;
+    char *memory_method;
     int keep_rows;
     int progress; /* 1 = progress line on stderr */
 } config_t;
@@ -34,6 +35,7 @@ typedef struct knob {
     const char *def;
     double min, max;
     const char *mock_flag; /* non-NULL: passed to a harness-started mockapi */
+    const char *choices;   /* KNOB_STR: "a|b|c" of the allowed values, or NULL */
     const char *help;
 } knob_t;
 

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #define CG_V1_ROOT "/sys/fs/cgroup/memory"
-#define MAX_TREE 4096
+#define MAX_TREE ((int)(sizeof((memwatch_t *)0)->pids / sizeof(pid_t)))
 
 const char *mem_method_name(mem_method_t m)
 {
@@ -70,26 +70,30 @@ static int cgroup_v2_root(char *out, size_t cap)
     return -1;
 }
 
-void memwatch_init(memwatch_t *w, const char *tag)
+static int cgroup_make(memwatch_t *w, const char *root, const char *tag, mem_method_t m)
 {
-    char root[256];
-    memset(w, 0, sizeof *w);
-    w->method = MEM_PROC_PSS;
-    if (cgroup_v2_root(root, sizeof root) == 0) {
-        snprintf(w->cgroup_dir, sizeof w->cgroup_dir, "%s/concbench-%d-%s", root, (int)getpid(),
-                 tag);
-        if (mkdir(w->cgroup_dir, 0755) == 0 || errno == EEXIST) {
-            w->method = MEM_CGROUP_V2;
-            return;
-        }
-    }
-    snprintf(w->cgroup_dir, sizeof w->cgroup_dir, "%s/concbench-%d-%s", CG_V1_ROOT, (int)getpid(),
-             tag);
+    snprintf(w->cgroup_dir, sizeof w->cgroup_dir, "%s/concbench-%d-%s", root, (int)getpid(), tag);
     if (mkdir(w->cgroup_dir, 0755) == 0 || errno == EEXIST) {
-        w->method = MEM_CGROUP_V1;
-        return;
+        w->method = m;
+        return 0;
     }
     w->cgroup_dir[0] = '\0';
+    return -1;
+}
+
+int memwatch_init(memwatch_t *w, const char *tag, const char *want)
+{
+    char root[256];
+    int any = strcmp(want, "auto") == 0;
+    memset(w, 0, sizeof *w);
+    w->method = MEM_PROC_PSS;
+    if ((any || strcmp(want, "cgroup-v2") == 0) && cgroup_v2_root(root, sizeof root) == 0 &&
+        cgroup_make(w, root, tag, MEM_CGROUP_V2) == 0)
+        return 0;
+    if ((any || strcmp(want, "cgroup-v1") == 0) &&
+        cgroup_make(w, CG_V1_ROOT, tag, MEM_CGROUP_V1) == 0)
+        return 0;
+    return any || strcmp(want, "proc-pss") == 0 ? 0 : -1;
 }
 
 int memwatch_attach(memwatch_t *w, pid_t pid)
@@ -182,25 +186,59 @@ static void smaps_rollup(pid_t pid, uint64_t *rss, uint64_t *pss)
     fclose(f);
 }
 
-void memwatch_sample(memwatch_t *w)
+/* Reads the pids listed one per line in a cgroup file into pids (at most
+ * cap); returns how many lines there were, or -1 if unreadable. */
+static int cgroup_list(const char *dir, const char *file, pid_t *pids, int cap)
 {
-    static pid_t pids[MAX_TREE];
-    int n = measure_tree_pids(w->root, pids, MAX_TREE);
-    uint64_t rss = 0, pss = 0;
-    long threads = 0;
-
-    for (int i = 0; i < n; i++) {
-        pid_t pp;
-        long th = 0;
-        if (proc_stat_fields(pids[i], &pp, &th) == 0)
-            threads += th;
-        if (w->method == MEM_PROC_PSS)
-            smaps_rollup(pids[i], &rss, &pss);
+    char path[600];
+    int n = 0, v;
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    f = fopen(path, "re");
+    if (!f)
+        return -1;
+    while (fscanf(f, "%d", &v) == 1) {
+        if (pids && n < cap)
+            pids[n] = (pid_t)v;
+        n++;
     }
-    if (n > w->processes_peak)
-        w->processes_peak = n;
+    fclose(f);
+    return n;
+}
+
+void memwatch_refresh_tree(memwatch_t *w)
+{
+    long threads = 0;
+    int n = -1;
+    /* A cgroup lists its members and their threads in two small files: far
+     * cheaper than walking every process of the machine. */
+    if (w->cgroup_dir[0]) {
+        n = cgroup_list(w->cgroup_dir, "cgroup.procs", w->pids, MAX_TREE);
+        threads = cgroup_list(w->cgroup_dir,
+                              w->method == MEM_CGROUP_V1 ? "tasks" : "cgroup.threads", NULL, 0);
+    }
+    if (n < 0 || threads < 0) {
+        n = measure_tree_pids(w->root, w->pids, MAX_TREE);
+        threads = 0;
+        for (int i = 0; i < n; i++) {
+            pid_t pp;
+            long th = 0;
+            if (proc_stat_fields(w->pids[i], &pp, &th) == 0)
+                threads += th;
+        }
+    }
+    w->npids = n < MAX_TREE ? n : MAX_TREE;
+    if (w->npids > w->processes_peak)
+        w->processes_peak = w->npids;
     if (threads > w->threads_peak)
         w->threads_peak = (int)threads;
+}
+
+void memwatch_sample(memwatch_t *w)
+{
+    uint64_t rss = 0, pss = 0;
+    for (int i = 0; i < w->npids; i++)
+        smaps_rollup(w->pids[i], &rss, &pss);
     if (pss > w->peak_pss)
         w->peak_pss = pss;
     if (rss > w->peak_rss_sum)

@@ -24,16 +24,25 @@ typedef struct memwatch {
     uint64_t peak_pss, peak_rss_sum; /* sampling only */
     int processes_peak;
     int threads_peak;
+    int npids; /* the tree as last enumerated */
+    pid_t pids[4096];
 } memwatch_t;
 
-/* Prepares a cgroup for the next run if one can be made (tag names it).
- * Falls back to /proc sampling. Never fails. */
-void memwatch_init(memwatch_t *w, const char *tag);
+/* Prepares a cgroup for the next run if one can be made (tag names it);
+ * want is "auto" (cgroup v2, then v1, then /proc), or one method's name to
+ * insist on it. Returns 0, or -1 when the method asked for is not usable
+ * here (the watch then samples /proc). */
+int memwatch_init(memwatch_t *w, const char *tag, const char *want);
 /* Moves pid (not yet running the model) into the group. Returns 0 or -1;
  * on -1 the watch falls back to sampling. */
 int memwatch_attach(memwatch_t *w, pid_t pid);
-/* One sample of the tree under root: process/thread counts always, memory
- * when sampling /proc. Call it every sample_ms while the tree runs. */
+/* Re-enumerates the tree under root from /proc (a walk over every process:
+ * do it every ~100 ms, not every sample) and records the process and
+ * thread counts. */
+void memwatch_refresh_tree(memwatch_t *w);
+/* Sums PSS and RSS over the tree as last enumerated and keeps the peaks
+ * (the figure when the method is proc-pss, a cross-check beside a
+ * cgroup). */
 void memwatch_sample(memwatch_t *w);
 /* The peak in bytes (PSS sum when sampling), then removes the cgroup. */
 uint64_t memwatch_finish(memwatch_t *w);

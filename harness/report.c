@@ -63,11 +63,12 @@ json_t *report_run_json(const config_t *cfg, const run_result_t *r)
     json_object_set_new(o, "cpu_sys_s", json_real(r->cpu_sys_s));
     json_object_set_new(o, "peak_rss_bytes", json_integer((json_int_t)r->peak_mem_bytes));
     json_object_set_new(o, "memory_method", json_string(mem_method_name(r->mem_method)));
-    if (r->mem_method == MEM_PROC_PSS) {
-        json_object_set_new(o, "peak_pss_sum_bytes", json_integer((json_int_t)r->peak_pss_bytes));
-        json_object_set_new(o, "peak_rss_sum_bytes",
-                            json_integer((json_int_t)r->peak_rss_sum_bytes));
-    }
+    json_object_set_new(o, "peak_pss_sum_bytes", json_integer((json_int_t)r->peak_pss_bytes));
+    json_object_set_new(o, "peak_rss_sum_bytes", json_integer((json_int_t)r->peak_rss_sum_bytes));
+    json_object_set_new(o, "harness_cpu_s", json_real(r->harness_cpu_s));
+    json_object_set_new(o, "db_conns_server_peak",
+                        r->db_conns_server_peak >= 0 ? json_integer(r->db_conns_server_peak)
+                                                     : json_null());
     json_object_set_new(o, "processes_peak", json_integer(r->processes_peak));
     json_object_set_new(o, "threads_peak", json_integer(r->threads_peak));
     json_object_set_new(o, "latency_ms", lat);
@@ -125,18 +126,34 @@ json_t *report_run_json(const config_t *cfg, const run_result_t *r)
     return o;
 }
 
-/* median/min/max of one figure over a model's measured runs. */
-static json_t *spread(double *v, int n)
+/* Spread of a run-to-run figure above which a model's result is called
+ * noisy: max/min of wall time beyond 1.25, or MAD beyond 5% of the median. */
+#define NOISY_MAX_OVER_MIN 1.25
+#define NOISY_MAD_OVER_MEDIAN 0.05
+
+/* median/min/max/MAD of one figure over a model's measured runs; v is
+ * reordered. *noisy is set from the spread when non-NULL. */
+static json_t *spread(double *v, int n, int *noisy)
 {
     json_t *o = json_object();
-    double mn = n ? v[0] : 0, mx = n ? v[0] : 0;
+    double mn = n ? v[0] : 0, mx = n ? v[0] : 0, med, mad;
+    double *dev = calloc((size_t)n + 1, sizeof *dev);
     for (int i = 1; i < n; i++) {
         mn = v[i] < mn ? v[i] : mn;
         mx = v[i] > mx ? v[i] : mx;
     }
-    json_object_set_new(o, "median", json_real(stats_median(v, n)));
+    med = stats_median(v, n);
+    for (int i = 0; dev && i < n; i++)
+        dev[i] = fabs(v[i] - med);
+    mad = dev ? stats_median(dev, n) : 0;
+    free(dev);
+    json_object_set_new(o, "median", json_real(med));
     json_object_set_new(o, "min", json_real(mn));
     json_object_set_new(o, "max", json_real(mx));
+    json_object_set_new(o, "mad", json_real(mad));
+    if (noisy)
+        *noisy = n > 1 && ((mn > 0 && mx / mn > NOISY_MAX_OVER_MIN) ||
+                           (med > 0 && mad / med > NOISY_MAD_OVER_MEDIAN));
     return o;
 }
 
@@ -201,8 +218,12 @@ static json_t *report_summary_json(const config_t *cfg, run_result_t *runs, int 
         json_object_set_new(o, "model", json_string(names[m]));
         json_object_set_new(o, "runs", json_integer(n));
         json_object_set_new(o, "verified", json_boolean(n > 0 && verified));
-        for (int f = 0; f < F__N; f++)
-            json_object_set_new(o, figure_names[f], spread(v[f], n));
+        for (int f = 0; f < F__N; f++) {
+            int noisy = 0;
+            json_object_set_new(o, figure_names[f], spread(v[f], n, f == F_WALL ? &noisy : NULL));
+            if (f == F_WALL)
+                json_object_set_new(o, "noisy", json_boolean(noisy));
+        }
         json_array_append_new(arr, o);
     }
     for (int f = 0; f < F__N; f++)

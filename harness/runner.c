@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -161,6 +163,26 @@ static void runner_collect(run_result_t *r, outcome_table_t *t, int64_t t0)
     }
 }
 
+/* Client backends PostgreSQL has now, the harness's own excluded: what the
+ * model holds (plus anyone else's on a shared server). -1 if unknown. */
+static int64_t runner_pg_backends(PGconn *c)
+{
+    PGresult *res = PQexec(c, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = "
+                              "'client backend' AND pid <> pg_backend_pid()");
+    int64_t n = -1;
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+        n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return n;
+}
+
+static double self_cpu_s(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return tv_s(u.ru_utime) + tv_s(u.ru_stime);
+}
+
 static void runner_infra(const run_env_t *env, double out[3])
 {
     pid_t pids[3] = {env->mock_pid, env->pg_pid, env->redis_pid};
@@ -174,8 +196,9 @@ int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_r
     outcome_table_t *t;
     memwatch_t mw;
     int go[2], status = 0, tty = isatty(2), crashed = 0, term_sent = 0;
-    double infra0[3], infra1[3];
-    int64_t t0, t1, last_progress = 0, term_at = 0;
+    double infra0[3], infra1[3], self0;
+    int pidfd, tick;
+    int64_t t0, t1, last_progress = 0, last_proc = 0, term_at = 0;
     uint64_t crash_at = 0;
     struct rusage ru;
     char err[512], tag[64];
@@ -203,7 +226,16 @@ int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_r
         return -1;
     }
     snprintf(tag, sizeof tag, "%s-%d", model->name, repeat);
-    memwatch_init(&mw, tag);
+    if (memwatch_init(&mw, tag, cfg->memory_method)) {
+        fprintf(stderr,
+                "concbench: memory_method %s is not usable here (no writable cgroup of "
+                "that kind); use auto\n",
+                cfg->memory_method);
+        close(go[0]);
+        close(go[1]);
+        outcome_table_destroy(t);
+        return -1;
+    }
     runner_infra(env, infra0);
     fflush(NULL);
     pid = fork();
@@ -224,6 +256,9 @@ int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_r
     memwatch_attach(&mw, pid);
     if (cfg->crash_after > 0 && r->crash_applicable)
         crash_at = (uint64_t)ceil(cfg->crash_after * t->n);
+    r->db_conns_server_peak = -1;
+    pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    self0 = self_cpu_s();
     t0 = now_ns();
     t->run_start_ns = t0;
     if (write(go[1], "g", 1) != 1)
@@ -250,16 +285,45 @@ int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_r
         } else if (term_sent && now - term_at > 3000000000LL) {
             kill(-pid, SIGKILL);
         }
-        memwatch_sample(&mw);
+        /* With a cgroup, /proc is read every 100 ms only: a cross-check,
+         * not the figure, and smaps_rollup over a big tree is not free. */
+        /* The tree is re-enumerated (a walk over all of /proc) every
+         * 100 ms and its memory summed every sample_ms when that is the
+         * figure; beside a cgroup both happen every 250 ms, as a
+         * cross-check. The harness's own CPU is reported as harness_cpu_s. */
+        if (now - last_proc >= (mw.method == MEM_PROC_PSS ? 100000000LL : 250000000LL)) {
+            int64_t b = runner_pg_backends(env->pg_conn);
+            if (b > r->db_conns_server_peak)
+                r->db_conns_server_peak = b;
+            memwatch_refresh_tree(&mw);
+            memwatch_sample(&mw);
+            last_proc = now;
+        } else if (mw.method == MEM_PROC_PSS) {
+            memwatch_sample(&mw);
+        }
         if (crash_at && !crashed && atomic_load(&t->done) + atomic_load(&t->failed) >= crash_at)
             crashed = runner_crash(t, r);
         if (cfg->progress && now - last_progress > (tty ? 200000000LL : 5000000000LL)) {
             runner_progress(r, t, t0, 0, tty);
             last_progress = now;
         }
-        sleep_ms(cfg->sample_ms);
+        /* Sleep until the next thing to do, or until the child exits
+         * (the pidfd turns readable), so the wall time ends when the model
+         * does, not at the next tick. */
+        tick = mw.method == MEM_PROC_PSS ? cfg->sample_ms : 250;
+        if (crash_at && !crashed && tick > 5)
+            tick = 5;
+        if (pidfd >= 0) {
+            struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+            poll(&pfd, 1, tick);
+        } else {
+            sleep_ms(tick < 10 ? tick : 10);
+        }
     }
+    if (pidfd >= 0)
+        close(pidfd);
     t1 = now_ns();
+    r->harness_cpu_s = self_cpu_s() - self0;
     /* Anything of the tree still alive (a worker whose parent forgot it)
      * dies now; it would skew the next model's figures. */
     kill(-pid, SIGKILL);

@@ -36,6 +36,8 @@ typedef struct run_result {
     mem_method_t mem_method;
     uint64_t peak_rss_sum_bytes, peak_pss_bytes; /* when sampling */
     int processes_peak, threads_peak;
+    double harness_cpu_s;         /* the harness's own CPU while the model ran */
+    int64_t db_conns_server_peak; /* most client backends pg_stat_activity showed; -1 unknown */
     uint64_t succeeded, failed;
     uint64_t errors[ERR__COUNT];
     double lat_ms[5];        /* p50 p90 p99 p999 max of succeeded requests */

@@ -1,0 +1,48 @@
+/* `concbench compare`: the CI regression gate. Reads two results.json
+ * documents (docs/results.md), prints per model and metric the baseline,
+ * the current figure, their ratio, the machine-independent normalised
+ * figure and a verdict, and turns that into an exit status. The rules are
+ * documented in docs/ci.md; in short:
+ *   - worse: the median moved the wrong way by more than the threshold and,
+ *     when either side has repetitions, the two [min, max] intervals do not
+ *     overlap (the current best is worse than the baseline's worst);
+ *   - noisy: beyond the threshold but inside the measured noise; not a
+ *     failure;
+ *   - an unverified run in the current results is a failure too;
+ *   - inputs that do not describe the same workload cannot be compared. */
+#ifndef CONCBENCH_COMPARE_H
+#define CONCBENCH_COMPARE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+typedef struct compare_opts {
+    double threshold; /* 0.10 = 10% */
+    unsigned metrics; /* bitmask of COMPARE_M_* */
+} compare_opts_t;
+
+enum {
+    COMPARE_M_WALL = 1,
+    COMPARE_M_CPU = 2,
+    COMPARE_M_RSS = 4,
+    COMPARE_M_ERRORS = 8,
+    COMPARE_M_P99 = 16,
+    COMPARE_M_ALL = 31
+};
+
+/* Compares two results.json documents. Prints the table to out. Returns 0
+ * (no regression), 1 (a metric worse beyond threshold AND beyond noise, or
+ * a run of cur not verified), 2 (cannot be compared; one line saying why in
+ * err, nothing printed to out). The documents are only read. */
+int compare_results(json_t *base, json_t *cur, const compare_opts_t *o, FILE *out, char *err,
+                    size_t errlen);
+
+/* `concbench compare BASELINE RESULTS [--threshold 10%] [--metric
+ * wall,cpu,rss,errors,p99]`; each side a results.json or a folder holding
+ * one. argv holds the arguments after "compare". Prints the table to
+ * stdout and any error as one line on stderr. Returns the exit status. */
+int compare_cmd(int argc, char **argv);
+
+#endif
