@@ -19,7 +19,12 @@
 #define EXIT_WORSE 1
 #define EXIT_INCOMPARABLE 2
 
+/* M_x is the bit position of COMPARE_M_x. */
 enum { M_WALL, M_CPU, M_RSS, M_ERRORS, M_P99, M__N };
+_Static_assert((1u << M_WALL) == COMPARE_M_WALL && (1u << M_CPU) == COMPARE_M_CPU &&
+                   (1u << M_RSS) == COMPARE_M_RSS && (1u << M_ERRORS) == COMPARE_M_ERRORS &&
+                   (1u << M_P99) == COMPARE_M_P99 && (1u << M__N) - 1 == COMPARE_M_ALL,
+               "metric indices and COMPARE_M_* bits disagree");
 
 typedef struct metric_info {
     const char *name;  /* --metric spelling */
@@ -40,8 +45,8 @@ static const metric_info_t metric_info[M__N] = {
  * (mock API latency shape, throttling, faults) — defines the workload and
  * must be equal on both sides. */
 static const char *const compare_not_workload[] = {
-    "model",  "out",       "scenario",  "api",          "pg",       "redis", "repeat",
-    "warmup", "sample_ms", "keep_rows", "pg_max_conns", "progress", NULL,
+    "model",  "out",       "scenario",      "api",          "pg",        "redis",    "repeat",
+    "warmup", "sample_ms", "memory_method", "pg_max_conns", "keep_rows", "progress", NULL,
 };
 
 /* One measured run, reduced to the figures compared. */
@@ -84,9 +89,10 @@ static int json_num(json_t *o, const char *key, double *v)
 static int cmp_run_parse(const cmp_side_t *s, size_t i, json_t *j, double latency_ms, cmp_run_t *r,
                          char *err, size_t errlen)
 {
-    static const char *const need[] = {"wall_s",         "cpu_user_s", "cpu_sys_s",  "failed",
-                                       "peak_rss_bytes", "requests",   "concurrency"};
-    double v[7], floor_s, p99;
+    enum { WALL, USER, SYS, FAILED, RSS, REQUESTS, CONC, NEED };
+    static const char *const need[NEED] = {"wall_s",         "cpu_user_s", "cpu_sys_s",  "failed",
+                                           "peak_rss_bytes", "requests",   "concurrency"};
+    double v[NEED], floor_s, p99;
     json_t *model = json_object_get(j, "model"), *ver, *lat, *verify;
 
     if (!json_is_object(j) || !json_is_string(model)) {
@@ -95,10 +101,10 @@ static int cmp_run_parse(const cmp_side_t *s, size_t i, json_t *j, double latenc
         return -1;
     }
     r->model = json_string_value(model);
-    for (size_t k = 0; k < sizeof need / sizeof need[0]; k++) {
+    for (int k = 0; k < NEED; k++) {
         if (json_num(j, need[k], &v[k]) || v[k] < 0) {
-            snprintf(err, errlen, "%s: runs[%zu] (%s) has no number '%s'", s->label, i, r->model,
-                     need[k]);
+            snprintf(err, errlen, "%s: runs[%zu] (%s) has no number '%s' (or a negative one)",
+                     s->label, i, r->model, need[k]);
             return -1;
         }
     }
@@ -120,16 +126,19 @@ static int cmp_run_parse(const cmp_side_t *s, size_t i, json_t *j, double latenc
     r->problem = json_string_value(json_object_get(verify, "problem"));
     r->mem_method = json_string_value(json_object_get(j, "memory_method"));
 
-    r->raw[M_WALL] = v[0];
-    r->raw[M_CPU] = v[1] + v[2];
-    r->raw[M_ERRORS] = v[3];
-    r->raw[M_RSS] = v[4];
+    r->raw[M_WALL] = v[WALL];
+    r->raw[M_CPU] = v[USER] + v[SYS];
+    r->raw[M_RSS] = v[RSS];
+    r->raw[M_ERRORS] = v[FAILED];
     r->raw[M_P99] = p99;
-    r->norm[M_WALL] =
-        json_num(j, "floor_s", &floor_s) == 0 && floor_s > 0 && v[0] > 0 ? floor_s / v[0] : NAN;
-    r->norm[M_CPU] = v[5] > 0 ? 1000.0 * (v[1] + v[2]) / v[5] : NAN;
-    r->norm[M_RSS] = v[6] > 0 ? v[4] / v[6] / 1024.0 : NAN;
-    r->norm[M_ERRORS] = v[5] > 0 ? v[3] / v[5] : NAN;
+    /* floor_s is optional (not in the contract's minimum): no efficiency
+     * without it. */
+    r->norm[M_WALL] = json_num(j, "floor_s", &floor_s) == 0 && floor_s > 0 && v[WALL] > 0
+                          ? floor_s / v[WALL]
+                          : NAN;
+    r->norm[M_CPU] = v[REQUESTS] > 0 ? 1000.0 * r->raw[M_CPU] / v[REQUESTS] : NAN;
+    r->norm[M_RSS] = v[CONC] > 0 ? v[RSS] / v[CONC] / 1024.0 : NAN;
+    r->norm[M_ERRORS] = v[REQUESTS] > 0 ? v[FAILED] / v[REQUESTS] : NAN;
     r->norm[M_P99] = latency_ms > 0 ? p99 / latency_ms : NAN;
     return 0;
 }
@@ -336,7 +345,7 @@ static void cmp_format_ratio(int metric, spread_t b, spread_t c, char *buf, size
     else if (b.med > 0)
         snprintf(buf, cap, "%.2fx", c.med / b.med);
     else
-        snprintf(buf, cap, c.med > 0 ? "inf" : "1.00x");
+        snprintf(buf, cap, "%s", c.med > 0 ? "inf" : "1.00x");
 }
 
 static int cmp_values_equal(json_t *a, json_t *b)
@@ -388,7 +397,8 @@ static int cmp_workload_check(const cmp_side_t *b, const cmp_side_t *c, char *er
         cmp_value_text(bv, bt, sizeof bt);
         cmp_value_text(cv, ct, sizeof ct);
         if (len < errlen)
-            len += (size_t)snprintf(err + len, errlen - len, "%s %s is %s in the baseline, %s here",
+            len += (size_t)snprintf(err + len, errlen - len,
+                                    "%s %s is %s in the baseline, %s in the results",
                                     ndiff ? ";" : "", key, bt, ct);
         ndiff++;
     }
@@ -528,7 +538,7 @@ static cmp_row_t cmp_row_judge(const cmp_side_t *b, const cmp_side_t *c, const c
 
 static void cmp_row_print(FILE *out, const char *model, int m, const cmp_row_t *row)
 {
-    char bt[64], ct[64], ratio[16], bn[24], cn[24], norm[64], runs[24];
+    char bt[112], ct[112], ratio[16], bn[24], cn[24], norm[64], runs[24];
     int range = row->base.n > 1 || row->cur.n > 1;
 
     cmp_format_spread(m, row->base, range, bt, sizeof bt);
@@ -544,7 +554,7 @@ static void cmp_row_print(FILE *out, const char *model, int m, const cmp_row_t *
     if (row->verdict == V_NA)
         fprintf(out,
                 "%-16s %-8s %5s not compared: peak memory measured by %s in the baseline, %s "
-                "here\n",
+                "in the results\n",
                 "", "", "", row->base_mem ? row->base_mem : "an unrecorded method",
                 row->cur_mem ? row->cur_mem : "an unrecorded method");
 }
@@ -596,7 +606,7 @@ int compare_results(json_t *base, json_t *cur, const compare_opts_t *o, FILE *ou
     for (size_t k = 0; k < nmodels; k++) {
         const char *model = b.runs[first[k]].model;
         for (int m = 0; m < M__N; m++) {
-            char bt[64], ct[64], ratio[16];
+            char bt[112], ct[112], ratio[16];
             if (!(o->metrics & (1u << m)))
                 continue;
             cmp_row_t row = cmp_row_judge(&b, &c, model, m, o->threshold, scratch);
@@ -733,7 +743,7 @@ int compare_cmd(int argc, char **argv)
     compare_opts_t o = {0.10, COMPARE_M_ALL};
     const char *paths[2];
     json_t *docs[2] = {NULL, NULL};
-    char err[1024];
+    char err[4400];
     int npaths = 0, rc = EXIT_INCOMPARABLE;
 
     for (int i = 0; i < argc; i++) {

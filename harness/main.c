@@ -16,6 +16,7 @@
 
 #include <curl/curl.h>
 
+#include "compare.h"
 #include "config.h"
 #include "mockctl.h"
 #include "model.h"
@@ -35,6 +36,8 @@ static void usage(FILE *f)
             "                     [--latency-ms L] [--out DIR] [--repeat R] [--warmup W]\n"
             "                     [--scenario NAME|FILE] [--crash-after FRACTION]\n"
             "                     [--api URL] [--pg DSN] [--redis URL] [key=value ...]\n"
+            "       concbench compare BASELINE RESULTS [--threshold 10%%] "
+            "[--metric wall,cpu,rss,errors,p99]\n"
             "       concbench list\n"
             "Every knob can be given as --knob-name VALUE, --knob-name=VALUE or knob_name=VALUE;\n"
             "`concbench list` shows them all with their defaults.\n");
@@ -458,6 +461,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "run") == 0) {
         rc = cmd_run(argc - 2, argv + 2);
+    } else if (strcmp(argv[1], "compare") == 0) {
+        rc = compare_cmd(argc - 2, argv + 2);
     } else if (strcmp(argv[1], "list") == 0) {
         rc = cmd_list();
     } else {
