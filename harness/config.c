@@ -20,7 +20,37 @@ const knob_t config_knobs[] = {
     {"concurrency", KNOB_U32, J(concurrency), "50", 1, 100000, NULL, NULL,
      "requests in flight at once (C): workers, threads or the loop's limit"},
     {"latency_ms", KNOB_INT, C(latency_ms), "20", 0, 600000, "--latency-ms", NULL,
-     "mock API latency in ms (the median/mean for the latency distributions)"},
+     "mock API latency in ms (the mean for normal/exponential, median for lognormal)"},
+    {"latency_dist", KNOB_STR, C(latency_dist), "fixed", 0, 0, "--latency-dist",
+     "fixed|uniform|normal|lognormal|exponential", "mock API latency distribution"},
+    {"latency_min_ms", KNOB_INT, C(latency_min_ms), "0", 0, 600000, "--latency-min-ms", NULL,
+     "uniform latency: lower bound"},
+    {"latency_max_ms", KNOB_INT, C(latency_max_ms), "0", 0, 600000, "--latency-max-ms", NULL,
+     "uniform latency: upper bound"},
+    {"latency_sd_ms", KNOB_INT, C(latency_sd_ms), "0", 0, 600000, "--latency-sd-ms", NULL,
+     "normal latency: standard deviation"},
+    {"latency_sigma", KNOB_DOUBLE, C(latency_sigma), "0", 0, 10, "--latency-sigma", NULL,
+     "lognormal latency: sigma of the underlying normal"},
+    {"tail_pct", KNOB_DOUBLE, C(tail_pct), "0", 0, 100, "--tail-pct", NULL,
+     "percent of requests that get tail_ms extra latency"},
+    {"tail_ms", KNOB_INT, C(tail_ms), "0", 0, 600000, "--tail-ms", NULL,
+     "extra latency of the slow tail"},
+    {"mock_max_inflight", KNOB_INT, C(mock_max_inflight), "0", 0, 10000000, "--max-inflight", NULL,
+     "mock API answers 429 (Retry-After: 1) above this many in flight (0: off)"},
+    {"mock_rate", KNOB_INT, C(mock_rate), "0", 0, 10000000, "--rate", NULL,
+     "mock API token-bucket rate limit in requests/s, 429 when empty (0: off)"},
+    {"mock_burst", KNOB_INT, C(mock_burst), "0", 0, 10000000, "--burst", NULL,
+     "token-bucket size (0: the rate)"},
+    {"mock_threads", KNOB_INT, C(mock_threads), "1", 1, 64, "--threads", NULL,
+     "mock API event-loop threads (SO_REUSEPORT)"},
+    {"fail_rate", KNOB_DOUBLE, C(fail_rate), "0", 0, 1, "--fail-rate", NULL,
+     "fraction of attempts the mock API answers 503"},
+    {"reset_rate", KNOB_DOUBLE, C(reset_rate), "0", 0, 1, "--reset-rate", NULL,
+     "fraction of attempts whose connection is reset"},
+    {"hang_rate", KNOB_DOUBLE, C(hang_rate), "0", 0, 1, "--hang-rate", NULL,
+     "fraction of attempts never answered (the client's timeout_ms must fire)"},
+    {"bad_body_rate", KNOB_DOUBLE, C(bad_body_rate), "0", 0, 1, "--bad-body-rate", NULL,
+     "fraction of attempts answered 200 with a truncated or invalid body"},
     {"seed", KNOB_U64, J(seed), "42", 0, 1.8e19, "--seed", NULL,
      "seed of the order generator and every random choice"},
     {"items", KNOB_INT, J(items), "10", 1, 1000, "--items", NULL,
@@ -255,6 +285,37 @@ int config_load_file(config_t *c, const char *path, char *err, size_t errlen)
     }
     fclose(f);
     return rc;
+}
+
+int config_mock_args(const config_t *c, char **argv, int cap)
+{
+    char buf[512], def[512];
+    config_t d;
+    int n = 0;
+    if (config_init(&d))
+        return 0;
+    for (const knob_t *k = config_knobs; k->name && n + 2 < cap; k++) {
+        if (!k->mock_flag)
+            continue;
+        config_format(c, k, buf, sizeof buf);
+        config_format(&d, k, def, sizeof def);
+        /* The latency, seed and items always go: they define the workload
+         * the verifier checks against. */
+        if (strcmp(buf, def) == 0 && strcmp(k->name, "latency_ms") != 0 &&
+            strcmp(k->name, "seed") != 0 && strcmp(k->name, "items") != 0)
+            continue;
+        argv[n++] = strdup(k->mock_flag);
+        argv[n++] = strdup(buf);
+    }
+    argv[n] = NULL;
+    config_free(&d);
+    return n;
+}
+
+void config_mock_args_free(char **argv)
+{
+    for (int i = 0; argv[i]; i++)
+        free(argv[i]);
 }
 
 void config_format(const config_t *c, const knob_t *k, char *buf, size_t cap)

@@ -22,6 +22,12 @@ typedef struct config {
     int pg_max_conns;
     int sample_ms;
     char *memory_method;
+    /* mock API behaviour, passed to a mockapi the harness starts */
+    char *latency_dist;
+    int latency_min_ms, latency_max_ms, latency_sd_ms, tail_ms;
+    double latency_sigma, tail_pct;
+    int mock_max_inflight, mock_rate, mock_burst, mock_threads;
+    double fail_rate, reset_rate, hang_rate, bad_body_rate;
     int keep_rows;
     int progress; /* 1 = progress line on stderr */
 } config_t;
@@ -54,6 +60,12 @@ int config_set(config_t *c, const char *name, const char *value, char *err, size
  * without '/' or ".conf" is looked up as scenarios/NAME.conf next to the
  * source tree. Returns 0, or -1 with "FILE:LINE: reason" in err. */
 int config_load_file(config_t *c, const char *path, char *err, size_t errlen);
+
+/* Appends "--flag value" for every mock API knob not at its default to
+ * argv (which has room for cap entries, NULL-terminated); the strings are
+ * allocated and freed with config_mock_args_free. Returns the count. */
+int config_mock_args(const config_t *c, char **argv, int cap);
+void config_mock_args_free(char **argv);
 
 /* Formats knob k's current value of c into buf. */
 void config_format(const config_t *c, const knob_t *k, char *buf, size_t cap);

@@ -2,6 +2,7 @@
  * model in a fresh child, verifies, reports; `list` prints models and knobs.
  * Exit status (the contract): 0 all runs verified; 1 a run failed
  * verification; 2 bad usage or an incomplete run; 130/143 interrupted. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -43,6 +44,50 @@ static void usage(FILE *f)
             "`concbench list` shows them all with their defaults.\n");
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Prints each preset's name and the first line of its header comment. */
+static void list_scenarios(void)
+{
+    DIR *d = opendir(CONCBENCH_SCENARIO_DIR);
+    struct dirent *e;
+    char *names[64];
+    int n = 0;
+    if (!d) {
+        printf("  (none: %s is missing)\n", CONCBENCH_SCENARIO_DIR);
+        return;
+    }
+    while ((e = readdir(d)) && n < 64) {
+        size_t len = strlen(e->d_name);
+        if (len > 5 && strcmp(e->d_name + len - 5, ".conf") == 0)
+            names[n++] = strndup(e->d_name, len - 5);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    for (int i = 0; i < n; i++) {
+        char path[PATH_MAX], line[512] = "";
+        FILE *f;
+        snprintf(path, sizeof path, "%s/%s.conf", CONCBENCH_SCENARIO_DIR, names[i]);
+        f = fopen(path, "re");
+        if (f) {
+            if (!fgets(line, sizeof line, f))
+                line[0] = '\0';
+            fclose(f);
+        }
+        line[strcspn(line, "\n")] = '\0';
+        /* "# name — what it asks": print what it asks. */
+        const char *what = strstr(line, " — ");
+        printf("  %-12s %s\n", names[i],
+               line[0] != '#' ? ""
+               : what         ? what + strlen(" — ")
+                              : line + 2);
+        free(names[i]);
+    }
+}
+
 static int cmd_list(void)
 {
     char buf[64];
@@ -58,6 +103,8 @@ static int cmd_list(void)
         printf("  %-16s knobs: %s; crash injection: %s\n", "", m->knobs[0] ? m->knobs : "none",
                m->crash_na ? "not applicable" : "yes");
     }
+    printf("\nScenarios (--scenario NAME; files in %s):\n", CONCBENCH_SCENARIO_DIR);
+    list_scenarios();
     printf("\nKnobs (--name value, --name=value or name=value; '-' and '_' are the same):\n");
     for (const knob_t *k = config_knobs; k->name; k++) {
         config_format(&cfg, k, buf, sizeof buf);
@@ -255,7 +302,7 @@ typedef struct services_up {
  * printed). */
 static int services_bring_up(config_t *cfg, int need_redis, services_up_t *s, report_env_t *rep)
 {
-    char err[1024], dir[PATH_MAX], bin[PATH_MAX + 16], lat[32], seed[32], items[32];
+    char err[1024], dir[PATH_MAX], bin[PATH_MAX + 16];
     memset(s, 0, sizeof *s);
     s->env.cfg = cfg;
     if (cfg->pg[0]) {
@@ -286,15 +333,23 @@ static int services_bring_up(config_t *cfg, int need_redis, services_up_t *s, re
         return -1;
     }
     if (cfg->api[0]) {
+        char *args[64];
+        /* The user's server has its own settings: say which of ours do not
+         * reach it rather than let them look applied. */
+        if (config_mock_args(cfg, args, 64) > 6)
+            fprintf(stderr, "concbench: with --api the mock API knobs (latency_dist, faults, "
+                            "throttling...) are the server's own; ours are not applied\n");
+        config_mock_args_free(args);
         s->env.api = cfg->api;
     } else {
-        char *args[] = {"--latency-ms", lat, "--seed", seed, "--items", items, NULL};
-        snprintf(lat, sizeof lat, "%d", cfg->latency_ms);
-        snprintf(seed, sizeof seed, "%llu", (unsigned long long)cfg->job.seed);
-        snprintf(items, sizeof items, "%d", cfg->job.items);
+        char *args[64];
+        int bad;
+        config_mock_args(cfg, args, 64);
         self_dir(dir, sizeof dir);
         snprintf(bin, sizeof bin, "%s/mockapi", dir);
-        if (svc_mockapi_start(&s->mock, bin, args, err, sizeof err)) {
+        bad = svc_mockapi_start(&s->mock, bin, args, err, sizeof err);
+        config_mock_args_free(args);
+        if (bad) {
             fprintf(stderr, "concbench: %s\n", err);
             return -1;
         }
