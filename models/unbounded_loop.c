@@ -1,0 +1,21 @@
+/* unbounded-loop: the "asyncio.gather over everything" pattern. All N
+ * requests start at once on one libuv loop and one thread — N sockets, N
+ * requests in flight at the API — with the PostgreSQL writes on the same
+ * loop (models/loop_engine.h). What it costs shows in memory, file
+ * descriptors and in how the API copes with N concurrent requests. */
+#include "loop_engine.h"
+#include "model.h"
+
+static int unbounded_loop_run(const job_t *job)
+{
+    return loop_engine_run_job(job, 0, "unbounded-loop");
+}
+
+const model_ops_t model_unbounded_loop = {
+    .name = "unbounded-loop",
+    .summary = "all N requests at once on one libuv loop (curl multi + async libpq pipeline)",
+    .knobs = "db_conns",
+    .crash_na = "one process and one thread: there is no worker to kill and recover from, only "
+                "the whole run",
+    .run = unbounded_loop_run,
+};
