@@ -111,6 +111,17 @@ json_t *report_run_json(const config_t *cfg, const run_result_t *r)
         json_object_set_new(o, "server", json_null());
     }
     json_object_set_new(o, "infra_cpu_s", infra);
+    if (r->model->needs_redis) {
+        json_t *st = json_object();
+        json_object_set_new(st, "produced", json_integer(r->stream_produced));
+        json_object_set_new(st, "acknowledged", json_integer(r->stream_acked));
+        json_object_set_new(st, "redelivered", json_integer(r->redelivered));
+        json_object_set_new(st, "max_pending", json_integer(r->stream_max_pending));
+        json_object_set_new(st, "external", json_integer(r->stream_external));
+        json_object_set_new(o, "stream", st);
+    } else {
+        json_object_set_new(o, "stream", json_null());
+    }
     if (cfg->crash_after > 0) {
         json_t *c = json_object();
         json_object_set_new(c, "applicable", json_boolean(r->crash_applicable));

@@ -349,6 +349,10 @@ int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_r
     r->crash_killed = atomic_load(&t->crash_killed);
     r->requeued = atomic_load(&t->requeued);
     r->redelivered = atomic_load(&t->redelivered);
+    r->stream_produced = atomic_load(&t->stream_produced);
+    r->stream_acked = atomic_load(&t->stream_acked);
+    r->stream_max_pending = atomic_load(&t->stream_max_pending);
+    r->stream_external = atomic_load(&t->stream_external);
     runner_collect(r, t, t0);
 
     r->server = mockctl_stats(env->api, err, sizeof err);

@@ -47,6 +47,7 @@ typedef struct run_result {
     int64_t client_peak_inflight, db_conns, workers_peak;
     int crash_applicable;
     int64_t crash_killed, requeued, redelivered;
+    int64_t stream_produced, stream_acked, stream_max_pending, stream_external;
     double infra_cpu_s[3]; /* mockapi, postgres, redis; < 0: not measured */
     json_t *server;        /* /__stats after the run (owned) */
     verify_result_t verify;

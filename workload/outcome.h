@@ -62,6 +62,15 @@ typedef struct outcome_table {
     /* Pids a model registers so the harness's --crash-after can kill one. */
     _Atomic int32_t n_workers;
     _Atomic int32_t worker_pids[OUTCOME_MAX_WORKERS];
+    /* stream-workers (0 for other models): entries XADDed to the run's
+     * stream, entries the group saw acknowledged (Redis's entries-read
+     * minus pending at the end), the largest pending-entries list sampled
+     * during the run, and ids whose outcome an external `concbench worker`
+     * reported (recorded by the coordinator). */
+    _Atomic int64_t stream_produced;
+    _Atomic int64_t stream_acked;
+    _Atomic int64_t stream_max_pending;
+    _Atomic int64_t stream_external;
     outcome_slot_t slots[];
 } outcome_table_t;
 
