@@ -19,6 +19,7 @@
 
 #include "compare.h"
 #include "config.h"
+#include "measure_cmd.h"
 #include "mockctl.h"
 #include "model.h"
 #include "order.h"
@@ -39,6 +40,7 @@ static void usage(FILE *f)
             "                     [--api URL] [--pg DSN] [--redis URL] [key=value ...]\n"
             "       concbench compare BASELINE RESULTS [--threshold 10%%] "
             "[--metric wall,cpu,rss,errors,p99]\n"
+            "       concbench measure [--memory-method M] [--json] -- COMMAND [ARGS...]\n"
             "       concbench list\n"
             "Every knob can be given as --knob-name VALUE, --knob-name=VALUE or knob_name=VALUE;\n"
             "`concbench list` shows them all with their defaults.\n");
@@ -518,6 +520,8 @@ int main(int argc, char **argv)
         rc = cmd_run(argc - 2, argv + 2);
     } else if (strcmp(argv[1], "compare") == 0) {
         rc = compare_cmd(argc - 2, argv + 2);
+    } else if (strcmp(argv[1], "measure") == 0) {
+        rc = measure_cmd(argc - 2, argv + 2);
     } else if (strcmp(argv[1], "list") == 0) {
         rc = cmd_list();
     } else {

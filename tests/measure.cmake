@@ -1,0 +1,4 @@
+add_executable(memhog ${CMAKE_CURRENT_LIST_DIR}/helpers/memhog.c)
+add_test(NAME e2e_measure COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/e2e_measure.sh
+                                  $<TARGET_FILE:concbench> $<TARGET_FILE:memhog>)
+set_tests_properties(e2e_measure PROPERTIES TIMEOUT 180 LABELS e2e RUN_SERIAL TRUE)
