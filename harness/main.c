@@ -24,6 +24,7 @@
 #include "model.h"
 #include "order.h"
 #include "pgbatch.h"
+#include "plot.h"
 #include "report.h"
 #include "runner.h"
 #include "services.h"
@@ -41,6 +42,7 @@ static void usage(FILE *f)
             "       concbench compare BASELINE RESULTS [--threshold 10%%] "
             "[--metric wall,cpu,rss,errors,p99]\n"
             "       concbench measure [--memory-method M] [--json] -- COMMAND [ARGS...]\n"
+            "       concbench plot DIR\n"
             "       concbench list\n"
             "Every knob can be given as --knob-name VALUE, --knob-name=VALUE or knob_name=VALUE;\n"
             "`concbench list` shows them all with their defaults.\n");
@@ -483,6 +485,10 @@ static int cmd_run(int argc, char **argv)
     }
     if (nruns)
         report_print_table(stdout, &cfg, runs, nruns);
+    /* Charts, summary files and report.html are derived from what was just
+     * written; failing to draw them does not change the run's verdict. */
+    if (nruns && plot_results_dir(cfg.out_dir, err, sizeof err))
+        fprintf(stderr, "concbench: charts not written: %s\n", err);
     if (runner_interrupted)
         printf("\nINTERRUPTED: the results above are incomplete.\n");
     else if (incomplete)
@@ -490,7 +496,7 @@ static int cmd_run(int argc, char **argv)
                "incomplete.\n");
     else if (rc == EXIT_UNVERIFIED)
         printf("\nUNVERIFIED: at least one run's rows did not match what it reported.\n");
-    printf("results: %s/results.json\n", cfg.out_dir);
+    printf("results: %s/results.json\nreport:  %s/report.html\n", cfg.out_dir, cfg.out_dir);
     if (default_out)
         update_latest(cfg.out_dir);
 out:
@@ -522,6 +528,8 @@ int main(int argc, char **argv)
         rc = compare_cmd(argc - 2, argv + 2);
     } else if (strcmp(argv[1], "measure") == 0) {
         rc = measure_cmd(argc - 2, argv + 2);
+    } else if (strcmp(argv[1], "plot") == 0) {
+        rc = plot_cmd(argc - 2, argv + 2);
     } else if (strcmp(argv[1], "list") == 0) {
         rc = cmd_list();
     } else {

@@ -95,12 +95,28 @@ static int runner_crash(outcome_table_t *t, const run_result_t *r)
     return 0;
 }
 
+/* When a request counts in the throughput timeline: a succeeded one when
+ * its response was fetched and transformed (its row is committed later, in
+ * a batch, which would show pools as bursts), a failed one when it failed
+ * for good. Returns 0 for a request with no final outcome. */
+static int timeline_at(outcome_slot_t *s, int64_t *at)
+{
+    uint8_t st = atomic_load(&s->state);
+    if (st == SLOT_DONE && s->fetched_ns)
+        *at = s->fetched_ns;
+    else if (st == SLOT_FAILED || st == SLOT_DONE)
+        *at = s->end_ns;
+    else
+        return 0;
+    return 1;
+}
+
 static void runner_collect(run_result_t *r, outcome_table_t *t, int64_t t0)
 {
     double *lat = malloc(sizeof(double) * (t->n ? t->n : 1));
     double *wait = malloc(sizeof(double) * (t->n ? t->n : 1));
     int nlat = 0, nwait = 0;
-    int64_t span = 0;
+    int64_t span = 0, at;
 
     for (uint32_t i = 0; i < t->n; i++) {
         outcome_slot_t *s = &t->slots[i];
@@ -118,8 +134,8 @@ static void runner_collect(run_result_t *r, outcome_table_t *t, int64_t t0)
         }
         if (wait && s->queued_ns && s->start_ns >= s->queued_ns)
             wait[nwait++] = (double)(s->start_ns - s->queued_ns) / 1e6;
-        if (s->end_ns > t0 && s->end_ns - t0 > span)
-            span = s->end_ns - t0;
+        if (timeline_at(s, &at) && at - t0 > span)
+            span = at - t0;
     }
     r->complete = r->succeeded + r->failed == t->n;
     if (lat) {
@@ -148,15 +164,14 @@ static void runner_collect(run_result_t *r, outcome_table_t *t, int64_t t0)
         return;
     }
     for (uint32_t i = 0; i < t->n; i++) {
-        outcome_slot_t *s = &t->slots[i];
-        uint8_t st = atomic_load(&s->state);
+        int64_t at;
         int w;
-        if (s->end_ns <= t0 || (st != SLOT_DONE && st != SLOT_FAILED))
+        if (!timeline_at(&t->slots[i], &at) || at <= t0)
             continue;
-        w = (int)((s->end_ns - t0) / TIMELINE_NS);
+        w = (int)((at - t0) / TIMELINE_NS);
         if (w >= r->timeline_len)
             w = r->timeline_len - 1;
-        if (st == SLOT_DONE)
+        if (atomic_load(&t->slots[i].state) == SLOT_DONE)
             r->timeline_done[w]++;
         else
             r->timeline_err[w]++;

@@ -20,3 +20,6 @@ foreach(t e2e_thread_pool e2e_usage_errors)
   add_test(NAME ${t} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/${t}.sh $<TARGET_FILE:concbench>)
   set_tests_properties(${t} PROPERTIES TIMEOUT 300 LABELS e2e RUN_SERIAL TRUE)
 endforeach()
+
+add_test(NAME e2e_interrupt COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/e2e_interrupt.sh $<TARGET_FILE:concbench>)
+set_tests_properties(e2e_interrupt PROPERTIES TIMEOUT 300 LABELS e2e RUN_SERIAL TRUE)

@@ -1,0 +1,17 @@
+/* harness/plot.h */
+#ifndef CONCBENCH_PLOT_H
+#define CONCBENCH_PLOT_H
+
+#include <stddef.h>
+
+/* Regenerates everything derived from a results folder: summary.csv, summary.md, the .gp-driven
+ * charts (PNG + SVG) and report.html. Returns 0 on success; 0 too when gnuplot is missing (prints
+ * one line saying so on stderr, still writes summary.csv/summary.md/the gnuplot data it needs and
+ * report.html without charts); -1 with a one-line reason in err when the folder cannot be read or
+ * written. */
+int plot_results_dir(const char *dir, char *err, size_t errlen);
+/* `concbench plot DIR`: returns the process exit status (0, or 2 with a clear message for a
+ * missing/unreadable folder). */
+int plot_cmd(int argc, char **argv);
+
+#endif

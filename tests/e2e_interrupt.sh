@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Interruption: SIGINT or SIGTERM in the middle of any model's run stops the
+# model's whole tree and every service the harness started (no orphan
+# process, no temporary directory), writes results marked incomplete, and
+# exits 130 or 143.
+source "$(dirname "$0")/e2e_lib.sh"
+
+models=$("$CONCBENCH" list | awk '/^Models:/ {m = 1; next} /^$/ {m = 0} m && /^  [a-z]/ {print $1}')
+[ -n "$models" ] || { fail "no models listed"; finish; }
+
+# descendants PID: every process below PID (one ps, walked breadth-first).
+descendants() {
+  ps -eo pid=,ppid= | awk -v root="$1" '
+    { parent[$1] = $2 }
+    END {
+      q[0] = root; n = 1
+      for (i = 0; i < n; i++)
+        for (p in parent)
+          if (parent[p] == q[i]) { q[n++] = p; print p }
+    }'
+}
+
+i=0
+for model in $models; do
+  i=$((i + 1))
+  if [ $((i % 2)) -eq 1 ]; then sig=INT; want=130; else sig=TERM; want=143; fi
+  out="$WORK/$model"
+  "$CONCBENCH" run --model "$model" --requests 20000 --concurrency 10 --latency-ms 200 \
+    --out "$out" progress=0 >"$WORK/$model.out" 2>"$WORK/$model.err" &
+  cb=$!
+  # Wait until the model is running: the harness has started its services
+  # and forked the model's child (a concbench below concbench).
+  for _ in $(seq 1 200); do
+    for p in $(descendants $cb); do
+      [ "$(cat /proc/$p/comm 2>/dev/null)" = concbench ] && break 2
+    done
+    sleep 0.1
+  done
+  sleep 1
+  tree=$(descendants $cb)
+  tmpdirs=$(for p in $tree; do tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null; done | grep -oE '/tmp/concbench-(pg|redis)-[A-Za-z0-9]+' | sort -u || true)
+  kill -s "$sig" "$cb"
+  set +e
+  timeout 30 tail --pid="$cb" -f /dev/null
+  wait "$cb"
+  rc=$?
+  set -e
+  [ "$rc" -eq "$want" ] && echo "ok: $model: SIG$sig -> exit $rc" || fail "$model: SIG$sig -> exit $rc, want $want; $(tail -2 "$WORK/$model.err")"
+  left=""
+  for p in $tree; do kill -0 "$p" 2>/dev/null && left="$left $p($(cat /proc/$p/comm 2>/dev/null))"; done
+  [ -z "$left" ] && echo "ok: $model: all $(echo $tree | wc -w) processes of the run are gone" || fail "$model: left running:$left"
+  for d in $tmpdirs; do
+    [ ! -e "$d" ] || fail "$model: temporary directory $d left behind"
+  done
+  [ -n "$tmpdirs" ] && echo "ok: $model: temporary directories removed: $(echo $tmpdirs)" || fail "$model: no service temporary directory seen"
+  if [ -f "$out/results.json" ]; then
+    check "$model: results marked incomplete" ".complete == false and .exit_status == $want" "$out/results.json"
+    check "$model: the interrupted run is not verified" '[.runs[] | .verified] | all(. == false)' "$out/results.json"
+  else
+    fail "$model: no results.json after the interruption"
+  fi
+  grep -q "INTERRUPTED" "$WORK/$model.out" && echo "ok: $model: says INTERRUPTED" || fail "$model: no INTERRUPTED line"
+done
+finish
