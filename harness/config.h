@@ -22,6 +22,8 @@ typedef struct config {
     int pg_max_conns;
     int sample_ms;
     char *memory_method;
+    char *baseline, *save_baseline;
+    double threshold;
     /* mock API behaviour, passed to a mockapi the harness starts */
     char *latency_dist;
     int latency_min_ms, latency_max_ms, latency_sd_ms, tail_ms;

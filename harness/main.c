@@ -407,6 +407,55 @@ static void update_latest(const char *dir)
         fprintf(stderr, "concbench: cannot update results/latest: %s\n", strerror(errno));
 }
 
+/* --save-baseline FILE copies the results just written; --baseline FILE
+ * compares them with a stored baseline (concbench compare's rules) and
+ * turns a regression into exit 1 and incomparable inputs into exit 2. */
+static int run_baseline_steps(const config_t *cfg, int rc)
+{
+    char path[PATH_MAX + 16], err[1024];
+    json_error_t je;
+    json_t *cur;
+
+    if (!cfg->save_baseline[0] && !cfg->baseline[0])
+        return rc;
+    snprintf(path, sizeof path, "%s/results.json", cfg->out_dir);
+    cur = json_load_file(path, 0, &je);
+    if (!cur) {
+        fprintf(stderr, "concbench: cannot read back %s: %s\n", path, je.text);
+        return EXIT_USAGE;
+    }
+    if (cfg->save_baseline[0]) {
+        if (json_dump_file(cur, cfg->save_baseline, JSON_INDENT(2) | JSON_REAL_PRECISION(6))) {
+            fprintf(stderr, "concbench: cannot write baseline %s: %s\n", cfg->save_baseline,
+                    strerror(errno));
+            rc = EXIT_USAGE;
+        } else {
+            printf("baseline saved: %s\n", cfg->save_baseline);
+        }
+    }
+    if (cfg->baseline[0]) {
+        json_t *base = json_load_file(cfg->baseline, 0, &je);
+        compare_opts_t o = {cfg->threshold, COMPARE_M_ALL};
+        int c;
+        if (!base) {
+            fprintf(stderr, "concbench: cannot read baseline %s: %s\n", cfg->baseline, je.text);
+            json_decref(cur);
+            return EXIT_USAGE;
+        }
+        printf("\nAgainst the baseline %s:\n", cfg->baseline);
+        c = compare_results(base, cur, &o, stdout, err, sizeof err);
+        if (c == 2) {
+            fprintf(stderr, "concbench: cannot compare with the baseline: %s\n", err);
+            rc = EXIT_USAGE;
+        } else if (c == 1 && rc == 0) {
+            rc = EXIT_UNVERIFIED;
+        }
+        json_decref(base);
+    }
+    json_decref(cur);
+    return rc;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     config_t cfg;
@@ -414,7 +463,7 @@ static int cmd_run(int argc, char **argv)
     services_up_t up;
     report_env_t rep = {0};
     run_result_t *runs = NULL;
-    int nmodels, nruns = 0, rc = 0, need_redis = 0, default_out = 0, incomplete = 0;
+    int nmodels, nruns = 0, rc = 0, verify_rc, need_redis = 0, default_out = 0, incomplete = 0;
     char err[512];
     struct sigaction sa = {0};
 
@@ -485,6 +534,9 @@ static int cmd_run(int argc, char **argv)
     }
     if (nruns)
         report_print_table(stdout, &cfg, runs, nruns);
+    verify_rc = rc;
+    if (nruns && !runner_interrupted && !incomplete)
+        rc = run_baseline_steps(&cfg, rc);
     /* Charts, summary files and report.html are derived from what was just
      * written; failing to draw them does not change the run's verdict. */
     if (nruns && plot_results_dir(cfg.out_dir, err, sizeof err))
@@ -494,7 +546,7 @@ static int cmd_run(int argc, char **argv)
     else if (incomplete)
         printf("\nINCOMPLETE: a model did not finish its run; the results above are "
                "incomplete.\n");
-    else if (rc == EXIT_UNVERIFIED)
+    else if (verify_rc == EXIT_UNVERIFIED)
         printf("\nUNVERIFIED: at least one run's rows did not match what it reported.\n");
     printf("results: %s/results.json\nreport:  %s/report.html\n", cfg.out_dir, cfg.out_dir);
     if (default_out)

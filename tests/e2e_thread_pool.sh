@@ -45,4 +45,24 @@ out2="$WORK/tp-crash"
 check "crash not applicable, with a reason" \
   '.runs[0].crash.applicable == false and .runs[0].crash.killed == 0 and (.runs[0].crash.reason | length) > 10' "$out2/results.json"
 check "crash run verified" '.runs[0].verified == true' "$out2/results.json"
+
+# Baselines: --save-baseline writes the results; --baseline compares with
+# one (a loose threshold so machine noise cannot fail this test), and a
+# baseline of another workload is refused with exit 2.
+out3="$WORK/tp-base"
+"$CONCBENCH" run --model thread-pool --requests 200 --concurrency 10 --latency-ms 5 \
+  --out "$out3" --save-baseline "$WORK/base.json" progress=0 >/dev/null 2>&1 || fail "save-baseline run failed"
+cmp -s <(jq -S . "$out3/results.json") <(jq -S . "$WORK/base.json") && echo "ok: baseline saved" || fail "baseline differs from results.json"
+set +e
+"$CONCBENCH" run --model thread-pool --requests 200 --concurrency 10 --latency-ms 5 \
+  --out "$WORK/tp-cmp" --baseline "$WORK/base.json" threshold=10 progress=0 >"$WORK/cmp.out" 2>&1
+rc=$?
+"$CONCBENCH" run --model thread-pool --requests 300 --concurrency 10 --latency-ms 5 \
+  --out "$WORK/tp-cmp2" --baseline "$WORK/base.json" progress=0 >"$WORK/cmp2.out" 2>&1
+rc2=$?
+set -e
+[ "$rc" -eq 0 ] && grep -q "Against the baseline" "$WORK/cmp.out" && echo "ok: compared with the baseline" \
+  || fail "baseline comparison: exit $rc: $(tail -5 "$WORK/cmp.out")"
+[ "$rc2" -eq 2 ] && grep -q "different workload" "$WORK/cmp2.out" && echo "ok: other workload refused" \
+  || fail "other workload: exit $rc2: $(tail -3 "$WORK/cmp2.out")"
 finish
