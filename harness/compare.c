@@ -47,7 +47,7 @@ static const metric_info_t metric_info[M__N] = {
 static const char *const compare_not_workload[] = {
     "model",    "out",      "scenario",      "api",           "pg",           "redis",
     "repeat",   "warmup",   "sample_ms",     "memory_method", "pg_max_conns", "keep_rows",
-    "progress", "baseline", "save_baseline", "threshold",     NULL,
+    "progress", "baseline", "save_baseline", "threshold",     "sweep",        NULL,
 };
 
 /* One measured run, reduced to the figures compared. */
@@ -572,6 +572,12 @@ int compare_results(json_t *base, json_t *cur, const compare_opts_t *o, FILE *ou
     memset(&c, 0, sizeof c);
     if (!(o->metrics & COMPARE_M_ALL) || !(o->threshold >= 0)) {
         snprintf(err, errlen, "no metric selected, or a threshold below zero");
+        return EXIT_INCOMPARABLE;
+    }
+    if (json_object_get(base, "sweep") || json_object_get(cur, "sweep")) {
+        snprintf(err, errlen,
+                 "a sweep's results hold one workload per point: compare the "
+                 "results.json of one point's folder instead");
         return EXIT_INCOMPARABLE;
     }
     if (cmp_side_load(&b, "baseline", base, err, errlen) ||

@@ -102,6 +102,8 @@ const knob_t config_knobs[] = {
     {"memory_method", KNOB_STR, C(memory_method), "auto", 0, 0, NULL,
      "auto|cgroup-v2|cgroup-v1|proc-pss",
      "auto, cgroup-v2, cgroup-v1 or proc-pss: how peak memory is measured"},
+    {"sweep", KNOB_STR, C(sweep), "", 0, 0, NULL, NULL,
+     "key=v1,v2,... runs every model at every value (several --sweep make a grid)"},
     {"baseline", KNOB_STR, C(baseline), "", 0, 0, NULL, NULL,
      "compare the results with this baseline results.json at the end (exit 1 on a regression)"},
     {"save_baseline", KNOB_STR, C(save_baseline), "", 0, 0, NULL, NULL,
@@ -197,6 +199,13 @@ int config_set(config_t *c, const char *name, const char *value, char *err, size
         u = strtoull(value, &end, 10);
         d = (double)u;
         if (*end == '\0' && errno == 0 && k->type == KNOB_U64) {
+            /* Bounds compared as integers: near 2^64 a double cannot tell
+             * 1.8e19 from 1.8e19 + 2000. */
+            if (u < (uint64_t)k->min || (k->max < 18446744073709551616.0 && u > (uint64_t)k->max)) {
+                snprintf(err, errlen, "%s: %s is out of range [%.0f, %.0f]", name, value, k->min,
+                         k->max);
+                return -1;
+            }
             *(uint64_t *)p = u;
             return 0;
         }

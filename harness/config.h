@@ -23,6 +23,7 @@ typedef struct config {
     int sample_ms;
     char *memory_method;
     char *baseline, *save_baseline;
+    char *sweep;
     double threshold;
     /* mock API behaviour, passed to a mockapi the harness starts */
     char *latency_dist;

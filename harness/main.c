@@ -28,6 +28,7 @@
 #include "report.h"
 #include "runner.h"
 #include "services.h"
+#include "sweep.h"
 
 #define EXIT_UNVERIFIED 1
 #define EXIT_USAGE 2
@@ -38,7 +39,8 @@ static void usage(FILE *f)
             "usage: concbench run [--model M[,M...]|all] [--requests N] [--concurrency C]\n"
             "                     [--latency-ms L] [--out DIR] [--repeat R] [--warmup W]\n"
             "                     [--scenario NAME|FILE] [--crash-after FRACTION]\n"
-            "                     [--api URL] [--pg DSN] [--redis URL] [key=value ...]\n"
+            "                     [--api URL] [--pg DSN] [--redis URL] [--sweep KEY=V1,V2...]\n"
+            "                     [key=value ...]\n"
             "       concbench compare BASELINE RESULTS [--threshold 10%%] "
             "[--metric wall,cpu,rss,errors,p99]\n"
             "       concbench measure [--memory-method M] [--json] -- COMMAND [ARGS...]\n"
@@ -169,6 +171,14 @@ static int parse_run_args(int argc, char **argv, config_t *cfg)
                 strcpy(name, "model");
             if ((pass == 0) != (strcmp(name, "scenario") == 0))
                 continue;
+            if (strcmp(name, "sweep") == 0 && cfg->sweep[0]) {
+                /* Several --sweep options make a grid. */
+                char joined[2048];
+                snprintf(joined, sizeof joined, "%s;%s", cfg->sweep, val);
+                if (config_set(cfg, name, joined, err, sizeof err))
+                    return -1;
+                continue;
+            }
             if (config_set(cfg, name, val, err, sizeof err)) {
                 fprintf(stderr, "concbench: %s\n", err);
                 return -1;
@@ -456,23 +466,137 @@ static int run_baseline_steps(const config_t *cfg, int rc)
     return rc;
 }
 
+/* Runs every model repeat + warmup times in interleaved rounds (warm-ups,
+ * repeat < 0, first); within a round the order is shuffled with the seed
+ * so drift does not always punish the same model. Returns the number of
+ * runs made; *incomplete is set when one could not finish. */
+static int run_rounds(const run_env_t *env, const model_ops_t *const *models, int nmodels,
+                      run_result_t *runs, int *incomplete)
+{
+    const config_t *cfg = env->cfg;
+    const model_ops_t *order[32];
+    int nruns = 0;
+    for (int round = -cfg->warmup; round < cfg->repeat && !runner_interrupted; round++) {
+        memcpy(order, models, sizeof(*models) * (size_t)nmodels);
+        if (nmodels > 1)
+            shuffle(order, nmodels, cfg->job.seed, round);
+        for (int i = 0; i < nmodels && !runner_interrupted; i++) {
+            run_result_t *r = &runs[nruns];
+            if (runner_run(env, order[i], round, r)) {
+                *incomplete = 1;
+                return nruns;
+            }
+            nruns++;
+            if (r->exit_status != 0 || !r->complete) {
+                *incomplete = 1;
+                return nruns;
+            }
+        }
+    }
+    return nruns;
+}
+
+/* Writes one results folder (results.json, the CSVs, charts, report) and
+ * prints its table. Returns the folder's exit status. */
+static int write_results(const config_t *cfg, report_env_t *rep, const char *dir,
+                         run_result_t *runs, int nruns, int incomplete, json_t **doc_out)
+{
+    char err[512];
+    int rc = 0;
+    json_t *doc;
+
+    utc_now(rep->finished_at, sizeof rep->finished_at, "%Y-%m-%dT%H:%M:%SZ");
+    if (runner_interrupted)
+        rc = 128 + runner_interrupted;
+    else if (incomplete)
+        rc = EXIT_USAGE;
+    else
+        for (int i = 0; i < nruns; i++)
+            if (runs[i].repeat >= 0 && (runs[i].verify_error || !runs[i].verify.verified))
+                rc = EXIT_UNVERIFIED;
+    doc = report_results_json(cfg, rep, runs, nruns, rc == 0 || rc == 1, rc);
+    if (report_write_json(dir, "results.json", doc, err, sizeof err) ||
+        report_write_csv(dir, cfg, runs, nruns, err, sizeof err)) {
+        fprintf(stderr, "concbench: %s\n", err);
+        if (rc == 0 || rc == EXIT_UNVERIFIED)
+            rc = EXIT_USAGE;
+    }
+    if (nruns)
+        report_print_table(stdout, cfg, runs, nruns);
+    /* Charts, summary files and report.html are derived from what was just
+     * written; failing to draw them does not change the run's verdict. */
+    if (nruns && plot_results_dir(dir, err, sizeof err))
+        fprintf(stderr, "concbench: charts not written: %s\n", err);
+    if (doc_out)
+        *doc_out = doc;
+    else
+        json_decref(doc);
+    return rc;
+}
+
+/* Restarts the mock API the harness started with cfg's mock knobs (a
+ * sweep point changed one). Returns 0 or -1 (reason printed). */
+static int mock_restart(services_up_t *up, const config_t *cfg)
+{
+    char err[1024], dir[PATH_MAX], bin[PATH_MAX + 16], *args[64];
+    int bad;
+    svc_stop(&up->mock);
+    config_mock_args(cfg, args, 64);
+    self_dir(dir, sizeof dir);
+    snprintf(bin, sizeof bin, "%s/mockapi", dir);
+    bad = svc_mockapi_start(&up->mock, bin, args, err, sizeof err);
+    config_mock_args_free(args);
+    if (bad) {
+        fprintf(stderr, "concbench: %s\n", err);
+        return -1;
+    }
+    up->env.api = up->mock.address;
+    up->env.mock_pid = up->mock.pid;
+    return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     config_t cfg;
-    const model_ops_t *models[32], *order[32];
+    const model_ops_t *models[32];
     services_up_t up;
     report_env_t rep = {0};
     run_result_t *runs = NULL;
-    int nmodels, nruns = 0, rc = 0, verify_rc, need_redis = 0, default_out = 0, incomplete = 0;
-    char err[512];
+    sweep_t sw = {0};
+    json_t **docs = NULL;
+    char **names = NULL, err[512];
+    int nmodels, nruns = 0, rc = 0, verify_rc = 0, need_redis = 0, default_out = 0;
+    int incomplete = 0, npoints = 1, p = 0;
     struct sigaction sa = {0};
 
+    memset(&up, 0, sizeof up);
     if (config_init(&cfg) || parse_run_args(argc, argv, &cfg) ||
-        (nmodels = resolve_models(cfg.models, models, 32)) < 0 ||
-        prepare_out_dir(&cfg, &default_out)) {
+        (nmodels = resolve_models(cfg.models, models, 32)) < 0) {
         config_free(&cfg);
         return EXIT_USAGE;
     }
+    if (sweep_parse(cfg.sweep, &cfg, &sw, err, sizeof err)) {
+        fprintf(stderr, "concbench: %s\n", err);
+        config_free(&cfg);
+        return EXIT_USAGE;
+    }
+    if (sw.nkeys && sweep_touches_mock(&sw) && cfg.api[0]) {
+        fprintf(stderr, "concbench: the sweep changes the mock API's settings, which --api's "
+                        "server does not take; omit --api or sweep another knob\n");
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (sw.nkeys && (cfg.baseline[0] || cfg.save_baseline[0])) {
+        fprintf(stderr, "concbench: --baseline and --save-baseline compare one workload; a sweep "
+                        "has one per point (compare a point's folder instead)\n");
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (prepare_out_dir(&cfg, &default_out)) {
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    npoints = sweep_npoints(&sw);
     for (int i = 0; i < nmodels; i++)
         need_redis |= models[i]->needs_redis;
     sa.sa_handler = on_signal;
@@ -483,64 +607,69 @@ static int cmd_run(int argc, char **argv)
     raise_nofile();
     utc_now(rep.started_at, sizeof rep.started_at, "%Y-%m-%dT%H:%M:%SZ");
 
-    if (services_bring_up(&cfg, need_redis, &up, &rep)) {
-        rc = EXIT_USAGE;
-        goto out;
-    }
     runs = calloc((size_t)nmodels * (size_t)(cfg.repeat + cfg.warmup), sizeof *runs);
-    if (!runs) {
+    docs = calloc((size_t)npoints, sizeof *docs);
+    names = calloc((size_t)npoints, sizeof *names);
+    if (!runs || !docs || !names) {
         fprintf(stderr, "concbench: out of memory\n");
         rc = EXIT_USAGE;
         goto out;
     }
-    /* Rounds: warm-ups (repeat < 0) first, then measured ones; within a
-     * round every model runs once, in a shuffled order. */
-    for (int round = -cfg.warmup; round < cfg.repeat && !runner_interrupted; round++) {
-        memcpy(order, models, sizeof(*models) * (size_t)nmodels);
-        if (nmodels > 1)
-            shuffle(order, nmodels, cfg.job.seed, round);
-        for (int i = 0; i < nmodels && !runner_interrupted; i++) {
-            run_result_t *r = &runs[nruns];
-            if (runner_run(&up.env, order[i], round, r)) {
-                incomplete = 1;
+    if (services_bring_up(&cfg, need_redis, &up, &rep)) {
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    for (p = 0; p < npoints && !runner_interrupted && !incomplete; p++) {
+        config_t pc = cfg; /* numeric knobs only change: nothing owned is shared twice */
+        char name[256] = "", dir[PATH_MAX + 300];
+        if (sw.nkeys) {
+            if (sweep_apply(&sw, p, &pc, name, sizeof name)) {
+                rc = EXIT_USAGE;
                 break;
             }
-            nruns++;
-            if (r->exit_status != 0 || !r->complete)
-                incomplete = 1;
+            names[p] = strdup(name);
+            snprintf(dir, sizeof dir, "%s/%s", cfg.out_dir, name);
+            if (mkdir(dir, 0755) && errno != EEXIST) {
+                fprintf(stderr, "concbench: cannot create %s: %s\n", dir, strerror(errno));
+                rc = EXIT_USAGE;
+                break;
+            }
+            printf("\n== sweep point %d of %d: %s ==\n", p + 1, npoints,
+                   strchr(strchr(name, '-') + 1, '-') + 1);
+            fflush(stdout);
+            if (p > 0 && sweep_touches_mock(&sw) && mock_restart(&up, &pc)) {
+                rc = EXIT_USAGE;
+                break;
+            }
+        } else {
+            snprintf(dir, sizeof dir, "%s", cfg.out_dir);
         }
-        if (incomplete)
-            break;
-    }
-    utc_now(rep.finished_at, sizeof rep.finished_at, "%Y-%m-%dT%H:%M:%SZ");
-
-    if (runner_interrupted)
-        rc = 128 + runner_interrupted;
-    else if (incomplete)
-        rc = EXIT_USAGE;
-    else
+        up.env.cfg = &pc;
         for (int i = 0; i < nruns; i++)
-            if (runs[i].repeat >= 0 && (runs[i].verify_error || !runs[i].verify.verified))
-                rc = EXIT_UNVERIFIED;
-    {
-        json_t *doc = report_results_json(&cfg, &rep, runs, nruns, rc == 0 || rc == 1, rc);
+            run_result_free(&runs[i]);
+        nruns = run_rounds(&up.env, models, nmodels, runs, &incomplete);
+        {
+            int prc = write_results(&pc, &rep, dir, runs, nruns, incomplete, &docs[p]);
+            if (prc > rc)
+                rc = prc;
+        }
+        up.env.cfg = &cfg;
+    }
+    if (sw.nkeys && p > 0) {
+        json_t *doc = sweep_results_json(&sw, docs, (const char *const *)names, npoints,
+                                         rc == 0 || rc == 1, rc);
         if (report_write_json(cfg.out_dir, "results.json", doc, err, sizeof err) ||
-            report_write_csv(cfg.out_dir, &cfg, runs, nruns, err, sizeof err)) {
+            sweep_write_outputs(cfg.out_dir, doc, err, sizeof err)) {
             fprintf(stderr, "concbench: %s\n", err);
             if (rc == 0)
                 rc = EXIT_USAGE;
         }
+        sweep_print_knees(stdout, doc);
         json_decref(doc);
     }
-    if (nruns)
-        report_print_table(stdout, &cfg, runs, nruns);
     verify_rc = rc;
     if (nruns && !runner_interrupted && !incomplete)
         rc = run_baseline_steps(&cfg, rc);
-    /* Charts, summary files and report.html are derived from what was just
-     * written; failing to draw them does not change the run's verdict. */
-    if (nruns && plot_results_dir(cfg.out_dir, err, sizeof err))
-        fprintf(stderr, "concbench: charts not written: %s\n", err);
     if (runner_interrupted)
         printf("\nINTERRUPTED: the results above are incomplete.\n");
     else if (incomplete)
@@ -548,16 +677,31 @@ static int cmd_run(int argc, char **argv)
                "incomplete.\n");
     else if (verify_rc == EXIT_UNVERIFIED)
         printf("\nUNVERIFIED: at least one run's rows did not match what it reported.\n");
-    printf("results: %s/results.json\nreport:  %s/report.html\n", cfg.out_dir, cfg.out_dir);
+    if (nruns) {
+        printf("results: %s/results.json\n", cfg.out_dir);
+        if (!sw.nkeys)
+            printf("report:  %s/report.html\n", cfg.out_dir);
+        else
+            printf("sweep:   %s/sweep.csv, %s/chart-sweep.png; each point's report in its "
+                   "folder\n",
+                   cfg.out_dir, cfg.out_dir);
+    }
     if (default_out)
         update_latest(cfg.out_dir);
 out:
     for (int i = 0; i < nruns; i++)
         run_result_free(&runs[i]);
     free(runs);
+    for (int i = 0; docs && i < npoints; i++)
+        json_decref(docs[i]);
+    for (int i = 0; names && i < npoints; i++)
+        free(names[i]);
+    free(docs);
+    free(names);
     if (up.env.pg_conn)
         PQfinish(up.env.pg_conn);
     svc_stop_all();
+    sweep_free(&sw);
     config_free(&cfg);
     return rc;
 }

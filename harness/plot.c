@@ -9,6 +9,7 @@
  * chart can be added later as one more script and data file keyed by the
  * same model table. */
 #include "plot.h"
+#include "sweep.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -409,6 +410,40 @@ static int plot_gnuplot_run(const char *gnuplot, const char *dir, const char *sc
     return -1;
 }
 
+const char *plot_model_color(const char *model)
+{
+    for (int i = 0; i < PLOT_NKNOWN; i++)
+        if (strcmp(plot_known_models[i].name, model) == 0)
+            return plot_known_models[i].color;
+    return plot_extra_colors[0];
+}
+
+int plot_script_run(const char *dir, const char *script, char *err, size_t errlen)
+{
+    char gnuplot[PATH_MAX];
+    const char *names[2] = {plot_common_script, script};
+    for (int k = 0; k < 2; k++) {
+        size_t len;
+        char *text = plot_file_read(CONCBENCH_PLOTS_DIR, names[k], &len);
+        int rc;
+        if (!text) {
+            snprintf(err, errlen, "cannot read the chart script %s/%s: %s", CONCBENCH_PLOTS_DIR,
+                     names[k], strerror(errno));
+            return -1;
+        }
+        rc = plot_file_write(dir, names[k], text, len, err, errlen);
+        free(text);
+        if (rc)
+            return -1;
+    }
+    if (plot_gnuplot_find(gnuplot, sizeof gnuplot)) {
+        fprintf(stderr, "concbench: gnuplot not found: charts skipped; install gnuplot-nox "
+                        "(scripts/install-deps.sh)\n");
+        return 1;
+    }
+    return plot_gnuplot_run(gnuplot, dir, script, err, errlen);
+}
+
 /* Draws every chart that has data with gnuplot and loads its SVG for the
  * page. Returns 0, or -1 with the first failure in err (the other charts
  * are still drawn). */
@@ -469,6 +504,36 @@ static int plot_write_html(const plot_results_t *c, const html_chart_t *charts, 
     return rc;
 }
 
+/* A sweep's folder: redo every point's folder, then the sweep's own files.
+ * Returns 1 when dir is not a sweep, else 0 or -1. */
+static int plot_sweep_dir(const char *dir, char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+    json_error_t je;
+    json_t *doc, *points, *pt;
+    size_t i;
+    int rc = 0;
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    doc = json_load_file(path, 0, &je);
+    if (!doc || !json_object_get(doc, "sweep")) {
+        json_decref(doc);
+        return 1;
+    }
+    points = json_object_get(json_object_get(doc, "sweep"), "points");
+    json_array_foreach(points, i, pt)
+    {
+        if (!json_is_true(json_object_get(pt, "ran")))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, json_string_value(json_object_get(pt, "dir")));
+        if (plot_results_dir(path, err, errlen))
+            rc = -1;
+    }
+    if (rc == 0 && sweep_write_outputs(dir, doc, err, errlen))
+        rc = -1;
+    json_decref(doc);
+    return rc;
+}
+
 int plot_results_dir(const char *dir, char *err, size_t errlen)
 {
     plot_results_t c = {.dir = dir};
@@ -477,6 +542,9 @@ int plot_results_dir(const char *dir, char *err, size_t errlen)
     const char *note = NULL;
     int rc = -1, drawn = 0;
 
+    if ((rc = plot_sweep_dir(dir, err, errlen)) != 1)
+        return rc;
+    rc = -1;
     memset(charts, 0, sizeof charts);
     for (int k = 0; k < PLOT_NCHARTS; k++) {
         charts[k].name = plot_charts[k].name;

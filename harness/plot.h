@@ -14,4 +14,12 @@ int plot_results_dir(const char *dir, char *err, size_t errlen);
  * missing/unreadable folder). */
 int plot_cmd(int argc, char **argv);
 
+/* The colour a model has in every chart ("#rrggbb"). */
+const char *plot_model_color(const char *model);
+
+/* Copies plots/SCRIPT and common.gp into dir and runs gnuplot on SCRIPT
+ * there. Returns 0; 1 when gnuplot is missing (said on stderr); -1 with
+ * gnuplot's error in err. */
+int plot_script_run(const char *dir, const char *script, char *err, size_t errlen);
+
 #endif

@@ -23,3 +23,6 @@ endforeach()
 
 add_test(NAME e2e_interrupt COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/e2e_interrupt.sh $<TARGET_FILE:concbench>)
 set_tests_properties(e2e_interrupt PROPERTIES TIMEOUT 300 LABELS e2e RUN_SERIAL TRUE)
+
+add_test(NAME e2e_sweep COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/e2e_sweep.sh $<TARGET_FILE:concbench>)
+set_tests_properties(e2e_sweep PROPERTIES TIMEOUT 300 LABELS e2e RUN_SERIAL TRUE)

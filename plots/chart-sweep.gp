@@ -1,0 +1,31 @@
+# Sweep: each model's median wall time (with the min-max of its
+# repetitions), peak memory, CPU and p99 latency against the swept knob.
+# Inputs: sweepvars.gp and sweep.dat (one block per model), written by
+# concbench for a sweep over one knob.
+load "sweepvars.gp"
+load "common.gp"
+chart = "chart-sweep"
+
+if (sweep_logx) { set logscale x 10; set format x "%g" }
+set key below horizontal
+set xlabel sweep_key
+
+do for [fmt in formats] {
+    eval cb_term(fmt, 1100, 760)
+    set multiplot layout 2,2 title sprintf("Sweep of %s\n%s", sweep_key, title_suffix)
+    set ylabel "wall time (s)"
+    set title "wall time (median, min-max)"
+    plot for [i=1:nmodels] "sweep.dat" index (i-1) using 1:2 with linespoints lw 2 pt 7 lc rgb color[i] title model[i], \
+         for [i=1:nmodels] "sweep.dat" index (i-1) using 1:2:3:4 with yerrorbars lc rgb color[i] pt -1 notitle
+    set ylabel "peak memory (MB)"
+    set title "peak memory of the whole tree"
+    plot for [i=1:nmodels] "sweep.dat" index (i-1) using 1:6 with linespoints lw 2 pt 7 lc rgb color[i] title model[i]
+    set ylabel "CPU (s)"
+    set title "CPU of the model (user + sys)"
+    plot for [i=1:nmodels] "sweep.dat" index (i-1) using 1:5 with linespoints lw 2 pt 7 lc rgb color[i] title model[i]
+    set ylabel "p99 latency (ms)"
+    set title "p99 latency"
+    plot for [i=1:nmodels] "sweep.dat" index (i-1) using 1:7 with linespoints lw 2 pt 7 lc rgb color[i] title model[i]
+    unset multiplot
+    unset output
+}
