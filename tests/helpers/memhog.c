@@ -28,6 +28,7 @@ static void hog_mem(long mib)
     for (size_t i = 0; i < n; i += 4096)
         p[i] = (char)i;
     nanosleep(&hold, NULL);
+    free((void *)p);
 }
 
 static void hog_cpu(double secs)
