@@ -24,4 +24,4 @@ if [ "$mode" = test ]; then
   exec ctest --output-on-failure --timeout 600 "$@"
 fi
 
-exec build/concbench run --model thread-pool --requests 10000 --concurrency 100 --latency-ms 50 "$@"
+exec build/concbench run --scenario default "$@"

@@ -28,6 +28,7 @@
 #include "report.h"
 #include "runner.h"
 #include "services.h"
+#include "stream_workers.h"
 #include "sweep.h"
 
 #define EXIT_UNVERIFIED 1
@@ -45,6 +46,8 @@ static void usage(FILE *f)
             "[--metric wall,cpu,rss,errors,p99]\n"
             "       concbench measure [--memory-method M] [--json] -- COMMAND [ARGS...]\n"
             "       concbench plot DIR\n"
+            "       concbench worker --redis URL --pg DSN --api URL --run RUN_ID [--consumers K]\n"
+            "                        [--db-conns D] [--batch-size B]\n"
             "       concbench list\n"
             "Every knob can be given as --knob-name VALUE, --knob-name=VALUE or knob_name=VALUE;\n"
             "`concbench list` shows them all with their defaults.\n");
@@ -726,6 +729,8 @@ int main(int argc, char **argv)
         rc = measure_cmd(argc - 2, argv + 2);
     } else if (strcmp(argv[1], "plot") == 0) {
         rc = plot_cmd(argc - 2, argv + 2);
+    } else if (strcmp(argv[1], "worker") == 0) {
+        rc = stream_worker_cmd(argc - 2, argv + 2);
     } else if (strcmp(argv[1], "list") == 0) {
         rc = cmd_list();
     } else {

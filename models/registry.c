@@ -2,10 +2,18 @@
 
 #include "model.h"
 
+extern const model_ops_t model_process_pool;
 extern const model_ops_t model_thread_pool;
+extern const model_ops_t model_unbounded_loop;
+extern const model_ops_t model_semaphore_loop;
+extern const model_ops_t model_stream_workers;
 
 const model_ops_t *const model_registry[] = {
+    &model_process_pool,
     &model_thread_pool,
+    &model_unbounded_loop,
+    &model_semaphore_loop,
+    &model_stream_workers,
     NULL,
 };
 
