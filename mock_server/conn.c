@@ -1,0 +1,537 @@
+/* One client connection: read, parse, queue, answer in order, close.
+ *
+ * Reading. Every read of a loop lands in the loop's shared buffer; complete
+ * request heads are parsed straight from it. Only the bytes of a head that
+ * is still incomplete are copied into a per-connection buffer (partial), so
+ * an idle keep-alive connection holds no buffer at all. Request bodies are
+ * skipped (body_skip), never stored.
+ *
+ * Queueing. Each parsed request becomes a mockapi_pending_t appended to the
+ * connection's FIFO with the loop time at which it may be answered. Answers
+ * leave strictly in arrival order (HTTP/1.1 pipelining): an answer that is due
+ * waits behind an earlier one that is not. One timer per connection is armed
+ * for the earliest of: the head of the FIFO, the header deadline, the linger
+ * deadline.
+ *
+ * Writing. conn_flush() renders every due answer at the front of the FIFO
+ * into the loop's out buffer and writes it with one uv_try_write; only what
+ * the socket did not take is copied into a uv_write request.
+ *
+ * Back-pressure. A client that pipelines faster than it reads answers stops
+ * being read (paused) while MOCKAPI_PIPELINE_MAX requests wait or
+ * MOCKAPI_WRITE_QUEUE_MAX bytes are unsent, and resumes below half of that.
+ *
+ * Ending. An answer marked close_after (Connection: close, HTTP/1.0, parse
+ * errors, 408) is the last: nothing more is parsed, and once it is written
+ * the connection shuts down its sending side and lingers (discarding input)
+ * until the client closes or CONN_LINGER_MS pass, so the client reads the
+ * answer instead of a reset. A FAULT_RESET answer closes with RST once the
+ * answers before it are written; FAULT_HANG is never answered. End of input
+ * from the client closes the connection once the answers already queued are
+ * out (at once if the next one is a hang). Read or write errors close at once.
+ */
+#include "mockapi.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONN_LINGER_MS 2000
+/* Batches larger than this are written before rendering more. */
+#define CONN_FLUSH_BYTES (256 * 1024)
+
+struct mockapi_conn {
+    uv_tcp_t tcp;     /* data = this connection */
+    uv_timer_t timer; /* data = this connection */
+    mockapi_worker_t *w;
+    http_parser_t parser;
+    char *partial; /* bytes of an incomplete head, partial_len > 0 */
+    uint32_t partial_len, partial_cap;
+    uint32_t npending;
+    uint32_t writes_pending; /* uv_write requests not yet completed */
+    uint64_t body_skip;      /* body bytes still to discard */
+    uint64_t head_deadline;  /* loop ms by which the current head must complete; 0 = none */
+    uint64_t linger_deadline;
+    uint64_t timer_due; /* when the timer is armed for; 0 = not armed */
+    mockapi_pending_t *head, *tail;
+    uint8_t open_handles;
+    bool closing;      /* uv_close requested */
+    bool done_reading; /* a close_after answer is queued: parse nothing more */
+    bool paused;       /* reading stopped for back-pressure */
+    bool peer_eof;     /* client sent FIN */
+    bool shutting;     /* the close_after answer is rendered: waiting to shut down */
+    bool shutdown_sent;
+    bool lingering;
+};
+
+typedef struct conn_write {
+    uv_write_t req;
+    mockapi_conn_t *c;
+    char data[];
+} conn_write_t;
+
+static void conn_flush(mockapi_conn_t *c);
+static void conn_partial_free(mockapi_conn_t *c);
+static void conn_after_io(mockapi_conn_t *c);
+
+static void conn_close_cb(uv_handle_t *h)
+{
+    mockapi_conn_t *c = h->data;
+
+    if (--c->open_handles > 0)
+        return;
+    stats_conn_close(&c->w->app->stats);
+    free(c);
+}
+
+/* Drops every unanswered request and closes both handles, with RST when
+ * reset is set. c stays allocated until both close callbacks ran. */
+static void conn_close(mockapi_conn_t *c, bool reset)
+{
+    mockapi_pending_t *e;
+
+    if (c->closing)
+        return;
+    c->closing = true;
+    while ((e = c->head)) {
+        c->head = e->next;
+        mockapi_respond_release(c->w, e);
+    }
+    c->tail = NULL;
+    c->npending = 0;
+    conn_partial_free(c);
+    /* uv_tcp_close_reset refuses after uv_shutdown; a plain close then. */
+    if (!reset || c->shutdown_sent || uv_tcp_close_reset(&c->tcp, conn_close_cb) != 0)
+        uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
+    uv_close((uv_handle_t *)&c->timer, conn_close_cb);
+}
+
+void mockapi_conn_close_handle(uv_handle_t *h)
+{
+    conn_close(h->data, false);
+}
+
+static void conn_enqueue(mockapi_conn_t *c, mockapi_pending_t *e)
+{
+    if (c->tail)
+        c->tail->next = e;
+    else
+        c->head = e;
+    c->tail = e;
+    c->npending++;
+    if (e->close_after)
+        c->done_reading = true;
+}
+
+static mockapi_pending_t *conn_dequeue(mockapi_conn_t *c)
+{
+    mockapi_pending_t *e = c->head;
+
+    c->head = e->next;
+    if (!c->head)
+        c->tail = NULL;
+    c->npending--;
+    return e;
+}
+
+/* Queues a final error answer (400, 408, 413) and stops parsing. */
+static void conn_fail(mockapi_conn_t *c, int status)
+{
+    mockapi_pending_t *e = mockapi_respond_error(status);
+
+    c->body_skip = 0;
+    c->head_deadline = 0;
+    if (!e) {
+        conn_close(c, false);
+        return;
+    }
+    e->due_ms = uv_now(&c->w->loop);
+    conn_enqueue(c, e);
+}
+
+static void conn_write_cb(uv_write_t *req, int status)
+{
+    conn_write_t *wr = (conn_write_t *)req;
+    mockapi_conn_t *c = wr->c;
+
+    free(wr);
+    c->writes_pending--;
+    if (c->closing)
+        return;
+    if (status < 0) {
+        conn_close(c, false);
+        return;
+    }
+    conn_flush(c);
+    conn_after_io(c);
+}
+
+/* Writes and empties w->out. Returns 0, or -1 when the connection was closed
+ * (write error or out of memory). */
+static int conn_write_out(mockapi_conn_t *c)
+{
+    mockapi_worker_t *w = c->w;
+    uv_buf_t buf = uv_buf_init(w->out, (unsigned)w->out_len);
+    size_t done = 0;
+    conn_write_t *wr;
+    int rc;
+
+    if (c->writes_pending == 0) {
+        rc = uv_try_write((uv_stream_t *)&c->tcp, &buf, 1);
+        if (rc >= 0) {
+            done = (size_t)rc;
+        } else if (rc != UV_EAGAIN) {
+            w->out_len = 0;
+            conn_close(c, false);
+            return -1;
+        }
+    }
+    if (done < w->out_len) {
+        size_t rest = w->out_len - done;
+        wr = malloc(sizeof *wr + rest);
+        if (!wr) {
+            w->out_len = 0;
+            conn_close(c, false);
+            return -1;
+        }
+        wr->c = c;
+        memcpy(wr->data, w->out + done, rest);
+        buf = uv_buf_init(wr->data, (unsigned)rest);
+        rc = uv_write(&wr->req, (uv_stream_t *)&c->tcp, &buf, 1, conn_write_cb);
+        if (rc != 0) {
+            free(wr);
+            w->out_len = 0;
+            conn_close(c, false);
+            return -1;
+        }
+        c->writes_pending++;
+    }
+    w->out_len = 0;
+    return 0;
+}
+
+static void conn_shutdown_cb(uv_shutdown_t *req, int status)
+{
+    mockapi_conn_t *c = req->data;
+
+    free(req);
+    if (c->closing)
+        return;
+    if (status < 0 || c->peer_eof) {
+        conn_close(c, false);
+        return;
+    }
+    c->lingering = true;
+    c->linger_deadline = uv_now(&c->w->loop) + CONN_LINGER_MS;
+    conn_after_io(c);
+}
+
+static void conn_shutdown(mockapi_conn_t *c)
+{
+    uv_shutdown_t *req = malloc(sizeof *req);
+
+    c->shutdown_sent = true;
+    if (!req) {
+        conn_close(c, false);
+        return;
+    }
+    req->data = c;
+    if (uv_shutdown(req, (uv_stream_t *)&c->tcp, conn_shutdown_cb) != 0) {
+        free(req);
+        conn_close(c, false);
+    }
+}
+
+/* Sends every answer at the front of the FIFO that is due, in order. */
+static void conn_flush(mockapi_conn_t *c)
+{
+    mockapi_worker_t *w = c->w;
+    uint64_t now = uv_now(&w->loop);
+    mockapi_pending_t *e;
+
+    if (c->closing)
+        return;
+    while (!c->shutting && (e = c->head) && e->fault != FAULT_HANG && e->due_ms <= now) {
+        if (e->fault == FAULT_RESET) {
+            /* Earlier answers must reach the client before the RST. */
+            if (w->out_len && conn_write_out(c) != 0)
+                return;
+            if (c->writes_pending)
+                return; /* conn_write_cb flushes again */
+            mockapi_respond_release(w, conn_dequeue(c));
+            conn_close(c, true);
+            return;
+        }
+        if (e->kind == REPLY_ORDER) {
+            uint64_t t_us = uv_hrtime() / 1000;
+            stats_late(&w->app->stats, t_us > e->due_ms * 1000 ? t_us - e->due_ms * 1000 : 0);
+        }
+        if (mockapi_respond_render(w, e) != 0) {
+            w->out_len = 0;
+            conn_close(c, false);
+            return;
+        }
+        if (e->close_after)
+            c->shutting = true;
+        mockapi_respond_release(w, conn_dequeue(c));
+        if (w->out_len >= CONN_FLUSH_BYTES && conn_write_out(c) != 0)
+            return;
+    }
+    if (w->out_len && conn_write_out(c) != 0)
+        return;
+    if (c->shutting) {
+        if (!c->writes_pending && !c->shutdown_sent)
+            conn_shutdown(c);
+    } else if (c->peer_eof && !c->writes_pending && (!c->head || c->head->fault == FAULT_HANG)) {
+        conn_close(c, false);
+    }
+}
+
+/* Parses requests from buf[0..len) and queues them. Returns how many bytes
+ * were used; the rest is the start of an incomplete head. */
+static size_t conn_parse(mockapi_conn_t *c, const char *buf, size_t len)
+{
+    uint64_t now = uv_now(&c->w->loop);
+    size_t off = 0;
+
+    while (off < len && !c->done_reading && !c->closing) {
+        http_request_t req;
+        mockapi_pending_t *e;
+        int r;
+
+        if (c->body_skip) {
+            size_t k = len - off < c->body_skip ? len - off : (size_t)c->body_skip;
+            off += k;
+            c->body_skip -= k;
+            continue;
+        }
+        r = http_parser_execute(&c->parser, buf + off, len - off, &req);
+        if (r == 0)
+            return off;
+        if (r < 0) {
+            conn_fail(c, r == HTTP_PARSE_EBODY_TOO_LARGE ? 413 : 400);
+            return len;
+        }
+        off += (size_t)r;
+        c->body_skip = req.content_length;
+        e = mockapi_respond_route(c->w, &req, now);
+        if (!e) {
+            conn_close(c, false);
+            return len;
+        }
+        conn_enqueue(c, e);
+    }
+    return len;
+}
+
+/* Grows partial to hold need bytes, keeping its contents. */
+static int conn_partial_reserve(mockapi_conn_t *c, size_t need)
+{
+    size_t cap = need < 1024 ? 1024 : need;
+    char *p;
+
+    if (need <= c->partial_cap)
+        return 0;
+    p = realloc(c->partial, cap);
+    if (!p)
+        return -ENOMEM;
+    c->partial = p;
+    c->partial_cap = (uint32_t)cap;
+    return 0;
+}
+
+static void conn_partial_free(mockapi_conn_t *c)
+{
+    free(c->partial);
+    c->partial = NULL;
+    c->partial_len = c->partial_cap = 0;
+}
+
+/* Feeds n bytes just read. If a head was incomplete, the new bytes are
+ * appended to it first so the parser sees the head from its start. */
+static void conn_feed(mockapi_conn_t *c, const char *data, size_t n)
+{
+    size_t used, rest;
+
+    if (c->partial_len) {
+        /* partial_len < HTTP_HEAD_MAX and n <= MOCKAPI_READ_BUF: bounded. */
+        if (conn_partial_reserve(c, c->partial_len + n) != 0) {
+            conn_close(c, false);
+            return;
+        }
+        memcpy(c->partial + c->partial_len, data, n);
+        c->partial_len += (uint32_t)n;
+        data = c->partial;
+        n = c->partial_len;
+    }
+    used = conn_parse(c, data, n);
+    if (c->closing)
+        return;
+    rest = c->done_reading ? 0 : n - used;
+    if (rest == 0) {
+        conn_partial_free(c);
+    } else {
+        /* When data is partial itself, rest <= partial_cap: no realloc moves
+         * it under us. */
+        if (conn_partial_reserve(c, rest) != 0) {
+            conn_close(c, false);
+            return;
+        }
+        memmove(c->partial, data + used, rest);
+        c->partial_len = (uint32_t)rest;
+    }
+    if (c->done_reading || (rest == 0 && c->body_skip == 0))
+        c->head_deadline = 0;
+    else if (c->head_deadline == 0)
+        c->head_deadline = uv_now(&c->w->loop) + c->w->app->opt.header_timeout_ms;
+}
+
+static void conn_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    mockapi_conn_t *c = h->data;
+
+    (void)suggested;
+    /* Safe to share: libuv hands the buffer to read_cb before the next alloc,
+     * and read_cb copies what it keeps. */
+    *buf = uv_buf_init(c->w->rbuf, MOCKAPI_READ_BUF);
+}
+
+static void conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    mockapi_conn_t *c = s->data;
+
+    if (nread == 0 || c->closing)
+        return;
+    if (nread < 0) {
+        if (nread != UV_EOF || c->lingering) {
+            conn_close(c, false);
+            return;
+        }
+        c->peer_eof = true;
+        c->head_deadline = 0;
+        uv_read_stop(s);
+        conn_flush(c);
+        conn_after_io(c);
+        return;
+    }
+    if (c->done_reading)
+        return; /* after the last answer: discard */
+    conn_feed(c, buf->base, (size_t)nread);
+    conn_flush(c);
+    conn_after_io(c);
+}
+
+static void conn_timer_cb(uv_timer_t *t)
+{
+    mockapi_conn_t *c = t->data;
+    uint64_t now = uv_now(&c->w->loop);
+
+    c->timer_due = 0;
+    if (c->lingering && now >= c->linger_deadline) {
+        conn_close(c, false);
+        return;
+    }
+    if (c->head_deadline && now >= c->head_deadline && !c->done_reading) {
+        conn_partial_free(c);
+        conn_fail(c, 408);
+    }
+    conn_flush(c);
+    conn_after_io(c);
+}
+
+/* Applies back-pressure and re-arms the timer after any progress. */
+static void conn_after_io(mockapi_conn_t *c)
+{
+    uv_loop_t *loop = &c->w->loop;
+    uint64_t now = uv_now(loop);
+    uint64_t next = UINT64_MAX;
+    size_t queued;
+
+    if (c->closing)
+        return;
+    queued = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+    if (!c->paused && !c->peer_eof &&
+        (c->npending >= MOCKAPI_PIPELINE_MAX || queued > MOCKAPI_WRITE_QUEUE_MAX)) {
+        uv_read_stop((uv_stream_t *)&c->tcp);
+        c->paused = true;
+        c->head_deadline = 0; /* we, not the client, are holding it up */
+    } else if (c->paused && c->npending <= MOCKAPI_PIPELINE_MAX / 2 &&
+               queued <= MOCKAPI_WRITE_QUEUE_MAX / 2) {
+        c->paused = false;
+        if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb, conn_read_cb) != 0) {
+            conn_close(c, false);
+            return;
+        }
+        if (c->partial_len || c->body_skip)
+            c->head_deadline = now + c->w->app->opt.header_timeout_ms;
+    }
+
+    if (c->head_deadline)
+        next = c->head_deadline;
+    if (c->lingering && c->linger_deadline < next)
+        next = c->linger_deadline;
+    if (!c->shutting && c->head && c->head->fault != FAULT_HANG && c->head->due_ms > now &&
+        c->head->due_ms < next)
+        next = c->head->due_ms;
+    if (next == UINT64_MAX) {
+        if (c->timer_due) {
+            uv_timer_stop(&c->timer);
+            c->timer_due = 0;
+        }
+    } else if (next != c->timer_due) {
+        uv_timer_start(&c->timer, conn_timer_cb, next > now ? next - now : 0, 0);
+        c->timer_due = next;
+    }
+}
+
+/* Prints why connections are being refused, once per process. */
+static void conn_log_refusal(mockapi_t *app, const char *why)
+{
+    if (!atomic_flag_test_and_set(&app->refuse_logged))
+        fprintf(stderr, "mockapi: refusing connections: %s (raise ulimit -n); logged once\n", why);
+}
+
+/* Accepts one connection. Beyond app->max_conns (the open-file limit less a
+ * reserve) a new connection is accepted and reset at once, counted in
+ * accept_errors: refusing it ourselves keeps the count and the log line,
+ * where libuv's own EMFILE handling would drop it silently. */
+void mockapi_conn_accept_cb(uv_stream_t *listener, int status)
+{
+    mockapi_worker_t *w = listener->data;
+    mockapi_t *app = w->app;
+    mockapi_conn_t *c;
+
+    if (status < 0) {
+        stats_accept_error(&app->stats);
+        conn_log_refusal(app, uv_strerror(status));
+        return;
+    }
+    c = calloc(1, sizeof *c);
+    if (!c) {
+        /* Not accepting stalls this listener; there is nothing better to do
+         * without memory. */
+        stats_accept_error(&app->stats);
+        conn_log_refusal(app, "out of memory");
+        return;
+    }
+    c->w = w;
+    uv_tcp_init(&w->loop, &c->tcp);
+    uv_timer_init(&w->loop, &c->timer);
+    c->tcp.data = c->timer.data = c;
+    c->open_handles = 2;
+    stats_conn_open(&app->stats);
+    if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
+        conn_close(c, false);
+        return;
+    }
+    if (atomic_load_explicit(&app->stats.connections, memory_order_relaxed) > app->max_conns) {
+        stats_accept_error(&app->stats);
+        conn_log_refusal(app, "too many open connections for the open-file limit");
+        conn_close(c, true);
+        return;
+    }
+    uv_tcp_nodelay(&c->tcp, 1);
+    if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb, conn_read_cb) != 0)
+        conn_close(c, false);
+}

@@ -1,0 +1,122 @@
+/* mockapi: the mock HTTP API of concbench. See options.c for the flags and
+ * DESIGN.md ("The mock API") for what it is for. */
+#include "mockapi.h"
+
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#define MOCKAPI_NOFILE_WANT 20000
+
+/* Descriptors kept back from connections: listeners, the loops' epoll,
+ * signal and async pipes, libuv's EMFILE reserve, stdio. */
+#define MOCKAPI_FD_RESERVE 64
+
+/* Soft open-file limit up to the hard one: every connection is a descriptor.
+ * Sets app->max_conns from the result. */
+static void main_raise_nofile(mockapi_t *app)
+{
+    struct rlimit rl;
+
+    app->max_conns = INT64_MAX;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur != RLIM_INFINITY)
+        app->max_conns = (int64_t)rl.rlim_cur > MOCKAPI_FD_RESERVE + 1
+                             ? (int64_t)rl.rlim_cur - MOCKAPI_FD_RESERVE
+                             : 1;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < MOCKAPI_NOFILE_WANT)
+        fprintf(stderr,
+                "mockapi: open-file hard limit is %llu (< %d): connections beyond it will be "
+                "refused\n",
+                (unsigned long long)rl.rlim_max, MOCKAPI_NOFILE_WANT);
+}
+
+/* Raises a /proc/sys integer to at least want when it is lower and writable
+ * (root); quietly leaves it otherwise. Never lowers a setting. */
+static void main_raise_sysctl(const char *path, long want)
+{
+    FILE *f = fopen(path, "r");
+    long cur = 0;
+    int ok;
+
+    if (!f)
+        return;
+    ok = fscanf(f, "%ld", &cur) == 1;
+    fclose(f);
+    if (!ok || cur >= want)
+        return;
+    f = fopen(path, "w");
+    if (!f)
+        return;
+    fprintf(f, "%ld\n", want);
+    fclose(f); /* a refused write fails here; nothing to do about it */
+}
+
+/* Resolves --host into app->addr (port from --port). Returns 0 or -1 with a
+ * message printed. */
+static int main_resolve(mockapi_t *app)
+{
+    struct addrinfo hints, *res = NULL;
+    char port[8];
+    int rc;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    snprintf(port, sizeof port, "%d", app->opt.port);
+    rc = getaddrinfo(app->opt.host, port, &hints, &res);
+    if (rc != 0 || !res) {
+        fprintf(stderr, "mockapi: cannot resolve --host '%s': %s\n", app->opt.host,
+                rc ? gai_strerror(rc) : "no address");
+        return -1;
+    }
+    memcpy(&app->addr, res->ai_addr, res->ai_addrlen);
+    freeaddrinfo(res);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static mockapi_t app; /* large (stats timeline): keep it off the stack */
+    char err[512];
+    int rc;
+
+    rc = options_parse(argc, argv, &app.opt, err, sizeof err);
+    if (rc == OPTIONS_HELP) {
+        fputs(options_usage(), stdout);
+        return 0;
+    }
+    if (rc != OPTIONS_OK) {
+        fprintf(stderr, "mockapi: %s\n", err);
+        return 2;
+    }
+    if (main_resolve(&app) != 0)
+        return 2;
+    signal(SIGPIPE, SIG_IGN);
+    main_raise_nofile(&app);
+    main_raise_sysctl("/proc/sys/net/core/somaxconn", app.opt.backlog);
+    main_raise_sysctl("/proc/sys/net/ipv4/tcp_max_syn_backlog", app.opt.backlog);
+    if (app.opt.rate > 0) {
+        double ns = 1e9 / app.opt.rate;
+        app.rate_interval_ns = ns < 1 ? 1 : (uint64_t)ns;
+    }
+    if (stats_init(&app.stats, uv_hrtime()) != 0 ||
+        attempts_init(&app.attempts, app.opt.max_id) != 0) {
+        fprintf(stderr, "mockapi: out of memory setting up counters\n");
+        return 1;
+    }
+    rc = mockapi_server_run(&app);
+    attempts_destroy(&app.attempts);
+    stats_destroy(&app.stats);
+    return rc;
+}
