@@ -17,18 +17,19 @@ command -v redis-cli >/dev/null || { fail "redis-cli not installed"; finish; }
 
 # A private redis-server on a free port, stopped by PID on exit.
 REDIS_PID=
-trap '[ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
+trap '[ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null; rm -rf "$WORK"; true' EXIT
 for _ in 1 2 3 4 5 6 7 8; do
-  PORT=$((20000 + RANDOM % 20000))
+  # Below the ephemeral range (32768-60999), so no client socket holds it.
+  PORT=$((20000 + RANDOM % 12000))
   redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
     --dir "$WORK" >"$WORK/redis.log" 2>&1 &
   REDIS_PID=$!
-  for _ in $(seq 50); do
+  for _ in $(seq 100); do
     redis-cli -p "$PORT" ping >/dev/null 2>&1 && break
-    sleep 0.05
+    sleep 0.1
   done
   redis-cli -p "$PORT" ping >/dev/null 2>&1 && break
-  kill "$REDIS_PID" 2>/dev/null
+  kill "$REDIS_PID" 2>/dev/null || true # it may have exited already (port taken)
   wait "$REDIS_PID" 2>/dev/null || true
   REDIS_PID=
 done
