@@ -20,8 +20,16 @@ cmake -S . -B build "${cmake_args[@]}" >/dev/null
 cmake --build build -j "$(nproc)"
 
 if [ "$mode" = test ]; then
-  cd build
-  exec ctest --output-on-failure --timeout 600 "$@"
+  # 1. The whole suite on the normal build.
+  (cd build && ctest --output-on-failure --timeout 600 "$@")
+  # 2. The same suite on an AddressSanitizer + UndefinedBehaviorSanitizer
+  #    build (any report aborts the test). The fuzz and leak tests bring
+  #    their own instrumentation and ran above.
+  cmake -S . -B build-asan "${cmake_args[@]}" -DCONCBENCH_SANITIZE=ON >/dev/null
+  cmake --build build-asan -j "$(nproc)"
+  export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+  cd build-asan
+  exec ctest --output-on-failure --timeout 900 -LE 'fuzz|leaks' "$@"
 fi
 
 exec build/concbench run --scenario default "$@"
