@@ -22,7 +22,13 @@ cmake --build build -j "$(nproc)"
 if [ "$mode" = test ]; then
   # 1. The whole suite on the normal build.
   (cd build && ctest --output-on-failure --timeout 600 "$@")
-  # 2. The same suite on an AddressSanitizer + UndefinedBehaviorSanitizer
+  # 2. The threaded code (the queue, thread-pool, the event-loop engine that
+  #    stream-workers shares) under ThreadSanitizer.
+  cmake -S . -B build-tsan "${cmake_args[@]}" -DCONCBENCH_TSAN=ON >/dev/null
+  cmake --build build-tsan -j "$(nproc)"
+  (cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure --timeout 900 \
+    -R 'unit_bqueue|e2e_thread_pool|e2e_loops')
+  # 3. The whole suite on an AddressSanitizer + UndefinedBehaviorSanitizer
   #    build (any report aborts the test). The fuzz and leak tests bring
   #    their own instrumentation and ran above.
   cmake -S . -B build-asan "${cmake_args[@]}" -DCONCBENCH_SANITIZE=ON >/dev/null
