@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -577,6 +578,10 @@ static int cmd_run(int argc, char **argv)
         (nmodels = resolve_models(cfg.models, models, 32)) < 0) {
         config_free(&cfg);
         return EXIT_USAGE;
+    }
+    if (cfg.scale != 1) {
+        double n = round(cfg.job.requests * cfg.scale);
+        cfg.job.requests = n < 1 ? 1 : n > 10000000 ? 10000000 : (uint32_t)n;
     }
     if (sweep_parse(cfg.sweep, &cfg, &sw, err, sizeof err)) {
         fprintf(stderr, "concbench: %s\n", err);

@@ -344,6 +344,11 @@ int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_r
     kill(-pid, SIGKILL);
     if (cfg->progress)
         runner_progress(r, t, t0, 1, tty);
+    if (crash_at && !crashed)
+        fprintf(stderr,
+                "concbench: crash injection: %s had no registered worker left to kill "
+                "once %" PRIu64 " requests were done (crash.killed = 0)\n",
+                model->name, crash_at);
 
     r->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     r->wall_s = (double)(t1 - t0) / 1e9;

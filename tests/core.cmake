@@ -26,3 +26,6 @@ set_tests_properties(e2e_interrupt PROPERTIES TIMEOUT 300 LABELS e2e RUN_SERIAL 
 
 add_test(NAME e2e_sweep COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/e2e_sweep.sh $<TARGET_FILE:concbench>)
 set_tests_properties(e2e_sweep PROPERTIES TIMEOUT 300 LABELS e2e RUN_SERIAL TRUE)
+
+add_test(NAME e2e_scenarios COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/e2e_scenarios.sh $<TARGET_FILE:concbench>)
+set_tests_properties(e2e_scenarios PROPERTIES TIMEOUT 600 LABELS e2e RUN_SERIAL TRUE)

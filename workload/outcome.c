@@ -72,7 +72,8 @@ void outcome_fetched(outcome_table_t *t, uint64_t id)
     s->fetched_ns = now_ns();
     s->deliveries++;
     uint8_t expect = SLOT_PENDING;
-    atomic_compare_exchange_strong(&s->state, &expect, SLOT_FETCHED);
+    if (atomic_compare_exchange_strong(&s->state, &expect, SLOT_FETCHED))
+        atomic_fetch_add(&t->fetched, 1);
 }
 
 void outcome_done(outcome_table_t *t, uint64_t id)

@@ -52,6 +52,7 @@ typedef struct outcome_table {
     int64_t run_start_ns;
     _Atomic uint64_t done;   /* requests committed (counted once) */
     _Atomic uint64_t failed; /* requests failed for good (counted once) */
+    _Atomic uint64_t fetched; /* requests fetched and transformed (counted once) */
     _Atomic int64_t inflight;
     _Atomic int64_t peak_inflight;
     _Atomic int64_t db_conns;     /* connections the model opened to PostgreSQL */
