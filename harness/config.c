@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 /* One row per knob. min/max bound numbers (inclusive). The help text is
  * what `concbench list` prints. */
 const knob_t config_knobs[] = {
-    {"model", KNOB_STR, C(models), "thread-pool", 0, 0, NULL, NULL,
+    {"model", KNOB_STR, C(models), "all", 0, 0, NULL, NULL,
      "models to run: comma-separated names, or all"},
     {"requests", KNOB_U32, J(requests), "1000", 1, 10000000, NULL, NULL,
      "requests per run (ids 1..N)"},
@@ -102,6 +103,8 @@ const knob_t config_knobs[] = {
     {"memory_method", KNOB_STR, C(memory_method), "auto", 0, 0, NULL,
      "auto|cgroup-v2|cgroup-v1|proc-pss",
      "auto, cgroup-v2, cgroup-v1 or proc-pss: how peak memory is measured"},
+    {"scale", KNOB_DOUBLE, C(scale), "1", 0.0001, 1000, NULL, NULL,
+     "multiply requests by this (e.g. 0.05 runs a preset at a twentieth of its size)"},
     {"sweep", KNOB_STR, C(sweep), "", 0, 0, NULL, NULL,
      "key=v1,v2,... runs every model at every value (several --sweep make a grid)"},
     {"baseline", KNOB_STR, C(baseline), "", 0, 0, NULL, NULL,
@@ -248,26 +251,36 @@ static char *trim(char *s)
 
 int config_load_file(config_t *c, const char *path, char *err, size_t errlen)
 {
-    char resolved[1024], line[1024], msg[300];
+    char resolved[PATH_MAX], msg[300], *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
     FILE *f;
-    int lineno = 0, rc = 0;
+    int lineno = 0, rc = 0, w;
 
     if (!strchr(path, '/') && !strstr(path, ".conf"))
-        snprintf(resolved, sizeof resolved, "%s/%s.conf", CONCBENCH_SCENARIO_DIR, path);
+        w = snprintf(resolved, sizeof resolved, "%s/%s.conf", CONCBENCH_SCENARIO_DIR, path);
     else
-        snprintf(resolved, sizeof resolved, "%s", path);
-    f = fopen(resolved, "r");
+        w = snprintf(resolved, sizeof resolved, "%s", path);
+    if (w < 0 || (size_t)w >= sizeof resolved) {
+        snprintf(err, errlen, "cannot read scenario %.64s...: path too long", path);
+        return -1;
+    }
+    f = fopen(resolved, "re");
     if (!f) {
         snprintf(err, errlen, "cannot read scenario %s: %s (concbench list shows the presets)",
                  resolved, strerror(errno));
         return -1;
     }
-    while (fgets(line, sizeof line, f)) {
+    /* getline, not fgets: a line of any length is read whole, and its length
+     * tells a NUL byte (which would silently cut the value short) from the
+     * line's end. */
+    errno = 0;
+    while ((n = getline(&line, &cap, f)) >= 0) {
         char *eq, *key, *val;
         lineno++;
-        if (!strchr(line, '\n') && !feof(f)) {
-            snprintf(err, errlen, "%s:%d: line longer than %zu bytes", resolved, lineno,
-                     sizeof line - 2);
+        if (memchr(line, '\0', (size_t)n)) {
+            snprintf(err, errlen, "%s:%d: NUL byte: not a text file of 'key = value' lines",
+                     resolved, lineno);
             rc = -1;
             break;
         }
@@ -276,7 +289,8 @@ int config_load_file(config_t *c, const char *path, char *err, size_t errlen)
             continue;
         eq = strchr(key, '=');
         if (!eq) {
-            snprintf(err, errlen, "%s:%d: expected 'key = value', got '%s'", resolved, lineno, key);
+            snprintf(err, errlen, "%s:%d: expected 'key = value', got '%.80s'", resolved, lineno,
+                     key);
             rc = -1;
             break;
         }
@@ -293,11 +307,15 @@ int config_load_file(config_t *c, const char *path, char *err, size_t errlen)
             rc = -1;
             break;
         }
+        errno = 0;
     }
     if (rc == 0 && ferror(f)) {
-        snprintf(err, errlen, "%s: read error", resolved);
+        /* e.g. EISDIR: fopen opens a directory, reading it fails. */
+        snprintf(err, errlen, "cannot read scenario %s: %s", resolved,
+                 strerror(errno ? errno : EIO));
         rc = -1;
     }
+    free(line);
     fclose(f);
     return rc;
 }

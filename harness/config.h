@@ -24,6 +24,7 @@ typedef struct config {
     char *memory_method;
     char *baseline, *save_baseline;
     char *sweep;
+    double scale;
     double threshold;
     /* mock API behaviour, passed to a mockapi the harness starts */
     char *latency_dist;
