@@ -88,7 +88,8 @@ static int runner_crash(outcome_table_t *t, const run_result_t *r)
             fprintf(stderr,
                     "\nconcbench: crash injection: SIGKILL %s worker %d after %" PRIu64
                     "/%u requests\n",
-                    r->model->name, (int)p, atomic_load(&t->done) + atomic_load(&t->failed), t->n);
+                    r->model->name, (int)p, atomic_load(&t->fetched) + atomic_load(&t->failed),
+                    t->n);
             return 1;
         }
     }
@@ -300,8 +301,6 @@ int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_r
         } else if (term_sent && now - term_at > 3000000000LL) {
             kill(-pid, SIGKILL);
         }
-        /* With a cgroup, /proc is read every 100 ms only: a cross-check,
-         * not the figure, and smaps_rollup over a big tree is not free. */
         /* The tree is re-enumerated (a walk over all of /proc) every
          * 100 ms and its memory summed every sample_ms when that is the
          * figure; beside a cgroup both happen every 250 ms, as a
@@ -316,7 +315,10 @@ int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_r
         } else if (mw.method == MEM_PROC_PSS) {
             memwatch_sample(&mw);
         }
-        if (crash_at && !crashed && atomic_load(&t->done) + atomic_load(&t->failed) >= crash_at)
+        /* "Completed" is fetched and transformed (or failed): rows are
+         * committed in batches, and a pool's workers may commit theirs only
+         * at the end, when there is nothing left to kill. */
+        if (crash_at && !crashed && atomic_load(&t->fetched) + atomic_load(&t->failed) >= crash_at)
             crashed = runner_crash(t, r);
         if (cfg->progress && now - last_progress > (tty ? 200000000LL : 5000000000LL)) {
             runner_progress(r, t, t0, 0, tty);

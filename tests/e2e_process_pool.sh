@@ -13,8 +13,16 @@ run() { # run NAME ARGS...: concbench run into $WORK/NAME, stderr kept
   "$CONCBENCH" run --model process-pool --out "$WORK/$name" progress=0 "$@" \
     >"$WORK/$name.stdout" 2>"$WORK/$name.stderr"
 }
+# explain NAME FAILS_BEFORE: on a new failure, show what the run printed.
+explain() {
+  if [ "$FAILS" -gt "$2" ]; then
+    echo "--- stderr of the $1 run:" >&2
+    tail -n 20 "$WORK/$1.stderr" >&2
+  fi
+}
 
 # 1. A clean run.
+f0=$FAILS
 rc=0
 run plain --requests 1000 --concurrency $W --latency-ms 10 || rc=$?
 [ "$rc" -eq 0 ] || { cat "$WORK/plain.stderr"; fail "plain run exited $rc"; }
@@ -39,9 +47,12 @@ else
   echo "ok: plain: the model printed nothing"
 fi
 
+explain plain "$f0"
+
 # 2. One worker SIGKILLed once 30 % of the requests are final. Requests
 # count as final when committed; batches of 10 (each worker gets ~20 ids)
 # make commits flow mid-run, so the kill lands while every worker holds ids.
+f0=$FAILS
 rc=0
 run crash --requests 1000 --concurrency $W --latency-ms 10 --crash-after 0.3 batch_size=10 || rc=$?
 [ "$rc" -eq 0 ] || { cat "$WORK/crash.stderr"; fail "crash run exited $rc"; }
@@ -64,7 +75,10 @@ else
   fail "crash: expected one 'killed by signal 9; re-queued $k ids' line, got: $line"
 fi
 
+explain crash "$f0"
+
 # 3. The harness rejects a PostgreSQL it cannot reach before any model runs.
+f0=$FAILS
 t0=$(date +%s)
 if run badpg --requests 100 --concurrency 10 --latency-ms 0 \
   --pg "host=127.0.0.1 port=1 user=x dbname=x connect_timeout=2"; then
@@ -76,10 +90,13 @@ fi
 grep -qi 'postgres' "$WORK/badpg.stderr" && echo "ok: badpg: names PostgreSQL" ||
   fail "badpg: stderr does not name PostgreSQL: $(cat "$WORK/badpg.stderr")"
 
+explain badpg "$f0"
+
 # 4. The model's own path: the harness can connect, but a private server with
 # max_connections = 10 turns most of 30 workers away ("too many clients").
 # The run must stop the pool, say why in one line, and exit 2 — not hang,
 # not respawn.
+f0=$FAILS
 t0=$(date +%s)
 rc=0
 run nopg --requests 300 --concurrency 30 --latency-ms 10 pg_max_conns=10 || rc=$?
@@ -94,4 +111,5 @@ r="$WORK/nopg/results.json"
 if [ -f "$r" ]; then
   check "nopg: run marked incomplete" '.complete == false and .runs[0].model_exit_status == 2' "$r"
 fi
+explain nopg "$f0"
 finish
