@@ -283,7 +283,10 @@ static int prepare_out_dir(config_t *cfg, int *is_default)
 static void on_signal(int sig)
 {
     if (runner_interrupted) {
-        /* Second Ctrl-C: leave at once, but take the services down. */
+        /* Second Ctrl-C: leave at once, but take the model's tree and the
+         * services down (kill() is async-signal-safe). */
+        if (runner_model_pgid > 0)
+            kill(-(pid_t)runner_model_pgid, SIGKILL);
         svc_kill_all_now();
         _exit(128 + sig);
     }

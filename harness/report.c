@@ -264,6 +264,16 @@ static void read_first_line(const char *path, const char *prefix, char *out, siz
     fclose(f);
 }
 
+/* Which cgroup hierarchies the machine mounts: "v2" (unified only), "v1",
+ * "hybrid" (v1 controllers plus a unified tree), or "none". */
+static const char *cgroup_layout(void)
+{
+    int v2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 ||
+             access("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) == 0;
+    int v1 = access("/sys/fs/cgroup/memory", F_OK) == 0;
+    return v1 && v2 ? "hybrid" : v2 ? "v2" : v1 ? "v1" : "none";
+}
+
 static json_t *report_env_json(const report_env_t *e)
 {
     json_t *o = json_object();
@@ -275,6 +285,7 @@ static json_t *report_env_json(const report_env_t *e)
     json_object_set_new(o, "memory_bytes", json_integer((json_int_t)pages * psz));
     read_first_line("/proc/sys/kernel/osrelease", NULL, buf, sizeof buf);
     json_object_set_new(o, "kernel", json_string(buf));
+    json_object_set_new(o, "cgroup", json_string(cgroup_layout()));
     json_object_set_new(o, "compiler", json_string(__VERSION__));
     json_object_set_new(o, "build_type", json_string(CONCBENCH_BUILD_TYPE));
     json_object_set_new(o, "git_commit", json_string(CONCBENCH_GIT_COMMIT));
@@ -462,32 +473,65 @@ int report_write_csv(const char *dir, const config_t *cfg, run_result_t *runs, i
     return rc;
 }
 
+/* The table's figures, each the median over a model's measured runs. */
+enum { T_WALL, T_XFLOOR, T_CPU, T_MB, T_P50, T_P99, T_ERR, T__N };
+
 void report_print_table(FILE *f, const config_t *cfg, run_result_t *runs, int nruns)
 {
     const char **names = calloc((size_t)nruns + 1, sizeof *names);
-    double *v[F__N];
+    double *v[F__N], (*row)[T__N] = calloc((size_t)nruns + 1, sizeof *row), best[T__N];
+    int *verified = calloc((size_t)nruns + 1, sizeof *verified),
+        *nrun = calloc((size_t)nruns + 1, sizeof *nrun);
     int nm = names ? model_names(runs, nruns, names) : 0;
     double floor_s = report_floor_s(cfg);
 
     for (int ff = 0; ff < F__N; ff++)
         v[ff] = calloc((size_t)nruns + 1, sizeof(double));
+    if (!row || !verified || !nrun || !v[F__N - 1])
+        nm = 0;
+    for (int m = 0; m < nm; m++) {
+        nrun[m] = model_figures(cfg, runs, nruns, names[m], v, &verified[m]);
+        row[m][T_WALL] = stats_median(v[F_WALL], nrun[m]);
+        row[m][T_XFLOOR] = floor_s > 0 ? row[m][T_WALL] / floor_s : 0;
+        row[m][T_CPU] = stats_median(v[F_CPU], nrun[m]);
+        row[m][T_MB] = stats_median(v[F_RSS], nrun[m]) / 1048576.0;
+        row[m][T_P50] = stats_median(v[F_P50], nrun[m]);
+        row[m][T_P99] = stats_median(v[F_P99], nrun[m]);
+        row[m][T_ERR] = 100 * stats_median(v[F_ERR], nrun[m]);
+    }
+    /* The best (lowest) value of each column among verified models gets a
+     * '*'; an unverified model's figures cannot win anything. */
+    for (int k = 0; k < T__N; k++) {
+        best[k] = INFINITY;
+        for (int m = 0; m < nm; m++)
+            if (verified[m] && row[m][k] < best[k])
+                best[k] = row[m][k];
+    }
     fprintf(f,
             "\n%u requests, concurrency %u, API latency %d ms: floor %.2f s (ceil(N/C) x "
             "latency)%s\n",
             cfg->job.requests, cfg->job.concurrency, cfg->latency_ms, floor_s,
             cfg->repeat > 1 ? "; medians of the repetitions" : "");
-    fprintf(f, "%-16s %-10s %8s %7s %8s %9s %8s %8s %8s %6s\n", "model", "verified", "wall s",
-            "xfloor", "cpu s", "peak MB", "p50 ms", "p99 ms", "errors", "runs");
-    for (int m = 0; m < nm && v[F__N - 1]; m++) {
-        int verified, n = model_figures(cfg, runs, nruns, names[m], v, &verified);
-        double wall = stats_median(v[F_WALL], n), cpu = stats_median(v[F_CPU], n);
-        double rss = stats_median(v[F_RSS], n), p50 = stats_median(v[F_P50], n);
-        double p99 = stats_median(v[F_P99], n), er = stats_median(v[F_ERR], n);
-        fprintf(f, "%-16s %-10s %8.2f %7.2f %8.2f %9.1f %8.1f %8.1f %7.2f%% %6d\n", names[m],
-                verified ? "yes" : "NO  <<<", wall, floor_s > 0 ? wall / floor_s : 0.0, cpu,
-                rss / 1048576.0, p50, p99, 100 * er, n);
+    fprintf(f, "%-16s %-10s %9s %8s %9s %10s %9s %9s %9s %5s\n", "model", "verified", "wall s",
+            "xfloor", "cpu s", "peak MB", "p50 ms", "p99 ms", "errors %", "runs");
+    for (int m = 0; m < nm; m++) {
+        static const char *const fmt[T__N] = {"%9.2f", "%8.2f", "%9.2f", "%10.1f",
+                                              "%9.1f", "%9.1f", "%9.2f"};
+        fprintf(f, "%-16s %-10s", names[m], verified[m] ? "yes" : "NO  <<<");
+        for (int k = 0; k < T__N; k++) {
+            char cell[32];
+            int mark = nm > 1 && verified[m] && row[m][k] <= best[k];
+            snprintf(cell, sizeof cell, fmt[k], row[m][k]);
+            fprintf(f, " %s%s", mark ? cell + 1 : cell, mark ? "*" : "");
+        }
+        fprintf(f, " %5d\n", nrun[m]);
     }
+    if (nm > 1)
+        fprintf(f, "* the best of the column among verified models\n");
     for (int ff = 0; ff < F__N; ff++)
         free(v[ff]);
     free(names);
+    free(row);
+    free(verified);
+    free(nrun);
 }

@@ -18,6 +18,7 @@
 #include "stats.h"
 
 volatile sig_atomic_t runner_interrupted;
+volatile sig_atomic_t runner_model_pgid;
 
 #define TIMELINE_NS 100000000LL /* 100 ms windows */
 
@@ -269,6 +270,7 @@ int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_r
     }
     close(go[0]);
     setpgid(pid, pid);
+    runner_model_pgid = pid;
     memwatch_attach(&mw, pid);
     if (cfg->crash_after > 0 && r->crash_applicable)
         crash_at = (uint64_t)ceil(cfg->crash_after * t->n);
@@ -344,6 +346,7 @@ int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_r
     /* Anything of the tree still alive (a worker whose parent forgot it)
      * dies now; it would skew the next model's figures. */
     kill(-pid, SIGKILL);
+    runner_model_pgid = 0;
     if (cfg->progress)
         runner_progress(r, t, t0, 1, tty);
     if (crash_at && !crashed)

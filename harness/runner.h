@@ -61,6 +61,9 @@ typedef struct run_result {
 } run_result_t;
 
 extern volatile sig_atomic_t runner_interrupted; /* set by the signal handler */
+/* The process group of the model running now (0: none), for the signal
+ * handler's second Ctrl-C. */
+extern volatile sig_atomic_t runner_model_pgid;
 
 /* Runs model once (repeat < 0 for a warm-up). Fills *r. Returns 0, or -1
  * when the run could not be carried out at all (reason printed). */

@@ -61,4 +61,38 @@ for model in $models; do
   fi
   grep -q "INTERRUPTED" "$WORK/$model.out" && echo "ok: $model: says INTERRUPTED" || fail "$model: no INTERRUPTED line"
 done
+
+# A second Ctrl-C exits at once, and takes the services down with it.
+"$CONCBENCH" run --model semaphore-loop --requests 20000 --concurrency 10 --latency-ms 200 \
+  --out "$WORK/twice" progress=0 >/dev/null 2>&1 &
+cb=$!
+for _ in $(seq 1 200); do
+  for p in $(descendants $cb); do
+    [ "$(cat /proc/$p/comm 2>/dev/null)" = concbench ] && break 2
+  done
+  sleep 0.1
+done
+tree=$(descendants $cb)
+kill -INT "$cb"
+sleep 0.1 # two signals sent back to back would merge into one
+start=$(date +%s%N)
+kill -INT "$cb"
+set +e
+wait "$cb"
+rc=$?
+set -e
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$rc" -eq 130 ] && [ "$ms" -lt 2000 ] && echo "ok: a second SIGINT exits at once (exit $rc after $ms ms)" \
+  || fail "second SIGINT: exit $rc after $ms ms"
+sleep 0.5
+left=""
+for p in $tree; do
+  c=$(cat /proc/$p/comm 2>/dev/null || true)
+  # A killed process whose parent has gone waits for init to reap it: a
+  # zombie (state Z) is dead.
+  st=$(awk '{print $3}' /proc/$p/stat 2>/dev/null || true)
+  [ -n "$c" ] && [ "$st" != Z ] && left="$left $p($c,$st)"
+done
+[ -z "$left" ] && echo "ok: neither the model nor a service survives a second SIGINT" \
+  || fail "left after a second SIGINT:$left"
 finish
