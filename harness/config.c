@@ -52,7 +52,7 @@ const knob_t config_knobs[] = {
      "fraction of attempts never answered (the client's timeout_ms must fire)"},
     {"bad_body_rate", KNOB_DOUBLE, C(bad_body_rate), "0", 0, 1, "--bad-body-rate", NULL,
      "fraction of attempts answered 200 with a truncated or invalid body"},
-    {"seed", KNOB_U64, J(seed), "42", 0, 1.8e19, "--seed", NULL,
+    {"seed", KNOB_U64, J(seed), "42", 0, 9.2e18, "--seed", NULL,
      "seed of the order generator and every random choice"},
     {"items", KNOB_INT, J(items), "10", 1, 1000, "--items", NULL,
      "line items per order (payload size: ~60 bytes each)"},
@@ -365,7 +365,7 @@ void config_format(const config_t *c, const knob_t *k, char *buf, size_t cap)
         snprintf(buf, cap, "%llu", (unsigned long long)*(const uint64_t *)p);
         break;
     case KNOB_DOUBLE:
-        snprintf(buf, cap, "%g", *(const double *)p);
+        snprintf(buf, cap, "%.17g", *(const double *)p);
         break;
     default:
         snprintf(buf, cap, "%s", *(char *const *)p ? *(char *const *)p : "");

@@ -355,6 +355,9 @@ static int services_bring_up(config_t *cfg, int need_redis, services_up_t *s, re
     }
     if (cfg->api[0]) {
         char *args[64];
+        size_t n = strlen(cfg->api);
+        while (n > 0 && cfg->api[n - 1] == '/') /* http://host:port/ is the same API */
+            cfg->api[--n] = '\0';
         /* The user's server has its own settings: say which of ours do not
          * reach it rather than let them look applied. */
         if (config_mock_args(cfg, args, 64) > 6)
@@ -424,53 +427,33 @@ static void update_latest(const char *dir)
         fprintf(stderr, "concbench: cannot update results/latest: %s\n", strerror(errno));
 }
 
-/* --save-baseline FILE copies the results just written; --baseline FILE
- * compares them with a stored baseline (concbench compare's rules) and
- * turns a regression into exit 1 and incomparable inputs into exit 2. */
-static int run_baseline_steps(const config_t *cfg, int rc)
+/* --baseline FILE compares the results (in memory, before they are
+ * written, so the file carries the final verdict) with a stored baseline by
+ * concbench compare's rules: a regression makes rc 1, incomparable inputs
+ * 2. Returns the new rc. */
+static int run_baseline_compare(const config_t *cfg, json_t *doc, int rc)
 {
-    char path[PATH_MAX + 16], err[1024];
+    char err[1024];
     json_error_t je;
-    json_t *cur;
+    json_t *base;
+    compare_opts_t o = {cfg->threshold, COMPARE_M_ALL};
+    int c;
 
-    if (!cfg->save_baseline[0] && !cfg->baseline[0])
+    if (!cfg->baseline[0])
         return rc;
-    snprintf(path, sizeof path, "%s/results.json", cfg->out_dir);
-    cur = json_load_file(path, 0, &je);
-    if (!cur) {
-        fprintf(stderr, "concbench: cannot read back %s: %s\n", path, je.text);
+    base = json_load_file(cfg->baseline, 0, &je);
+    if (!base) {
+        fprintf(stderr, "concbench: cannot read baseline %s: %s\n", cfg->baseline, je.text);
         return EXIT_USAGE;
     }
-    if (cfg->save_baseline[0]) {
-        if (json_dump_file(cur, cfg->save_baseline, JSON_INDENT(2) | JSON_REAL_PRECISION(6))) {
-            fprintf(stderr, "concbench: cannot write baseline %s: %s\n", cfg->save_baseline,
-                    strerror(errno));
-            rc = EXIT_USAGE;
-        } else {
-            printf("baseline saved: %s\n", cfg->save_baseline);
-        }
+    printf("\nAgainst the baseline %s:\n", cfg->baseline);
+    c = compare_results(base, doc, &o, stdout, err, sizeof err);
+    json_decref(base);
+    if (c == 2) {
+        fprintf(stderr, "concbench: cannot compare with the baseline: %s\n", err);
+        return EXIT_USAGE;
     }
-    if (cfg->baseline[0]) {
-        json_t *base = json_load_file(cfg->baseline, 0, &je);
-        compare_opts_t o = {cfg->threshold, COMPARE_M_ALL};
-        int c;
-        if (!base) {
-            fprintf(stderr, "concbench: cannot read baseline %s: %s\n", cfg->baseline, je.text);
-            json_decref(cur);
-            return EXIT_USAGE;
-        }
-        printf("\nAgainst the baseline %s:\n", cfg->baseline);
-        c = compare_results(base, cur, &o, stdout, err, sizeof err);
-        if (c == 2) {
-            fprintf(stderr, "concbench: cannot compare with the baseline: %s\n", err);
-            rc = EXIT_USAGE;
-        } else if (c == 1 && rc == 0) {
-            rc = EXIT_UNVERIFIED;
-        }
-        json_decref(base);
-    }
-    json_decref(cur);
-    return rc;
+    return c == 1 && rc == 0 ? EXIT_UNVERIFIED : rc;
 }
 
 /* Runs every model repeat + warmup times in interleaved rounds (warm-ups,
@@ -503,13 +486,17 @@ static int run_rounds(const run_env_t *env, const model_ops_t *const *models, in
     return nruns;
 }
 
-/* Writes one results folder (results.json, the CSVs, charts, report) and
- * prints its table. Returns the folder's exit status. */
+/* Writes one results folder (the CSVs, then results.json last, so a
+ * results.json that exists was written with everything else in place and
+ * carries the final exit status), prints its table, compares with and
+ * saves a baseline, and draws the charts. Returns the folder's exit status;
+ * *verify_rc gets the status before any baseline comparison. */
 static int write_results(const config_t *cfg, report_env_t *rep, const char *dir,
-                         run_result_t *runs, int nruns, int incomplete, json_t **doc_out)
+                         run_result_t *runs, int nruns, int incomplete, json_t **doc_out,
+                         int *verify_rc)
 {
     char err[512];
-    int rc = 0;
+    int rc = 0, written = 0;
     json_t *doc;
 
     utc_now(rep->finished_at, sizeof rep->finished_at, "%Y-%m-%dT%H:%M:%SZ");
@@ -521,24 +508,43 @@ static int write_results(const config_t *cfg, report_env_t *rep, const char *dir
         for (int i = 0; i < nruns; i++)
             if (runs[i].repeat >= 0 && (runs[i].verify_error || !runs[i].verify.verified))
                 rc = EXIT_UNVERIFIED;
+    *verify_rc = rc;
     doc = report_results_json(cfg, rep, runs, nruns, rc == 0 || rc == 1, rc);
-    if (report_write_json(dir, "results.json", doc, err, sizeof err) ||
-        report_write_csv(dir, cfg, runs, nruns, err, sizeof err)) {
-        fprintf(stderr, "concbench: %s\n", err);
-        if (rc == 0 || rc == EXIT_UNVERIFIED)
-            rc = EXIT_USAGE;
-    }
     if (nruns)
         report_print_table(stdout, cfg, runs, nruns);
+    if (nruns && !runner_interrupted && !incomplete)
+        rc = run_baseline_compare(cfg, doc, rc);
+    if (report_write_csv(dir, cfg, runs, nruns, err, sizeof err)) {
+        fprintf(stderr, "concbench: %s\n", err);
+        rc = EXIT_USAGE;
+    }
+    json_object_set_new(doc, "exit_status", json_integer(rc));
+    if (rc == EXIT_USAGE)
+        json_object_set_new(doc, "complete", json_false());
+    if (report_write_json(dir, "results.json", doc, err, sizeof err)) {
+        fprintf(stderr, "concbench: %s\n", err);
+        rc = EXIT_USAGE;
+    } else {
+        written = 1;
+    }
+    if (written && cfg->save_baseline[0]) {
+        if (json_dump_file(doc, cfg->save_baseline, JSON_INDENT(2) | JSON_REAL_PRECISION(6))) {
+            fprintf(stderr, "concbench: cannot write baseline %s: %s\n", cfg->save_baseline,
+                    strerror(errno));
+            rc = EXIT_USAGE;
+        } else {
+            printf("baseline saved: %s\n", cfg->save_baseline);
+        }
+    }
     /* Charts, summary files and report.html are derived from what was just
      * written; failing to draw them does not change the run's verdict. */
-    if (nruns && plot_results_dir(dir, err, sizeof err))
+    if (written && nruns && plot_results_dir(dir, err, sizeof err))
         fprintf(stderr, "concbench: charts not written: %s\n", err);
-    if (doc_out)
+    if (doc_out && written)
         *doc_out = doc;
     else
         json_decref(doc);
-    return rc;
+    return written ? rc : EXIT_USAGE;
 }
 
 /* Restarts the mock API the harness started with cfg's mock knobs (a
@@ -573,7 +579,7 @@ static int cmd_run(int argc, char **argv)
     json_t **docs = NULL;
     char **names = NULL, err[512];
     int nmodels, nruns = 0, rc = 0, verify_rc = 0, need_redis = 0, default_out = 0;
-    int incomplete = 0, npoints = 1, p = 0;
+    int incomplete = 0, npoints = 1, p = 0, results_written = 0;
     struct sigaction sa = {0};
 
     memset(&up, 0, sizeof up);
@@ -660,9 +666,12 @@ static int cmd_run(int argc, char **argv)
             run_result_free(&runs[i]);
         nruns = run_rounds(&up.env, models, nmodels, runs, &incomplete);
         {
-            int prc = write_results(&pc, &rep, dir, runs, nruns, incomplete, &docs[p]);
+            int vrc, prc = write_results(&pc, &rep, dir, runs, nruns, incomplete, &docs[p], &vrc);
             if (prc > rc)
                 rc = prc;
+            if (vrc > verify_rc)
+                verify_rc = vrc;
+            results_written |= docs[p] != NULL;
         }
         up.env.cfg = &cfg;
     }
@@ -678,9 +687,6 @@ static int cmd_run(int argc, char **argv)
         sweep_print_knees(stdout, doc);
         json_decref(doc);
     }
-    verify_rc = rc;
-    if (nruns && !runner_interrupted && !incomplete)
-        rc = run_baseline_steps(&cfg, rc);
     if (runner_interrupted)
         printf("\nINTERRUPTED: the results above are incomplete.\n");
     else if (incomplete)
@@ -688,7 +694,7 @@ static int cmd_run(int argc, char **argv)
                "incomplete.\n");
     else if (verify_rc == EXIT_UNVERIFIED)
         printf("\nUNVERIFIED: at least one run's rows did not match what it reported.\n");
-    if (nruns) {
+    if (results_written) {
         printf("results: %s/results.json\n", cfg.out_dir);
         if (!sw.nkeys)
             printf("report:  %s/report.html\n", cfg.out_dir);

@@ -915,8 +915,12 @@ int svc_pg_start(svc_t *s, int max_conns, char *err, size_t errlen)
         return -1;
     if (svc_make_tmpdir(e, "/tmp/concbench-pg-XXXXXX", err, errlen) < 0)
         goto fail;
-    /* Traversable by all, so a root or a non-root client reaches the socket. */
-    if (chmod(e->tmpdir, 0755) < 0 || (sp.drop_privs && chown(e->tmpdir, sp.uid, sp.gid) < 0)) {
+    /* The server trusts every connection and its role is a superuser, which
+     * can run programs as the server's OS user (COPY ... TO PROGRAM): only
+     * the harness's own user may reach it. So no TCP listener (below), and
+     * the socket's directory is closed to others; root, when the server
+     * runs as `postgres`, passes as it already does to edit the config. */
+    if (chmod(e->tmpdir, 0700) < 0 || (sp.drop_privs && chown(e->tmpdir, sp.uid, sp.gid) < 0)) {
         svc_err(err, errlen, "cannot prepare %s: %s", e->tmpdir, strerror(errno));
         goto fail;
     }
@@ -928,9 +932,9 @@ int svc_pg_start(svc_t *s, int max_conns, char *err, size_t errlen)
     snprintf(conf, sizeof conf, "%s/data/postgresql.conf", e->tmpdir);
     snprintf(text, sizeof text,
              "\n# concbench: private benchmark instance\n"
-             "listen_addresses = '127.0.0.1'\n"
+             "listen_addresses = ''\n"
              "unix_socket_directories = '%s'\n"
-             "unix_socket_permissions = 0777\n"
+             "unix_socket_permissions = 0700\n"
              "max_connections = %d\n"
              "shared_buffers = 128MB\n"
              "fsync = on\n"

@@ -82,7 +82,12 @@ static void *tp_worker(void *arg)
 
 static int tp_run(const job_t *job)
 {
-    int nthreads = job->workers > 0 ? job->workers : (int)job->concurrency;
+    int64_t want = job->workers > 0 ? job->workers : (int64_t)job->concurrency;
+    /* A thread beyond one per request would only hold a PostgreSQL
+     * connection: with C > N, C simultaneous connects can overflow the
+     * server's listen backlog or max_connections and fail a run whose every
+     * row was written. */
+    int nthreads = (int)(want < (int64_t)job->requests ? want : (int64_t)job->requests);
     int depth = job->queue_depth > 0 ? job->queue_depth : 2 * nthreads;
     tp_shared_t sh = {.job = job};
     pthread_t *threads = calloc((size_t)nthreads, sizeof *threads);

@@ -9,6 +9,7 @@ PACKAGES=(
   libcmocka-dev
   postgresql redis-server gnuplot-nox
   jq curl time procps
+  clang libclang-rt-14-dev valgrind
 )
 
 missing=()
