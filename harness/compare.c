@@ -45,10 +45,10 @@ static const metric_info_t metric_info[M__N] = {
  * (mock API latency shape, throttling, faults) — defines the workload and
  * must be equal on both sides. */
 static const char *const compare_not_workload[] = {
-    "model",        "out",       "scenario", "api",       "pg",
-    "redis",        "repeat",    "warmup",   "sample_ms", "memory_method",
-    "pg_max_conns", "keep_rows", "progress", "baseline",  "save_baseline",
-    "threshold",    "sweep",     "scale",    NULL,
+    "model",         "out",          "scenario",  "api",       "pg",
+    "redis",         "repeat",       "warmup",    "sample_ms", "pss_check_ms",
+    "memory_method", "pg_max_conns", "keep_rows", "progress",  "baseline",
+    "save_baseline", "threshold",    "sweep",     "scale",     NULL,
 };
 
 /* One measured run, reduced to the figures compared. */

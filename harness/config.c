@@ -100,6 +100,9 @@ const knob_t config_knobs[] = {
      "max_connections of the private PostgreSQL"},
     {"sample_ms", KNOB_INT, C(sample_ms), "10", 1, 10000, NULL, NULL,
      "interval of /proc memory sampling when no cgroup is usable"},
+    {"pss_check_ms", KNOB_INT, C(pss_check_ms), "0", 0, 600000, NULL, NULL,
+     "beside a cgroup, sum the tree's PSS this often as a cross-check (0: never; it costs "
+     "~0.1 ms per process)"},
     {"memory_method", KNOB_STR, C(memory_method), "auto", 0, 0, NULL,
      "auto|cgroup-v2|cgroup-v1|proc-pss",
      "auto, cgroup-v2, cgroup-v1 or proc-pss: how peak memory is measured"},

@@ -21,6 +21,7 @@ typedef struct config {
     double crash_after; /* 0 = off */
     int pg_max_conns;
     int sample_ms;
+    int pss_check_ms;
     char *memory_method;
     char *baseline, *save_baseline;
     char *sweep;

@@ -40,10 +40,10 @@ int memwatch_attach(memwatch_t *w, pid_t pid);
  * do it every ~100 ms, not every sample) and records the process and
  * thread counts. */
 void memwatch_refresh_tree(memwatch_t *w);
-/* Sums PSS and RSS over the tree as last enumerated and keeps the peaks
- * (the figure when the method is proc-pss, a cross-check beside a
- * cgroup). */
-void memwatch_sample(memwatch_t *w);
+/* Sums RSS (and PSS when with_pss, which costs a walk of every mapping of
+ * every process) over the tree as last enumerated and keeps the peaks: the
+ * figure when the method is proc-pss, a cross-check beside a cgroup. */
+void memwatch_sample(memwatch_t *w, int with_pss);
 /* The peak in bytes (PSS sum when sampling), then removes the cgroup. */
 uint64_t memwatch_finish(memwatch_t *w);
 

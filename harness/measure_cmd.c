@@ -97,7 +97,7 @@ int measure_cmd(int argc, char **argv)
             memwatch_refresh_tree(&mw);
             last_tree = now;
         }
-        memwatch_sample(&mw);
+        memwatch_sample(&mw, 1);
         if (pidfd >= 0) {
             struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
             poll(&pfd, 1, sample_ms);

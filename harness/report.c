@@ -63,7 +63,9 @@ json_t *report_run_json(const config_t *cfg, const run_result_t *r)
     json_object_set_new(o, "cpu_sys_s", json_real(r->cpu_sys_s));
     json_object_set_new(o, "peak_rss_bytes", json_integer((json_int_t)r->peak_mem_bytes));
     json_object_set_new(o, "memory_method", json_string(mem_method_name(r->mem_method)));
-    json_object_set_new(o, "peak_pss_sum_bytes", json_integer((json_int_t)r->peak_pss_bytes));
+    json_object_set_new(o, "peak_pss_sum_bytes",
+                        r->peak_pss_bytes ? json_integer((json_int_t)r->peak_pss_bytes)
+                                          : json_null());
     json_object_set_new(o, "peak_rss_sum_bytes", json_integer((json_int_t)r->peak_rss_sum_bytes));
     json_object_set_new(o, "harness_cpu_s", json_real(r->harness_cpu_s));
     json_object_set_new(o, "db_conns_server_peak",

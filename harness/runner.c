@@ -215,7 +215,7 @@ int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_r
     int go[2], status = 0, tty = isatty(2), crashed = 0, term_sent = 0;
     double infra0[3], infra1[3], self0;
     int pidfd, tick;
-    int64_t t0, t1, last_progress = 0, last_proc = 0, term_at = 0;
+    int64_t t0, t1, last_progress = 0, last_proc = 0, last_pss = 0, last_rss = 0, term_at = 0;
     uint64_t crash_at = 0;
     struct rusage ru;
     char err[512], tag[64];
@@ -303,19 +303,28 @@ int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_r
         } else if (term_sent && now - term_at > 3000000000LL) {
             kill(-pid, SIGKILL);
         }
-        /* The tree is re-enumerated (a walk over all of /proc) every
-         * 100 ms and its memory summed every sample_ms when that is the
-         * figure; beside a cgroup both happen every 250 ms, as a
-         * cross-check. The harness's own CPU is reported as harness_cpu_s. */
+        /* The tree is re-enumerated every 100 ms (a walk over /proc) and its
+         * PSS summed every sample_ms when that is the figure. Beside a
+         * cgroup, the tree comes from the cgroup's own files every 250 ms,
+         * the summed RSS (statm) every second, and the summed PSS, which walks every
+         * mapping of every process, only every pss_check_ms: a cross-check
+         * must not cost what it checks. harness_cpu_s reports the cost. */
         if (now - last_proc >= (mw.method == MEM_PROC_PSS ? 100000000LL : 250000000LL)) {
             int64_t b = runner_pg_backends(env->pg_conn);
+            int pss = mw.method == MEM_PROC_PSS ||
+                      (cfg->pss_check_ms > 0 && now - last_pss >= cfg->pss_check_ms * 1000000LL);
             if (b > r->db_conns_server_peak)
                 r->db_conns_server_peak = b;
             memwatch_refresh_tree(&mw);
-            memwatch_sample(&mw);
+            if (pss || now - last_rss >= 1000000000LL) {
+                memwatch_sample(&mw, pss);
+                last_rss = now;
+            }
+            if (pss)
+                last_pss = now;
             last_proc = now;
         } else if (mw.method == MEM_PROC_PSS) {
-            memwatch_sample(&mw);
+            memwatch_sample(&mw, 1);
         }
         /* "Completed" is fetched and transformed (or failed): rows are
          * committed in batches, and a pool's workers may commit theirs only

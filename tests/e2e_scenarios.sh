@@ -69,4 +69,11 @@ run_ok db-bound 0.1
 r="$WORK/db-bound/results.json"
 check "db-bound: one connection per thread-pool worker" "($(m thread-pool).db_conns) == 100" "$r"
 check "db-bound: the loops funnel through few connections" "($(m semaphore-loop).db_conns) <= 8" "$r"
+
+# ci: a real run compared against itself passes the gate.
+run_ok ci 0.2
+r="$WORK/ci/results.json"
+check "ci: three repetitions of every model" '.summary | length == 5 and all(.runs == 3)' "$r"
+"$CONCBENCH" compare "$WORK/ci" "$WORK/ci" >"$WORK/ci-cmp.out" 2>&1 && echo "ok: ci run compared with itself: exit 0" \
+  || fail "ci compared with itself: $(tail -3 "$WORK/ci-cmp.out")"
 finish
