@@ -13,10 +13,15 @@ set xlabel sweep_key
 do for [fmt in formats] {
     eval cb_term(fmt, 1100, 760)
     set multiplot layout 2,2 title sprintf("Sweep of %s\n%s", sweep_key, title_suffix)
-    set ylabel "wall time (s)"
+    # The smallest setting is often many times slower than the rest: a log
+    # scale keeps the knee readable.
+    set logscale y 10
+    set format y "%g"
+    set ylabel "wall time (s, log scale)"
     set title "wall time (median, min-max)"
     plot for [i=1:nmodels] "sweep.dat" index (i-1) using 1:2 with linespoints lw 2 pt 7 lc rgb color[i] title model[i], \
          for [i=1:nmodels] "sweep.dat" index (i-1) using 1:2:3:4 with yerrorbars lc rgb color[i] pt -1 notitle
+    unset logscale y
     set ylabel "peak memory (MB)"
     set title "peak memory of the whole tree"
     plot for [i=1:nmodels] "sweep.dat" index (i-1) using 1:6 with linespoints lw 2 pt 7 lc rgb color[i] title model[i]
