@@ -516,6 +516,7 @@ static int write_results(const config_t *cfg, report_env_t *rep, const char *dir
         rc = run_baseline_compare(cfg, doc, rc);
     if (report_write_csv(dir, cfg, runs, nruns, err, sizeof err)) {
         fprintf(stderr, "concbench: %s\n", err);
+        report_remove_csv(dir, runs, nruns);
         rc = EXIT_USAGE;
     }
     json_object_set_new(doc, "exit_status", json_integer(rc));

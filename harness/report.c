@@ -478,6 +478,23 @@ int report_write_csv(const char *dir, const config_t *cfg, run_result_t *runs, i
 /* The table's figures, each the median over a model's measured runs. */
 enum { T_WALL, T_XFLOOR, T_CPU, T_MB, T_P50, T_P99, T_ERR, T__N };
 
+void report_remove_csv(const char *dir, run_result_t *runs, int nruns)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    unlink(path);
+    for (int i = 0; i < nruns; i++) {
+        if (runs[i].repeat < 0)
+            continue;
+        snprintf(path, sizeof path, "%s/timeline-%s-%d.csv", dir, runs[i].model->name,
+                 runs[i].repeat);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/latency-%s-%d.csv", dir, runs[i].model->name,
+                 runs[i].repeat);
+        unlink(path);
+    }
+}
+
 void report_print_table(FILE *f, const config_t *cfg, run_result_t *runs, int nruns)
 {
     const char **names = calloc((size_t)nruns + 1, sizeof *names);

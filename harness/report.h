@@ -31,6 +31,9 @@ int report_write_json(const char *dir, const char *name, json_t *doc, char *err,
  * latency-<model>-<rep>.csv. */
 int report_write_csv(const char *dir, const config_t *cfg, run_result_t *runs, int nruns, char *err,
                      size_t errlen);
+/* Removes the CSV files report_write_csv writes (after it failed part
+ * way: a folder must not hold a partial set that looks usable). */
+void report_remove_csv(const char *dir, run_result_t *runs, int nruns);
 /* The comparison table: one row per model (medians over repetitions). */
 void report_print_table(FILE *f, const config_t *cfg, run_result_t *runs, int nruns);
 
