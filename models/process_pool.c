@@ -483,8 +483,14 @@ static void pp_worker_lost(pp_pool_t *p, int i, int status)
         snprintf(how, sizeof how, "exited with status %d", WEXITSTATUS(status));
     if ((was == PP_STARTING && !WIFSIGNALED(status)) ||
         (WIFEXITED(status) && WEXITSTATUS(status) == PP_EXIT_SETUP)) {
-        fprintf(stderr, "process-pool: worker %d %s during setup; stopping the pool\n", (int)pid,
-                how);
+        /* Its SETUP_FAILED report, when it sent one, was printed by
+         * pp_worker_read above; exit status PP_EXIT_SETUP alone still says
+         * what kind of failure it was. */
+        fprintf(stderr, "process-pool: worker %d %s during setup%s; stopping the pool\n", (int)pid,
+                how,
+                WIFEXITED(status) && WEXITSTATUS(status) == PP_EXIT_SETUP
+                    ? " (it could not connect to PostgreSQL or set up curl)"
+                    : "");
         p->failed = 1;
         return;
     }
