@@ -63,17 +63,6 @@ incomplete_or_none() {
   fi
 }
 
-descendants() {
-  ps -eo pid=,ppid= | awk -v root="$1" '
-    { parent[$1] = $2 }
-    END {
-      q[0] = root; n = 1
-      for (i = 0; i < n; i++)
-        for (p in parent)
-          if (parent[p] == q[i]) { q[n++] = p; print p }
-    }'
-}
-
 # listeners PID...: "COMM tcp A.B.C.D:PORT", "COMM tcp6 HEX:PORT" or
 # "COMM unix PATH" for every listening socket the processes hold (from
 # /proc, so no ss/netstat is needed).

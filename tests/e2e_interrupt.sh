@@ -8,18 +8,6 @@ source "$(dirname "$0")/e2e_lib.sh"
 models=$("$CONCBENCH" list | awk '/^Models:/ {m = 1; next} /^$/ {m = 0} m && /^  [a-z]/ {print $1}')
 [ -n "$models" ] || { fail "no models listed"; finish; }
 
-# descendants PID: every process below PID (one ps, walked breadth-first).
-descendants() {
-  ps -eo pid=,ppid= | awk -v root="$1" '
-    { parent[$1] = $2 }
-    END {
-      q[0] = root; n = 1
-      for (i = 0; i < n; i++)
-        for (p in parent)
-          if (parent[p] == q[i]) { q[n++] = p; print p }
-    }'
-}
-
 i=0
 for model in $models; do
   i=$((i + 1))

@@ -21,6 +21,18 @@ check() {
   fi
 }
 
+# descendants PID: every process below PID (one ps, walked breadth-first).
+descendants() {
+  ps -eo pid=,ppid= | awk -v root="$1" '
+    { parent[$1] = $2 }
+    END {
+      q[0] = root; n = 1
+      for (i = 0; i < n; i++)
+        for (p in parent)
+          if (parent[p] == q[i]) { q[n++] = p; print p }
+    }'
+}
+
 finish() {
   if [ "$FAILS" -ne 0 ]; then
     echo "$FAILS check(s) failed" >&2

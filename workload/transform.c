@@ -2,6 +2,8 @@
 
 #include <inttypes.h>
 #include <jansson.h>
+#include <openssl/evp.h>
+#include <pthread.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,55 @@ static int copy_str(json_t *obj, const char *key, char *dst, size_t cap)
     if (n == 0 || n >= cap)
         return -1;
     memcpy(dst, s, n + 1);
+    return 0;
+}
+
+/* One SHA-256 of buf into md. OpenSSL 3's one-shot SHA256() looks the
+ * algorithm up in its provider store on every call, under a lock every
+ * thread shares: that look-up cost more than the hashing itself (3x the
+ * CPU of a transform_cost of 10,000) and its lock serialised the thread
+ * pool. Each thread fetches the algorithm once and keeps its own context
+ * (freed when the thread exits). Returns 0, or -1 if OpenSSL fails. */
+struct sha256_state {
+    EVP_MD *alg;
+    EVP_MD_CTX *ctx;
+};
+
+static pthread_key_t sha256_key;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_state_free(void *p)
+{
+    struct sha256_state *st = p;
+    EVP_MD_CTX_free(st->ctx);
+    EVP_MD_free(st->alg);
+    free(st);
+}
+
+static void sha256_key_init(void)
+{
+    pthread_key_create(&sha256_key, sha256_state_free);
+}
+
+static int sha256(const unsigned char *buf, size_t len, unsigned char *md)
+{
+    struct sha256_state *st;
+    pthread_once(&sha256_once, sha256_key_init);
+    st = pthread_getspecific(sha256_key);
+    if (!st) {
+        st = calloc(1, sizeof *st);
+        if (!st)
+            return -1;
+        st->alg = EVP_MD_fetch(NULL, "SHA256", NULL);
+        st->ctx = EVP_MD_CTX_new();
+        if (!st->alg || !st->ctx || pthread_setspecific(sha256_key, st)) {
+            sha256_state_free(st);
+            return -1;
+        }
+    }
+    if (!EVP_DigestInit_ex2(st->ctx, st->alg, NULL) || !EVP_DigestUpdate(st->ctx, buf, len) ||
+        !EVP_DigestFinal_ex(st->ctx, md, NULL))
+        return -1;
     return 0;
 }
 
@@ -79,10 +130,12 @@ int transform_order(const char *json, size_t len, uint64_t expect_id, unsigned c
      * on the last, so nothing can skip or overlap them, and the cost is
      * linear in the knob. canon keeps SHA256_DIGEST_LENGTH spare bytes in
      * front for the chaining prefix. */
-    SHA256((const unsigned char *)canon + SHA256_DIGEST_LENGTH, canon_len, md);
+    if (sha256((const unsigned char *)canon + SHA256_DIGEST_LENGTH, canon_len, md))
+        goto out;
     for (unsigned r = 1; r < cost; r++) {
         memcpy(canon, md, sizeof md);
-        SHA256((const unsigned char *)canon, SHA256_DIGEST_LENGTH + canon_len, md);
+        if (sha256((const unsigned char *)canon, SHA256_DIGEST_LENGTH + canon_len, md))
+            goto out;
     }
     for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
         snprintf(out->digest + 2 * i, 3, "%02x", md[i]);
