@@ -8,6 +8,18 @@ source "$(dirname "$0")/e2e_lib.sh"
 models=$("$CONCBENCH" list | awk '/^Models:/ {m = 1; next} /^$/ {m = 0} m && /^  [a-z]/ {print $1}')
 [ -n "$models" ] || { fail "no models listed"; finish; }
 
+# wait_for_model PID: until the run under PID is running a model (the harness
+# has started its services and forked the model's child, a concbench below
+# concbench), at most 20 s.
+wait_for_model() {
+  for _ in $(seq 1 200); do
+    for p in $(descendants "$1"); do
+      [ "$(cat /proc/$p/comm 2>/dev/null)" = concbench ] && return 0
+    done
+    sleep 0.1
+  done
+}
+
 i=0
 for model in $models; do
   i=$((i + 1))
@@ -16,14 +28,7 @@ for model in $models; do
   "$CONCBENCH" run --model "$model" --requests 20000 --concurrency 10 --latency-ms 200 \
     --out "$out" progress=0 >"$WORK/$model.out" 2>"$WORK/$model.err" &
   cb=$!
-  # Wait until the model is running: the harness has started its services
-  # and forked the model's child (a concbench below concbench).
-  for _ in $(seq 1 200); do
-    for p in $(descendants $cb); do
-      [ "$(cat /proc/$p/comm 2>/dev/null)" = concbench ] && break 2
-    done
-    sleep 0.1
-  done
+  wait_for_model "$cb"
   sleep 1
   tree=$(descendants $cb)
   tmpdirs=$(for p in $tree; do tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null; done | grep -oE '/tmp/concbench-(pg|redis)-[A-Za-z0-9]+' | sort -u || true)
@@ -54,12 +59,7 @@ done
 "$CONCBENCH" run --model semaphore-loop --requests 20000 --concurrency 10 --latency-ms 200 \
   --out "$WORK/twice" progress=0 >/dev/null 2>&1 &
 cb=$!
-for _ in $(seq 1 200); do
-  for p in $(descendants $cb); do
-    [ "$(cat /proc/$p/comm 2>/dev/null)" = concbench ] && break 2
-  done
-  sleep 0.1
-done
+wait_for_model "$cb"
 tree=$(descendants $cb)
 kill -INT "$cb"
 sleep 0.1 # two signals sent back to back would merge into one
