@@ -323,6 +323,32 @@ int config_load_file(config_t *c, const char *path, char *err, size_t errlen)
     return rc;
 }
 
+/* The latency, seed and items always go to the mock API: they define the
+ * workload the verifier checks against. */
+static int mock_knob_always(const knob_t *k)
+{
+    return strcmp(k->name, "latency_ms") == 0 || strcmp(k->name, "seed") == 0 ||
+           strcmp(k->name, "items") == 0;
+}
+
+int config_mock_customised(const config_t *c)
+{
+    char buf[512], def[512];
+    config_t d;
+    int n = 0;
+    if (config_init(&d))
+        return 0;
+    for (const knob_t *k = config_knobs; k->name; k++) {
+        if (!k->mock_flag || mock_knob_always(k))
+            continue;
+        config_format(c, k, buf, sizeof buf);
+        config_format(&d, k, def, sizeof def);
+        n += strcmp(buf, def) != 0;
+    }
+    config_free(&d);
+    return n;
+}
+
 int config_mock_args(const config_t *c, char **argv, int cap)
 {
     char buf[512], def[512];
@@ -335,10 +361,7 @@ int config_mock_args(const config_t *c, char **argv, int cap)
             continue;
         config_format(c, k, buf, sizeof buf);
         config_format(&d, k, def, sizeof def);
-        /* The latency, seed and items always go: they define the workload
-         * the verifier checks against. */
-        if (strcmp(buf, def) == 0 && strcmp(k->name, "latency_ms") != 0 &&
-            strcmp(k->name, "seed") != 0 && strcmp(k->name, "items") != 0)
+        if (strcmp(buf, def) == 0 && !mock_knob_always(k))
             continue;
         argv[n++] = strdup(k->mock_flag);
         argv[n++] = strdup(buf);

@@ -71,6 +71,9 @@ int config_load_file(config_t *c, const char *path, char *err, size_t errlen);
  * allocated and freed with config_mock_args_free. Returns the count. */
 int config_mock_args(const config_t *c, char **argv, int cap);
 void config_mock_args_free(char **argv);
+/* How many mock API knobs (beyond latency, seed and items, which always go)
+ * are set away from their defaults. */
+int config_mock_customised(const config_t *c);
 
 /* Formats knob k's current value of c into buf. */
 void config_format(const config_t *c, const knob_t *k, char *buf, size_t cap);
