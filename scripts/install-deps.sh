@@ -41,7 +41,13 @@ if [ ! -e "$policy" ]; then
   $SUDO chmod +x "$policy"
   created_policy=1
 fi
-cleanup() { [ "$created_policy" = 1 ] && $SUDO rm -f "$policy"; }
+# An EXIT trap's last status becomes the script's: never let a false test
+# here turn a successful install into a failure.
+cleanup() {
+  if [ "$created_policy" = 1 ]; then
+    $SUDO rm -f "$policy"
+  fi
+}
 trap cleanup EXIT
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
