@@ -2,7 +2,8 @@
 
 #include <math.h>
 
-#include "order.h"
+#include "common/prng.h"
+#include "workload/order.h"
 
 /* Each decision draws from its own stream so that, say, turning on a fault
  * rate does not change the latencies drawn for the same requests. */
@@ -18,7 +19,7 @@
 
 static uint64_t faults_hash(uint64_t seed, uint64_t id, uint64_t attempt, uint64_t stream)
 {
-    return order_mix64(order_mix64(order_mix64(seed ^ stream) ^ id) ^ attempt);
+    return prng_mix64(prng_mix64(prng_mix64(seed ^ stream) ^ id) ^ attempt);
 }
 
 /* Uniform in [0, 1) with 53 random bits. */

@@ -5,12 +5,14 @@
  * (seed, id, attempt, knobs) only, where attempt counts the earlier requests
  * for the same id since the last reset (0 for the first). So a run is
  * reproducible, and a retry (attempt + 1) gets a fresh, equally
- * deterministic draw. All draws derive from order_mix64 (splitmix64). */
+ * deterministic draw. All draws derive from prng_mix64 (splitmix64). */
 #ifndef CONCBENCH_MOCK_FAULTS_H
 #define CONCBENCH_MOCK_FAULTS_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "common/prng.h"
 
 typedef enum latency_dist {
     LATENCY_FIXED,      /* always ms */

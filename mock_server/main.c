@@ -1,5 +1,5 @@
 /* mockapi: the mock HTTP API of concbench. See options.c for the flags and
- * DESIGN.md ("The mock API") for what it is for. */
+ * mock_server/README.md for what it is for and how it is built. */
 #include "mockapi.h"
 
 #include <netdb.h>
@@ -7,37 +7,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
+
+#include "common/fdlimit.h"
+#include "common/log.h"
 
 #define MOCKAPI_NOFILE_WANT 20000
-
-/* Descriptors kept back from connections: listeners, the loops' epoll,
- * signal and async pipes, libuv's EMFILE reserve, stdio. */
-#define MOCKAPI_FD_RESERVE 64
 
 /* Soft open-file limit up to the hard one: every connection is a descriptor.
  * Sets app->max_conns from the result. */
 static void main_raise_nofile(mockapi_t *app)
 {
-    struct rlimit rl;
-
-    app->max_conns = INT64_MAX;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        return;
-    if (rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-            getrlimit(RLIMIT_NOFILE, &rl);
-    }
-    if (rl.rlim_cur != RLIM_INFINITY)
-        app->max_conns = (int64_t)rl.rlim_cur > MOCKAPI_FD_RESERVE + 1
-                             ? (int64_t)rl.rlim_cur - MOCKAPI_FD_RESERVE
-                             : 1;
-    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < MOCKAPI_NOFILE_WANT)
-        fprintf(stderr,
-                "mockapi: open-file hard limit is %llu (< %d): connections beyond it will be "
-                "refused\n",
-                (unsigned long long)rl.rlim_max, MOCKAPI_NOFILE_WANT);
+    uint64_t cur = fdlimit_raise("mockapi", MOCKAPI_NOFILE_WANT - FDLIMIT_RESERVE);
+    app->max_conns = cur == UINT64_MAX           ? INT64_MAX
+                     : cur > FDLIMIT_RESERVE + 1 ? (int64_t)(cur - FDLIMIT_RESERVE)
+                                                 : 1;
 }
 
 /* Raises a /proc/sys integer to at least want when it is lower and writable
@@ -91,6 +74,7 @@ int main(int argc, char **argv)
     char err[512];
     int rc;
 
+    log_init("mockapi");
     rc = options_parse(argc, argv, &app.opt, err, sizeof err);
     if (rc == OPTIONS_HELP) {
         fputs(options_usage(), stdout);

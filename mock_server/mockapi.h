@@ -14,8 +14,8 @@
 #include "attempts.h"
 #include "http_parser.h"
 #include "options.h"
-#include "order.h"
 #include "stats.h"
+#include "workload/order.h"
 
 typedef struct mockapi mockapi_t;
 typedef struct mockapi_worker mockapi_worker_t;

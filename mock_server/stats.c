@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "common/atomics.h"
+
 #define NS_PER_S 1000000000ULL
 
 static const int stats_codes[STATS_NSTATUS] = {
@@ -25,14 +27,6 @@ void stats_destroy(stats_t *s)
     pthread_mutex_destroy(&s->lock);
 }
 
-static void stats_max(_Atomic int64_t *peak, int64_t v)
-{
-    int64_t cur = atomic_load_explicit(peak, memory_order_relaxed);
-    while (v > cur && !atomic_compare_exchange_weak_explicit(peak, &cur, v, memory_order_relaxed,
-                                                             memory_order_relaxed)) {
-    }
-}
-
 static void stats_add(_Atomic uint64_t *c)
 {
     atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
@@ -42,7 +36,7 @@ void stats_conn_open(stats_t *s)
 {
     int64_t n = atomic_fetch_add_explicit(&s->connections, 1, memory_order_relaxed) + 1;
     stats_add(&s->connections_total);
-    stats_max(&s->peak_connections, n);
+    atomic_peak_update(&s->peak_connections, n);
 }
 
 void stats_conn_close(stats_t *s)
@@ -66,7 +60,7 @@ bool stats_request_enter(stats_t *s, uint64_t max_inflight)
         stats_add(&s->throttled_inflight);
         return false;
     }
-    stats_max(&s->peak_inflight, n);
+    atomic_peak_update(&s->peak_inflight, n);
     return true;
 }
 
@@ -103,7 +97,7 @@ void stats_late(stats_t *s, uint64_t late_us)
 {
     uint64_t ms = late_us / 1000;
     stats_add(&s->late_hist[ms > STATS_LATE_MS_MAX ? STATS_LATE_MS_MAX : ms]);
-    stats_max(&s->late_max_us, (int64_t)late_us);
+    atomic_peak_update(&s->late_max_us, (int64_t)late_us);
 }
 
 /* Caller holds s->lock. */

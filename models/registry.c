@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "model.h"
+#include "models/model.h"
 
 extern const model_ops_t model_process_pool;
 extern const model_ops_t model_thread_pool;
@@ -9,12 +9,8 @@ extern const model_ops_t model_semaphore_loop;
 extern const model_ops_t model_stream_workers;
 
 const model_ops_t *const model_registry[] = {
-    &model_process_pool,
-    &model_thread_pool,
-    &model_unbounded_loop,
-    &model_semaphore_loop,
-    &model_stream_workers,
-    NULL,
+    &model_process_pool,   &model_thread_pool,    &model_unbounded_loop,
+    &model_semaphore_loop, &model_stream_workers, NULL,
 };
 
 const model_ops_t *model_find(const char *name)

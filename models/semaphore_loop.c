@@ -4,8 +4,8 @@
  * the next id in (models/loop_engine.h). */
 #include <stdio.h>
 
-#include "loop_engine.h"
-#include "model.h"
+#include "engine/loop_engine.h"
+#include "models/model.h"
 
 static int semaphore_loop_run(const job_t *job)
 {

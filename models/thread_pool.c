@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bqueue.h"
-#include "fetch.h"
-#include "model.h"
-#include "pgsink.h"
+#include "common/bqueue.h"
+#include "engine/http.h"
+#include "engine/pg_sink.h"
+#include "models/model.h"
 
 typedef struct tp_shared {
     const job_t *job;

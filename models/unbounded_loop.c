@@ -3,8 +3,8 @@
  * requests in flight at the API — with the PostgreSQL writes on the same
  * loop (models/loop_engine.h). What it costs shows in memory, file
  * descriptors and in how the API copes with N concurrent requests. */
-#include "loop_engine.h"
-#include "model.h"
+#include "engine/loop_engine.h"
+#include "models/model.h"
 
 static int unbounded_loop_run(const job_t *job)
 {

@@ -1,46 +1,40 @@
-#include "order.h"
+#include "workload/order.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-static const char *const currencies[] = {"EUR", "USD", "GBP", "JPY", "CHF", "SEK"};
+#include "common/prng.h"
 
-uint64_t order_mix64(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
+static const char *const currencies[] = {"EUR", "USD", "GBP", "JPY", "CHF", "SEK"};
 
 void order_generate(uint64_t seed, uint64_t id, int n_items, order_t *out)
 {
-    uint64_t s = order_mix64(seed ^ order_mix64(id));
+    uint64_t s = prng_mix64(seed ^ prng_mix64(id));
 
     if (n_items < 1)
         n_items = 1;
     if (n_items > ORDER_ITEMS_MAX)
         n_items = ORDER_ITEMS_MAX;
     out->id = id;
-    s = order_mix64(s);
+    s = prng_mix64(s);
     snprintf(out->customer, sizeof out->customer, "cust-%06" PRIu64, s % 1000000);
-    s = order_mix64(s);
+    s = prng_mix64(s);
     memcpy(out->currency, currencies[s % (sizeof currencies / sizeof currencies[0])], 4);
-    s = order_mix64(s);
+    s = prng_mix64(s);
     /* 2024-01-01T00:00:00Z plus up to two years. */
     out->created_at = 1704067200 + (int64_t)(s % (2 * 365 * 86400));
-    s = order_mix64(s);
+    s = prng_mix64(s);
     out->updated_at = out->created_at + (int64_t)(s % 86400);
     out->n_items = n_items;
     for (int i = 0; i < n_items; i++) {
         order_item_t *it = &out->items[i];
-        s = order_mix64(s);
+        s = prng_mix64(s);
         snprintf(it->sku, sizeof it->sku, "SKU-%05" PRIu64, s % 100000);
-        s = order_mix64(s);
+        s = prng_mix64(s);
         it->qty = (int32_t)(1 + s % 9);
-        s = order_mix64(s);
+        s = prng_mix64(s);
         it->price_cents = (int64_t)(99 + s % 99900);
     }
 }

@@ -39,8 +39,4 @@ size_t order_to_json(const order_t *o, char *buf, size_t cap);
 /* Upper bound of order_to_json's length for n_items items. */
 size_t order_json_max(int n_items);
 
-/* splitmix64: the project's one PRNG step, also used for per-request
- * decisions elsewhere (faults, jitter), so they stay deterministic. */
-uint64_t order_mix64(uint64_t x);
-
 #endif

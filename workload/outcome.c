@@ -1,7 +1,10 @@
-#include "outcome.h"
+#include "workload/outcome.h"
 
 #include <sys/mman.h>
 #include <time.h>
+
+#include "common/atomics.h"
+#include "common/clock.h"
 
 static const char *const err_names[ERR__COUNT] = {
     "none", "http_429", "http_4xx", "http_5xx", "timeout", "connect", "reset", "bad_payload", "db",
@@ -10,13 +13,6 @@ static const char *const err_names[ERR__COUNT] = {
 const char *err_class_name(err_class_t c)
 {
     return (unsigned)c < ERR__COUNT ? err_names[c] : "unknown";
-}
-
-int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static size_t table_bytes(uint32_t n)
@@ -31,7 +27,7 @@ outcome_table_t *outcome_table_create(uint32_t n)
     if (t == MAP_FAILED)
         return NULL;
     t->n = n;
-    t->run_start_ns = now_ns();
+    t->run_start_ns = clock_now_ns();
     return t;
 }
 
@@ -45,18 +41,16 @@ void outcome_queued(outcome_table_t *t, uint64_t id)
 {
     outcome_slot_t *s = outcome_slot(t, id);
     if (!s->queued_ns)
-        s->queued_ns = now_ns();
+        s->queued_ns = clock_now_ns();
 }
 
 void outcome_attempt_start(outcome_table_t *t, uint64_t id)
 {
     outcome_slot_t *s = outcome_slot(t, id);
     int64_t cur = atomic_fetch_add(&t->inflight, 1) + 1;
-    int64_t peak = atomic_load(&t->peak_inflight);
-    while (cur > peak && !atomic_compare_exchange_weak(&t->peak_inflight, &peak, cur))
-        ;
+    atomic_peak_update(&t->peak_inflight, cur);
     if (!s->start_ns)
-        s->start_ns = now_ns();
+        s->start_ns = clock_now_ns();
     s->attempts++;
 }
 
@@ -69,7 +63,7 @@ void outcome_attempt_end(outcome_table_t *t, uint64_t id, int status)
 void outcome_fetched(outcome_table_t *t, uint64_t id)
 {
     outcome_slot_t *s = outcome_slot(t, id);
-    s->fetched_ns = now_ns();
+    s->fetched_ns = clock_now_ns();
     s->deliveries++;
     uint8_t expect = SLOT_PENDING;
     if (atomic_compare_exchange_strong(&s->state, &expect, SLOT_FETCHED))
@@ -80,7 +74,7 @@ void outcome_done(outcome_table_t *t, uint64_t id)
 {
     outcome_slot_t *s = outcome_slot(t, id);
     uint8_t prev;
-    s->end_ns = now_ns();
+    s->end_ns = clock_now_ns();
     s->err = ERR_NONE;
     prev = atomic_exchange(&s->state, SLOT_DONE);
     if (prev == SLOT_FAILED)
@@ -99,7 +93,7 @@ void outcome_fail(outcome_table_t *t, uint64_t id, err_class_t c)
         if (prev == SLOT_DONE || prev == SLOT_FAILED)
             return;
     } while (!atomic_compare_exchange_weak(&s->state, &prev, SLOT_FAILED));
-    s->end_ns = now_ns();
+    s->end_ns = clock_now_ns();
     s->err = (uint8_t)c;
     atomic_fetch_add(&t->failed, 1);
 }

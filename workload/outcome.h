@@ -50,8 +50,8 @@ typedef struct outcome_slot {
 typedef struct outcome_table {
     uint32_t n;
     int64_t run_start_ns;
-    _Atomic uint64_t done;   /* requests committed (counted once) */
-    _Atomic uint64_t failed; /* requests failed for good (counted once) */
+    _Atomic uint64_t done;    /* requests committed (counted once) */
+    _Atomic uint64_t failed;  /* requests failed for good (counted once) */
     _Atomic uint64_t fetched; /* requests fetched and transformed (counted once) */
     _Atomic int64_t inflight;
     _Atomic int64_t peak_inflight;
@@ -79,8 +79,6 @@ typedef struct outcome_table {
  * Returns NULL with errno set on failure. */
 outcome_table_t *outcome_table_create(uint32_t n);
 void outcome_table_destroy(outcome_table_t *t);
-
-int64_t now_ns(void); /* CLOCK_MONOTONIC */
 
 static inline outcome_slot_t *outcome_slot(outcome_table_t *t, uint64_t id)
 {

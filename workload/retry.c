@@ -1,6 +1,7 @@
-#include "retry.h"
+#include "workload/retry.h"
 
-#include "order.h"
+#include "common/prng.h"
+#include "workload/order.h"
 
 int retry_is_transient(err_class_t c)
 {
@@ -26,7 +27,7 @@ int retry_backoff_ms(const retry_policy_t *p, uint64_t id, int attempt, long ret
         d *= 2;
     if (d > cap)
         d = cap;
-    uint64_t r = order_mix64(p->seed ^ order_mix64(id * 131 + (uint64_t)attempt));
+    uint64_t r = prng_mix64(p->seed ^ prng_mix64(id * 131 + (uint64_t)attempt));
     d = d / 2 + (long)(r % (uint64_t)(d / 2 + 1));
     if (retry_after_ms > d)
         d = retry_after_ms;

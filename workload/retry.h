@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "outcome.h"
+#include "workload/outcome.h"
 
 typedef struct retry_policy {
     int retries;    /* further attempts after the first */

@@ -1,4 +1,4 @@
-#include "transform.h"
+#include "workload/transform.h"
 
 #include <inttypes.h>
 #include <jansson.h>

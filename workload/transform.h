@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "order.h"
+#include "workload/order.h"
 
 #define TRANSFORM_DIGEST_HEX 65 /* SHA-256 as hex plus NUL */
 

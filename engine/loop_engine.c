@@ -1,0 +1,588 @@
+#include "engine/loop_engine.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "common/fdlimit.h"
+#include "engine/http.h"
+#include "engine/uv_curl.h"
+#include "engine/uv_pq.h"
+#include "workload/order.h"
+#include "workload/retry.h"
+#include "workload/transform.h"
+
+/* Room for a response's status line and headers (mockapi sends ~130 bytes). */
+#define LOOP_ENGINE_HTTP_HEAD_MAX 256
+
+/* One request slot: an easy handle configured once through
+ * fetch_easy_setup, its response buffer, and a backoff timer initialised on
+ * first use. A released slot goes to a free list of at most
+ * loop_engine_spare() slots for the next id; beyond that it is destroyed, so
+ * an unbounded burst does not keep N easy handles once it drains. */
+typedef struct loop_req {
+    struct loop_req *next_free;
+    size_t index; /* in eng->reqs */
+    loop_engine_t *eng;
+    curl_uv_t *cu; /* the shard its easy handle (and connection) lives in */
+    CURL *easy;
+    fetch_buf_t buf;
+    uv_timer_t backoff;
+    int backoff_inited;
+    int in_multi;
+    uint64_t id;
+    int attempt; /* attempts made for id so far */
+} loop_req_t;
+
+struct loop_engine {
+    loop_engine_config_t cfg;
+    const job_t *job;
+    retry_policy_t retry;
+    curl_uv_t **shards; /* see LOOP_ENGINE_SHARD_CONNS */
+    int nshards;
+    pq_uv_pool_t *db;
+    int next_shard;
+    loop_req_t *free_reqs;
+    uint32_t nfree;
+    loop_req_t **reqs; /* every live slot, for close */
+    size_t nreqs, reqs_cap;
+    uint64_t *pending; /* ring of ids waiting for a slot */
+    size_t pend_head, pend_len, pend_cap;
+    uint32_t active; /* slots in use (fetching or backing off) */
+    uint64_t unsettled;
+    uint64_t *ids; /* batch_size scratch for on_committed */
+    long curl_bufsize;
+    int failed;
+    int db_error_printed;
+    int closing; /* close callbacks still to come */
+};
+
+static void loop_engine_fail(loop_engine_t *e, const char *msg)
+{
+    if (e->failed)
+        return;
+    e->failed = 1;
+    e->cfg.on_error(e->cfg.ud, msg);
+}
+
+static int loop_engine_pending_push(loop_engine_t *e, uint64_t id)
+{
+    if (e->pend_len == e->pend_cap) {
+        size_t cap = e->pend_cap ? 2 * e->pend_cap : 1024;
+        uint64_t *p = malloc(cap * sizeof *p);
+        if (!p)
+            return -1;
+        for (size_t i = 0; i < e->pend_len; i++)
+            p[i] = e->pending[(e->pend_head + i) % e->pend_cap];
+        free(e->pending);
+        e->pending = p;
+        e->pend_cap = cap;
+        e->pend_head = 0;
+    }
+    e->pending[(e->pend_head + e->pend_len) % e->pend_cap] = id;
+    e->pend_len++;
+    return 0;
+}
+
+static uint64_t loop_engine_pending_pop(loop_engine_t *e)
+{
+    uint64_t id = e->pending[e->pend_head];
+    e->pend_head = (e->pend_head + 1) % e->pend_cap;
+    e->pend_len--;
+    return id;
+}
+
+/* Reports ids to the owner; they are final. */
+static void loop_engine_settle(loop_engine_t *e, const uint64_t *ids, int n, int ok)
+{
+    e->unsettled -= (uint64_t)n;
+    e->cfg.on_committed(e->cfg.ud, ids, n, ok);
+}
+
+/* Nothing is being fetched and nothing waits for a slot: no row is coming
+ * soon, so the partial batch goes now instead of after the flush timer. */
+static void loop_engine_flush_if_idle(loop_engine_t *e)
+{
+    if (e->active == 0 && e->pend_len == 0)
+        pq_uv_pool_flush(e->db);
+}
+
+static loop_req_t *loop_req_new(loop_engine_t *e)
+{
+    loop_req_t *r;
+    CURLcode rc;
+    char msg[200];
+
+    if (e->nreqs == e->reqs_cap) {
+        size_t cap = e->reqs_cap ? 2 * e->reqs_cap : 256;
+        loop_req_t **p = realloc(e->reqs, cap * sizeof *p);
+        if (!p) {
+            loop_engine_fail(e, "out of memory for request slots");
+            return NULL;
+        }
+        e->reqs = p;
+        e->reqs_cap = cap;
+    }
+    r = calloc(1, sizeof *r);
+    if (!r || !(r->easy = curl_easy_init())) {
+        free(r);
+        loop_engine_fail(e, "curl_easy_init failed (out of memory?)");
+        return NULL;
+    }
+    r->eng = e;
+    r->cu = e->shards[e->next_shard];
+    e->next_shard = (e->next_shard + 1) % e->nshards;
+    if ((rc = fetch_easy_setup(r->easy, &r->buf, e->job->timeout_ms)) != CURLE_OK ||
+        (rc = curl_easy_setopt(r->easy, CURLOPT_BUFFERSIZE, e->curl_bufsize)) != CURLE_OK ||
+        (rc = curl_easy_setopt(r->easy, CURLOPT_PRIVATE, r)) != CURLE_OK) {
+        snprintf(msg, sizeof msg, "setting up a curl handle: %s", curl_easy_strerror(rc));
+        curl_easy_cleanup(r->easy);
+        free(r);
+        loop_engine_fail(e, msg);
+        return NULL;
+    }
+    r->index = e->nreqs;
+    e->reqs[e->nreqs++] = r;
+    return r;
+}
+
+/* A slot for the next id: a spare one, else a new one (NULL after
+ * loop_engine_fail). */
+static loop_req_t *loop_req_get(loop_engine_t *e)
+{
+    loop_req_t *r = e->free_reqs;
+    if (!r)
+        return loop_req_new(e);
+    e->free_reqs = r->next_free;
+    e->nfree--;
+    return r;
+}
+
+static void loop_req_freed_cb(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+/* Frees a slot that is in no list and not in the multi handle. Its
+ * connection stays in curl's cache for the next slot of its shard. */
+static void loop_req_destroy(loop_engine_t *e, loop_req_t *r)
+{
+    loop_req_t *last = e->reqs[--e->nreqs];
+    last->index = r->index;
+    e->reqs[r->index] = last;
+    curl_easy_cleanup(r->easy);
+    fetch_buf_free(&r->buf);
+    if (r->backoff_inited)
+        uv_close((uv_handle_t *)&r->backoff, loop_req_freed_cb);
+    else
+        free(r);
+}
+
+/* Spare slots worth keeping: with a limit, every slot is reused as soon as
+ * an id waits; without one, ids arrive in bursts and a few spares cover the
+ * stragglers. */
+static uint32_t loop_engine_spare(const loop_engine_t *e)
+{
+    return e->cfg.inflight_limit ? e->cfg.inflight_limit : LOOP_ENGINE_SPARE_SLOTS;
+}
+
+static void loop_req_attempt(loop_req_t *r);
+
+/* Gives the slot back and lets waiting ids in. */
+static void loop_req_release(loop_req_t *r)
+{
+    loop_engine_t *e = r->eng;
+    e->active--;
+    if (e->nfree < loop_engine_spare(e)) {
+        r->next_free = e->free_reqs;
+        e->free_reqs = r;
+        e->nfree++;
+    } else {
+        loop_req_destroy(e, r);
+    }
+    while (!e->failed && e->pend_len &&
+           (e->cfg.inflight_limit == 0 || e->active < e->cfg.inflight_limit)) {
+        uint64_t id = loop_engine_pending_pop(e);
+        loop_req_t *n = loop_req_get(e);
+        if (!n)
+            return;
+        e->active++;
+        n->id = id;
+        n->attempt = 0;
+        loop_req_attempt(n);
+    }
+}
+
+/* A request failed for good with class err. */
+static void loop_req_fail(loop_req_t *r, err_class_t err)
+{
+    loop_engine_t *e = r->eng;
+    uint64_t id = r->id;
+    outcome_fail(e->job->out, id, err);
+    loop_req_release(r);
+    loop_engine_settle(e, &id, 1, 0);
+    loop_engine_flush_if_idle(e);
+}
+
+static void loop_req_attempt(loop_req_t *r)
+{
+    loop_engine_t *e = r->eng;
+    char url[512];
+
+    fetch_url(url, sizeof url, e->job->api_url, r->id);
+    if (curl_easy_setopt(r->easy, CURLOPT_URL, url) != CURLE_OK) {
+        loop_req_fail(r, ERR_CONNECT); /* as fetch_transform_blocking does */
+        return;
+    }
+    r->attempt++;
+    r->buf.len = 0;
+    outcome_attempt_start(e->job->out, r->id);
+    if (curl_uv_add(r->cu, r->easy)) {
+        outcome_attempt_end(e->job->out, r->id, 0);
+        loop_engine_fail(e, curl_uv_error(r->cu));
+        return;
+    }
+    r->in_multi = 1;
+}
+
+static void loop_req_backoff_cb(uv_timer_t *t)
+{
+    loop_req_attempt(t->data);
+}
+
+/* curl_uv: a transfer finished. Success → transform here, on the loop
+ * thread (this model's honest cost) → row to the pool. A transient failure
+ * with attempts left → backoff timer. Else the request fails. */
+static void loop_engine_done_cb(void *ud, CURL *easy, CURLcode rc)
+{
+    loop_engine_t *e = ud;
+    loop_req_t *r;
+    char *priv = NULL;
+    long status = 0;
+    err_class_t err;
+    order_row_t row;
+    int rc2;
+
+    if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv) != CURLE_OK || !priv) {
+        loop_engine_fail(e, "done_cb: curl_easy_getinfo(CURLINFO_PRIVATE) failed");
+        return;
+    }
+    r = (loop_req_t *)(void *)priv;
+    r->in_multi = 0;
+    if (curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK)
+        status = 0; /* no response: classified by rc alone */
+    outcome_attempt_end(e->job->out, r->id, (int)status);
+    err = fetch_classify(rc, status);
+    if (err == ERR_NONE) {
+        if (transform_order(r->buf.data ? r->buf.data : "", r->buf.len, r->id,
+                            e->job->transform_cost, &row) == 0) {
+            outcome_fetched(e->job->out, r->id);
+            loop_req_release(r);
+            pq_uv_pool_add(e->db, &row);
+            loop_engine_flush_if_idle(e);
+            return;
+        }
+        err = ERR_BAD_PAYLOAD;
+    }
+    if (retry_is_transient(err) && r->attempt <= e->retry.retries) {
+        int delay = retry_backoff_ms(&e->retry, r->id, r->attempt + 1, fetch_retry_after_ms(easy));
+        if (!r->backoff_inited) {
+            if ((rc2 = uv_timer_init(e->cfg.loop, &r->backoff))) {
+                char msg[160];
+                snprintf(msg, sizeof msg, "done_cb: uv_timer_init: %s", uv_strerror(rc2));
+                loop_engine_fail(e, msg);
+                return;
+            }
+            r->backoff.data = r;
+            r->backoff_inited = 1;
+        }
+        if ((rc2 = uv_timer_start(&r->backoff, loop_req_backoff_cb, (uint64_t)delay, 0))) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "done_cb: uv_timer_start: %s", uv_strerror(rc2));
+            loop_engine_fail(e, msg);
+        }
+        return;
+    }
+    loop_req_fail(r, err);
+}
+
+static void loop_engine_curl_error_cb(void *ud, const char *msg)
+{
+    char line[300];
+    snprintf(line, sizeof line, "curl/libuv: %s", msg);
+    loop_engine_fail(ud, line);
+}
+
+/* pq_uv: a batch is committed or failed for good. */
+static void loop_engine_pool_batch_cb(void *ud, const order_row_t *rows, int n, int ok,
+                                      const char *err)
+{
+    loop_engine_t *e = ud;
+    for (int i = 0; i < n; i++) {
+        e->ids[i] = rows[i].id;
+        if (ok)
+            outcome_done(e->job->out, rows[i].id);
+        else
+            outcome_fail(e->job->out, rows[i].id, ERR_DB);
+    }
+    /* Failed rows are data (class db in the table); the first reason is
+     * worth one line, or nobody can tell why. */
+    if (!ok && !e->db_error_printed) {
+        e->db_error_printed = 1;
+        fprintf(stderr, "%s: first failed batch (%d rows): %s\n", e->cfg.name, n, err);
+    }
+    loop_engine_settle(e, e->ids, n, ok);
+}
+
+static void loop_engine_pool_ready_cb(void *ud, const char *err)
+{
+    loop_engine_t *e = ud;
+    if (err) {
+        loop_engine_fail(e, err);
+        return;
+    }
+    e->cfg.on_ready(e->cfg.ud);
+}
+
+/* curl allocates its receive buffer per transfer, so with thousands in
+ * flight its size is much of what a transfer costs: one whole response
+ * (the body bound plus headers) is enough to read it in one go. Never above
+ * the shared FETCH_CURL_BUFFERSIZE, never below curl's 1024 minimum. */
+static long loop_engine_curl_bufsize(int items)
+{
+    long want = (long)order_json_max(items) + LOOP_ENGINE_HTTP_HEAD_MAX;
+    if (want < 1024)
+        want = 1024;
+    return want < FETCH_CURL_BUFFERSIZE ? want : FETCH_CURL_BUFFERSIZE;
+}
+
+loop_engine_t *loop_engine_create(const loop_engine_config_t *cfg, char *err, size_t errlen)
+{
+    loop_engine_t *e = calloc(1, sizeof *e);
+    const job_t *job = cfg->job;
+    int batch = job->batch_size > 0 ? job->batch_size : 1;
+    long maxconn = cfg->max_connects > 0 ? cfg->max_connects : (long)cfg->inflight_limit;
+    pq_uv_config_t pc = {0};
+
+    if (!e || !(e->ids = calloc((size_t)batch, sizeof *e->ids))) {
+        snprintf(err, errlen, "out of memory");
+        free(e);
+        return NULL;
+    }
+    e->cfg = *cfg;
+    e->job = job;
+    e->retry = (retry_policy_t){job->retries, job->backoff_ms, 5000, job->seed};
+    e->curl_bufsize = loop_engine_curl_bufsize(job->items);
+    if (maxconn < 1)
+        maxconn = 1;
+    e->nshards = (int)((maxconn + LOOP_ENGINE_SHARD_CONNS - 1) / LOOP_ENGINE_SHARD_CONNS);
+    if (!(e->shards = calloc((size_t)e->nshards, sizeof *e->shards))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    for (int i = 0; i < e->nshards; i++) {
+        e->shards[i] =
+            curl_uv_create(cfg->loop, (maxconn + e->nshards - 1) / e->nshards, loop_engine_done_cb,
+                           loop_engine_curl_error_cb, e, err, errlen);
+        if (!e->shards[i])
+            goto fail;
+    }
+    pc.loop = cfg->loop;
+    pc.dsn = job->pg_dsn;
+    pc.run_id = job->run_id;
+    pc.conns = cfg->db_conns > 0 ? cfg->db_conns : LOOP_ENGINE_DB_CONNS;
+    pc.batch_size = batch;
+    pc.flush_ms = LOOP_ENGINE_FLUSH_MS;
+    pc.connect_timeout_ms = LOOP_ENGINE_CONNECT_TIMEOUT_MS;
+    pc.opened = &job->out->db_conns;
+    pc.ready_cb = loop_engine_pool_ready_cb;
+    pc.batch_cb = loop_engine_pool_batch_cb;
+    pc.ud = e;
+    e->db = pq_uv_pool_create(&pc, err, errlen);
+    if (!e->db)
+        goto fail;
+    return e;
+fail:
+    /* A created shard's timer is initialised: it closes through the loop. */
+    for (int i = 0; e->shards && i < e->nshards && e->shards[i]; i++)
+        curl_uv_close(e->shards[i], NULL, NULL);
+    free(e->shards);
+    free(e->ids);
+    free(e);
+    return NULL;
+}
+
+int loop_engine_submit(loop_engine_t *e, uint64_t id)
+{
+    loop_req_t *r;
+    if (e->failed)
+        return -1;
+    outcome_queued(e->job->out, id);
+    e->unsettled++;
+    if (e->cfg.inflight_limit && e->active >= e->cfg.inflight_limit) {
+        if (loop_engine_pending_push(e, id)) {
+            e->unsettled--;
+            loop_engine_fail(e, "out of memory queueing ids");
+            return -1;
+        }
+        return 0;
+    }
+    if (!(r = loop_req_get(e))) {
+        e->unsettled--;
+        return -1;
+    }
+    e->active++;
+    r->id = id;
+    r->attempt = 0;
+    loop_req_attempt(r);
+    return e->failed ? -1 : 0;
+}
+
+uint64_t loop_engine_unsettled(const loop_engine_t *e)
+{
+    return e->unsettled;
+}
+
+static void loop_engine_part_closed(void *ud)
+{
+    loop_engine_t *e = ud;
+    if (--e->closing > 0)
+        return;
+    free(e->reqs);
+    free(e->shards);
+    free(e);
+}
+
+static void loop_req_timer_closed_cb(uv_handle_t *h)
+{
+    loop_req_t *r = h->data;
+    loop_engine_t *e = r->eng;
+    free(r);
+    loop_engine_part_closed(e);
+}
+
+void loop_engine_close(loop_engine_t *e)
+{
+    e->closing = e->nshards + 1; /* the curl shards and the pool */
+    /* curl's documented order: easy handles off the multi handle, then
+     * cleaned up, then the multi handle. */
+    for (size_t i = 0; i < e->nreqs; i++) {
+        loop_req_t *r = e->reqs[i];
+        if (r->in_multi)
+            curl_uv_remove(r->cu, r->easy);
+        curl_easy_cleanup(r->easy);
+        fetch_buf_free(&r->buf);
+        if (r->backoff_inited) {
+            e->closing++;
+            uv_close((uv_handle_t *)&r->backoff, loop_req_timer_closed_cb);
+        } else {
+            free(r);
+        }
+    }
+    e->nreqs = 0;
+    e->free_reqs = NULL;
+    for (int i = 0; i < e->nshards; i++)
+        curl_uv_close(e->shards[i], loop_engine_part_closed, e);
+    pq_uv_pool_close(e->db, loop_engine_part_closed, e);
+    free(e->pending);
+    e->pending = NULL;
+    free(e->ids);
+    e->ids = NULL;
+}
+
+/* ---- the model driver: ids 1..N on a private loop ---- */
+
+typedef struct loop_run {
+    const job_t *job;
+    uv_loop_t *loop;
+    loop_engine_t *eng;
+    uint64_t settled;
+    int failed;
+    char err[300];
+} loop_run_t;
+
+static void loop_run_ready(void *ud)
+{
+    loop_run_t *run = ud;
+    for (uint64_t id = 1; id <= run->job->requests; id++)
+        if (loop_engine_submit(run->eng, id))
+            return; /* on_error has stopped the loop */
+}
+
+static void loop_run_error(void *ud, const char *msg)
+{
+    loop_run_t *run = ud;
+    if (!run->failed) {
+        run->failed = 1;
+        snprintf(run->err, sizeof run->err, "%s", msg);
+    }
+    uv_stop(run->loop);
+}
+
+static void loop_run_committed(void *ud, const uint64_t *ids, int n, int ok)
+{
+    loop_run_t *run = ud;
+    (void)ids;
+    (void)ok;
+    run->settled += (uint64_t)n;
+    if (run->settled >= run->job->requests)
+        uv_stop(run->loop);
+}
+
+/* Raises the soft fd limit to the hard one: every in-flight request holds a
+ * socket. Says so once when even the hard limit is short. */
+int loop_engine_run_job(const job_t *job, uint32_t inflight_limit, const char *model)
+{
+    uv_loop_t loop;
+    loop_run_t run = {.job = job, .loop = &loop};
+    uint32_t width = inflight_limit ? inflight_limit : job->requests;
+    loop_engine_config_t cfg = {
+        .loop = &loop,
+        .job = job,
+        .inflight_limit = inflight_limit,
+        .max_connects = width > 0 ? (long)width : 1,
+        .db_conns = job->db_conns,
+        .name = model,
+        .on_committed = loop_run_committed,
+        .on_ready = loop_run_ready,
+        .on_error = loop_run_error,
+        .ud = &run,
+    };
+    char err[300];
+    int rc;
+
+    fdlimit_raise(model, width);
+    if ((rc = uv_loop_init(&loop))) {
+        fprintf(stderr, "%s: uv_loop_init: %s\n", model, uv_strerror(rc));
+        return 2;
+    }
+    run.eng = loop_engine_create(&cfg, err, sizeof err);
+    if (!run.eng) {
+        fprintf(stderr, "%s: %s\n", model, err);
+        uv_run(&loop, UV_RUN_DEFAULT); /* lets partly created handles close */
+        uv_loop_close(&loop);
+        return 2;
+    }
+    atomic_store(&job->out->workers_peak, 1);
+    if (job->requests > 0)
+        uv_run(&loop, UV_RUN_DEFAULT);
+    loop_engine_close(run.eng);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    rc = uv_loop_close(&loop);
+    if (run.failed) {
+        fprintf(stderr, "%s: %s\n", model, run.err);
+        return 2;
+    }
+    if (rc) {
+        fprintf(stderr, "%s: uv_loop_close: %s (a handle was left open)\n", model, uv_strerror(rc));
+        return 2;
+    }
+    if (run.settled < job->requests) {
+        fprintf(stderr, "%s: the loop ran dry with %llu of %u requests settled\n", model,
+                (unsigned long long)run.settled, job->requests);
+        return 2;
+    }
+    return 0;
+}

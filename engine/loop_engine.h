@@ -1,0 +1,97 @@
+/* The event-loop engine: fetch → transform → write for ids fed from
+ * outside, all on one caller-provided libuv loop and one thread. Shared by
+ * unbounded-loop and semaphore-loop (ids 1..N from loop_engine_run_job) and
+ * by the stream-workers consumer (ids from XREADGROUP, acknowledged when
+ * on_committed says their rows are in).
+ *
+ * Per id: wait for an in-flight slot (inflight_limit; 0 = none), then GET it
+ * through libcurl's multi socket API (curl_uv), retrying transient failures
+ * per workload/retry.h after a uv_timer backoff that honours Retry-After
+ * (the slot stays held while backing off, as a semaphore around the whole
+ * fetch would), transform it on the loop thread, and hand the row to the
+ * PostgreSQL pool (pq_uv). Every step is recorded in job->out. A partial
+ * batch is flushed as soon as nothing is being fetched, and within 20 ms
+ * regardless (LOOP_ENGINE_FLUSH_MS).
+ *
+ * Easy handles are pooled: a finished request's handle (and its keep-alive
+ * connection in curl's cache) serves the next id; without a limit only a
+ * few idle handles are kept (LOOP_ENGINE_SPARE_SLOTS). */
+#ifndef CONCBENCH_LOOP_ENGINE_H
+#define CONCBENCH_LOOP_ENGINE_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "workload/job.h"
+
+#define LOOP_ENGINE_DB_CONNS 4
+#define LOOP_ENGINE_FLUSH_MS 20
+#define LOOP_ENGINE_CONNECT_TIMEOUT_MS 5000
+/* Connections per curl multi handle. libcurl 7.88 walks every connection in
+ * a multi handle's cache on each curl_multi_remove_handle (looking for
+ * connect-only ones) and every connection to the host on each new transfer
+ * (looking for a reusable one): O(N) per request, O(N^2) per run, which at
+ * 10K connections costs seconds of CPU. The engine therefore spreads wide
+ * runs over ceil(max_connects / LOOP_ENGINE_SHARD_CONNS) multi handles on
+ * the same loop; a request slot stays in one, so keep-alive reuse works as
+ * before. */
+#define LOOP_ENGINE_SHARD_CONNS 256
+/* Idle request slots kept when there is no in-flight limit. */
+#define LOOP_ENGINE_SPARE_SLOTS 64
+
+typedef struct loop_engine loop_engine_t;
+
+/* ids[0..n) reached their final outcome, already recorded in the outcome
+ * table: ok = 1, their rows are committed; ok = 0, they failed for good
+ * (the class is in the table: a fetch failure arrives alone, a DB failure
+ * per batch). Each submitted id is reported once. */
+typedef void (*loop_engine_committed_cb)(void *ud, const uint64_t *ids, int n, int ok);
+/* The PostgreSQL pool is connected and prepared: submit away. */
+typedef void (*loop_engine_ready_cb)(void *ud);
+/* The engine cannot go on (PostgreSQL unreachable at start, a curl or libuv
+ * failure); msg is one line. Ids not yet reported never will be. */
+typedef void (*loop_engine_error_cb)(void *ud, const char *msg);
+
+/* The callbacks run on the loop thread from inside the engine: they may
+ * call loop_engine_submit and uv_stop, never loop_engine_close. */
+typedef struct loop_engine_config {
+    uv_loop_t *loop;
+    /* api_url, pg_dsn, run_id, seed, transform_cost, batch_size, timeout_ms,
+     * retries, backoff_ms and out are used; must outlive the engine. */
+    const job_t *job;
+    uint32_t inflight_limit; /* requests fetching or backing off at once; 0 = unbounded */
+    long max_connects;       /* curl connection cache; 0 = inflight_limit */
+    int db_conns;            /* 0 = LOOP_ENGINE_DB_CONNS */
+    const char *name;        /* prefixes the one line printed for failed writes */
+    loop_engine_committed_cb on_committed;
+    loop_engine_ready_cb on_ready;
+    loop_engine_error_cb on_error;
+    void *ud;
+} loop_engine_config_t;
+
+/* Creates the engine and starts connecting to PostgreSQL; on_ready or
+ * on_error follows from the loop. Returns NULL with a one-line reason in err
+ * (nothing to close then). */
+loop_engine_t *loop_engine_create(const loop_engine_config_t *cfg, char *err, size_t errlen);
+
+/* Queues id (marking it queued in the outcome table) and starts it at once
+ * when a slot is free. Returns 0, or -1 when the engine has failed (the id
+ * is not taken). */
+int loop_engine_submit(loop_engine_t *e, uint64_t id);
+
+/* Ids submitted and not yet reported through on_committed. */
+uint64_t loop_engine_unsettled(const loop_engine_t *e);
+
+/* Tears down: abandons unreported ids, cleans up curl (closing its cached
+ * connections) and libpq, and uv_close()s every handle; the engine frees
+ * itself once they are closed, so run the loop until it returns before
+ * uv_loop_close. */
+void loop_engine_close(loop_engine_t *e);
+
+/* The whole model: raises RLIMIT_NOFILE, runs ids 1..job->requests through
+ * an engine on a private loop with inflight_limit (0 = unbounded), and
+ * closes everything. Returns 0 when every id reached a final outcome, or 2
+ * after printing one line on stderr prefixed with model. */
+int loop_engine_run_job(const job_t *job, uint32_t inflight_limit, const char *model);
+
+#endif

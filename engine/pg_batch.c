@@ -1,0 +1,166 @@
+#include "engine/pg_batch.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char pgbatch_schema_sql[] = "CREATE TABLE IF NOT EXISTS " PGBATCH_TABLE " ("
+                                  " run_id text NOT NULL,"
+                                  " id bigint NOT NULL,"
+                                  " customer text NOT NULL,"
+                                  " currency text NOT NULL,"
+                                  " item_count int NOT NULL,"
+                                  " total_cents bigint NOT NULL,"
+                                  " digest text NOT NULL,"
+                                  " deliveries int NOT NULL DEFAULT 1,"
+                                  " written_at timestamptz NOT NULL DEFAULT now(),"
+                                  " PRIMARY KEY (run_id, id))";
+
+const char pgbatch_upsert_sql[] =
+    "INSERT INTO " PGBATCH_TABLE " AS o"
+    " (run_id, id, customer, currency, item_count, total_cents, digest)"
+    " SELECT $1, u.id, u.customer, u.currency, u.item_count, u.total_cents, u.digest"
+    " FROM unnest($2::bigint[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::text[])"
+    " AS u(id, customer, currency, item_count, total_cents, digest)"
+    " ON CONFLICT (run_id, id) DO UPDATE SET customer = EXCLUDED.customer,"
+    " currency = EXCLUDED.currency, item_count = EXCLUDED.item_count,"
+    " total_cents = EXCLUDED.total_cents, digest = EXCLUDED.digest,"
+    " deliveries = o.deliveries + 1, written_at = now()";
+
+int pgbatch_init(pgbatch_t *b, int cap)
+{
+    memset(b, 0, sizeof *b);
+    if (cap < 1)
+        cap = 1;
+    b->rows = calloc((size_t)cap, sizeof *b->rows);
+    if (!b->rows)
+        return -1;
+    b->cap = cap;
+    return 0;
+}
+
+void pgbatch_free(pgbatch_t *b)
+{
+    free(b->rows);
+    for (int i = 0; i < PGBATCH_NPARAMS - 1; i++)
+        free(b->arrays[i]);
+    memset(b, 0, sizeof *b);
+}
+
+int pgbatch_add(pgbatch_t *b, const order_row_t *row)
+{
+    for (int i = 0; i < b->n; i++) {
+        if (b->rows[i].id == row->id) {
+            b->rows[i] = *row;
+            return b->n >= b->cap;
+        }
+    }
+    b->rows[b->n++] = *row;
+    return b->n >= b->cap;
+}
+
+static int arr_reserve(pgbatch_t *b, int a, size_t need)
+{
+    size_t cap = b->arrays_cap[a] ? b->arrays_cap[a] : 256;
+    char *p;
+    if (need <= b->arrays_cap[a])
+        return 0;
+    while (cap < need)
+        cap *= 2;
+    p = realloc(b->arrays[a], cap);
+    if (!p)
+        return -1;
+    b->arrays[a] = p;
+    b->arrays_cap[a] = cap;
+    return 0;
+}
+
+/* Appends one element to an array literal; text elements are quoted (the
+ * generator's strings hold no quotes or backslashes, but a bad payload that
+ * slipped through must not break the statement). */
+static int arr_put(pgbatch_t *b, int a, size_t *len, const char *elem, int quote)
+{
+    char *d;
+    if (arr_reserve(b, a, *len + 2 * strlen(elem) + 4))
+        return -1;
+    d = b->arrays[a] + *len;
+    if (*len > 1)
+        *d++ = ',';
+    if (quote)
+        *d++ = '"';
+    for (const char *s = elem; *s; s++) {
+        if (quote && (*s == '"' || *s == '\\'))
+            *d++ = '\\';
+        *d++ = *s;
+    }
+    if (quote)
+        *d++ = '"';
+    *len = (size_t)(d - b->arrays[a]);
+    return 0;
+}
+
+int pgbatch_params(pgbatch_t *b, const char *run_id, const char *values[PGBATCH_NPARAMS])
+{
+    size_t len[PGBATCH_NPARAMS - 1];
+    char num[32];
+
+    for (int a = 0; a < PGBATCH_NPARAMS - 1; a++) {
+        if (arr_reserve(b, a, 2))
+            return -1;
+        b->arrays[a][0] = '{';
+        len[a] = 1;
+    }
+    for (int i = 0; i < b->n; i++) {
+        const order_row_t *r = &b->rows[i];
+        snprintf(num, sizeof num, "%" PRIu64, r->id);
+        if (arr_put(b, 0, &len[0], num, 0) || arr_put(b, 1, &len[1], r->customer, 1) ||
+            arr_put(b, 2, &len[2], r->currency, 1))
+            return -1;
+        snprintf(num, sizeof num, "%" PRId32, r->item_count);
+        if (arr_put(b, 3, &len[3], num, 0))
+            return -1;
+        snprintf(num, sizeof num, "%" PRId64, r->total_cents);
+        if (arr_put(b, 4, &len[4], num, 0) || arr_put(b, 5, &len[5], r->digest, 1))
+            return -1;
+    }
+    values[0] = run_id;
+    for (int a = 0; a < PGBATCH_NPARAMS - 1; a++) {
+        if (arr_reserve(b, a, len[a] + 2))
+            return -1;
+        b->arrays[a][len[a]] = '}';
+        b->arrays[a][len[a] + 1] = '\0';
+        values[a + 1] = b->arrays[a];
+    }
+    return 0;
+}
+
+int pgbatch_schema_ensure(PGconn *conn, char *err, size_t errlen)
+{
+    PGresult *r = PQexec(conn, pgbatch_schema_sql);
+    int rc = 0;
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        snprintf(err, errlen, "creating table %s: %s", PGBATCH_TABLE, PQresultErrorMessage(r));
+        err[strcspn(err, "\n")] = '\0';
+        rc = -1;
+    }
+    PQclear(r);
+    return rc;
+}
+
+PGconn *pg_connect_blocking(const char *dsn, char *err, size_t errlen)
+{
+    /* connect_timeout bounds a server that accepts and never answers;
+     * statement_timeout bounds a query that hangs. Values in dsn win. */
+    const char *keys[] = {"connect_timeout", "options", "dbname", NULL};
+    const char *vals[] = {"10", "-c statement_timeout=60000", dsn, NULL};
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
+    if (!c || PQstatus(c) != CONNECTION_OK) {
+        const char *m = c ? PQerrorMessage(c) : "out of memory";
+        snprintf(err, errlen, "%s", m);
+        err[strcspn(err, "\n")] = '\0';
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
+}

@@ -1,0 +1,142 @@
+/* concbench: the harness CLI. `run` starts what the run needs, runs each
+ * model in a fresh child, verifies, reports; `list` prints models and knobs.
+ * Exit status (the contract): 0 all runs verified; 1 a run failed
+ * verification; 2 bad usage or an incomplete run; 130/143 interrupted. */
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "common/exitcode.h"
+#include "harness/cli/measure_cmd.h"
+#include "harness/cli/run_cmd.h"
+#include "harness/config/config.h"
+#include "harness/report/compare.h"
+#include "harness/report/plot.h"
+#include "models/model.h"
+#include "models/stream_workers/stream_workers.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: concbench run [--model M[,M...]|all] [--requests N] [--concurrency C]\n"
+            "                     [--latency-ms L] [--out DIR] [--repeat R] [--warmup W]\n"
+            "                     [--scenario NAME|FILE] [--crash-after FRACTION]\n"
+            "                     [--api URL] [--pg DSN] [--redis URL] [--sweep KEY=V1,V2...]\n"
+            "                     [--baseline FILE] [--save-baseline FILE] [key=value ...]\n"
+            "       concbench compare BASELINE RESULTS [--threshold 10%%] "
+            "[--metric wall,cpu,rss,errors,p99]\n"
+            "       concbench measure [--memory-method M] [--json] -- COMMAND [ARGS...]\n"
+            "       concbench plot DIR\n"
+            "       concbench worker --redis URL --pg DSN --api URL --run RUN_ID [--consumers K]\n"
+            "                        [--db-conns D] [--batch-size B]\n"
+            "       concbench list\n"
+            "Every knob can be given as --knob-name VALUE, --knob-name=VALUE or knob_name=VALUE;\n"
+            "`concbench list` shows them all with their defaults.\n");
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Prints each preset's name and the first line of its header comment. */
+static void list_scenarios(void)
+{
+    DIR *d = opendir(CONCBENCH_SCENARIO_DIR);
+    struct dirent *e;
+    char *names[64];
+    int n = 0;
+    if (!d) {
+        printf("  (none: %s is missing)\n", CONCBENCH_SCENARIO_DIR);
+        return;
+    }
+    while ((e = readdir(d)) && n < 64) {
+        size_t len = strlen(e->d_name);
+        if (len > 5 && strcmp(e->d_name + len - 5, ".conf") == 0)
+            names[n++] = strndup(e->d_name, len - 5);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    for (int i = 0; i < n; i++) {
+        char path[PATH_MAX], line[512] = "";
+        FILE *f;
+        snprintf(path, sizeof path, "%s/%s.conf", CONCBENCH_SCENARIO_DIR, names[i]);
+        f = fopen(path, "re");
+        if (f) {
+            if (!fgets(line, sizeof line, f))
+                line[0] = '\0';
+            fclose(f);
+        }
+        line[strcspn(line, "\n")] = '\0';
+        /* "# name — what it asks": print what it asks. */
+        const char *what = strstr(line, " — ");
+        printf("  %-12s %s\n", names[i],
+               line[0] != '#' ? ""
+               : what         ? what + strlen(" — ")
+                              : line + 2);
+        free(names[i]);
+    }
+}
+
+static int cmd_list(void)
+{
+    char buf[64];
+    config_t cfg;
+    if (config_init(&cfg)) {
+        fprintf(stderr, "concbench: out of memory\n");
+        return CB_EXIT_USAGE;
+    }
+    printf("Models:\n");
+    for (int i = 0; model_registry[i]; i++) {
+        const model_ops_t *m = model_registry[i];
+        printf("  %-16s %s\n", m->name, m->summary);
+        printf("  %-16s knobs: %s; crash injection: %s\n", "", m->knobs[0] ? m->knobs : "none",
+               m->crash_na ? "not applicable" : "yes");
+    }
+    printf("\nScenarios (--scenario NAME; files in %s):\n", CONCBENCH_SCENARIO_DIR);
+    list_scenarios();
+    printf("\nKnobs (--name value, --name=value or name=value; '-' and '_' are the same):\n");
+    for (const knob_t *k = config_knobs; k->name; k++) {
+        config_format(&cfg, k, buf, sizeof buf);
+        printf("  %-18s %-12s %s\n", k->name, buf[0] ? buf : "-", k->help);
+    }
+    config_free(&cfg);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int rc;
+    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? CB_EXIT_USAGE : 0;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "concbench: libcurl failed to initialise\n");
+        return CB_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "run") == 0) {
+        rc = run_cmd(argc - 2, argv + 2);
+    } else if (strcmp(argv[1], "compare") == 0) {
+        rc = compare_cmd(argc - 2, argv + 2);
+    } else if (strcmp(argv[1], "measure") == 0) {
+        rc = measure_cmd(argc - 2, argv + 2);
+    } else if (strcmp(argv[1], "plot") == 0) {
+        rc = plot_cmd(argc - 2, argv + 2);
+    } else if (strcmp(argv[1], "worker") == 0) {
+        rc = stream_worker_cmd(argc - 2, argv + 2);
+    } else if (strcmp(argv[1], "list") == 0) {
+        rc = cmd_list();
+    } else {
+        fprintf(stderr, "concbench: unknown command '%s'\n", argv[1]);
+        usage(stderr);
+        rc = CB_EXIT_USAGE;
+    }
+    curl_global_cleanup();
+    return rc;
+}

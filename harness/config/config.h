@@ -1,0 +1,81 @@
+/* The resolved configuration of one `concbench run`: every knob in one
+ * table, set from defaults, then a scenario file, then the command line
+ * (later wins). The same table drives parsing, validation, `concbench list`
+ * and the copy of the configuration in results.json. */
+#ifndef CONCBENCH_CONFIG_H
+#define CONCBENCH_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "workload/job.h"
+
+typedef struct config {
+    job_t job; /* the numeric knobs the models read */
+    char *models;
+    char *out_dir;
+    char *scenario;
+    char *api, *pg, *redis;
+    int latency_ms;
+    int repeat, warmup;
+    double crash_after; /* 0 = off */
+    int pg_max_conns;
+    int sample_ms;
+    int pss_check_ms;
+    char *memory_method;
+    char *baseline, *save_baseline;
+    char *sweep;
+    double scale;
+    double threshold;
+    /* mock API behaviour, passed to a mockapi the harness starts */
+    char *latency_dist;
+    int latency_min_ms, latency_max_ms, latency_sd_ms, tail_ms;
+    double latency_sigma, tail_pct;
+    int mock_max_inflight, mock_rate, mock_burst, mock_threads;
+    double fail_rate, reset_rate, hang_rate, bad_body_rate;
+    int keep_rows;
+    int progress; /* 1 = progress line on stderr */
+} config_t;
+
+typedef enum knob_type { KNOB_INT, KNOB_U32, KNOB_U64, KNOB_DOUBLE, KNOB_STR } knob_type_t;
+
+typedef struct knob {
+    const char *name;
+    knob_type_t type;
+    size_t offset;
+    const char *def;
+    double min, max;
+    const char *mock_flag; /* non-NULL: passed to a harness-started mockapi */
+    const char *choices;   /* KNOB_STR: "a|b|c" of the allowed values, or NULL */
+    const char *help;
+} knob_t;
+
+extern const knob_t config_knobs[];
+const knob_t *config_knob_find(const char *name);
+
+/* Sets every knob to its default. Returns 0 or -1 (out of memory). */
+int config_init(config_t *c);
+void config_free(config_t *c);
+
+/* Sets knob `name` from text. Returns 0, or -1 with a one-line reason in err
+ * (unknown knob, malformed or out-of-range value). */
+int config_set(config_t *c, const char *name, const char *value, char *err, size_t errlen);
+
+/* Reads a `key = value` scenario file (# comments, blank lines). A bare NAME
+ * without '/' or ".conf" is looked up as scenarios/NAME.conf next to the
+ * source tree. Returns 0, or -1 with "FILE:LINE: reason" in err. */
+int config_load_file(config_t *c, const char *path, char *err, size_t errlen);
+
+/* Appends "--flag value" for every mock API knob not at its default to
+ * argv (which has room for cap entries, NULL-terminated); the strings are
+ * allocated and freed with config_mock_args_free. Returns the count. */
+int config_mock_args(const config_t *c, char **argv, int cap);
+void config_mock_args_free(char **argv);
+/* How many mock API knobs (beyond latency, seed and items, which always go)
+ * are set away from their defaults. */
+int config_mock_customised(const config_t *c);
+
+/* Formats knob k's current value of c into buf. */
+void config_format(const config_t *c, const knob_t *k, char *buf, size_t cap);
+
+#endif

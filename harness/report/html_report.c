@@ -1,0 +1,395 @@
+#include "harness/report/html_report.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The page's only style: no web font, no script, nothing fetched. */
+static const char html_report_css[] =
+    "body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
+    "margin:0 auto;max-width:1140px;padding:1em 1.5em;color:#1b1b1b;background:#fff}"
+    "h1{font-size:1.6em;margin:.2em 0}h1 small{color:#666;font-weight:400;font-size:.6em}"
+    "h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.8em}"
+    "nav a{margin-right:1em}"
+    ".wrap{overflow-x:auto}"
+    "table{border-collapse:collapse;margin:.5em 0;font-size:.9em}"
+    "th,td{border:1px solid #d0d0d0;padding:.25em .6em;text-align:right;white-space:nowrap}"
+    "th{background:#f2f2f2}th.l,td.l{text-align:left}td.w{white-space:normal;min-width:16em}"
+    "tr.unverified td{background:#fde2e2}"
+    ".no{color:#b00000;font-weight:700}"
+    ".banner{border:3px solid #b00000;background:#fff0f0;color:#8a0000;padding:.6em 1em;"
+    "font-weight:700;margin:1em 0}"
+    ".note{background:#fff8e1;border:1px solid #e0c060;padding:.5em 1em}"
+    ".sw{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.45em}"
+    "figure{margin:1.4em 0}figure svg{max-width:100%;height:auto;display:block;"
+    "border:1px solid #eee}figcaption{color:#555;font-size:.9em;margin-top:.3em}"
+    "footer{color:#777;font-size:.85em;margin-top:2.5em;border-top:1px solid #ddd;"
+    "padding-top:.5em}";
+
+void html_report_spread_format(const plot_figure_t *f, int runs, const char *fmt, double scale,
+                               const char *suffix, char *buf, size_t cap)
+{
+    char med[48], lo[48], hi[48];
+    if (isnan(f->median)) {
+        snprintf(buf, cap, "–");
+        return;
+    }
+    snprintf(med, sizeof med, fmt, f->median * scale);
+    if (runs < 2 || isnan(f->min) || isnan(f->max)) {
+        snprintf(buf, cap, "%s%s", med, suffix);
+        return;
+    }
+    snprintf(lo, sizeof lo, fmt, f->min * scale);
+    snprintf(hi, sizeof hi, fmt, f->max * scale);
+    if (strcmp(lo, hi) == 0) /* no spread at this precision */
+        snprintf(buf, cap, "%s%s", med, suffix);
+    else
+        snprintf(buf, cap, "%s%s (%s–%s%s)", med, suffix, lo, hi, suffix);
+}
+
+static void html_esc(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        default:
+            fputc(*s, f);
+        }
+    }
+}
+
+static double html_num(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* A number cell: fmt applied to o[key] * scale, "–" when absent. */
+static void html_td_num(FILE *f, json_t *o, const char *key, const char *fmt, double scale)
+{
+    double v = html_num(o, key);
+    fputs("<td>", f);
+    if (isnan(v))
+        fputs("–", f);
+    else
+        fprintf(f, fmt, v * scale);
+    fputs("</td>", f);
+}
+
+/* A JSON scalar as text; objects and arrays as compact JSON. */
+static void html_json_value(FILE *f, json_t *v)
+{
+    char *text;
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        html_esc(f, json_string_value(v));
+        break;
+    case JSON_INTEGER:
+        fprintf(f, "%lld", (long long)json_integer_value(v));
+        break;
+    case JSON_REAL:
+        fprintf(f, "%g", json_real_value(v));
+        break;
+    case JSON_TRUE:
+        fputs("true", f);
+        break;
+    case JSON_FALSE:
+        fputs("false", f);
+        break;
+    case JSON_NULL:
+        fputs("–", f);
+        break;
+    default:
+        text = json_dumps(v, JSON_COMPACT);
+        html_esc(f, text ? text : "?");
+        free(text);
+    }
+}
+
+/* Every key of an object as a two-column table (the environment and the
+ * configuration, whatever keys this version of results.json has). */
+static void html_kv_table(FILE *f, json_t *obj)
+{
+    const char *key;
+    json_t *v;
+    if (!json_is_object(obj)) {
+        fputs("<p>Not in results.json.</p>\n", f);
+        return;
+    }
+    fputs("<div class=\"wrap\"><table>\n", f);
+    json_object_foreach(obj, key, v)
+    {
+        size_t n = strlen(key);
+        fputs("<tr><th class=\"l\">", f);
+        html_esc(f, key);
+        fputs("</th><td class=\"l w\">", f);
+        html_json_value(f, v);
+        if (json_is_integer(v) && n > 6 && strcmp(key + n - 6, "_bytes") == 0)
+            fprintf(f, " (%.1f GiB)", json_integer_value(v) / 1073741824.0);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table></div>\n", f);
+}
+
+static void html_banners(FILE *f, const html_report_t *r)
+{
+    if (!json_is_true(json_object_get(r->doc, "complete")))
+        fputs("<div class=\"banner\">INCOMPLETE: the run was interrupted or a model could not "
+              "finish its run; the figures below are partial.</div>\n",
+              f);
+    for (int i = 0; i < r->nmodels; i++) {
+        if (r->models[i].verified)
+            continue;
+        fputs("<div class=\"banner\">UNVERIFIED: ", f);
+        html_esc(f, r->models[i].name);
+        fputs(" — its rows in PostgreSQL did not match what it reported (see the runs table "
+              "for the first problem found). Do not trust its figures.</div>\n",
+              f);
+    }
+}
+
+static void html_summary_table(FILE *f, const html_report_t *r)
+{
+    char cell[96];
+    fputs("<div class=\"wrap\"><table id=\"summary\">\n<tr><th class=\"l\">model</th>"
+          "<th class=\"l\">verified</th><th>runs</th><th>wall s</th><th>efficiency</th>"
+          "<th>CPU s</th><th>services CPU s<br>",
+          f);
+    for (int k = 0; k < PLOT_INFRA_N; k++)
+        fprintf(f, "%s%s", k ? " / " : "", plot_infra_labels[k]);
+    fputs("</th><th>peak MB</th><th>p50 ms</th><th>p99 ms</th><th>errors</th></tr>\n", f);
+    for (int i = 0; i < r->nmodels; i++) {
+        const plot_model_t *m = &r->models[i];
+        fprintf(f, "<tr%s><td class=\"l\"><span class=\"sw\" style=\"background:%s\"></span>",
+                m->verified ? "" : " class=\"unverified\"", m->color);
+        html_esc(f, m->name);
+        fprintf(f, "</td><td class=\"l\">%s</td><td>%d</td>",
+                m->verified ? "yes" : "<span class=\"no\">NO: rows did not verify</span>", m->runs);
+        html_report_spread_format(&m->wall_s, m->runs, "%.2f", 1, "", cell, sizeof cell);
+        fprintf(f, "<td>%s</td>", cell);
+        html_report_spread_format(&m->efficiency, m->runs, "%.2f", 1, "", cell, sizeof cell);
+        fprintf(f, "<td>%s</td>", cell);
+        html_report_spread_format(&m->cpu_s, m->runs, "%.2f", 1, "", cell, sizeof cell);
+        fprintf(f, "<td>%s</td><td>", cell);
+        for (int k = 0; k < PLOT_INFRA_N; k++) {
+            fputs(k ? " / " : "", f);
+            if (m->infra_missing[k])
+                fputs("–", f);
+            else
+                fprintf(f, "%.2f", m->infra_cpu_s[k]);
+        }
+        fputs("</td>", f);
+        html_report_spread_format(&m->peak_mb, m->runs, "%.1f", 1, "", cell, sizeof cell);
+        fprintf(f, "<td>%s</td>", cell);
+        html_report_spread_format(&m->p50_ms, m->runs, "%.1f", 1, "", cell, sizeof cell);
+        fprintf(f, "<td>%s</td>", cell);
+        html_report_spread_format(&m->p99_ms, m->runs, "%.1f", 1, "", cell, sizeof cell);
+        fprintf(f, "<td>%s</td>", cell);
+        html_report_spread_format(&m->error_rate, m->runs, "%.2f", 100, "%", cell, sizeof cell);
+        fprintf(f, "<td>%s</td></tr>\n", cell);
+    }
+    fputs("</table></div>\n", f);
+}
+
+/* Every measured run as results.json lists it, with what verification found. */
+static void html_runs_table(FILE *f, const html_report_t *r)
+{
+    json_t *runs = json_object_get(r->doc, "runs"), *run;
+    size_t i;
+    fputs("<div class=\"wrap\"><table id=\"runs-table\">\n<tr><th class=\"l\">model</th>"
+          "<th>repeat</th><th class=\"l\">verified</th><th>wall s</th><th>CPU user+sys s</th>"
+          "<th>peak MB</th><th>p50 ms</th><th>p99 ms</th><th>max ms</th><th>succeeded</th>"
+          "<th>failed</th><th class=\"l\">failures by class</th><th>duplicates</th>"
+          "<th>DB conns</th><th class=\"l\">verification problem</th></tr>\n",
+          f);
+    json_array_foreach(runs, i, run)
+    {
+        json_t *errs = json_object_get(run, "errors"), *v,
+               *lat = json_object_get(run, "latency_ms");
+        json_t *problem = json_object_get(json_object_get(run, "verify"), "problem");
+        int verified = json_is_true(json_object_get(run, "verified")), any = 0;
+        const char *cls;
+        fprintf(f, "<tr%s><td class=\"l\">", verified ? "" : " class=\"unverified\"");
+        html_esc(f, json_string_value(json_object_get(run, "model")));
+        fputs("</td>", f);
+        html_td_num(f, run, "repeat", "%.0f", 1);
+        fprintf(f, "<td class=\"l\">%s</td>", verified ? "yes" : "<span class=\"no\">NO</span>");
+        html_td_num(f, run, "wall_s", "%.3f", 1);
+        fprintf(f, "<td>%.3f</td>", html_num(run, "cpu_user_s") + html_num(run, "cpu_sys_s"));
+        html_td_num(f, run, "peak_rss_bytes", "%.1f", 1.0 / 1048576);
+        html_td_num(f, lat, "p50", "%.1f", 1);
+        html_td_num(f, lat, "p99", "%.1f", 1);
+        html_td_num(f, lat, "max", "%.1f", 1);
+        html_td_num(f, run, "succeeded", "%.0f", 1);
+        html_td_num(f, run, "failed", "%.0f", 1);
+        fputs("<td class=\"l\">", f);
+        json_object_foreach(errs, cls, v)
+        {
+            if (!json_is_integer(v) || json_integer_value(v) == 0)
+                continue;
+            fprintf(f, "%s", any++ ? ", " : "");
+            html_esc(f, cls);
+            fprintf(f, " %lld", (long long)json_integer_value(v));
+        }
+        fputs(any ? "</td>" : "none</td>", f);
+        html_td_num(f, run, "duplicates", "%.0f", 1);
+        html_td_num(f, run, "db_conns", "%.0f", 1);
+        fputs("<td class=\"l w\">", f);
+        html_esc(f, json_is_string(problem) ? json_string_value(problem) : "");
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table></div>\n", f);
+}
+
+/* Copies gnuplot's SVG into the page from its <svg> element on, with every
+ * id and #reference prefixed by the chart's name: gnuplot gives each file
+ * the same ids (gpPt0, gnuplot_canvas...), which must stay unique once
+ * several charts share one document. */
+static void html_svg_embed(FILE *f, const char *svg, const char *prefix, const char *label)
+{
+    static const char *const refs[] = {"id=\"", "id='", "href=\"#", "href='#", "url(#"};
+    const char *p = strstr(svg, "<svg");
+    const char *end = strstr(svg, "</svg>");
+    if (!p || !end) {
+        fputs("<p class=\"note\">This chart's SVG is unreadable.</p>\n", f);
+        return;
+    }
+    fputs("<svg role=\"img\" aria-label=\"", f);
+    html_esc(f, label);
+    fputc('"', f);
+    for (p += 4; p < end; p++) {
+        size_t k, n = 0;
+        if (strncmp(p, "<title>Gnuplot</title>", 22) == 0) {
+            p += 21;
+            continue;
+        }
+        for (k = 0; k < sizeof refs / sizeof *refs; k++) {
+            n = strlen(refs[k]);
+            /* An attribute name starts after a space or "xlink:". */
+            if (strncmp(p, refs[k], n) == 0 &&
+                (refs[k][0] == 'u' || p[-1] == ' ' || p[-1] == ':' || p[-1] == '\n'))
+                break;
+        }
+        if (k < sizeof refs / sizeof *refs) {
+            fwrite(p, 1, n, f);
+            fprintf(f, "%s-", prefix);
+            p += n - 1;
+        } else {
+            fputc(*p, f);
+        }
+    }
+    fputs("</svg>\n", f);
+}
+
+static void html_charts(FILE *f, const html_report_t *r)
+{
+    if (r->charts_note) {
+        fputs("<p class=\"note\" id=\"charts-note\">", f);
+        html_esc(f, r->charts_note);
+        fputs("</p>\n", f);
+        return;
+    }
+    for (int k = 0; k < r->ncharts; k++) {
+        const html_chart_t *c = &r->charts[k];
+        fputs("<figure id=\"", f);
+        html_esc(f, c->name);
+        fputs("\">\n", f);
+        if (c->svg)
+            html_svg_embed(f, c->svg, c->name, c->caption);
+        else {
+            fputs("<p class=\"note\">Not drawn: ", f);
+            html_esc(f, c->missing);
+            fputs("</p>\n", f);
+        }
+        fputs("<figcaption>", f);
+        html_esc(f, c->caption);
+        fputs(c->svg ? " Also as <code>" : "", f);
+        if (c->svg) {
+            html_esc(f, c->name);
+            fputs(".png</code> and <code>", f);
+            html_esc(f, c->name);
+            fputs(".svg</code> in this folder.", f);
+        }
+        fputs("</figcaption>\n</figure>\n", f);
+    }
+}
+
+char *html_report_render(const html_report_t *r, size_t *len)
+{
+    json_t *conf = json_object_get(r->doc, "config"), *env = json_object_get(r->doc, "env");
+    const char *started = json_string_value(json_object_get(r->doc, "started_at"));
+    const char *finished = json_string_value(json_object_get(r->doc, "finished_at"));
+    const char *cpu = json_string_value(json_object_get(env, "cpu_model"));
+    double lat = html_num(conf, "latency_ms");
+    char *buf = NULL;
+    int bad;
+    FILE *f = open_memstream(&buf, len);
+    if (!f)
+        return NULL;
+
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+          "<title>concbench: ",
+          f);
+    html_esc(f, r->scenario);
+    fputs(started ? ", " : "", f);
+    html_esc(f, started);
+    fprintf(f,
+            "</title>\n<style>%s</style>\n</head>\n<body>\n<header>\n<h1>concbench results "
+            "<small>scenario ",
+            html_report_css);
+    html_esc(f, r->scenario);
+    fprintf(f,
+            "</small></h1>\n<p>%.0f requests, concurrency %.0f, API latency %.0f ms: floor "
+            "%.2f s (ceil(N/C) × latency). Machine: ",
+            html_num(conf, "requests"), html_num(conf, "concurrency"), lat, r->floor_s);
+    html_esc(f, cpu ? cpu : "unknown CPU");
+    fprintf(f, ", %.0f cores. Run from ", html_num(env, "cores"));
+    html_esc(f, started ? started : "?");
+    fputs(" to ", f);
+    html_esc(f, finished ? finished : "?");
+    fprintf(f, "; concbench exited with status %.0f.</p>\n</header>\n",
+            html_num(r->doc, "exit_status"));
+    html_banners(f, r);
+    fputs("<nav><a href=\"#summary-section\">Summary</a><a href=\"#charts\">Charts</a>"
+          "<a href=\"#runs\">Runs</a><a href=\"#environment\">Environment</a>"
+          "<a href=\"#configuration\">Configuration</a></nav>\n",
+          f);
+
+    fputs("<section id=\"summary-section\">\n<h2>Summary</h2>\n<p>Medians over each model's "
+          "measured runs, (min–max) when it has several. Efficiency = floor / wall time (1.00 "
+          "is the floor). Peak memory: the model's whole process tree. Services CPU: what the "
+          "mock API, PostgreSQL and Redis spent during the model's runs (– : not measured, "
+          "e.g. a service concbench did not start).</p>\n",
+          f);
+    html_summary_table(f, r);
+    fputs("</section>\n<section id=\"charts\">\n<h2>Charts</h2>\n", f);
+    html_charts(f, r);
+    fputs("</section>\n<section id=\"runs\">\n<h2>Runs</h2>\n", f);
+    html_runs_table(f, r);
+    fputs("</section>\n<section id=\"environment\">\n<h2>Environment</h2>\n", f);
+    html_kv_table(f, env);
+    fputs("</section>\n<section id=\"configuration\">\n<h2>Configuration</h2>\n", f);
+    html_kv_table(f, conf);
+    fputs("</section>\n<footer>Written by <code>concbench plot</code> from results.json; the "
+          "page is self-contained (no external resource).</footer>\n</body>\n</html>\n",
+          f);
+    bad = ferror(f);
+    if ((fclose(f) != 0) | bad) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}

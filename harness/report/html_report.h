@@ -1,0 +1,44 @@
+/* report.html: one self-contained page (inline CSS and SVG, no external
+ * resource, nothing fetched) with the environment, the configuration, the
+ * summary table, every run and every chart of a results folder. Rendering
+ * only: plot.c gathers the figures and the charts' SVG text and writes the
+ * page. */
+#ifndef CONCBENCH_HTML_REPORT_H
+#define CONCBENCH_HTML_REPORT_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "harness/report/plot_data.h"
+
+typedef struct html_chart {
+    const char *name;    /* file stem: name.svg, name.png */
+    const char *caption; /* what the chart shows */
+    const char *svg;     /* the SVG file's text, or NULL when not drawn */
+    char missing[400];   /* why it was not drawn, when svg is NULL */
+} html_chart_t;
+
+typedef struct html_report {
+    json_t *doc; /* results.json */
+    const char *scenario;
+    double floor_s; /* ceil(N/C) x latency */
+    const plot_model_t *models;
+    int nmodels;
+    const html_chart_t *charts;
+    int ncharts;
+    const char *charts_note; /* NULL, or why the charts are missing */
+} html_report_t;
+
+/* Formats a figure, times scale, as "median (min–max)" with the printf
+ * conversion fmt (e.g. "%.2f") and suffix after the numbers; just "median"
+ * for one run or when min and max print the same; "–" when the median is
+ * NaN. The same text goes into summary.md and report.html. */
+void html_report_spread_format(const plot_figure_t *f, int runs, const char *fmt, double scale,
+                               const char *suffix, char *buf, size_t cap);
+
+/* Renders the page. Returns malloc'd UTF-8 text (length in *len), or NULL
+ * when out of memory. */
+char *html_report_render(const html_report_t *r, size_t *len);
+
+#endif

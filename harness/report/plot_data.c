@@ -1,0 +1,416 @@
+#include "harness/report/plot_data.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/report/html_report.h"
+
+const char *const plot_infra_keys[PLOT_INFRA_N] = {"mockapi", "postgres", "redis"};
+const char *const plot_infra_labels[PLOT_INFRA_N] = {"mock API", "PostgreSQL", "Redis"};
+
+int plot_file_write(const char *dir, const char *name, const char *text, size_t len, char *err,
+                    size_t errlen)
+{
+    char tmp[PATH_MAX], path[PATH_MAX];
+    FILE *f;
+    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(tmp, "we");
+    if (!f) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if ((fwrite(text, 1, len, f) != len) | (fclose(f) != 0)) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    if (rename(tmp, path)) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* A file built in memory (open_memstream) and written whole by
+ * plot_mem_commit, which also frees it. */
+typedef struct plot_mem {
+    FILE *f;
+    char *buf;
+    size_t len;
+} plot_mem_t;
+
+static int plot_mem_open(plot_mem_t *m, char *err, size_t errlen)
+{
+    m->buf = NULL;
+    m->len = 0;
+    m->f = open_memstream(&m->buf, &m->len);
+    if (!m->f)
+        snprintf(err, errlen, "out of memory");
+    return m->f ? 0 : -1;
+}
+
+static int plot_mem_commit(plot_mem_t *m, const char *dir, const char *name, char *err,
+                           size_t errlen)
+{
+    int rc = -1, bad = ferror(m->f);
+    if ((fclose(m->f) != 0) | bad)
+        snprintf(err, errlen, "out of memory writing %s", name);
+    else
+        rc = plot_file_write(dir, name, m->buf, m->len, err, errlen);
+    free(m->buf);
+    return rc;
+}
+
+static void plot_csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* ",median,min,max"; empty fields for a figure results.json lacks. */
+static void plot_csv_figure(FILE *f, const plot_figure_t *x)
+{
+    const double v[3] = {x->median, x->min, x->max};
+    for (int k = 0; k < 3; k++)
+        if (isnan(v[k]))
+            fputc(',', f);
+        else
+            fprintf(f, ",%.6g", v[k]);
+}
+
+static int plot_write_summary_csv(const plot_results_t *c, char *err, size_t errlen)
+{
+    static const char *const figs[] = {"wall_s", "cpu_s",      "peak_mb",   "p50_ms",
+                                       "p99_ms", "error_rate", "efficiency"};
+    plot_mem_t m;
+    if (plot_mem_open(&m, err, errlen))
+        return -1;
+    fputs("model,runs,verified", m.f);
+    for (size_t k = 0; k < sizeof figs / sizeof *figs; k++)
+        fprintf(m.f, ",%s_median,%s_min,%s_max", figs[k], figs[k], figs[k]);
+    for (int k = 0; k < PLOT_INFRA_N; k++)
+        fprintf(m.f, ",%s_cpu_s", plot_infra_keys[k]);
+    fputc('\n', m.f);
+    for (int i = 0; i < c->n; i++) {
+        const plot_model_t *p = &c->models[i];
+        plot_csv_field(m.f, p->name);
+        fprintf(m.f, ",%d,%s", p->runs, p->verified ? "yes" : "NO");
+        plot_csv_figure(m.f, &p->wall_s);
+        plot_csv_figure(m.f, &p->cpu_s);
+        plot_csv_figure(m.f, &p->peak_mb);
+        plot_csv_figure(m.f, &p->p50_ms);
+        plot_csv_figure(m.f, &p->p99_ms);
+        plot_csv_figure(m.f, &p->error_rate);
+        plot_csv_figure(m.f, &p->efficiency);
+        for (int k = 0; k < PLOT_INFRA_N; k++)
+            if (p->infra_missing[k])
+                fputc(',', m.f);
+            else
+                fprintf(m.f, ",%.6g", p->infra_cpu_s[k]);
+        fputc('\n', m.f);
+    }
+    return plot_mem_commit(&m, c->dir, "summary.csv", err, errlen);
+}
+
+static int plot_write_summary_md(const plot_results_t *c, char *err, size_t errlen)
+{
+    const char *started = json_string_value(json_object_get(c->doc, "started_at"));
+    plot_mem_t m;
+    char cell[7][96];
+    if (plot_mem_open(&m, err, errlen))
+        return -1;
+    fprintf(m.f, "# concbench summary: scenario %s\n\n", c->scenario);
+    fprintf(m.f, "%s.  \n", c->title_suffix);
+    fprintf(m.f,
+            "Floor %.2f s (ceil(N/C) × latency); efficiency = floor / wall time (1.00 is the "
+            "floor). Figures are medians over each model's measured runs, (min–max) when it has "
+            "several. Peak memory: the model's whole process tree (%s).%s%s%s\n\n",
+            c->floor_s, c->mem_method[0] ? c->mem_method : "method unknown",
+            started ? " Started " : "", started ? started : "", started ? "." : "");
+    if (!json_is_true(json_object_get(c->doc, "complete")))
+        fprintf(m.f, "**INCOMPLETE**: the run was interrupted or a model could not finish; the "
+                     "figures are partial.\n\n");
+    for (int i = 0; i < c->n; i++)
+        if (!c->models[i].verified)
+            fprintf(m.f,
+                    "**UNVERIFIED: %s**: its rows in PostgreSQL did not match what it reported; "
+                    "do not trust its figures (see report.html for the first problem found).\n\n",
+                    c->models[i].name);
+    fprintf(m.f, "| model | verified | runs | wall s | efficiency | CPU s | peak MB | p50 ms | "
+                 "p99 ms | errors |\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+    for (int i = 0; i < c->n; i++) {
+        const plot_model_t *p = &c->models[i];
+        html_report_spread_format(&p->wall_s, p->runs, "%.2f", 1, "", cell[0], sizeof cell[0]);
+        html_report_spread_format(&p->efficiency, p->runs, "%.2f", 1, "", cell[1], sizeof cell[1]);
+        html_report_spread_format(&p->cpu_s, p->runs, "%.2f", 1, "", cell[2], sizeof cell[2]);
+        html_report_spread_format(&p->peak_mb, p->runs, "%.1f", 1, "", cell[3], sizeof cell[3]);
+        html_report_spread_format(&p->p50_ms, p->runs, "%.1f", 1, "", cell[4], sizeof cell[4]);
+        html_report_spread_format(&p->p99_ms, p->runs, "%.1f", 1, "", cell[5], sizeof cell[5]);
+        html_report_spread_format(&p->error_rate, p->runs, "%.2f", 100, "%", cell[6],
+                                  sizeof cell[6]);
+        fprintf(m.f, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", p->name,
+                p->verified ? "yes" : "**NO**", p->runs, cell[0], cell[1], cell[2], cell[3],
+                cell[4], cell[5], cell[6]);
+    }
+    return plot_mem_commit(&m, c->dir, "summary.md", err, errlen);
+}
+
+/* A gnuplot double-quoted string literal. */
+static void plot_gp_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        if (*s == '\n')
+            fputs("\\n", f);
+        else
+            fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* plotvars.gp: what the chart scripts need besides the .dat files. */
+static int plot_write_vars(const plot_results_t *c, char *err, size_t errlen)
+{
+    int any_unverified = 0, several = 0;
+    plot_mem_t m;
+    if (plot_mem_open(&m, err, errlen))
+        return -1;
+    for (int i = 0; i < c->n; i++) {
+        any_unverified |= !c->models[i].verified;
+        several |= c->models[i].runs > 1;
+    }
+    fputs("# Written by `concbench plot` from results.json for the chart-*.gp scripts,\n"
+          "# with bars.dat, cdf.dat and throughput.dat. Regenerated by every\n"
+          "# `concbench plot`; edit a copy to restyle a chart by hand.\n",
+          m.f);
+    fputs("title_suffix = ", m.f);
+    plot_gp_string(m.f, c->title_suffix);
+    fprintf(m.f, "\nruns_note = \"%s\"\n",
+            several ? "median of the runs, whiskers min–max" : "one run per model");
+    fprintf(m.f, "floor_s = %.6g\n", c->floor_s);
+    fprintf(m.f, "# C / latency: the most completions per second a model bounded by C can "
+                 "sustain (0: no API latency)\n");
+    fprintf(m.f, "ceiling_rps = %.6g\n", c->ceiling_rps);
+    fputs("mem_method = ", m.f);
+    plot_gp_string(m.f, c->mem_method[0] ? c->mem_method : "method unknown");
+    fprintf(m.f, "\nany_unverified = %d\nnmodels = %d\n", any_unverified, c->n);
+    if (c->n == 0) /* gnuplot has no empty arrays; there is nothing to chart */
+        return plot_mem_commit(&m, c->dir, "plotvars.gp", err, errlen);
+    fprintf(m.f, "array model[%d] = [", c->n);
+    for (int i = 0; i < c->n; i++) {
+        fputs(i ? ", " : "", m.f);
+        plot_gp_string(m.f, c->models[i].name);
+    }
+    fprintf(m.f, "]\narray color[%d] = [", c->n);
+    for (int i = 0; i < c->n; i++)
+        fprintf(m.f, "%s\"%s\"", i ? ", " : "", c->models[i].color);
+    fprintf(m.f, "]\narray verified[%d] = [", c->n);
+    for (int i = 0; i < c->n; i++)
+        fprintf(m.f, "%s%d", i ? ", " : "", c->models[i].verified);
+    fprintf(m.f,
+            "]\n# 1: latency-<model>-0.csv / timeline-<model>-0.csv had data\n"
+            "array latency_data[%d] = [",
+            c->n);
+    for (int i = 0; i < c->n; i++)
+        fprintf(m.f, "%s%d", i ? ", " : "", c->models[i].latency_points > 0);
+    fprintf(m.f, "]\narray timeline_data[%d] = [", c->n);
+    for (int i = 0; i < c->n; i++)
+        fprintf(m.f, "%s%d", i ? ", " : "", c->models[i].timeline_points > 0);
+    fprintf(m.f,
+            "]\n# highest completions/s and failures/s in each model's timeline\n"
+            "array rate_max[%d] = [",
+            c->n);
+    for (int i = 0; i < c->n; i++)
+        fprintf(m.f, "%s%.6g", i ? ", " : "", c->models[i].rate_max);
+    fprintf(m.f, "]\narray fail_rate_max[%d] = [", c->n);
+    for (int i = 0; i < c->n; i++)
+        fprintf(m.f, "%s%.6g", i ? ", " : "", c->models[i].fail_rate_max);
+    fprintf(m.f, "]\narray infra_label[%d] = [", PLOT_INFRA_N);
+    for (int k = 0; k < PLOT_INFRA_N; k++) {
+        int missing = 0;
+        for (int i = 0; i < c->n; i++)
+            missing |= c->models[i].infra_missing[k];
+        fprintf(m.f, "%s\"%s%s\"", k ? ", " : "", plot_infra_labels[k],
+                missing ? " (not measured: shown as 0)" : "");
+    }
+    fputs("]\n", m.f);
+    return plot_mem_commit(&m, c->dir, "plotvars.gp", err, errlen);
+}
+
+static void plot_dat_figure(FILE *f, const plot_figure_t *x, double scale)
+{
+    fprintf(f, " %.6g %.6g %.6g", x->median * scale, x->min * scale, x->max * scale);
+}
+
+/* bars.dat: one row per model, in plotvars.gp's order. */
+static int plot_write_bars(const plot_results_t *c, char *err, size_t errlen)
+{
+    plot_mem_t m;
+    if (plot_mem_open(&m, err, errlen))
+        return -1;
+    fputs("# concbench plot data: one row per model, in the order of model[] in plotvars.gp.\n"
+          "# Figures: median, min and max over the model's measured runs; services' CPU:\n"
+          "# medians (0 when not measured); NaN: not in results.json.\n"
+          "# 1:x 2-4:wall_s 5-7:peak_mb 8-10:cpu_s 11:mockapi_cpu_s 12:postgres_cpu_s\n"
+          "# 13:redis_cpu_s 14-16:error_pct 17:efficiency 18:verified\n",
+          m.f);
+    for (int i = 0; i < c->n; i++) {
+        const plot_model_t *p = &c->models[i];
+        fprintf(m.f, "# %s\n%d", p->name, i + 1);
+        plot_dat_figure(m.f, &p->wall_s, 1);
+        plot_dat_figure(m.f, &p->peak_mb, 1);
+        plot_dat_figure(m.f, &p->cpu_s, 1);
+        for (int k = 0; k < PLOT_INFRA_N; k++)
+            fprintf(m.f, " %.6g", p->infra_cpu_s[k]);
+        plot_dat_figure(m.f, &p->error_rate, 100);
+        fprintf(m.f, " %.6g %d\n", p->efficiency.median, p->verified);
+    }
+    return plot_mem_commit(&m, c->dir, "bars.dat", err, errlen);
+}
+
+/* Opens DIR/<kind>-<model>-0.csv. Returns the stream, or NULL with *gone
+ * set when the file does not exist (no data: not an error). */
+static FILE *plot_run_csv_open(const plot_results_t *c, const char *kind, const char *model,
+                               int *gone, char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s-%s-0.csv", c->dir, kind, model);
+    f = fopen(path, "re");
+    *gone = !f && errno == ENOENT;
+    if (!f && !*gone)
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+    return f;
+}
+
+/* One block of cdf.dat from latency-<model>-0.csv, thinned to what a chart
+ * can show: a point is kept when the fraction moved by 0.002 or the latency
+ * by 0.5% since the last kept one, and the last point always is. So a
+ * 100,000-request run draws a few thousand points at most, and the tail,
+ * where points are far apart, is kept whole. Returns points kept, or -1. */
+static int plot_cdf_block(const plot_results_t *c, plot_model_t *model, FILE *out, char *err,
+                          size_t errlen)
+{
+    char line[128];
+    int gone, kept = 0, pending = 0;
+    double kx = 0, ky = -1, px = 0, py = 0;
+    FILE *f = plot_run_csv_open(c, "latency", model->name, &gone, err, errlen);
+    if (!f)
+        return gone ? 0 : -1;
+    while (fgets(line, sizeof line, f)) {
+        char *end;
+        double x = strtod(line, &end), y;
+        if (end == line || *end != ',')
+            continue; /* the header */
+        y = strtod(end + 1, NULL);
+        if (ky < 0 || y - ky >= 0.002 || x >= kx * 1.005) {
+            fprintf(out, "%.6g %.6g\n", x, y);
+            kx = x;
+            ky = y;
+            kept++;
+            pending = 0;
+        } else {
+            px = x;
+            py = y;
+            pending = 1;
+        }
+    }
+    if (pending) {
+        fprintf(out, "%.6g %.6g\n", px, py);
+        kept++;
+    }
+    fclose(f);
+    model->latency_points = kept;
+    return kept;
+}
+
+/* One block of throughput.dat from timeline-<model>-0.csv: the window's
+ * end, completions per second and failures per second in it. Returns
+ * windows, or -1. */
+static int plot_throughput_block(const plot_results_t *c, plot_model_t *model, FILE *out, char *err,
+                                 size_t errlen)
+{
+    char line[128];
+    int gone, rows = 0;
+    double prev = 0;
+    FILE *f = plot_run_csv_open(c, "timeline", model->name, &gone, err, errlen);
+    if (!f)
+        return gone ? 0 : -1;
+    while (fgets(line, sizeof line, f)) {
+        double t, done, failed;
+        if (sscanf(line, "%lf,%lf,%lf", &t, &done, &failed) != 3 || t <= prev)
+            continue; /* the header */
+        done /= t - prev;
+        failed /= t - prev;
+        fprintf(out, "%.6g %.6g %.6g\n", t, done, failed);
+        model->rate_max = done > model->rate_max ? done : model->rate_max;
+        model->fail_rate_max = failed > model->fail_rate_max ? failed : model->fail_rate_max;
+        prev = t;
+        rows++;
+    }
+    fclose(f);
+    model->timeline_points = rows;
+    return rows;
+}
+
+/* cdf.dat or throughput.dat: one block per model (gnuplot `index i-1`),
+ * a NaN row for a model without data so the blocks stay aligned. */
+static int plot_write_blocks(plot_results_t *c, const char *name, const char *header,
+                             int (*block)(const plot_results_t *, plot_model_t *, FILE *, char *,
+                                          size_t),
+                             int *any, char *err, size_t errlen)
+{
+    plot_mem_t m;
+    if (plot_mem_open(&m, err, errlen))
+        return -1;
+    fprintf(m.f, "# concbench plot data: %s\n", header);
+    for (int i = 0; i < c->n; i++) {
+        int rows;
+        fprintf(m.f, "%s# model %s\n", i ? "\n\n" : "", c->models[i].name);
+        rows = block(c, &c->models[i], m.f, err, errlen);
+        if (rows < 0) {
+            fclose(m.f);
+            free(m.buf);
+            return -1;
+        }
+        if (rows == 0)
+            fputs("NaN NaN NaN\n", m.f);
+        *any |= rows > 0;
+    }
+    return plot_mem_commit(&m, c->dir, name, err, errlen);
+}
+
+int plot_data_write(plot_results_t *r, char *err, size_t errlen)
+{
+    /* The blocks first: plotvars.gp records which models have data. */
+    if (plot_write_summary_csv(r, err, errlen) || plot_write_summary_md(r, err, errlen) ||
+        plot_write_blocks(r, "cdf.dat",
+                          "latency CDF of repetition 0 per model (latency_ms fraction_at_or_below),"
+                          " thinned from latency-<model>-0.csv",
+                          plot_cdf_block, &r->has_latency, err, errlen) ||
+        plot_write_blocks(r, "throughput.dat",
+                          "per model, from timeline-<model>-0.csv: window end (s), completions/s, "
+                          "failures/s",
+                          plot_throughput_block, &r->has_timeline, err, errlen) ||
+        plot_write_vars(r, err, errlen) || plot_write_bars(r, err, errlen))
+        return -1;
+    return 0;
+}

@@ -1,0 +1,520 @@
+#include "harness/report/report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <hiredis/hiredis.h>
+#include <libpq-fe.h>
+#include <uv.h>
+
+#include "common/atomic_file.h"
+#include "common/stats.h"
+
+double report_floor_s(const config_t *cfg)
+{
+    uint32_t c = cfg->job.concurrency ? cfg->job.concurrency : 1;
+    return (double)((cfg->job.requests + c - 1) / c) * cfg->latency_ms / 1000.0;
+}
+
+static json_t *num_or_null(double v)
+{
+    return v < 0 ? json_null() : json_real(v);
+}
+
+json_t *report_run_json(const config_t *cfg, const run_result_t *r)
+{
+    static const char *const pct[5] = {"p50", "p90", "p99", "p999", "max"};
+    json_t *o = json_object(), *errs = json_object(), *lat = json_object();
+    json_t *infra = json_object(), *server = json_object(), *ver = json_object();
+    double floor_s = report_floor_s(cfg);
+
+    for (int c = 1; c < ERR__COUNT; c++)
+        json_object_set_new(errs, err_class_name((err_class_t)c),
+                            json_integer((json_int_t)r->errors[c]));
+    for (int k = 0; k < 5; k++)
+        json_object_set_new(lat, pct[k], json_real(r->lat_ms[k]));
+    json_object_set_new(infra, "mockapi", num_or_null(r->infra_cpu_s[0]));
+    json_object_set_new(infra, "postgres", num_or_null(r->infra_cpu_s[1]));
+    json_object_set_new(infra, "redis", num_or_null(r->infra_cpu_s[2]));
+
+    json_object_set_new(o, "model", json_string(r->model->name));
+    json_object_set_new(o, "repeat", json_integer(r->repeat));
+    json_object_set_new(o, "run_id", json_string(r->run_id));
+    json_object_set_new(o, "requests", json_integer(cfg->job.requests));
+    json_object_set_new(o, "concurrency", json_integer(cfg->job.concurrency));
+    json_object_set_new(o, "complete", json_boolean(r->complete && !r->interrupted));
+    json_object_set_new(o, "model_exit_status", json_integer(r->exit_status));
+    json_object_set_new(o, "succeeded", json_integer((json_int_t)r->succeeded));
+    json_object_set_new(o, "failed", json_integer((json_int_t)r->failed));
+    json_object_set_new(o, "errors", errs);
+    json_object_set_new(o, "attempts", json_integer((json_int_t)r->attempts));
+    json_object_set_new(o, "retried", json_integer((json_int_t)r->retried));
+    json_object_set_new(o, "wall_s", json_real(r->wall_s));
+    json_object_set_new(o, "floor_s", json_real(floor_s));
+    json_object_set_new(o, "efficiency",
+                        floor_s > 0 ? json_real(floor_s / r->wall_s) : json_null());
+    json_object_set_new(o, "cpu_user_s", json_real(r->cpu_user_s));
+    json_object_set_new(o, "cpu_sys_s", json_real(r->cpu_sys_s));
+    json_object_set_new(o, "peak_rss_bytes", json_integer((json_int_t)r->peak_mem_bytes));
+    json_object_set_new(o, "memory_method", json_string(mem_method_name(r->mem_method)));
+    json_object_set_new(o, "peak_pss_sum_bytes",
+                        r->peak_pss_bytes ? json_integer((json_int_t)r->peak_pss_bytes)
+                                          : json_null());
+    json_object_set_new(o, "peak_rss_sum_bytes", json_integer((json_int_t)r->peak_rss_sum_bytes));
+    json_object_set_new(o, "harness_cpu_s", json_real(r->harness_cpu_s));
+    json_object_set_new(o, "db_conns_server_peak",
+                        r->db_conns_server_peak >= 0 ? json_integer(r->db_conns_server_peak)
+                                                     : json_null());
+    json_object_set_new(o, "processes_peak", json_integer(r->processes_peak));
+    json_object_set_new(o, "threads_peak", json_integer(r->threads_peak));
+    json_object_set_new(o, "latency_ms", lat);
+    if (r->has_queue_wait) {
+        json_t *qw = json_object();
+        json_object_set_new(qw, "p50", json_real(r->queue_wait_ms[0]));
+        json_object_set_new(qw, "p99", json_real(r->queue_wait_ms[1]));
+        json_object_set_new(qw, "max", json_real(r->queue_wait_ms[2]));
+        json_object_set_new(o, "queue_wait_ms", qw);
+    } else {
+        json_object_set_new(o, "queue_wait_ms", json_null());
+    }
+    json_object_set_new(o, "rows", json_integer((json_int_t)r->verify.rows));
+    json_object_set_new(
+        o, "verified",
+        json_boolean(!r->verify_error && r->verify.verified && r->complete && !r->interrupted));
+    json_object_set_new(o, "duplicates", json_integer((json_int_t)r->verify.duplicates));
+    json_object_set_new(ver, "wrong", json_integer((json_int_t)r->verify.wrong));
+    json_object_set_new(ver, "missing", json_integer((json_int_t)r->verify.missing));
+    json_object_set_new(ver, "unexpected", json_integer((json_int_t)r->verify.unexpected));
+    json_object_set_new(ver, "problem",
+                        r->verify_error              ? json_string(r->verify_err)
+                        : r->verify.first_problem[0] ? json_string(r->verify.first_problem)
+                                                     : json_null());
+    json_object_set_new(o, "verify", ver);
+    json_object_set_new(o, "db_conns", json_integer(r->db_conns));
+    json_object_set_new(o, "client_peak_inflight", json_integer(r->client_peak_inflight));
+    json_object_set_new(o, "workers_peak", json_integer(r->workers_peak));
+    if (r->server) {
+        static const char *const keys[] = {"served", "throttled", "peak_inflight",
+                                           "peak_connections"};
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            json_t *v = json_object_get(r->server, keys[k]);
+            json_object_set(server, keys[k], v ? v : json_null());
+        }
+        json_object_set(server, "stats", r->server);
+        json_object_set_new(o, "server", server);
+    } else {
+        json_decref(server);
+        json_object_set_new(o, "server", json_null());
+    }
+    json_object_set_new(o, "infra_cpu_s", infra);
+    if (r->model->needs_redis) {
+        json_t *st = json_object();
+        json_object_set_new(st, "produced", json_integer(r->stream_produced));
+        json_object_set_new(st, "acknowledged", json_integer(r->stream_acked));
+        json_object_set_new(st, "redelivered", json_integer(r->redelivered));
+        json_object_set_new(st, "max_pending", json_integer(r->stream_max_pending));
+        json_object_set_new(st, "external", json_integer(r->stream_external));
+        json_object_set_new(o, "stream", st);
+    } else {
+        json_object_set_new(o, "stream", json_null());
+    }
+    if (cfg->crash_after > 0) {
+        json_t *c = json_object();
+        json_object_set_new(c, "applicable", json_boolean(r->crash_applicable));
+        json_object_set_new(c, "killed", json_integer(r->crash_killed));
+        json_object_set_new(c, "requeued", json_integer(r->requeued));
+        json_object_set_new(c, "redelivered", json_integer(r->redelivered));
+        json_object_set_new(c, "reason",
+                            r->crash_applicable ? json_null() : json_string(r->model->crash_na));
+        json_object_set_new(o, "crash", c);
+    } else {
+        json_object_set_new(o, "crash", json_null());
+    }
+    return o;
+}
+
+/* Spread of a run-to-run figure above which a model's result is called
+ * noisy: max/min of wall time beyond 1.25, or MAD beyond 5% of the median. */
+#define NOISY_MAX_OVER_MIN 1.25
+#define NOISY_MAD_OVER_MEDIAN 0.05
+
+/* median/min/max/MAD of one figure over a model's measured runs; v is
+ * reordered. *noisy is set from the spread when non-NULL. */
+static json_t *spread(double *v, int n, int *noisy)
+{
+    json_t *o = json_object();
+    double mn = n ? v[0] : 0, mx = n ? v[0] : 0, med, mad;
+    double *dev = calloc((size_t)n + 1, sizeof *dev);
+    for (int i = 1; i < n; i++) {
+        mn = v[i] < mn ? v[i] : mn;
+        mx = v[i] > mx ? v[i] : mx;
+    }
+    med = stats_median(v, n);
+    for (int i = 0; dev && i < n; i++)
+        dev[i] = fabs(v[i] - med);
+    mad = dev ? stats_median(dev, n) : 0;
+    free(dev);
+    json_object_set_new(o, "median", json_real(med));
+    json_object_set_new(o, "min", json_real(mn));
+    json_object_set_new(o, "max", json_real(mx));
+    json_object_set_new(o, "mad", json_real(mad));
+    if (noisy)
+        *noisy = n > 1 && ((mn > 0 && mx / mn > NOISY_MAX_OVER_MIN) ||
+                           (med > 0 && mad / med > NOISY_MAD_OVER_MEDIAN));
+    return o;
+}
+
+enum { F_WALL, F_CPU, F_RSS, F_P50, F_P99, F_ERR, F_EFF, F__N };
+static const char *const figure_names[F__N] = {"wall_s",         "cpu_s",          "peak_rss_bytes",
+                                               "latency_p50_ms", "latency_p99_ms", "error_rate",
+                                               "efficiency"};
+
+/* Gathers a model's measured runs' figures into v[F__N][n]. Returns n. */
+static int model_figures(const config_t *cfg, run_result_t *runs, int nruns, const char *model,
+                         double *v[F__N], int *verified)
+{
+    int n = 0;
+    double floor_s = report_floor_s(cfg);
+    *verified = 1;
+    for (int i = 0; i < nruns; i++) {
+        run_result_t *r = &runs[i];
+        if (r->repeat < 0 || strcmp(r->model->name, model) != 0)
+            continue;
+        v[F_WALL][n] = r->wall_s;
+        v[F_CPU][n] = r->cpu_user_s + r->cpu_sys_s;
+        v[F_RSS][n] = (double)r->peak_mem_bytes;
+        v[F_P50][n] = r->lat_ms[0];
+        v[F_P99][n] = r->lat_ms[2];
+        v[F_ERR][n] = cfg->job.requests ? (double)r->failed / cfg->job.requests : 0;
+        v[F_EFF][n] = r->wall_s > 0 ? floor_s / r->wall_s : 0;
+        if (r->verify_error || !r->verify.verified || !r->complete || r->interrupted)
+            *verified = 0;
+        n++;
+    }
+    return n;
+}
+
+static int model_names(run_result_t *runs, int nruns, const char **names)
+{
+    int n = 0;
+    for (int i = 0; i < nruns; i++) {
+        int seen = 0;
+        for (int k = 0; k < n; k++)
+            seen |= strcmp(names[k], runs[i].model->name) == 0;
+        if (!seen)
+            names[n++] = runs[i].model->name;
+    }
+    return n;
+}
+
+static json_t *report_summary_json(const config_t *cfg, run_result_t *runs, int nruns)
+{
+    json_t *arr = json_array();
+    const char **names = calloc((size_t)nruns + 1, sizeof *names);
+    double *v[F__N];
+    int nm = names ? model_names(runs, nruns, names) : 0;
+
+    for (int f = 0; f < F__N; f++)
+        v[f] = calloc((size_t)nruns + 1, sizeof(double));
+    for (int m = 0; m < nm; m++) {
+        int verified, n;
+        json_t *o = json_object();
+        if (!v[F__N - 1])
+            break;
+        n = model_figures(cfg, runs, nruns, names[m], v, &verified);
+        json_object_set_new(o, "model", json_string(names[m]));
+        json_object_set_new(o, "runs", json_integer(n));
+        json_object_set_new(o, "verified", json_boolean(n > 0 && verified));
+        for (int f = 0; f < F__N; f++) {
+            int noisy = 0;
+            json_object_set_new(o, figure_names[f], spread(v[f], n, f == F_WALL ? &noisy : NULL));
+            if (f == F_WALL)
+                json_object_set_new(o, "noisy", json_boolean(noisy));
+        }
+        json_array_append_new(arr, o);
+    }
+    for (int f = 0; f < F__N; f++)
+        free(v[f]);
+    free(names);
+    return arr;
+}
+
+static void read_first_line(const char *path, const char *prefix, char *out, size_t cap)
+{
+    FILE *f = fopen(path, "re");
+    char line[512];
+    out[0] = '\0';
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f)) {
+        if (!prefix || strncmp(line, prefix, strlen(prefix)) == 0) {
+            char *p = prefix ? strchr(line, ':') : line;
+            p = p ? p + (prefix ? 1 : 0) : line;
+            while (*p == ' ' || *p == '\t')
+                p++;
+            p[strcspn(p, "\n")] = '\0';
+            snprintf(out, cap, "%s", p);
+            break;
+        }
+    }
+    fclose(f);
+}
+
+/* Which cgroup hierarchies the machine mounts: "v2" (unified only), "v1",
+ * "hybrid" (v1 controllers plus a unified tree), or "none". */
+static const char *cgroup_layout(void)
+{
+    int v2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 ||
+             access("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) == 0;
+    int v1 = access("/sys/fs/cgroup/memory", F_OK) == 0;
+    return v1 && v2 ? "hybrid" : v2 ? "v2" : v1 ? "v1" : "none";
+}
+
+static json_t *report_env_json(const report_env_t *e)
+{
+    json_t *o = json_object();
+    char buf[512];
+    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    read_first_line("/proc/cpuinfo", "model name", buf, sizeof buf);
+    json_object_set_new(o, "cpu_model", json_string(buf));
+    json_object_set_new(o, "cores", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
+    json_object_set_new(o, "memory_bytes", json_integer((json_int_t)pages * psz));
+    read_first_line("/proc/sys/kernel/osrelease", NULL, buf, sizeof buf);
+    json_object_set_new(o, "kernel", json_string(buf));
+    json_object_set_new(o, "cgroup", json_string(cgroup_layout()));
+    json_object_set_new(o, "compiler", json_string(__VERSION__));
+    json_object_set_new(o, "build_type", json_string(CONCBENCH_BUILD_TYPE));
+    json_object_set_new(o, "git_commit", json_string(CONCBENCH_GIT_COMMIT));
+    json_object_set_new(o, "postgres_version", json_string(e->pg_version));
+    snprintf(buf, sizeof buf, "%d.%d", PQlibVersion() / 10000, PQlibVersion() % 10000);
+    json_object_set_new(o, "libpq", json_string(buf));
+    json_object_set_new(o, "libuv", json_string(uv_version_string()));
+    json_object_set_new(o, "libcurl", json_string(curl_version_info(CURLVERSION_NOW)->version));
+    json_object_set_new(o, "jansson", json_string(JANSSON_VERSION));
+    snprintf(buf, sizeof buf, "%d.%d.%d", HIREDIS_MAJOR, HIREDIS_MINOR, HIREDIS_PATCH);
+    json_object_set_new(o, "hiredis", json_string(buf));
+    json_object_set_new(o, "redis_version",
+                        e->redis_version[0] ? json_string(e->redis_version) : json_null());
+    return o;
+}
+
+json_t *report_results_json(const config_t *cfg, const report_env_t *env, run_result_t *runs,
+                            int nruns, int complete, int exit_status)
+{
+    json_t *doc = json_object(), *conf = json_object(), *arr = json_array();
+    char buf[512];
+    for (const knob_t *k = config_knobs; k->name; k++) {
+        config_format(cfg, k, buf, sizeof buf);
+        if (k->type == KNOB_STR)
+            json_object_set_new(conf, k->name, json_string(buf));
+        else if (k->type == KNOB_DOUBLE)
+            json_object_set_new(conf, k->name, json_real(strtod(buf, NULL)));
+        else
+            json_object_set_new(conf, k->name, json_integer(strtoll(buf, NULL, 10)));
+    }
+    for (int i = 0; i < nruns; i++)
+        if (runs[i].repeat >= 0)
+            json_array_append_new(arr, report_run_json(cfg, &runs[i]));
+    json_object_set_new(doc, "schema_version", json_integer(RESULTS_SCHEMA_VERSION));
+    json_object_set_new(doc, "tool", json_string("concbench"));
+    json_object_set_new(doc, "started_at", json_string(env->started_at));
+    json_object_set_new(doc, "finished_at", json_string(env->finished_at));
+    json_object_set_new(doc, "complete", json_boolean(complete));
+    json_object_set_new(doc, "exit_status", json_integer(exit_status));
+    json_object_set_new(doc, "config", conf);
+    json_object_set_new(doc, "env", report_env_json(env));
+    json_object_set_new(doc, "runs", arr);
+    json_object_set_new(doc, "summary", report_summary_json(cfg, runs, nruns));
+    return doc;
+}
+
+int report_write_json(const char *dir, const char *name, json_t *doc, char *err, size_t errlen)
+{
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+    int rc;
+    if (!text) {
+        snprintf(err, errlen, "out of memory serialising %s", name);
+        return -1;
+    }
+    rc = atomic_file_write(dir, name, text, strlen(text), err, errlen);
+    free(text);
+    return rc;
+}
+
+/* A growable text buffer for the CSVs. */
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} sbuf_t;
+
+static void sb_printf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sbuf_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    if (b->oom)
+        return;
+    for (;;) {
+        size_t room = b->cap - b->len;
+        va_start(ap, fmt);
+        n = vsnprintf(b->p ? b->p + b->len : NULL, room, fmt, ap);
+        va_end(ap);
+        if (n >= 0 && (size_t)n < room) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = b->cap ? b->cap * 2 : 4096;
+        while (cap < b->len + (size_t)n + 1)
+            cap *= 2;
+        char *q = realloc(b->p, cap);
+        if (!q) {
+            b->oom = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+}
+
+int report_write_csv(const char *dir, const config_t *cfg, run_result_t *runs, int nruns, char *err,
+                     size_t errlen)
+{
+    sbuf_t b = {0};
+    int rc = 0;
+    sb_printf(&b, "model,repeat,requests,concurrency,succeeded,failed,wall_s,floor_s,cpu_user_s,"
+                  "cpu_sys_s,peak_rss_bytes,memory_method,p50_ms,p90_ms,p99_ms,p999_ms,max_ms,"
+                  "rows,verified,duplicates,db_conns,client_peak_inflight\n");
+    for (int i = 0; i < nruns; i++) {
+        run_result_t *r = &runs[i];
+        if (r->repeat < 0)
+            continue;
+        sb_printf(&b,
+                  "%s,%d,%u,%u,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%s,%.3f,%.3f,%.3f,%.3f,%.3f,"
+                  "%llu,%s,%llu,%lld,%lld\n",
+                  r->model->name, r->repeat, cfg->job.requests, cfg->job.concurrency,
+                  (unsigned long long)r->succeeded, (unsigned long long)r->failed, r->wall_s,
+                  report_floor_s(cfg), r->cpu_user_s, r->cpu_sys_s,
+                  (unsigned long long)r->peak_mem_bytes, mem_method_name(r->mem_method),
+                  r->lat_ms[0], r->lat_ms[1], r->lat_ms[2], r->lat_ms[3], r->lat_ms[4],
+                  (unsigned long long)r->verify.rows,
+                  (!r->verify_error && r->verify.verified && r->complete) ? "true" : "false",
+                  (unsigned long long)r->verify.duplicates, (long long)r->db_conns,
+                  (long long)r->client_peak_inflight);
+    }
+    if (b.oom || atomic_file_write(dir, "results.csv", b.p ? b.p : "", b.len, err, errlen))
+        rc = -1;
+    for (int i = 0; i < nruns && rc == 0; i++) {
+        run_result_t *r = &runs[i];
+        char name[160];
+        if (r->repeat < 0)
+            continue;
+        b.len = 0;
+        sb_printf(&b, "t_s,completed,errors\n");
+        for (int w = 0; w < r->timeline_len; w++)
+            sb_printf(&b, "%.1f,%u,%u\n", (w + 1) * 0.1, r->timeline_done[w], r->timeline_err[w]);
+        snprintf(name, sizeof name, "timeline-%s-%d.csv", r->model->name, r->repeat);
+        if (b.oom || atomic_file_write(dir, name, b.p ? b.p : "", b.len, err, errlen))
+            rc = -1;
+        /* Every succeeded request's latency, ascending, with its cumulative
+         * fraction: the latency CDF without re-binning. */
+        b.len = 0;
+        sb_printf(&b, "latency_ms,cdf\n");
+        for (int k = 0; k < r->nlat; k++)
+            sb_printf(&b, "%.3f,%.6f\n", r->lat_sorted[k], (double)(k + 1) / r->nlat);
+        snprintf(name, sizeof name, "latency-%s-%d.csv", r->model->name, r->repeat);
+        if (rc == 0 && (b.oom || atomic_file_write(dir, name, b.p ? b.p : "", b.len, err, errlen)))
+            rc = -1;
+    }
+    if (b.oom)
+        snprintf(err, errlen, "out of memory writing CSV files");
+    free(b.p);
+    return rc;
+}
+
+/* The table's figures, each the median over a model's measured runs. */
+enum { T_WALL, T_XFLOOR, T_CPU, T_MB, T_P50, T_P99, T_ERR, T__N };
+
+void report_remove_csv(const char *dir, run_result_t *runs, int nruns)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    unlink(path);
+    for (int i = 0; i < nruns; i++) {
+        if (runs[i].repeat < 0)
+            continue;
+        snprintf(path, sizeof path, "%s/timeline-%s-%d.csv", dir, runs[i].model->name,
+                 runs[i].repeat);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/latency-%s-%d.csv", dir, runs[i].model->name,
+                 runs[i].repeat);
+        unlink(path);
+    }
+}
+
+void report_print_table(FILE *f, const config_t *cfg, run_result_t *runs, int nruns)
+{
+    const char **names = calloc((size_t)nruns + 1, sizeof *names);
+    double *v[F__N], (*row)[T__N] = calloc((size_t)nruns + 1, sizeof *row), best[T__N];
+    int *verified = calloc((size_t)nruns + 1, sizeof *verified),
+        *nrun = calloc((size_t)nruns + 1, sizeof *nrun);
+    int nm = names ? model_names(runs, nruns, names) : 0;
+    double floor_s = report_floor_s(cfg);
+
+    for (int ff = 0; ff < F__N; ff++)
+        v[ff] = calloc((size_t)nruns + 1, sizeof(double));
+    if (!row || !verified || !nrun || !v[F__N - 1])
+        nm = 0;
+    for (int m = 0; m < nm; m++) {
+        nrun[m] = model_figures(cfg, runs, nruns, names[m], v, &verified[m]);
+        row[m][T_WALL] = stats_median(v[F_WALL], nrun[m]);
+        row[m][T_XFLOOR] = floor_s > 0 ? row[m][T_WALL] / floor_s : 0;
+        row[m][T_CPU] = stats_median(v[F_CPU], nrun[m]);
+        row[m][T_MB] = stats_median(v[F_RSS], nrun[m]) / 1048576.0;
+        row[m][T_P50] = stats_median(v[F_P50], nrun[m]);
+        row[m][T_P99] = stats_median(v[F_P99], nrun[m]);
+        row[m][T_ERR] = 100 * stats_median(v[F_ERR], nrun[m]);
+    }
+    /* The best (lowest) value of each column among verified models gets a
+     * '*'; an unverified model's figures cannot win anything. */
+    for (int k = 0; k < T__N; k++) {
+        best[k] = INFINITY;
+        for (int m = 0; m < nm; m++)
+            if (verified[m] && row[m][k] < best[k])
+                best[k] = row[m][k];
+    }
+    fprintf(f,
+            "\n%u requests, concurrency %u, API latency %d ms: floor %.2f s (ceil(N/C) x "
+            "latency)%s\n",
+            cfg->job.requests, cfg->job.concurrency, cfg->latency_ms, floor_s,
+            cfg->repeat > 1 ? "; medians of the repetitions" : "");
+    fprintf(f, "%-16s %-10s %9s %8s %9s %10s %9s %9s %9s %5s\n", "model", "verified", "wall s",
+            "xfloor", "cpu s", "peak MB", "p50 ms", "p99 ms", "errors %", "runs");
+    for (int m = 0; m < nm; m++) {
+        static const char *const fmt[T__N] = {"%9.2f", "%8.2f", "%9.2f", "%10.1f",
+                                              "%9.1f", "%9.1f", "%9.2f"};
+        fprintf(f, "%-16s %-10s", names[m], verified[m] ? "yes" : "NO  <<<");
+        for (int k = 0; k < T__N; k++) {
+            char cell[32];
+            int mark = nm > 1 && verified[m] && row[m][k] <= best[k];
+            snprintf(cell, sizeof cell, fmt[k], row[m][k]);
+            fprintf(f, " %s%s", mark ? cell + 1 : cell, mark ? "*" : "");
+        }
+        fprintf(f, " %5d\n", nrun[m]);
+    }
+    if (nm > 1)
+        fprintf(f, "* the best of the column among verified models\n");
+    for (int ff = 0; ff < F__N; ff++)
+        free(v[ff]);
+    free(names);
+    free(row);
+    free(verified);
+    free(nrun);
+}

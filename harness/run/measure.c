@@ -1,0 +1,337 @@
+#include "harness/run/measure.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CG_V1_ROOT "/sys/fs/cgroup/memory"
+#define MAX_TREE ((int)(sizeof((memwatch_t *)0)->pids / sizeof(pid_t)))
+
+const char *mem_method_name(mem_method_t m)
+{
+    switch (m) {
+    case MEM_CGROUP_V2:
+        return "cgroup-v2";
+    case MEM_CGROUP_V1:
+        return "cgroup-v1";
+    default:
+        return "proc-pss";
+    }
+}
+
+static int write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    ssize_t n;
+    if (fd < 0)
+        return -1;
+    n = write(fd, text, strlen(text));
+    close(fd);
+    return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+static int read_u64(const char *path, uint64_t *v)
+{
+    FILE *f = fopen(path, "re");
+    int ok;
+    if (!f)
+        return -1;
+    ok = fscanf(f, "%lu", v) == 1;
+    fclose(f);
+    return ok ? 0 : -1;
+}
+
+/* The unified hierarchy: mounted at /sys/fs/cgroup on pure v2 systems, at
+ * /sys/fs/cgroup/unified on hybrid ones. It is usable only where the memory
+ * controller is enabled for children of its root. */
+static int cgroup_v2_root(char *out, size_t cap)
+{
+    static const char *const roots[] = {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"};
+    for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++) {
+        char path[300], buf[512] = "";
+        FILE *f;
+        snprintf(path, sizeof path, "%s/cgroup.subtree_control", roots[i]);
+        f = fopen(path, "re");
+        if (!f)
+            continue;
+        if (!fgets(buf, sizeof buf, f))
+            buf[0] = '\0';
+        fclose(f);
+        if (strstr(buf, "memory")) {
+            snprintf(out, cap, "%s", roots[i]);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int cgroup_make(memwatch_t *w, const char *root, const char *tag, mem_method_t m)
+{
+    snprintf(w->cgroup_dir, sizeof w->cgroup_dir, "%s/concbench-%d-%s", root, (int)getpid(), tag);
+    if (mkdir(w->cgroup_dir, 0755) == 0 || errno == EEXIST) {
+        w->method = m;
+        return 0;
+    }
+    w->cgroup_dir[0] = '\0';
+    return -1;
+}
+
+int memwatch_init(memwatch_t *w, const char *tag, const char *want)
+{
+    char root[256];
+    int any = strcmp(want, "auto") == 0;
+    memset(w, 0, sizeof *w);
+    w->method = MEM_PROC_PSS;
+    if ((any || strcmp(want, "cgroup-v2") == 0) && cgroup_v2_root(root, sizeof root) == 0 &&
+        cgroup_make(w, root, tag, MEM_CGROUP_V2) == 0)
+        return 0;
+    if ((any || strcmp(want, "cgroup-v1") == 0) &&
+        cgroup_make(w, CG_V1_ROOT, tag, MEM_CGROUP_V1) == 0)
+        return 0;
+    return any || strcmp(want, "proc-pss") == 0 ? 0 : -1;
+}
+
+int memwatch_attach(memwatch_t *w, pid_t pid)
+{
+    char path[600], text[32];
+    w->root = pid;
+    if (w->method == MEM_PROC_PSS)
+        return 0;
+    snprintf(path, sizeof path, "%s/cgroup.procs", w->cgroup_dir);
+    snprintf(text, sizeof text, "%d", (int)pid);
+    if (write_file(path, text) == 0)
+        return 0;
+    rmdir(w->cgroup_dir);
+    w->cgroup_dir[0] = '\0';
+    w->method = MEM_PROC_PSS;
+    return -1;
+}
+
+/* Parent pid and thread count from /proc/PID/stat (fields 4 and 20; the
+ * command name in field 2 may hold spaces, so parse after the last ')'). */
+static int proc_stat_fields(pid_t pid, pid_t *ppid, long *threads)
+{
+    char path[64], buf[1024], *p;
+    int fd, n;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    n = (int)read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    p = strrchr(buf, ')');
+    if (!p)
+        return -1;
+    /* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
+     * utime stime cutime cstime priority nice num_threads */
+    if (sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld",
+               ppid, threads) != 2)
+        return -1;
+    return 0;
+}
+
+int measure_tree_pids(pid_t root, pid_t *pids, int cap)
+{
+    static pid_t all[65536], parent[65536];
+    int n_all = 0, n = 0;
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    long th;
+
+    if (!d)
+        return 0;
+    while ((e = readdir(d)) && n_all < 65536) {
+        pid_t pid = (pid_t)atoi(e->d_name);
+        pid_t pp;
+        if (pid <= 0 || proc_stat_fields(pid, &pp, &th))
+            continue;
+        all[n_all] = pid;
+        parent[n_all++] = pp;
+    }
+    closedir(d);
+    if (cap > 0)
+        pids[n++] = root;
+    /* Breadth-first over the parent links: pids[0..n) grows as children of
+     * already-found processes turn up. */
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n_all && n < cap; j++)
+            if (parent[j] == pids[i])
+                pids[n++] = all[j];
+    return n;
+}
+
+static void smaps_rollup(pid_t pid, uint64_t *rss, uint64_t *pss)
+{
+    char path[64], line[256];
+    FILE *f;
+    snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
+    f = fopen(path, "re");
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long kb;
+        if (sscanf(line, "Rss: %lu kB", &kb) == 1)
+            *rss += (uint64_t)kb * 1024;
+        else if (sscanf(line, "Pss: %lu kB", &kb) == 1)
+            *pss += (uint64_t)kb * 1024;
+    }
+    fclose(f);
+}
+
+/* Reads the pids listed one per line in a cgroup file into pids (at most
+ * cap); returns how many lines there were, or -1 if unreadable. */
+static int cgroup_list(const char *dir, const char *file, pid_t *pids, int cap)
+{
+    char path[600];
+    int n = 0, v;
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    f = fopen(path, "re");
+    if (!f)
+        return -1;
+    while (fscanf(f, "%d", &v) == 1) {
+        if (pids && n < cap)
+            pids[n] = (pid_t)v;
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+void memwatch_refresh_tree(memwatch_t *w)
+{
+    long threads = 0;
+    int n = -1;
+    /* A cgroup lists its members and their threads in two small files: far
+     * cheaper than walking every process of the machine. */
+    if (w->cgroup_dir[0]) {
+        n = cgroup_list(w->cgroup_dir, "cgroup.procs", w->pids, MAX_TREE);
+        threads = cgroup_list(w->cgroup_dir,
+                              w->method == MEM_CGROUP_V1 ? "tasks" : "cgroup.threads", NULL, 0);
+    }
+    if (n < 0 || threads < 0) {
+        n = measure_tree_pids(w->root, w->pids, MAX_TREE);
+        threads = 0;
+        for (int i = 0; i < n; i++) {
+            pid_t pp;
+            long th = 0;
+            if (proc_stat_fields(w->pids[i], &pp, &th) == 0)
+                threads += th;
+        }
+    }
+    w->npids = n < MAX_TREE ? n : MAX_TREE;
+    if (w->npids > w->processes_peak)
+        w->processes_peak = w->npids;
+    if (threads > w->threads_peak)
+        w->threads_peak = (int)threads;
+}
+
+/* Resident bytes of pid from /proc/PID/statm: one short read, where
+ * smaps_rollup walks every mapping (about 125 µs per process here). */
+static uint64_t statm_rss(pid_t pid)
+{
+    char path[64], buf[128];
+    unsigned long size, resident;
+    int fd, n;
+    snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    n = (int)read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    if (sscanf(buf, "%lu %lu", &size, &resident) != 2)
+        return 0;
+    return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+void memwatch_sample(memwatch_t *w, int with_pss)
+{
+    uint64_t rss = 0, pss = 0;
+    for (int i = 0; i < w->npids; i++) {
+        if (with_pss)
+            smaps_rollup(w->pids[i], &rss, &pss);
+        else
+            rss += statm_rss(w->pids[i]);
+    }
+    if (pss > w->peak_pss)
+        w->peak_pss = pss;
+    if (rss > w->peak_rss_sum)
+        w->peak_rss_sum = rss;
+}
+
+uint64_t memwatch_finish(memwatch_t *w)
+{
+    char path[600];
+    uint64_t peak = 0;
+    switch (w->method) {
+    case MEM_CGROUP_V2:
+        snprintf(path, sizeof path, "%s/memory.peak", w->cgroup_dir);
+        if (read_u64(path, &peak)) {
+            /* Kernels before 5.19 have no memory.peak: fall back to the
+             * sampled figure rather than report a current value as a peak. */
+            w->method = MEM_PROC_PSS;
+            peak = w->peak_pss;
+        }
+        break;
+    case MEM_CGROUP_V1:
+        snprintf(path, sizeof path, "%s/memory.max_usage_in_bytes", w->cgroup_dir);
+        if (read_u64(path, &peak)) {
+            w->method = MEM_PROC_PSS;
+            peak = w->peak_pss;
+        }
+        break;
+    default:
+        peak = w->peak_pss;
+        break;
+    }
+    if (w->cgroup_dir[0])
+        rmdir(w->cgroup_dir);
+    w->cgroup_dir[0] = '\0';
+    return peak;
+}
+
+double measure_service_cpu_s(pid_t pid)
+{
+    static pid_t kids[MAX_TREE];
+    char path[64], buf[1024], *p;
+    unsigned long long ut, st;
+    long long cut, cst;
+    double total = 0, tck = (double)sysconf(_SC_CLK_TCK);
+    int fd, n, nk;
+
+    if (pid <= 0)
+        return -1;
+    nk = measure_tree_pids(pid, kids, MAX_TREE);
+    for (int i = 0; i < nk; i++) {
+        snprintf(path, sizeof path, "/proc/%d/stat", (int)kids[i]);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        n = (int)read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (n <= 0)
+            continue;
+        buf[n] = '\0';
+        p = strrchr(buf, ')');
+        if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld",
+                         &ut, &st, &cut, &cst) != 4)
+            continue;
+        total += (double)(ut + st) / tck;
+        if (i == 0) /* reaped children of the root; a live child's own
+                       reaped ones are in its cutime, counted by its parent
+                       only once it is reaped */
+            total += (double)(cut + cst) / tck;
+    }
+    return nk > 0 ? total : -1;
+}

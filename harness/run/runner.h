@@ -1,0 +1,73 @@
+/* Running one model once: a fresh child process in its own process group
+ * (and cgroup where possible) with a new outcome table; progress, crash
+ * injection and memory sampling while it runs; then wait4 for its CPU,
+ * the mock API's stats, the services' CPU and verification. */
+#ifndef CONCBENCH_RUNNER_H
+#define CONCBENCH_RUNNER_H
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdint.h>
+
+#include "harness/config/config.h"
+#include "harness/run/measure.h"
+#include "harness/run/verify.h"
+#include "harness/services/services.h"
+#include "models/model.h"
+
+typedef struct run_env {
+    const config_t *cfg;
+    const char *api;
+    const char *pg;
+    const char *redis;
+    pid_t mock_pid, pg_pid, redis_pid; /* services we started (0: not ours) */
+    PGconn *pg_conn;                   /* the harness's own connection */
+} run_env_t;
+
+typedef struct run_result {
+    const model_ops_t *model;
+    int repeat; /* 0-based measured repetition, -1 for a warm-up */
+    char run_id[128];
+    int exit_status; /* the model child's exit code, or 128+signal */
+    int complete;    /* every request reached a final outcome */
+    int interrupted;
+    double wall_s, cpu_user_s, cpu_sys_s;
+    uint64_t peak_mem_bytes;
+    mem_method_t mem_method;
+    uint64_t peak_rss_sum_bytes, peak_pss_bytes; /* when sampling */
+    int processes_peak, threads_peak;
+    double harness_cpu_s;         /* the harness's own CPU while the model ran */
+    int64_t db_conns_server_peak; /* most client backends pg_stat_activity showed; -1 unknown */
+    uint64_t succeeded, failed;
+    uint64_t errors[ERR__COUNT];
+    double lat_ms[5];        /* p50 p90 p99 p999 max of succeeded requests */
+    double queue_wait_ms[3]; /* p50 p99 max: queued → first attempt, where the model queues */
+    int has_queue_wait;
+    uint64_t attempts, retried;
+    int64_t client_peak_inflight, db_conns, workers_peak;
+    int crash_applicable;
+    int64_t crash_killed, requeued, redelivered;
+    int64_t stream_produced, stream_acked, stream_max_pending, stream_external;
+    double infra_cpu_s[3]; /* mockapi, postgres, redis; < 0: not measured */
+    json_t *server;        /* /__stats after the run (owned) */
+    verify_result_t verify;
+    int verify_error;
+    char verify_err[256];
+    double *lat_sorted; /* latencies of succeeded requests, ascending (ms) */
+    int nlat;
+    /* Completions and errors per 100 ms window since the start. */
+    uint32_t *timeline_done, *timeline_err;
+    int timeline_len;
+} run_result_t;
+
+extern volatile sig_atomic_t runner_interrupted; /* set by the signal handler */
+/* The process group of the model running now (0: none), for the signal
+ * handler's second Ctrl-C. */
+extern volatile sig_atomic_t runner_model_pgid;
+
+/* Runs model once (repeat < 0 for a warm-up). Fills *r. Returns 0, or -1
+ * when the run could not be carried out at all (reason printed). */
+int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_result_t *r);
+void run_result_free(run_result_t *r);
+
+#endif

@@ -1,0 +1,30 @@
+/* Verification of one run: what PostgreSQL holds for run_id against what
+ * the outcome table says succeeded and what the generator and transform say
+ * each row must be. */
+#ifndef CONCBENCH_VERIFY_H
+#define CONCBENCH_VERIFY_H
+
+#include <libpq-fe.h>
+#include <stdint.h>
+
+#include "workload/outcome.h"
+
+typedef struct verify_result {
+    uint64_t rows;       /* rows for run_id */
+    uint64_t wrong;      /* rows whose values differ from the expected ones */
+    uint64_t unexpected; /* rows for ids the outcome table does not call done */
+    uint64_t missing;    /* done ids without a row */
+    uint64_t duplicates; /* extra deliveries absorbed by the upsert: Σ(deliveries - 1) */
+    int verified;        /* 1: rows == succeeded and every row is right */
+    char first_problem[256];
+} verify_result_t;
+
+/* Reads the run's rows over conn and checks them. Returns 0 with *r filled,
+ * or -1 with the reason in err when the rows could not be read. */
+int verify_run(PGconn *conn, const char *run_id, outcome_table_t *t, uint64_t seed, int items,
+               unsigned cost, verify_result_t *r, char *err, size_t errlen);
+
+/* Deletes the run's rows. Returns 0 or -1. */
+int verify_drop_rows(PGconn *conn, const char *run_id);
+
+#endif

@@ -1,0 +1,653 @@
+/* stream-workers: a producer puts the N ids on a Redis Stream and a
+ * consumer group of W worker processes × K in-flight requests takes them
+ * (each worker: stream_worker.c, one libuv loop with hiredis async, the
+ * shared curl-multi engine and async libpq; XACK after commit; XAUTOCLAIM
+ * recovers a dead consumer's entries). Redis layout: stream_proto.h.
+ *
+ * The coordinator — the process run() is called in — never touches the
+ * hot path. It uses one synchronous hiredis connection with timeouts, and
+ * goes through these phases:
+ *
+ * SETUP. Connect to Redis (bounded: an unreachable Redis is one line and
+ * exit 2 within SWC_CONNECT_TIMEOUT_MS), check it has XAUTOCLAIM (>= 6.2),
+ * and check PostgreSQL answers, so a bad DSN is one line here instead of
+ * one per worker. Write the run's config hash (state waiting), create the
+ * group at 0 with MKSTREAM and the empty outcomes stream. Fork the W
+ * workers — after the group exists, before the ids do, so their
+ * PostgreSQL and Redis connects overlap with producing.
+ *
+ * WAITING (external_workers = N > 0). Print the run id and the exact
+ * `concbench worker` command line, then wait up to SWC_JOIN_TIMEOUT_S for
+ * N external workers to register in the run's external hash.
+ *
+ * PRODUCING. state running; XADD 0-1 .. 0-N, 1000 commands per round trip
+ * (redisAppendCommand, then the 1000 replies).
+ *
+ * MONITORING. Each lap: read the outcomes stream (XREAD BLOCK
+ * SWC_LAP_MS — the lap's sleep, cut short when an external worker reports)
+ * and record those outcomes in the table; reap workers; sample XINFO
+ * GROUPS (pending, for max pending; lag / last-delivered-id). A local
+ * worker killed by a signal is replaced (at most W times): the survivors'
+ * XAUTOCLAIM is what recovers its entries, the replacement restores the
+ * run's capacity (and is what recovers them when W = 1). A worker that
+ * exits by itself has failed (it said why): the run stops with exit 2.
+ *
+ * END. The run is over when every id has a final outcome in the table
+ * and the group agrees: every entry delivered (lag 0) and none pending, so
+ * every XACK — sent after each commit — is in. Then state done, DEL the
+ * stream (Redis 7 wakes blocked external readers with UNBLOCKED; older
+ * ones time out their BLOCK into NOGROUP), SIGTERM and reap the local
+ * workers, DEL the other keys. Every failure path kills and reaps the
+ * workers and deletes the keys too.
+ *
+ * Crash injection: the workers' pids are registered in the outcome table;
+ * the harness SIGKILLs one, and the figures show what the claim did
+ * (crash.requeued = crash.redelivered = entries claimed). */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/atomics.h"
+#include "common/clock.h"
+#include "engine/pg_batch.h"
+#include "engine/uv_redis.h"
+#include "models/model.h"
+#include "models/stream_workers/consumer.h"
+#include "models/stream_workers/layout.h"
+
+/* The issue's default, kept on this 2-core machine: a worker is an
+ * I/O-bound event loop (a request costs it ~0.1 ms of CPU), so W above the
+ * core count costs ~1.5 MB per process and buys crash granularity — one
+ * death loses 1/W of the run's in-flight work and capacity. */
+#define SWC_PROCS_DEFAULT 4
+/* Long enough that a loop stall (a CPU-heavy transform on a busy 2-core
+ * machine, a GC-less C loop still has them) never makes a live worker's
+ * entry look abandoned — leases renew every claim_idle_ms / 4, so a live
+ * entry never idles past claim_idle_ms / 2 plus a stall — and short enough
+ * that a dead worker's entries wait at most ~1.25 s to be taken over,
+ * against runs of several seconds. */
+#define SWC_CLAIM_IDLE_DEFAULT_MS 1000
+/* One connection carries a process's batches: at the benchmark's 2,000
+ * rows/s over 4 processes that is ~10 commits/s each; a second one keeps
+ * a slow commit from holding up the next batch. */
+#define SWC_DB_CONNS_DEFAULT 2
+#define SWC_CONNECT_TIMEOUT_MS 3000
+#define SWC_XADD_BATCH 1000
+#define SWC_LAP_MS 5
+#define SWC_SAMPLE_NS (20 * 1000000LL)
+#define SWC_JOIN_TIMEOUT_S 300
+#define SWC_STOP_TIMEOUT_NS (10 * 1000000000LL)
+
+static volatile sig_atomic_t swc_signo;
+
+typedef struct swc {
+    const job_t *job;
+    outcome_table_t *out;
+    redis_addr_t addr;
+    redisContext *c;
+    stream_keys_t keys;
+    stream_worker_cfg_t wcfg; /* template of a forked worker */
+    int procs;
+    int *slot_k;        /* K of each slot (C spread over W) */
+    pid_t *pids;        /* per slot; 0: none */
+    int live;           /* forked and not reaped */
+    int externals;      /* registered external workers, last seen */
+    int externals_seen; /* one ever registered: read the outcomes stream */
+    int respawns_left;
+    int ending;           /* SIGTERM sent on purpose: exits are expected */
+    int64_t pending, lag; /* last XINFO GROUPS sample; lag -1: nil */
+    int64_t entries_read;
+    int delivered_all;
+    char outcomes_last[64];
+} swc_t;
+
+static void swc_on_signal(int sig)
+{
+    swc_signo = sig;
+}
+
+static void swc_peak_update(swc_t *s)
+{
+    atomic_peak_update(&s->out->workers_peak, s->live + s->externals);
+}
+
+/* Forks the worker for slot. Returns 0 or -1 (reason printed). */
+static int swc_spawn(swc_t *s, int slot)
+{
+    pid_t pid;
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "stream-workers: cannot fork worker %d: %s\n", slot + 1, strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        stream_worker_stats_t st;
+        stream_worker_cfg_t cfg = s->wcfg;
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        /* The coordinator's connection stays the coordinator's: redisFree
+         * only closes this copy of the socket. */
+        redisFree(s->c);
+        cfg.consumers = s->slot_k[slot];
+        _exit(stream_worker_run(&cfg, &st));
+    }
+    s->pids[slot] = pid;
+    s->live++;
+    outcome_worker_register(s->out, pid);
+    swc_peak_update(s);
+    return 0;
+}
+
+/* Reaps exited workers. Returns 0, or -1 when the run cannot go on. */
+static int swc_reap(swc_t *s)
+{
+    int st, failed = 0;
+    pid_t pid;
+    while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+        int slot = -1;
+        for (int i = 0; i < s->procs; i++)
+            if (s->pids[i] == pid)
+                slot = i;
+        if (slot < 0)
+            continue;
+        outcome_worker_unregister(s->out, pid);
+        s->pids[slot] = 0;
+        s->live--;
+        if (s->ending)
+            continue;
+        if (WIFSIGNALED(st)) {
+            int respawn = s->respawns_left > 0;
+            fprintf(stderr,
+                    "stream-workers: worker %d killed by signal %d; the others claim its pending "
+                    "entries once idle %d ms%s\n",
+                    (int)pid, WTERMSIG(st), s->wcfg.claim_idle_ms,
+                    respawn ? "; forking a replacement" : " (no replacements left)");
+            if (respawn) {
+                s->respawns_left--;
+                if (swc_spawn(s, slot))
+                    failed = 1;
+            }
+        } else {
+            fprintf(stderr,
+                    "stream-workers: worker %d exited with status %d before the run ended\n",
+                    (int)pid, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+            failed = 1;
+        }
+    }
+    if (!failed && s->live == 0 && s->externals == 0 && !s->ending) {
+        fprintf(stderr, "stream-workers: every worker is gone and none can replace them\n");
+        failed = 1;
+    }
+    return failed ? -1 : 0;
+}
+
+/* Asks the local workers to stop (sig) and reaps them, SIGKILLing what is
+ * left after SWC_STOP_TIMEOUT_NS. */
+static void swc_stop_workers(swc_t *s, int sig)
+{
+    int64_t deadline = clock_now_ns() + SWC_STOP_TIMEOUT_NS;
+    s->ending = 1;
+    for (int i = 0; i < s->procs; i++)
+        if (s->pids[i] > 0)
+            kill(s->pids[i], sig);
+    while (s->live > 0) {
+        struct timespec ts = {0, 2000000};
+        swc_reap(s);
+        if (s->live == 0)
+            break;
+        if (clock_now_ns() > deadline) {
+            for (int i = 0; i < s->procs; i++)
+                if (s->pids[i] > 0)
+                    kill(s->pids[i], SIGKILL);
+            deadline = INT64_MAX;
+        }
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Deletes every key of the run (best effort: on a failure path Redis may
+ * be the thing that failed). */
+static void swc_cleanup_keys(swc_t *s)
+{
+    char err[256];
+    redisReply *r;
+    if (!s->c || s->c->err)
+        return;
+    r = redis_sync_command(s->c, err, sizeof err, "DEL %s %s %s %s", s->keys.stream, s->keys.config,
+                           s->keys.external, s->keys.outcomes);
+    if (r)
+        freeReplyObject(r);
+    else
+        fprintf(stderr, "stream-workers: cleaning up %s*: %s\n", s->keys.stream, err);
+}
+
+/* Records one external worker's report (stream_proto.h) in the table,
+ * anchoring its durations at now. */
+static void swc_record(swc_t *s, const stream_outcome_t *o)
+{
+    outcome_slot_t *sl;
+    int64_t end = clock_now_ns(), fetched, start;
+    if (o->claimed) {
+        atomic_fetch_add(&s->out->redelivered, (int64_t)o->claimed);
+        atomic_fetch_add(&s->out->requeued, (int64_t)o->claimed);
+        return;
+    }
+    if (o->id > s->job->requests)
+        return;
+    sl = outcome_slot(s->out, o->id);
+    fetched = end - o->commit_us * 1000;
+    start = (o->fetch_us ? fetched : end) - o->fetch_us * 1000;
+    if (!sl->start_ns)
+        sl->start_ns = start;
+    if (!sl->queued_ns)
+        sl->queued_ns = start - o->wait_us * 1000;
+    sl->attempts = (uint16_t)(sl->attempts + o->attempts);
+    sl->deliveries = (uint16_t)(sl->deliveries + o->deliveries);
+    sl->status = o->status;
+    if (o->ok) {
+        sl->fetched_ns = fetched;
+        outcome_done(s->out, o->id);
+    } else {
+        outcome_fail(s->out, o->id, (err_class_t)o->err);
+    }
+    atomic_fetch_add(&s->out->stream_external, 1);
+}
+
+/* One XREAD of the outcomes stream, blocking up to block_ms. Returns 0 or
+ * -1 (reason printed). */
+static int swc_outcomes_read(swc_t *s, int block_ms)
+{
+    char err[300];
+    redisReply *r =
+        redis_sync_command(s->c, err, sizeof err, "XREAD COUNT 1000 BLOCK %d STREAMS %s %s",
+                           block_ms, s->keys.outcomes, s->outcomes_last);
+    const redisReply *entries;
+    if (!r) {
+        fprintf(stderr, "stream-workers: reading %s: %s\n", s->keys.outcomes, err);
+        return -1;
+    }
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->elements == 2) {
+        entries = r->element[0]->element[1];
+        for (size_t i = 0; i < entries->elements; i++) {
+            const redisReply *e = entries->element[i];
+            stream_outcome_t o;
+            if (e->type != REDIS_REPLY_ARRAY || e->elements != 2)
+                continue;
+            snprintf(s->outcomes_last, sizeof s->outcomes_last, "%s", e->element[0]->str);
+            if (stream_outcome_parse(e, &o) == 0)
+                swc_record(s, &o);
+            else
+                fprintf(stderr, "stream-workers: ignoring malformed outcome %s\n",
+                        e->element[0]->str);
+        }
+    }
+    freeReplyObject(r);
+    return 0;
+}
+
+static int64_t swc_field_int(const redisReply *v)
+{
+    if (v->type == REDIS_REPLY_INTEGER)
+        return v->integer;
+    return -1; /* nil (lag unknown) */
+}
+
+/* XINFO GROUPS (and HLEN of the external hash): pending, lag, max pending.
+ * Returns 0 or -1 (reason printed). */
+static int swc_sample(swc_t *s)
+{
+    char err[300], last_want[32];
+    redisReply *r = redis_sync_command(s->c, err, sizeof err, "XINFO GROUPS %s", s->keys.stream);
+    const char *last = "";
+    int found = 0;
+    if (!r) {
+        fprintf(stderr, "stream-workers: XINFO GROUPS %s: %s\n", s->keys.stream, err);
+        return -1;
+    }
+    for (size_t g = 0; r->type == REDIS_REPLY_ARRAY && g < r->elements; g++) {
+        const redisReply *f = r->element[g];
+        int mine = 0;
+        for (size_t i = 0; f->type == REDIS_REPLY_ARRAY && i + 1 < f->elements; i += 2)
+            if (f->element[i]->str && strcmp(f->element[i]->str, "name") == 0 &&
+                f->element[i + 1]->str && strcmp(f->element[i + 1]->str, STREAM_GROUP) == 0)
+                mine = 1;
+        for (size_t i = 0; mine && i + 1 < f->elements; i += 2) {
+            const char *k = f->element[i]->str;
+            const redisReply *v = f->element[i + 1];
+            if (!k)
+                continue;
+            if (strcmp(k, "pending") == 0)
+                s->pending = swc_field_int(v);
+            else if (strcmp(k, "lag") == 0)
+                s->lag = swc_field_int(v);
+            else if (strcmp(k, "entries-read") == 0)
+                s->entries_read = swc_field_int(v);
+            else if (strcmp(k, "last-delivered-id") == 0 && v->str)
+                last = v->str;
+        }
+        if (mine) {
+            found = 1;
+            /* Redis 7 says lag; where it cannot (nil), the last delivered
+             * ID says the same: entries are 0-1 .. 0-N. */
+            snprintf(last_want, sizeof last_want, "0-%u", s->job->requests);
+            s->delivered_all = s->lag >= 0 ? s->lag == 0 : strcmp(last, last_want) == 0;
+            break;
+        }
+    }
+    freeReplyObject(r);
+    if (!found) {
+        fprintf(stderr, "stream-workers: the group %s of %s is gone\n", STREAM_GROUP,
+                s->keys.stream);
+        return -1;
+    }
+    if (s->pending > atomic_load(&s->out->stream_max_pending))
+        atomic_store(&s->out->stream_max_pending, s->pending);
+    r = redis_sync_command(s->c, err, sizeof err, "HLEN %s", s->keys.external);
+    if (!r) {
+        fprintf(stderr, "stream-workers: HLEN %s: %s\n", s->keys.external, err);
+        return -1;
+    }
+    s->externals = (int)r->integer;
+    if (s->externals > 0)
+        s->externals_seen = 1;
+    freeReplyObject(r);
+    swc_peak_update(s);
+    return 0;
+}
+
+/* Prints the single-quoted form of a shell word. */
+static void swc_print_quoted(const char *w)
+{
+    fputc('\'', stderr);
+    for (; *w; w++)
+        if (*w == '\'')
+            fputs("'\\''", stderr);
+        else
+            fputc(*w, stderr);
+    fputc('\'', stderr);
+}
+
+/* WAITING: Returns 0 once enough external workers joined, -1 else. */
+static int swc_wait_externals(swc_t *s)
+{
+    int want = s->job->external_workers;
+    int64_t deadline = clock_now_ns() + (int64_t)SWC_JOIN_TIMEOUT_S * 1000000000LL;
+    fprintf(stderr,
+            "stream-workers: run %s waits up to %d s for %d external worker(s); on each worker "
+            "host run:\n  concbench worker --redis %s --pg ",
+            s->job->run_id, SWC_JOIN_TIMEOUT_S, want, s->job->redis_url);
+    swc_print_quoted(s->job->pg_dsn);
+    fprintf(stderr, " --api %s --run %s\n", s->job->api_url, s->job->run_id);
+    if (strstr(s->job->redis_url, "127.0.0.1") || strstr(s->job->redis_url, "localhost"))
+        fprintf(stderr, "  (loopback addresses: workers on other hosts need the run started "
+                        "with --redis, --pg and --api they can reach)\n");
+    for (;;) {
+        if (swc_signo || swc_reap(s) || swc_sample(s))
+            return -1;
+        if (s->externals >= want) {
+            fprintf(stderr, "stream-workers: %d external worker(s) joined run %s\n", s->externals,
+                    s->job->run_id);
+            return 0;
+        }
+        if (clock_now_ns() > deadline) {
+            fprintf(stderr,
+                    "stream-workers: only %d of %d external workers joined run %s within %d s\n",
+                    s->externals, want, s->job->run_id, SWC_JOIN_TIMEOUT_S);
+            return -1;
+        }
+        if (swc_outcomes_read(s, 100))
+            return -1;
+    }
+}
+
+/* PRODUCING. Returns 0 or -1 (reason printed). */
+static int swc_produce(swc_t *s)
+{
+    uint32_t n = s->job->requests;
+    for (uint32_t id = 1; id <= n && !swc_signo;) {
+        uint32_t k = n - id + 1 < SWC_XADD_BATCH ? n - id + 1 : SWC_XADD_BATCH;
+        for (uint32_t j = 0; j < k; j++) {
+            if (redisAppendCommand(s->c, "XADD %s 0-%u id %u", s->keys.stream, id + j, id + j) !=
+                REDIS_OK) {
+                fprintf(stderr, "stream-workers: XADD: %s\n", s->c->errstr);
+                return -1;
+            }
+        }
+        for (uint32_t j = 0; j < k; j++) {
+            redisReply *r = NULL;
+            if (redisGetReply(s->c, (void **)&r) != REDIS_OK || !r) {
+                fprintf(stderr, "stream-workers: XADD: %s\n", s->c->errstr);
+                return -1;
+            }
+            if (r->type == REDIS_REPLY_ERROR) {
+                fprintf(stderr, "stream-workers: XADD 0-%u: %s\n", id + j, r->str);
+                freeReplyObject(r);
+                return -1;
+            }
+            freeReplyObject(r);
+            atomic_fetch_add(&s->out->stream_produced, 1);
+        }
+        id += k;
+    }
+    return swc_signo ? -1 : 0;
+}
+
+/* The longest a healthy run goes without an id becoming final or an entry
+ * being delivered: one id with every attempt timing out after the longest
+ * backoff (a Retry-After may ask for a minute), plus a commit bounded by
+ * statement_timeout and a reconnect. Only a run nobody can finish (every
+ * consumer gone for good) gets there. */
+static int64_t swc_stall_bound_ns(const job_t *j)
+{
+    return ((int64_t)(j->retries + 1) * (j->timeout_ms + 60000) + 130000) * 1000000LL;
+}
+
+/* MONITORING until END. Returns 0 or -1 (reason printed). */
+static int swc_monitor(swc_t *s)
+{
+    int64_t last_sample = 0, progress_at = clock_now_ns(), last_read = -1;
+    uint64_t last_settled = 0;
+    for (;;) {
+        uint64_t settled;
+        int64_t now;
+        if (swc_signo || swc_reap(s))
+            return -1;
+        if (s->externals_seen) {
+            if (swc_outcomes_read(s, SWC_LAP_MS))
+                return -1;
+        } else {
+            /* No external worker ever joined: nothing to read, just the
+             * lap's sleep (saves Redis ~200 polls a second). */
+            struct timespec ts = {0, SWC_LAP_MS * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        settled = atomic_load(&s->out->done) + atomic_load(&s->out->failed);
+        now = clock_now_ns();
+        if (settled >= s->job->requests || now - last_sample >= SWC_SAMPLE_NS) {
+            if (swc_sample(s))
+                return -1;
+            last_sample = now;
+            if (settled >= s->job->requests && s->pending == 0 && s->delivered_all)
+                return 0;
+        }
+        if (settled != last_settled || s->entries_read != last_read) {
+            last_settled = settled;
+            last_read = s->entries_read;
+            progress_at = now;
+        } else if (now - progress_at > swc_stall_bound_ns(s->job)) {
+            fprintf(stderr,
+                    "stream-workers: no progress for %lld s (%llu of %u ids final, %lld entries "
+                    "pending); giving up\n",
+                    (long long)((now - progress_at) / 1000000000LL), (unsigned long long)settled,
+                    s->job->requests, (long long)s->pending);
+            return -1;
+        }
+    }
+}
+
+static int swc_setup(swc_t *s, char *err, size_t errlen)
+{
+    const job_t *job = s->job;
+    stream_run_config_t rc = {0};
+    redisReply *r;
+    PGconn *pg;
+    const char *v;
+
+    if (redis_addr_parse(job->redis_url, &s->addr, err, errlen))
+        return -1;
+    if (stream_keys_init(&s->keys, job->run_id)) {
+        snprintf(err, errlen, "run id \"%s\" cannot name a stream", job->run_id);
+        return -1;
+    }
+    if (!(s->c = redis_sync_connect(&s->addr, SWC_CONNECT_TIMEOUT_MS, err, errlen)))
+        return -1;
+    redis_sync_pin_host(s->c, &s->addr);
+    if (!(r = redis_sync_command(s->c, err, errlen, "INFO server")))
+        return -1;
+    v = r->str ? strstr(r->str, "redis_version:") : NULL;
+    if (v) {
+        int maj = 0, min = 0;
+        sscanf(v + 14, "%d.%d", &maj, &min);
+        if (maj < 6 || (maj == 6 && min < 2)) {
+            snprintf(err, errlen,
+                     "Redis at %s is %d.%d; stream-workers needs 6.2 or later "
+                     "(XAUTOCLAIM)",
+                     job->redis_url, maj, min);
+            freeReplyObject(r);
+            return -1;
+        }
+    }
+    freeReplyObject(r);
+    if (!(pg = pg_connect_blocking(job->pg_dsn, err, errlen)))
+        return -1;
+    PQfinish(pg);
+    rc.seed = job->seed;
+    rc.requests = job->requests;
+    rc.items = job->items;
+    rc.transform_cost = job->transform_cost;
+    rc.batch_size = job->batch_size > 0 ? job->batch_size : 1;
+    rc.timeout_ms = job->timeout_ms;
+    rc.retries = job->retries;
+    rc.backoff_ms = job->backoff_ms;
+    rc.consumers = s->slot_k[0];
+    rc.db_conns = s->wcfg.db_conns;
+    rc.claim_idle_ms = s->wcfg.claim_idle_ms;
+    snprintf(rc.state, sizeof rc.state, "%s",
+             job->external_workers > 0 ? STREAM_STATE_WAITING : STREAM_STATE_RUNNING);
+    if (stream_config_write(s->c, &s->keys, &rc, err, errlen))
+        return -1;
+    if (!(r = redis_sync_command(s->c, err, errlen, "XGROUP CREATE %s %s 0 MKSTREAM",
+                                 s->keys.stream, STREAM_GROUP)))
+        return -1;
+    freeReplyObject(r);
+    /* An empty stream (a group is the way to create one without an entry)
+     * for the external workers' NOMKSTREAM reports. */
+    if (!(r = redis_sync_command(s->c, err, errlen, "XGROUP CREATE %s %s $ MKSTREAM",
+                                 s->keys.outcomes, STREAM_GROUP)))
+        return -1;
+    freeReplyObject(r);
+    return 0;
+}
+
+static int swc_run(const job_t *job)
+{
+    swc_t s = {.job = job, .out = job->out, .lag = -1};
+    struct sigaction sa = {0}, old_term, old_int;
+    uint32_t c = job->concurrency ? job->concurrency : 1;
+    char err[512];
+    int rc = 2, w;
+    redisReply *r;
+
+    if (job->requests == 0)
+        return 0;
+    w = job->procs > 0 ? job->procs : SWC_PROCS_DEFAULT;
+    if (!job->consumers && (uint32_t)w > c)
+        w = (int)c; /* one request in flight per process at least */
+    s.procs = w;
+    s.respawns_left = w;
+    s.slot_k = calloc((size_t)w, sizeof *s.slot_k);
+    s.pids = calloc((size_t)w, sizeof *s.pids);
+    if (!s.slot_k || !s.pids) {
+        fprintf(stderr, "stream-workers: out of memory\n");
+        goto out;
+    }
+    /* consumers = 0: C spread over the W processes, exactly C in flight. */
+    for (int i = 0; i < w; i++)
+        s.slot_k[i] = job->consumers > 0 ? job->consumers
+                                         : (int)(c / (uint32_t)w + ((uint32_t)i < c % (uint32_t)w));
+    s.wcfg.job = *job;
+    s.wcfg.db_conns = job->db_conns > 0 ? job->db_conns : SWC_DB_CONNS_DEFAULT;
+    s.wcfg.claim_idle_ms = job->claim_idle_ms > 0 ? job->claim_idle_ms : SWC_CLAIM_IDLE_DEFAULT_MS;
+    snprintf(s.outcomes_last, sizeof s.outcomes_last, "0-0");
+
+    sa.sa_handler = swc_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGINT, &sa, &old_int);
+    signal(SIGCHLD, SIG_DFL); /* SIG_IGN would reap the workers behind our back */
+
+    if (swc_setup(&s, err, sizeof err)) {
+        fprintf(stderr, "stream-workers: %s\n", err);
+        goto out;
+    }
+    s.wcfg.redis = s.addr;
+    for (int i = 0; i < w; i++)
+        if (swc_spawn(&s, i))
+            goto out;
+    if (job->external_workers > 0) {
+        if (swc_wait_externals(&s))
+            goto out;
+        if (!(r = redis_sync_command(s.c, err, sizeof err, "HSET %s state %s", s.keys.config,
+                                     STREAM_STATE_RUNNING))) {
+            fprintf(stderr, "stream-workers: %s\n", err);
+            goto out;
+        }
+        freeReplyObject(r);
+    }
+    if (swc_produce(&s) || swc_monitor(&s))
+        goto out;
+    atomic_store(&s.out->stream_acked, s.entries_read - s.pending);
+    rc = 0;
+out:
+    if (s.c && !s.c->err) {
+        r = redis_sync_command(s.c, err, sizeof err, "HSET %s state %s", s.keys.config,
+                               STREAM_STATE_DONE);
+        if (r)
+            freeReplyObject(r);
+        /* Deleting the stream first ends blocked readers at once. */
+        r = redis_sync_command(s.c, err, sizeof err, "DEL %s", s.keys.stream);
+        if (r)
+            freeReplyObject(r);
+    }
+    if (s.pids)
+        swc_stop_workers(&s, rc == 0 ? SIGTERM : SIGKILL);
+    swc_cleanup_keys(&s);
+    if (s.c)
+        redisFree(s.c);
+    free(s.slot_k);
+    free(s.pids);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGINT, &old_int, NULL);
+    if (swc_signo) {
+        signal(swc_signo, SIG_DFL);
+        raise(swc_signo);
+    }
+    return rc;
+}
+
+const model_ops_t model_stream_workers = {
+    .name = "stream-workers",
+    .summary = "Redis Stream consumer group: W processes x K in flight, each one libuv loop with "
+               "hiredis async + curl multi + async libpq; XACK after commit, XAUTOCLAIM recovery",
+    .knobs = "procs,consumers,claim_idle_ms,external_workers,db_conns",
+    .crash_na = NULL,
+    .needs_redis = 1,
+    .run = swc_run,
+};

@@ -1,0 +1,117 @@
+/* Harness units: quantiles, the knob table and scenario parsing, the
+ * outcome table's counting rules. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/stats.h"
+#include "harness/config/config.h"
+#include "workload/outcome.h"
+
+static void test_quantiles_exact(void **state)
+{
+    (void)state;
+    double v[1000];
+    for (int i = 0; i < 1000; i++)
+        v[i] = 1000 - i; /* 1000..1, unsorted */
+    stats_sort(v, 1000);
+    assert_true(stats_quantile_sorted(v, 1000, 0.50) == 500);
+    assert_true(stats_quantile_sorted(v, 1000, 0.90) == 900);
+    assert_true(stats_quantile_sorted(v, 1000, 0.99) == 990);
+    assert_true(stats_quantile_sorted(v, 1000, 0.999) == 999);
+    assert_true(stats_quantile_sorted(v, 1000, 1.0) == 1000);
+    assert_true(stats_quantile_sorted(v, 0, 0.5) == 0);
+    double m[4] = {4, 1, 3, 2};
+    assert_true(stats_median(m, 4) == 2.5);
+    assert_true(stats_median(m, 3) == 2); /* first three after sort: 1 2 3 */
+}
+
+static void test_config_set_and_errors(void **state)
+{
+    (void)state;
+    config_t c;
+    char err[256];
+    assert_int_equal(config_init(&c), 0);
+    assert_int_equal(c.job.requests, 1000);
+    assert_int_equal(config_set(&c, "requests", "2000", err, sizeof err), 0);
+    assert_int_equal(c.job.requests, 2000);
+    assert_int_equal(config_set(&c, "requests", "0", err, sizeof err), -1);
+    assert_non_null(strstr(err, "out of range"));
+    assert_int_equal(config_set(&c, "requests", "12x", err, sizeof err), -1);
+    assert_int_equal(config_set(&c, "requests", "-5", err, sizeof err), -1);
+    assert_int_equal(config_set(&c, "concurrency", "2.5", err, sizeof err), -1);
+    assert_int_equal(config_set(&c, "nosuch", "1", err, sizeof err), -1);
+    assert_non_null(strstr(err, "unknown knob"));
+    assert_int_equal(config_set(&c, "crash_after", "0.3", err, sizeof err), 0);
+    assert_true(c.crash_after == 0.3);
+    assert_int_equal(config_set(&c, "crash_after", "1.5", err, sizeof err), -1);
+    config_free(&c);
+}
+
+static void test_scenario_file(void **state)
+{
+    (void)state;
+    config_t c;
+    char err[256], path[] = "/tmp/concbench-scenario-XXXXXX.conf";
+    int fd = mkstemps(path, 5);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs("# a comment\n\nrequests = 300\n  concurrency=7  \nbogus = 1\n", f);
+    fclose(f);
+    assert_int_equal(config_init(&c), 0);
+    assert_int_equal(config_load_file(&c, path, err, sizeof err), -1);
+    assert_int_equal(c.job.requests, 300);
+    assert_int_equal(c.job.concurrency, 7);
+    assert_non_null(strstr(err, ":5: unknown knob 'bogus'"));
+    assert_int_equal(config_load_file(&c, "/nonexistent/x.conf", err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot read scenario"));
+    unlink(path);
+    config_free(&c);
+}
+
+static void test_outcome_counts_once(void **state)
+{
+    (void)state;
+    outcome_table_t *t = outcome_table_create(3);
+    assert_non_null(t);
+    outcome_attempt_start(t, 1);
+    outcome_attempt_start(t, 2);
+    assert_int_equal(atomic_load(&t->peak_inflight), 2);
+    outcome_attempt_end(t, 1, 200);
+    outcome_attempt_end(t, 2, 503);
+    outcome_fetched(t, 1);
+    outcome_done(t, 1);
+    outcome_done(t, 1); /* a re-delivery commits again: still one */
+    outcome_fail(t, 2, ERR_HTTP_5XX);
+    outcome_fail(t, 1, ERR_DB); /* a committed row stays committed */
+    assert_int_equal(atomic_load(&t->done), 1);
+    assert_int_equal(atomic_load(&t->failed), 1);
+    outcome_done(t, 2); /* a later delivery succeeded */
+    assert_int_equal(atomic_load(&t->done), 2);
+    assert_int_equal(atomic_load(&t->failed), 0);
+    assert_int_equal(atomic_load(&t->inflight), 0);
+    assert_int_equal(outcome_worker_register(t, 1234), 0);
+    assert_int_equal(outcome_worker_register(t, 1235), 1);
+    outcome_worker_unregister(t, 1234);
+    assert_int_equal(atomic_load(&t->worker_pids[0]), 0);
+    assert_int_equal(outcome_worker_register(t, 1236), 0);
+    outcome_table_destroy(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_quantiles_exact),
+        cmocka_unit_test(test_config_set_and_errors),
+        cmocka_unit_test(test_scenario_file),
+        cmocka_unit_test(test_outcome_counts_once),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
