@@ -373,7 +373,7 @@ loop_engine_t *loop_engine_create(const loop_engine_config_t *cfg, char *err, si
     }
     e->cfg = *cfg;
     e->job = job;
-    e->retry = (retry_policy_t){job->retries, job->backoff_ms, 5000, job->seed};
+    e->retry = retry_policy_of(job);
     e->curl_bufsize = loop_engine_curl_bufsize(job->items);
     if (maxconn < 1)
         maxconn = 1;

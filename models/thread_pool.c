@@ -45,7 +45,7 @@ static void *tp_worker(void *arg)
     const job_t *job = sh->job;
     fetch_ctx_t fc = {.api = job->api_url,
                       .transform_cost = job->transform_cost,
-                      .retry = {job->retries, job->backoff_ms, 5000, job->seed},
+                      .retry = retry_policy_of(job),
                       .out = job->out};
     pgsink_t sink;
     uint64_t id;

@@ -1,5 +1,6 @@
 #include "workload/retry.h"
 
+#include "common/limits.h"
 #include "common/prng.h"
 #include "workload/order.h"
 
@@ -18,10 +19,15 @@ int retry_is_transient(err_class_t c)
     }
 }
 
+retry_policy_t retry_policy_of(const job_t *job)
+{
+    return (retry_policy_t){job->retries, job->backoff_ms, LIMIT_RETRY_BACKOFF_MAX_MS, job->seed};
+}
+
 int retry_backoff_ms(const retry_policy_t *p, uint64_t id, int attempt, long retry_after_ms)
 {
     long base = p->backoff_ms > 0 ? p->backoff_ms : 1;
-    long cap = p->backoff_max_ms > 0 ? p->backoff_max_ms : 10000;
+    long cap = p->backoff_max_ms > 0 ? p->backoff_max_ms : LIMIT_RETRY_BACKOFF_MAX_MS;
     long d = base;
     for (int i = 2; i < attempt && d < cap; i++)
         d *= 2;

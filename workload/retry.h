@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "workload/job.h"
 #include "workload/outcome.h"
 
 typedef struct retry_policy {
@@ -14,6 +15,10 @@ typedef struct retry_policy {
     int backoff_max_ms;
     uint64_t seed;
 } retry_policy_t;
+
+/* The policy of a job: its retries and first backoff, capped at
+ * LIMIT_RETRY_BACKOFF_MAX_MS, with jitter drawn from its seed. */
+retry_policy_t retry_policy_of(const job_t *job);
 
 /* 429, 5xx, timeout, connect, reset and bad payload are transient; any other
  * 4xx and a DB failure are not. */

@@ -114,7 +114,7 @@ _Noreturn void pp_worker_main(const job_t *job, int fd, pid_t dispatcher, const 
     static pp_chunk_msg_t msg; /* 16 KiB: off the stack */
     fetch_ctx_t fc = {.api = job->api_url,
                       .transform_cost = job->transform_cost,
-                      .retry = {job->retries, job->backoff_ms, 5000, job->seed},
+                      .retry = retry_policy_of(job),
                       .out = job->out};
     pgsink_t sink;
     int status = PP_EXIT_OK;
