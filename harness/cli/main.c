@@ -11,11 +11,11 @@
 #include <curl/curl.h>
 
 #include "common/exitcode.h"
+#include "harness/cli/compare_cmd.h"
 #include "harness/cli/measure_cmd.h"
+#include "harness/cli/plot_cmd.h"
 #include "harness/cli/run_cmd.h"
 #include "harness/config/config.h"
-#include "harness/report/compare.h"
-#include "harness/report/plot.h"
 #include "models/model.h"
 #include "models/stream_workers/stream_workers.h"
 

@@ -39,10 +39,14 @@ enum {
 int compare_results(json_t *base, json_t *cur, const compare_opts_t *o, FILE *out, char *err,
                     size_t errlen);
 
-/* `concbench compare BASELINE RESULTS [--threshold 10%] [--metric
- * wall,cpu,rss,errors,p99]`; each side a results.json or a folder holding
- * one. argv holds the arguments after "compare". Prints the table to
- * stdout and any error as one line on stderr. Returns the exit status. */
-int compare_cmd(int argc, char **argv);
+/* Parses a comma-separated list of metric names (wall, cpu, rss, errors,
+ * p99, all) into a COMPARE_M_* mask. Returns 0, or -1 with the unknown
+ * name and the valid ones in err. */
+int compare_metrics_parse(const char *s, unsigned *mask, char *err, size_t errlen);
+
+/* Loads a results.json, or DIR/results.json when path is a folder; label
+ * ("baseline", "results") starts the error. Returns the document (caller
+ * decrefs), or NULL with the file, line and reason in err. */
+json_t *compare_load(const char *label, const char *path, char *err, size_t errlen);
 
 #endif

@@ -10,9 +10,6 @@
  * report.html without charts); -1 with a one-line reason in err when the folder cannot be read or
  * written. */
 int plot_results_dir(const char *dir, char *err, size_t errlen);
-/* `concbench plot DIR`: returns the process exit status (0, or 2 with a clear message for a
- * missing/unreadable folder). */
-int plot_cmd(int argc, char **argv);
 
 /* The colour a model has in every chart ("#rrggbb"). */
 const char *plot_model_color(const char *model);

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "harness/cli/compare_cmd.h"
 #include "harness/report/compare.h"
 
 static const char *data_dir;
