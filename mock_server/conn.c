@@ -1,10 +1,11 @@
 /* One client connection: read, parse, queue, answer in order, close.
  *
- * Reading. Every read of a loop lands in the loop's shared buffer; complete
- * request heads are parsed straight from it. Only the bytes of a head that
- * is still incomplete are copied into a per-connection buffer (partial), so
- * an idle keep-alive connection holds no buffer at all. Request bodies are
- * skipped (body_skip), never stored.
+ * Reading. Every read of a loop lands in the loop's shared buffer and is cut
+ * into requests by the connection's http_framer (http_framing.h): complete
+ * heads are parsed straight from the shared buffer, only the bytes of a head
+ * still incomplete are copied, so an idle keep-alive connection holds no
+ * buffer at all, and request bodies are skipped, never stored. A head or body
+ * the client has started must be finished within --header-timeout-ms (408).
  *
  * Queueing. Each parsed request becomes a mockapi_pending_t appended to the
  * connection's FIFO with the loop time at which it may be answered. Answers
@@ -32,11 +33,15 @@
  */
 #include "mockapi.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
+#include "http_framing.h"
+
+/* How long a connection that sent its last answer waits for the client to
+ * close: long enough for any client to read the answer, short enough that
+ * a client that never closes does not hold a descriptor for long. */
 #define CONN_LINGER_MS 2000
 /* Batches larger than this are written before rendering more. */
 #define CONN_FLUSH_BYTES (256 * 1024)
@@ -45,13 +50,10 @@ struct mockapi_conn {
     uv_tcp_t tcp;     /* data = this connection */
     uv_timer_t timer; /* data = this connection */
     mockapi_worker_t *w;
-    http_parser_t parser;
-    char *partial; /* bytes of an incomplete head, partial_len > 0 */
-    uint32_t partial_len, partial_cap;
+    http_framer_t framer;
     uint32_t npending;
     uint32_t writes_pending; /* uv_write requests not yet completed */
-    uint64_t body_skip;      /* body bytes still to discard */
-    uint64_t head_deadline;  /* loop ms by which the current head must complete; 0 = none */
+    uint64_t head_deadline;  /* loop ms by which the current request must arrive; 0 = none */
     uint64_t linger_deadline;
     uint64_t timer_due; /* when the timer is armed for; 0 = not armed */
     mockapi_pending_t *head, *tail;
@@ -72,7 +74,6 @@ typedef struct conn_write {
 } conn_write_t;
 
 static void conn_flush(mockapi_conn_t *c);
-static void conn_partial_free(mockapi_conn_t *c);
 static void conn_after_io(mockapi_conn_t *c);
 
 static void conn_close_cb(uv_handle_t *h)
@@ -100,7 +101,7 @@ static void conn_close(mockapi_conn_t *c, bool reset)
     }
     c->tail = NULL;
     c->npending = 0;
-    conn_partial_free(c);
+    http_framer_reset(&c->framer);
     /* uv_tcp_close_reset refuses after uv_shutdown; a plain close then. */
     if (!reset || c->shutdown_sent || uv_tcp_close_reset(&c->tcp, conn_close_cb) != 0)
         uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
@@ -135,12 +136,13 @@ static mockapi_pending_t *conn_dequeue(mockapi_conn_t *c)
     return e;
 }
 
-/* Queues a final error answer (400, 408, 413) and stops parsing. */
+/* Queues a final error answer (400, 408, 413) and stops framing: the bytes
+ * of an incomplete request are dropped. */
 static void conn_fail(mockapi_conn_t *c, int status)
 {
     mockapi_pending_t *e = mockapi_respond_error(status);
 
-    c->body_skip = 0;
+    http_framer_reset(&c->framer);
     c->head_deadline = 0;
     if (!e) {
         conn_close(c, false);
@@ -288,103 +290,42 @@ static void conn_flush(mockapi_conn_t *c)
     }
 }
 
-/* Parses requests from buf[0..len) and queues them. Returns how many bytes
- * were used; the rest is the start of an incomplete head. */
-static size_t conn_parse(mockapi_conn_t *c, const char *buf, size_t len)
+/* Frames n bytes just read and queues one request per complete head; a
+ * malformed stream queues its error answer. Starts the header timeout while
+ * the client owes the rest of a request, stops it once nothing is owed. */
+static void conn_feed(mockapi_conn_t *c, const char *data, size_t n)
 {
     uint64_t now = uv_now(&c->w->loop);
-    size_t off = 0;
+    http_frame_t frame;
+    int r = 0;
 
-    while (off < len && !c->done_reading && !c->closing) {
-        http_request_t req;
-        mockapi_pending_t *e;
-        int r;
+    if (http_framer_begin(&c->framer, data, n) != 0) {
+        conn_close(c, false);
+        return;
+    }
+    while (!c->done_reading && (r = http_framer_next(&c->framer, &frame)) > 0) {
+        mockapi_pending_t *e = mockapi_respond_route(c->w, &frame.req, now);
 
-        if (c->body_skip) {
-            size_t k = len - off < c->body_skip ? len - off : (size_t)c->body_skip;
-            off += k;
-            c->body_skip -= k;
-            continue;
-        }
-        r = http_parser_execute(&c->parser, buf + off, len - off, &req);
-        if (r == 0)
-            return off;
-        if (r < 0) {
-            conn_fail(c, r == HTTP_PARSE_EBODY_TOO_LARGE ? 413 : 400);
-            return len;
-        }
-        off += (size_t)r;
-        c->body_skip = req.content_length;
-        e = mockapi_respond_route(c->w, &req, now);
         if (!e) {
             conn_close(c, false);
-            return len;
+            return;
         }
         conn_enqueue(c, e);
     }
-    return len;
-}
-
-/* Grows partial to hold need bytes, keeping its contents. */
-static int conn_partial_reserve(mockapi_conn_t *c, size_t need)
-{
-    size_t cap = need < 1024 ? 1024 : need;
-    char *p;
-
-    if (need <= c->partial_cap)
-        return 0;
-    p = realloc(c->partial, cap);
-    if (!p)
-        return -ENOMEM;
-    c->partial = p;
-    c->partial_cap = (uint32_t)cap;
-    return 0;
-}
-
-static void conn_partial_free(mockapi_conn_t *c)
-{
-    free(c->partial);
-    c->partial = NULL;
-    c->partial_len = c->partial_cap = 0;
-}
-
-/* Feeds n bytes just read. If a head was incomplete, the new bytes are
- * appended to it first so the parser sees the head from its start. */
-static void conn_feed(mockapi_conn_t *c, const char *data, size_t n)
-{
-    size_t used, rest;
-
-    if (c->partial_len) {
-        /* partial_len < HTTP_HEAD_MAX and n <= MOCKAPI_READ_BUF: bounded. */
-        if (conn_partial_reserve(c, c->partial_len + n) != 0) {
-            conn_close(c, false);
-            return;
-        }
-        memcpy(c->partial + c->partial_len, data, n);
-        c->partial_len += (uint32_t)n;
-        data = c->partial;
-        n = c->partial_len;
-    }
-    used = conn_parse(c, data, n);
+    if (r < 0)
+        conn_fail(c, http_framer_error_status(r));
     if (c->closing)
         return;
-    rest = c->done_reading ? 0 : n - used;
-    if (rest == 0) {
-        conn_partial_free(c);
-    } else {
-        /* When data is partial itself, rest <= partial_cap: no realloc moves
-         * it under us. */
-        if (conn_partial_reserve(c, rest) != 0) {
-            conn_close(c, false);
-            return;
-        }
-        memmove(c->partial, data + used, rest);
-        c->partial_len = (uint32_t)rest;
+    if (c->done_reading) {
+        http_framer_reset(&c->framer); /* nothing after the last answer is framed */
+    } else if (http_framer_end(&c->framer) != 0) {
+        conn_close(c, false);
+        return;
     }
-    if (c->done_reading || (rest == 0 && c->body_skip == 0))
+    if (c->done_reading || !http_framer_in_request(&c->framer))
         c->head_deadline = 0;
     else if (c->head_deadline == 0)
-        c->head_deadline = uv_now(&c->w->loop) + c->w->app->opt.header_timeout_ms;
+        c->head_deadline = now + c->w->app->opt.header_timeout_ms;
 }
 
 static void conn_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -432,10 +373,8 @@ static void conn_timer_cb(uv_timer_t *t)
         conn_close(c, false);
         return;
     }
-    if (c->head_deadline && now >= c->head_deadline && !c->done_reading) {
-        conn_partial_free(c);
+    if (c->head_deadline && now >= c->head_deadline && !c->done_reading)
         conn_fail(c, 408);
-    }
     conn_flush(c);
     conn_after_io(c);
 }
@@ -463,7 +402,7 @@ static void conn_after_io(mockapi_conn_t *c)
             conn_close(c, false);
             return;
         }
-        if (c->partial_len || c->body_skip)
+        if (http_framer_in_request(&c->framer))
             c->head_deadline = now + c->w->app->opt.header_timeout_ms;
     }
 
@@ -489,7 +428,7 @@ static void conn_after_io(mockapi_conn_t *c)
 static void conn_log_refusal(mockapi_t *app, const char *why)
 {
     if (!atomic_flag_test_and_set(&app->refuse_logged))
-        fprintf(stderr, "mockapi: refusing connections: %s (raise ulimit -n); logged once\n", why);
+        log_error("refusing connections: %s (raise ulimit -n); logged once", why);
 }
 
 /* Accepts one connection. Beyond app->max_conns (the open-file limit less a

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/exitcode.h"
 #include "common/fdlimit.h"
 #include "common/log.h"
 
@@ -59,8 +60,8 @@ static int main_resolve(mockapi_t *app)
     snprintf(port, sizeof port, "%d", app->opt.port);
     rc = getaddrinfo(app->opt.host, port, &hints, &res);
     if (rc != 0 || !res) {
-        fprintf(stderr, "mockapi: cannot resolve --host '%s': %s\n", app->opt.host,
-                rc ? gai_strerror(rc) : "no address");
+        log_error("cannot resolve --host '%s': %s", app->opt.host,
+                  rc ? gai_strerror(rc) : "no address");
         return -1;
     }
     memcpy(&app->addr, res->ai_addr, res->ai_addrlen);
@@ -78,14 +79,14 @@ int main(int argc, char **argv)
     rc = options_parse(argc, argv, &app.opt, err, sizeof err);
     if (rc == OPTIONS_HELP) {
         fputs(options_usage(), stdout);
-        return 0;
+        return CB_EXIT_OK;
     }
     if (rc != OPTIONS_OK) {
-        fprintf(stderr, "mockapi: %s\n", err);
-        return 2;
+        log_error("%s", err);
+        return CB_EXIT_USAGE;
     }
     if (main_resolve(&app) != 0)
-        return 2;
+        return CB_EXIT_USAGE;
     signal(SIGPIPE, SIG_IGN);
     main_raise_nofile(&app);
     main_raise_sysctl("/proc/sys/net/core/somaxconn", app.opt.backlog);
@@ -96,8 +97,8 @@ int main(int argc, char **argv)
     }
     if (stats_init(&app.stats, uv_hrtime()) != 0 ||
         attempts_init(&app.attempts, app.opt.max_id) != 0) {
-        fprintf(stderr, "mockapi: out of memory setting up counters\n");
-        return 1;
+        log_error("out of memory setting up counters");
+        return CB_EXIT_FAILED;
     }
     rc = mockapi_server_run(&app);
     attempts_destroy(&app.attempts);

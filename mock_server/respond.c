@@ -13,6 +13,10 @@
 #include <time.h>
 
 #define ORDERS_PREFIX "/orders/"
+/* Seconds a 429 asks the client to wait (the --max-inflight help promises
+ * it): the shortest whole second, so a client that honours it slows down
+ * without stalling the run. */
+#define RESPOND_RETRY_AFTER_S "1"
 
 enum { ALLOW_NONE, ALLOW_GET, ALLOW_POST };
 
@@ -273,7 +277,7 @@ static int respond_append(mockapi_worker_t *w, const mockapi_pending_t *e, int s
     else if (e->keep_alive_hdr)
         p = respond_put(p, "Connection: keep-alive\r\n");
     if (status == 429)
-        p = respond_put(p, "Retry-After: 1\r\n");
+        p = respond_put(p, "Retry-After: " RESPOND_RETRY_AFTER_S "\r\n");
     if (e->allow == ALLOW_GET)
         p = respond_put(p, "Allow: GET\r\n");
     else if (e->allow == ALLOW_POST)

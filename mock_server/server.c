@@ -15,6 +15,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/exitcode.h"
+#include "common/log.h"
+
+/* Period of the stats timeline tick (stats_tick): a second is recorded at
+ * most this late after it ends, and ten wake-ups a second cost nothing
+ * measurable on worker 0. */
 #define SERVER_TICK_MS 100
 
 static void server_close_walk_cb(uv_handle_t *h, void *arg)
@@ -188,14 +194,14 @@ int mockapi_server_run(mockapi_t *app)
     int n = app->opt.threads;
     bool reuseport = n > 1;
     int started = 0, inited = 0;
-    int rc = 0, status = 1;
+    int rc = 0, status = CB_EXIT_FAILED;
     const char *what = "start";
 
     app->nworkers = n;
     app->workers = calloc((size_t)n, sizeof *app->workers);
     if (!app->workers) {
-        fprintf(stderr, "mockapi: out of memory allocating %d workers\n", n);
-        return 1;
+        log_error("out of memory allocating %d workers", n);
+        return CB_EXIT_FAILED;
     }
     if (reuseport && app->opt.port != 0 && (rc = server_probe_port(&app->addr)) != 0) {
         rc = uv_translate_sys_error(-rc);
@@ -224,7 +230,7 @@ int mockapi_server_run(mockapi_t *app)
     for (started = 1; started < n; started++) {
         mockapi_worker_t *w = &app->workers[started];
         if ((rc = uv_thread_create(&w->thread, server_thread_main, w)) != 0) {
-            fprintf(stderr, "mockapi: cannot start thread %d: %s\n", started, uv_strerror(rc));
+            log_error("cannot start thread %d: %s", started, uv_strerror(rc));
             for (int i = 0; i < app->nworkers; i++)
                 uv_async_send(&app->workers[i].stop);
             break;
@@ -233,11 +239,10 @@ int mockapi_server_run(mockapi_t *app)
     uv_run(&app->workers[0].loop, UV_RUN_DEFAULT);
     for (int i = 1; i < started; i++)
         uv_thread_join(&app->workers[i].thread);
-    status = started == n ? 0 : 1;
+    status = started == n ? CB_EXIT_OK : CB_EXIT_FAILED;
     goto out;
 fail:
-    fprintf(stderr, "mockapi: cannot %s %s:%d: %s\n", what, app->opt.host, app->opt.port,
-            uv_strerror(rc));
+    log_error("cannot %s %s:%d: %s", what, app->opt.host, app->opt.port, uv_strerror(rc));
 out:
     for (int i = 0; i < inited; i++)
         server_worker_teardown(&app->workers[i]);

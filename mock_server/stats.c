@@ -6,8 +6,7 @@
 #include <sys/resource.h>
 
 #include "common/atomics.h"
-
-#define NS_PER_S 1000000000ULL
+#include "common/clock.h"
 
 static const int stats_codes[STATS_NSTATUS] = {
 #define STATS_CODE(code) code,
@@ -103,7 +102,7 @@ void stats_late(stats_t *s, uint64_t late_us)
 /* Caller holds s->lock. */
 static void stats_close_seconds(stats_t *s, uint64_t now_ns)
 {
-    while (now_ns >= s->reset_ns + (s->seconds_closed + 1) * NS_PER_S) {
+    while (now_ns >= s->reset_ns + (s->seconds_closed + 1) * (uint64_t)CLOCK_NS_PER_S) {
         uint64_t served = atomic_load_explicit(&s->served, memory_order_relaxed);
         s->ring[s->seconds_closed % STATS_PER_SECOND_MAX] = served - s->served_at_close;
         s->served_at_close = served;

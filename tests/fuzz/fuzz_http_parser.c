@@ -1,24 +1,26 @@
-/* libFuzzer target: mockapi's incremental request-head parser
- * (mock_server/http_parser.c).
+/* libFuzzer target: mockapi's request framing (mock_server/http_framing.c)
+ * and the incremental head parser under it (mock_server/http_parser.c), the
+ * very code mock_server/conn.c runs on every read.
  *
  * The input is a byte stream a client might send on one connection. It is
- * parsed twice, the way mock_server/conn.c uses the parser:
- *   - whole: the entire stream in one buffer, head after head, bodies skipped;
- *   - in pieces: the stream cut into chunks (sizes drawn from a seed taken
- *     from the input's first byte), each chunk appended to the unparsed rest
- *     of the previous ones in a fresh exact-size heap buffer, so AddressSan-
- *     itizer sees any read past what was fed.
+ * framed twice, one read at a time as conn_feed() does:
+ *   - whole: the entire stream in one read;
+ *   - in pieces: the stream cut into reads (sizes drawn from a seed taken
+ *     from the input's first byte), each an exact-size heap copy freed once
+ *     the read is framed, so AddressSanitizer sees a framer that reads past
+ *     a read or keeps pointing into one after http_framer_end().
  * Both passes must report the same heads at the same stream offsets and end
- * the same way (same error, or waiting for more at the same offset): a parser
- * that resumes wrongly across calls disagrees with itself. Every head must
- * also satisfy what the header promises (see head_check). A violation
- * aborts, which libFuzzer reports as a crash with the input saved. */
+ * the same way (same error, or waiting for more at the same offset): a
+ * framer or parser that resumes wrongly across reads disagrees with itself.
+ * Every head must also hold the stream's own bytes at its offset and satisfy
+ * what http_parser.h promises (see head_check). A violation aborts, which
+ * libFuzzer reports as a crash with the input saved. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mock_server/http_parser.h"
+#include "mock_server/http_framing.h"
 
 /* The shortest valid head: "A / HTTP/1.0\n\n". */
 #define FUZZ_MIN_HEAD 14
@@ -72,13 +74,13 @@ static int fuzz_mentions_keep_alive(const char *buf, size_t len)
     return 0;
 }
 
-/* What http_parser.h promises about a complete head of length r parsed from
- * buf[0..len). */
-static void head_check(const char *buf, size_t len, int r, const http_request_t *req)
+/* What http_parser.h promises about a complete head. */
+static void head_check(const http_frame_t *fr)
 {
-    size_t hl = (size_t)r;
+    const char *buf = fr->head;
+    const http_request_t *req = &fr->req;
+    size_t hl = fr->head_len;
 
-    FUZZ_CHECK(hl <= len);
     FUZZ_CHECK(hl >= FUZZ_MIN_HEAD);
     FUZZ_CHECK(hl <= HTTP_HEAD_MAX);
     /* A head ends with an empty line: LF LF or LF CR LF. */
@@ -100,8 +102,9 @@ static void head_check(const char *buf, size_t len, int r, const http_request_t 
         FUZZ_CHECK(!req->keep_alive);
 }
 
-static void trace_add(fuzz_trace_t *t, size_t off, int r, const char *buf,
-                      const http_request_t *req)
+/* Records a head (fr, r = its length), an error (r < 0) or the wait for
+ * more (r = 0) at stream offset off. */
+static void trace_add(fuzz_trace_t *t, size_t off, int r, const http_frame_t *fr)
 {
     fuzz_event_t *e;
 
@@ -113,10 +116,11 @@ static void trace_add(fuzz_trace_t *t, size_t off, int r, const char *buf,
     memset(e, 0, sizeof *e);
     e->off = off;
     e->result = r;
-    if (r > 0) {
-        e->method_off = off + (size_t)(req->method - buf);
+    if (fr) {
+        const http_request_t *req = &fr->req;
+        e->method_off = off + (size_t)(req->method - fr->head);
         e->method_len = req->method_len;
-        e->target_off = off + (size_t)(req->target - buf);
+        e->target_off = off + (size_t)(req->target - fr->head);
         e->target_len = req->target_len;
         e->version_minor = req->version_minor;
         e->keep_alive = req->keep_alive;
@@ -125,56 +129,59 @@ static void trace_add(fuzz_trace_t *t, size_t off, int r, const char *buf,
     }
 }
 
-/* One connection's parsing state, as in conn.c. */
+/* One connection, framed as in conn.c. */
 typedef struct fuzz_conn {
-    http_parser_t parser;
-    uint64_t body_skip;
-    size_t stream_off; /* stream offset of the first byte not yet consumed */
-    int done;          /* an error was reported: nothing more is parsed */
+    http_framer_t framer;
+    const char *stream; /* the whole input, to check frames against */
+    size_t fed;         /* stream bytes given to the framer so far */
+    size_t next_head;   /* stream offset where the next head starts */
+    int done;           /* an error was reported: nothing more is framed */
+    fuzz_trace_t *t;
 } fuzz_conn_t;
 
-/* Parses buf[0..len), which starts at stream offset c->stream_off, like
- * conn_parse(). Returns the bytes consumed; the rest starts an incomplete
- * head. */
-static size_t conn_parse(fuzz_conn_t *c, fuzz_trace_t *t, const char *buf, size_t len)
+/* Frames one read of len bytes (the stream's next ones) like conn_feed(). */
+static void fuzz_read(fuzz_conn_t *c, const char *data, size_t len)
 {
-    size_t off = 0;
+    http_frame_t fr;
+    int r;
 
-    while (off < len && !c->done) {
-        http_request_t req;
-        int r;
-
-        if (c->body_skip) {
-            size_t k = len - off < c->body_skip ? len - off : (size_t)c->body_skip;
-            off += k;
-            c->body_skip -= k;
-            continue;
-        }
-        r = http_parser_execute(&c->parser, buf + off, len - off, &req);
-        if (r == 0) {
-            /* Waiting: every byte given was examined, and fewer than the
-             * limit, or it would have said ETOO_LARGE. */
-            FUZZ_CHECK(len - off < HTTP_HEAD_MAX);
-            FUZZ_CHECK(http_parser_in_head(&c->parser));
-            break;
-        }
-        if (r < 0) {
-            FUZZ_CHECK(r >= HTTP_PARSE_ETRANSFER_ENCODING);
-            FUZZ_CHECK(strcmp(http_parse_strerror(r), "unknown parse error") != 0);
-            /* Errors are sticky. */
-            FUZZ_CHECK(http_parser_execute(&c->parser, buf + off, len - off, &req) == r);
-            FUZZ_CHECK(!http_parser_in_head(&c->parser));
-            trace_add(t, c->stream_off + off, r, NULL, NULL);
-            c->done = 1;
-            return len;
-        }
-        head_check(buf + off, len - off, r, &req);
-        FUZZ_CHECK(!http_parser_in_head(&c->parser));
-        trace_add(t, c->stream_off + off, r, buf + off, &req);
-        off += (size_t)r;
-        c->body_skip = req.content_length;
+    FUZZ_CHECK(http_framer_begin(&c->framer, data, len) == 0);
+    c->fed += len;
+    while ((r = http_framer_next(&c->framer, &fr)) > 0) {
+        head_check(&fr);
+        /* The head is the stream's bytes at its offset, all of them fed. */
+        FUZZ_CHECK(c->next_head + fr.head_len <= c->fed);
+        FUZZ_CHECK(memcmp(fr.head, c->stream + c->next_head, fr.head_len) == 0);
+        trace_add(c->t, c->next_head, (int)fr.head_len, &fr);
+        c->next_head += fr.head_len + fr.req.content_length;
     }
-    return off;
+    if (r < 0) {
+        FUZZ_CHECK(r >= HTTP_PARSE_ETRANSFER_ENCODING);
+        FUZZ_CHECK(strcmp(http_parse_strerror(r), "unknown parse error") != 0);
+        FUZZ_CHECK(http_framer_error_status(r) == (r == HTTP_PARSE_EBODY_TOO_LARGE ? 413 : 400));
+        /* Errors are sticky. */
+        FUZZ_CHECK(http_framer_next(&c->framer, &fr) == r);
+        trace_add(c->t, c->next_head, r, NULL);
+        http_framer_reset(&c->framer);
+        FUZZ_CHECK(!http_framer_in_request(&c->framer));
+        c->done = 1;
+        return;
+    }
+    FUZZ_CHECK(http_framer_end(&c->framer) == 0);
+    /* Waiting inside a head: every byte was examined, and fewer than the
+     * limit, or the parser would have said ETOO_LARGE. */
+    if (c->next_head < c->fed) {
+        FUZZ_CHECK(c->fed - c->next_head < HTTP_HEAD_MAX);
+        FUZZ_CHECK(http_framer_in_request(&c->framer));
+    }
+}
+
+/* Records how the stream ended: waiting for the rest of a request, or not. */
+static void fuzz_finish(fuzz_conn_t *c)
+{
+    if (!c->done && http_framer_in_request(&c->framer))
+        trace_add(c->t, c->next_head, 0, NULL);
+    http_framer_reset(&c->framer);
 }
 
 static uint32_t xorshift32(uint32_t *s)
@@ -186,58 +193,36 @@ static uint32_t xorshift32(uint32_t *s)
     return *s = x;
 }
 
-/* The whole stream at once. */
+/* The whole stream in one read: heads are framed in place, never copied. */
 static void pass_whole(const char *s, size_t n, fuzz_trace_t *t)
 {
-    fuzz_conn_t c = {0};
-    size_t used;
+    fuzz_conn_t c = {.stream = s, .t = t};
 
-    http_parser_init(&c.parser);
-    used = conn_parse(&c, t, s, n);
-    if (!c.done && used < n)
-        trace_add(t, used, 0, NULL, NULL);
+    fuzz_read(&c, s, n);
+    fuzz_finish(&c);
 }
 
-/* The stream in chunks of 1..max_chunk bytes, each parse call given a fresh
- * heap copy of exactly the unconsumed bytes (like conn_feed's partial). */
+/* The stream in reads of 1..max_chunk bytes, each a fresh heap copy of
+ * exactly that read, freed as soon as it is framed (like the loop's shared
+ * read buffer, reused by the next read). */
 static void pass_pieces(const char *s, size_t n, uint32_t seed, size_t max_chunk, fuzz_trace_t *t)
 {
-    fuzz_conn_t c = {0};
-    char *pending = NULL;
-    size_t pending_len = 0, fed = 0;
+    fuzz_conn_t c = {.stream = s, .t = t};
 
-    http_parser_init(&c.parser);
-    while (fed < n && !c.done) {
-        size_t k = 1 + xorshift32(&seed) % max_chunk, used;
+    while (c.fed < n && !c.done) {
+        size_t k = 1 + xorshift32(&seed) % max_chunk;
         char *buf;
 
-        if (k > n - fed)
-            k = n - fed;
-        buf = malloc(pending_len + k);
+        if (k > n - c.fed)
+            k = n - c.fed;
+        buf = malloc(k);
         if (!buf)
             abort();
-        if (pending_len)
-            memcpy(buf, pending, pending_len);
-        memcpy(buf + pending_len, s + fed, k);
-        free(pending);
-        pending = NULL;
-        fed += k;
-        used = conn_parse(&c, t, buf, pending_len + k);
-        c.stream_off += used;
-        pending_len = pending_len + k - used;
-        if (pending_len && !c.done) {
-            pending = malloc(pending_len);
-            if (!pending)
-                abort();
-            memcpy(pending, buf + used, pending_len);
-        } else {
-            pending_len = 0;
-        }
+        memcpy(buf, s + c.fed, k);
+        fuzz_read(&c, buf, k);
         free(buf);
     }
-    if (!c.done && pending_len)
-        trace_add(t, c.stream_off, 0, NULL, NULL);
-    free(pending);
+    fuzz_finish(&c);
 }
 
 static void trace_compare(const fuzz_trace_t *a, const fuzz_trace_t *b)

@@ -1,4 +1,6 @@
-/* Unit tests of mockapi's HTTP request-head parser (mock_server/http_parser.c). */
+/* Unit tests of mockapi's HTTP request-head parser (mock_server/http_parser.c)
+ * and of the request framing conn.c runs every read through
+ * (mock_server/http_framing.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "mock_server/http_framing.h"
 #include "mock_server/http_parser.h"
 
 /* Parses one complete head from s in a single call. */
@@ -336,6 +339,175 @@ static void test_fuzz_chunking_agrees(void **state)
     assert_true(errors > 1000);
 }
 
+/* ---- request framing (http_framing.c) ---- */
+
+static void assert_frame(const http_frame_t *fr, const char *target, size_t head_len)
+{
+    assert_target(&fr->req, target);
+    assert_int_equal(fr->head_len, head_len);
+}
+
+/* Three pipelined requests in one read give three frames, in order, parsed
+ * in place (no copy), and nothing is left over. */
+static void test_framer_pipelined_three(void **state)
+{
+    /* 35 bytes each: "GET /orders/N HTTP/1.1" (22) + CRLF + "Host: x" (7)
+     * + CRLF + CRLF. */
+    const char *s = "GET /orders/1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                    "GET /orders/2 HTTP/1.1\r\nHost: x\r\n\r\n"
+                    "GET /orders/3 HTTP/1.1\r\nHost: x\r\n\r\n";
+    http_framer_t f = {0};
+    http_frame_t fr;
+
+    (void)state;
+    assert_int_equal(http_framer_begin(&f, s, 105), 0);
+    assert_int_equal(http_framer_next(&f, &fr), 1);
+    assert_frame(&fr, "/orders/1", 35);
+    assert_ptr_equal(fr.head, s);
+    assert_int_equal(http_framer_next(&f, &fr), 1);
+    assert_frame(&fr, "/orders/2", 35);
+    assert_ptr_equal(fr.head, s + 35);
+    assert_int_equal(http_framer_next(&f, &fr), 1);
+    assert_frame(&fr, "/orders/3", 35);
+    assert_ptr_equal(fr.head, s + 70);
+    assert_int_equal(http_framer_next(&f, &fr), 0);
+    assert_int_equal(http_framer_end(&f), 0);
+    assert_false(http_framer_in_request(&f));
+    http_framer_reset(&f);
+}
+
+/* A head split across two reads: the first read's bytes are kept (copied,
+ * since the read buffer is reused) and the head completes on the second. */
+static void test_framer_split_across_reads(void **state)
+{
+    char read1[32], read2[32];
+    http_framer_t f = {0};
+    http_frame_t fr;
+
+    (void)state;
+    /* "GET /orders/7 HTT" is 17 bytes; the rest, "P/1.1\r\nHost: x\r\n\r\n",
+     * 18: one 35-byte head. */
+    memcpy(read1, "GET /orders/7 HTT", 17);
+    assert_int_equal(http_framer_begin(&f, read1, 17), 0);
+    assert_int_equal(http_framer_next(&f, &fr), 0);
+    assert_int_equal(http_framer_end(&f), 0);
+    assert_true(http_framer_in_request(&f));
+    memset(read1, 'X', sizeof read1); /* the loop reuses its read buffer */
+
+    memcpy(read2, "P/1.1\r\nHost: x\r\n\r\n", 18);
+    assert_int_equal(http_framer_begin(&f, read2, 18), 0);
+    assert_int_equal(http_framer_next(&f, &fr), 1);
+    assert_frame(&fr, "/orders/7", 35);
+    assert_memory_equal(fr.head, "GET /orders/7 HTTP/1.1\r\nHost: x\r\n\r\n", 35);
+    assert_int_equal(fr.req.version_minor, 1);
+    assert_int_equal(http_framer_next(&f, &fr), 0);
+    assert_int_equal(http_framer_end(&f), 0);
+    assert_false(http_framer_in_request(&f));
+    http_framer_reset(&f);
+}
+
+/* A body split across reads is skipped, and the request after it framed:
+ * the 5-byte body "hello" arrives as "he" + "llo". */
+static void test_framer_body_skipped(void **state)
+{
+    /* "POST /__reset HTTP/1.1" (22) + CRLF + "Content-Length: 5" (17) + CRLF
+     * + CRLF = 45. */
+    const char *r1 = "POST /__reset HTTP/1.1\r\nContent-Length: 5\r\n\r\nhe";
+    const char *r2 = "lloGET /orders/9 HTTP/1.0\r\n\r\n";
+    http_framer_t f = {0};
+    http_frame_t fr;
+
+    (void)state;
+    assert_int_equal(http_framer_begin(&f, r1, 47), 0);
+    assert_int_equal(http_framer_next(&f, &fr), 1);
+    assert_frame(&fr, "/__reset", 45);
+    assert_int_equal(fr.req.content_length, 5);
+    assert_int_equal(http_framer_next(&f, &fr), 0);
+    assert_int_equal(http_framer_end(&f), 0);
+    assert_true(http_framer_in_request(&f)); /* 3 body bytes owed */
+
+    /* "GET /orders/9 HTTP/1.0" (22) + CRLF + CRLF = 26, after "llo". */
+    assert_int_equal(http_framer_begin(&f, r2, 29), 0);
+    assert_int_equal(http_framer_next(&f, &fr), 1);
+    assert_frame(&fr, "/orders/9", 26);
+    assert_ptr_equal(fr.head, r2 + 3);
+    assert_false(fr.req.keep_alive);
+    assert_int_equal(http_framer_next(&f, &fr), 0);
+    assert_int_equal(http_framer_end(&f), 0);
+    assert_false(http_framer_in_request(&f));
+    http_framer_reset(&f);
+}
+
+/* A header that never ends is refused once the head passes HTTP_HEAD_MAX
+ * bytes, however it is cut into reads, and answered 400; a declared body
+ * above HTTP_BODY_MAX is answered 413. */
+static void test_framer_oversized_header(void **state)
+{
+    const char *line = "GET / HTTP/1.1\r\nX-Pad: ";
+    char read[1000];
+    http_framer_t f = {0};
+    http_frame_t fr;
+    size_t fed = 0;
+    int r = 0;
+
+    (void)state;
+    memset(read, 'a', sizeof read);
+    memcpy(read, line, strlen(line));
+    while (r == 0) {
+        assert_int_equal(http_framer_begin(&f, read, sizeof read), 0);
+        fed += sizeof read;
+        r = http_framer_next(&f, &fr);
+        if (r == 0) {
+            assert_true(fed < HTTP_HEAD_MAX);
+            assert_int_equal(http_framer_end(&f), 0);
+            assert_true(http_framer_in_request(&f));
+            memset(read, 'a', sizeof read); /* later reads: more of the value */
+        }
+    }
+    /* 8 reads hold 8000 bytes, the 9th crosses 8192. */
+    assert_int_equal(fed, 9000);
+    assert_int_equal(r, HTTP_PARSE_ETOO_LARGE);
+    assert_int_equal(http_framer_error_status(r), 400);
+    http_framer_reset(&f);
+    assert_false(http_framer_in_request(&f));
+
+    {
+        const char *big = "POST / HTTP/1.1\r\nContent-Length: 1048577\r\n\r\n";
+        assert_int_equal(http_framer_begin(&f, big, strlen(big)), 0);
+        r = http_framer_next(&f, &fr);
+        assert_int_equal(r, HTTP_PARSE_EBODY_TOO_LARGE);
+        assert_int_equal(http_framer_error_status(r), 413);
+        http_framer_reset(&f);
+    }
+}
+
+/* Garbage after a good request: the good one is framed, then an error that
+ * stays (sticky) until reset, answered 400. */
+static void test_framer_garbage(void **state)
+{
+    /* "GET /a HTTP/1.1" (15) + CRLF + CRLF = 19, then a TLS hello. */
+    const char s[] = "GET /a HTTP/1.1\r\n\r\n\x16\x03\x01\x02\x00\x01";
+    http_framer_t f = {0};
+    http_frame_t fr;
+    int r;
+
+    (void)state;
+    assert_int_equal(http_framer_begin(&f, s, sizeof s - 1), 0);
+    assert_int_equal(http_framer_next(&f, &fr), 1);
+    assert_frame(&fr, "/a", 19);
+    r = http_framer_next(&f, &fr);
+    assert_int_equal(r, HTTP_PARSE_EMETHOD);
+    assert_int_equal(http_framer_next(&f, &fr), HTTP_PARSE_EMETHOD);
+    assert_int_equal(http_framer_error_status(r), 400);
+    http_framer_reset(&f);
+
+    /* After reset the framer is fresh. */
+    assert_int_equal(http_framer_begin(&f, s, 19), 0);
+    assert_int_equal(http_framer_next(&f, &fr), 1);
+    assert_frame(&fr, "/a", 19);
+    http_framer_reset(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -351,6 +523,11 @@ int main(void)
         cmocka_unit_test(test_oversized_head),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_fuzz_chunking_agrees),
+        cmocka_unit_test(test_framer_pipelined_three),
+        cmocka_unit_test(test_framer_split_across_reads),
+        cmocka_unit_test(test_framer_body_skipped),
+        cmocka_unit_test(test_framer_oversized_header),
+        cmocka_unit_test(test_framer_garbage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
