@@ -1,12 +1,11 @@
 #include "options.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "common/opt.h"
 
 static const char usage[] =
     "usage: mockapi [--host ADDR] [--port P] [--latency-ms L] [knobs...]\n"
@@ -67,38 +66,7 @@ static int options_fail(char *err, size_t errcap, const char *fmt, ...)
     return OPTIONS_ERROR;
 }
 
-/* Strict decimal parses: the whole string, no sign games, within range. */
-static bool options_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-    char *end;
-    unsigned long long v;
-
-    if (*s < '0' || *s > '9')
-        return false;
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (errno || *end || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
-static bool options_double(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    double v;
-
-    if (*s == '\0' || *s == ' ')
-        return false;
-    errno = 0;
-    v = strtod(s, &end);
-    if (errno || *end || !isfinite(v) || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
-enum opt_kind { K_U64, K_INT, K_DOUBLE, K_HOST, K_DIST };
+enum mock_opt_kind { K_U64, K_INT, K_DOUBLE, K_HOST, K_DIST };
 
 /* Which knobs were given, to refuse ones the chosen distribution ignores. */
 enum {
@@ -113,7 +81,7 @@ enum {
 
 struct opt_spec {
     const char *name;
-    enum opt_kind kind;
+    enum mock_opt_kind kind;
     double lo, hi;
     size_t offset;
     int set_bit;
@@ -168,48 +136,36 @@ static void options_defaults(mockapi_options_t *o)
     o->header_timeout_ms = 10000;
 }
 
-static int options_dist(const char *v, latency_dist_t *out)
-{
-    static const char *const names[] = {"fixed", "uniform", "normal", "lognormal", "exponential"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (strcmp(v, names[i]) == 0) {
-            *out = (latency_dist_t)i;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-static int options_apply(const struct opt_spec *sp, const char *v, mockapi_options_t *o)
+/* Sets sp's field from v. Returns 0, or -1 with the reason in err. */
+static int options_apply(const struct opt_spec *sp, const char *v, mockapi_options_t *o, char *err,
+                         size_t errcap)
 {
     char *field = (char *)o + sp->offset;
-    uint64_t u;
-    double d;
+    uint64_t hi = sp->hi >= (double)UINT64_MAX ? UINT64_MAX : (uint64_t)sp->hi;
+    int i;
 
     switch (sp->kind) {
     case K_HOST:
         if (*v == '\0' || strlen(v) >= sizeof o->host)
-            return -1;
+            return options_fail(err, errcap, "invalid value '%s' for %s (expected %s)", v, sp->name,
+                                sp->expect);
         strcpy(o->host, v);
         return 0;
     case K_DIST:
-        return options_dist(v, (latency_dist_t *)(void *)field);
+        /* The names in latency_dist_t order. */
+        if ((i = opt_parse_choice(sp->name, v, "fixed|uniform|normal|lognormal|exponential", err,
+                                  errcap)) < 0)
+            return -1;
+        *(latency_dist_t *)(void *)field = (latency_dist_t)i;
+        return 0;
     case K_INT:
-        if (!options_u64(v, (uint64_t)sp->lo, (uint64_t)sp->hi, &u))
-            return -1;
-        *(int *)(void *)field = (int)u;
-        return 0;
+        return opt_parse_int(sp->name, v, (int)sp->lo, (int)sp->hi, (int *)(void *)field, err,
+                             errcap);
     case K_U64:
-        if (!options_u64(v, (uint64_t)sp->lo,
-                         sp->hi >= (double)UINT64_MAX ? UINT64_MAX : (uint64_t)sp->hi, &u))
-            return -1;
-        *(uint64_t *)(void *)field = u;
-        return 0;
+        return opt_parse_u64(sp->name, v, (uint64_t)sp->lo, hi, (uint64_t *)(void *)field, err,
+                             errcap);
     case K_DOUBLE:
-        if (!options_double(v, sp->lo, sp->hi, &d))
-            return -1;
-        *(double *)(void *)field = d;
-        return 0;
+        return opt_parse_double(sp->name, v, sp->lo, sp->hi, (double *)(void *)field, err, errcap);
     }
     return -1;
 }
@@ -249,37 +205,26 @@ static int options_check(mockapi_options_t *o, int set, char *err, size_t errcap
 
 int options_parse(int argc, char **argv, mockapi_options_t *o, char *err, size_t errcap)
 {
-    int set = 0;
+    const struct opt_spec *sp;
+    const char *val;
+    opt_iter_t it;
+    int set = 0, kind;
 
     options_defaults(o);
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *eq = strchr(arg, '=');
-        size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
-        const struct opt_spec *sp = NULL;
-        const char *val;
-
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
+    opt_iter_init(&it, argc - 1, argv + 1);
+    while ((kind = opt_iter_next(&it)) != OPT_END) {
+        if (kind == OPT_HELP)
             return OPTIONS_HELP;
-        for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++) {
-            if (strlen(specs[k].name) == name_len && strncmp(specs[k].name, arg, name_len) == 0) {
+        sp = NULL;
+        for (size_t k = 0; k < sizeof specs / sizeof specs[0] && !sp; k++)
+            if (opt_iter_is(&it, specs[k].name))
                 sp = &specs[k];
-                break;
-            }
-        }
         if (!sp)
-            return options_fail(err, errcap, "unknown option '%s' (see --help)", arg);
-        if (eq) {
-            val = eq + 1;
-        } else if (i + 1 < argc) {
-            val = argv[++i];
-        } else {
+            return options_fail(err, errcap, "unknown option '%s' (see --help)", it.arg);
+        if (!(val = opt_iter_value(&it)))
             return options_fail(err, errcap, "option %s needs a value (%s)", sp->name, sp->expect);
-        }
-        if (options_apply(sp, val, o) != 0) {
-            return options_fail(err, errcap, "invalid value '%s' for %s (expected %s)", val,
-                                sp->name, sp->expect);
-        }
+        if (options_apply(sp, val, o, err, errcap) != 0)
+            return OPTIONS_ERROR;
         set |= sp->set_bit;
     }
     return options_check(o, set, err, errcap);

@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "common/exitcode.h"
+#include "common/log.h"
 #include "harness/cli/compare_cmd.h"
 #include "harness/cli/measure_cmd.h"
 #include "harness/cli/plot_cmd.h"
@@ -87,7 +88,7 @@ static int cmd_list(void)
     char buf[64];
     config_t cfg;
     if (config_init(&cfg)) {
-        fprintf(stderr, "concbench: out of memory\n");
+        log_error("out of memory");
         return CB_EXIT_USAGE;
     }
     printf("Models:\n");
@@ -105,7 +106,7 @@ static int cmd_list(void)
         printf("  %-18s %-12s %s\n", k->name, buf[0] ? buf : "-", k->help);
     }
     config_free(&cfg);
-    return 0;
+    return CB_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -114,10 +115,10 @@ int main(int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? CB_EXIT_USAGE : 0;
+        return argc < 2 ? CB_EXIT_USAGE : CB_EXIT_OK;
     }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        fprintf(stderr, "concbench: libcurl failed to initialise\n");
+        log_error("libcurl failed to initialise");
         return CB_EXIT_USAGE;
     }
     if (strcmp(argv[1], "run") == 0) {
@@ -133,7 +134,7 @@ int main(int argc, char **argv)
     } else if (strcmp(argv[1], "list") == 0) {
         rc = cmd_list();
     } else {
-        fprintf(stderr, "concbench: unknown command '%s'\n", argv[1]);
+        log_error("unknown command '%s'", argv[1]);
         usage(stderr);
         rc = CB_EXIT_USAGE;
     }

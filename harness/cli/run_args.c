@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/exitcode.h"
+#include "common/log.h"
+#include "common/opt.h"
+
 void run_args_usage(void)
 {
     printf("usage: concbench run [--model M[,M...]|all] [--requests N] [--concurrency C]\n"
@@ -15,73 +19,90 @@ void run_args_usage(void)
            "knob_name=VALUE;\n`concbench list` shows them all with their defaults.\n");
 }
 
-/* Parses run's arguments into cfg: the scenario file first, then the
- * command line in order, so the command line wins. */
+/* Splits the current argument into a knob name ('_' spelling, "models"
+ * read as "model") and its value: "--name VALUE", "--name=VALUE" or
+ * "name=VALUE". Returns 0, or -1 after printing why. */
+static int run_args_split(opt_iter_t *it, int kind, char *name, size_t cap, const char **val)
+{
+    const char *a = it->arg;
+    size_t n;
+
+    if (kind == OPT_OPTION && strncmp(a, "--", 2) == 0) {
+        n = it->name_len - 2;
+        if (n == 0 || n >= cap) {
+            log_error("bad option '%s'", a);
+            return -1;
+        }
+        memcpy(name, a + 2, n);
+        if (!(*val = opt_iter_value(it))) {
+            log_error("option '%s' needs a value", a);
+            return -1;
+        }
+    } else if (it->value) {
+        n = it->name_len;
+        if (n == 0 || n >= cap) {
+            log_error("bad setting '%s'", a);
+            return -1;
+        }
+        memcpy(name, a, n);
+        *val = it->value;
+    } else {
+        log_error("unexpected argument '%s' (try concbench run --help)", a);
+        return -1;
+    }
+    name[n] = '\0';
+    for (char *p = name; *p; p++)
+        if (*p == '-')
+            *p = '_';
+    if (strcmp(name, "models") == 0)
+        strcpy(name, "model");
+    return 0;
+}
+
+/* Sets one knob from the command line. Several --sweep options make a
+ * grid: each further one is joined to the ones before with ';'. */
+static int run_args_apply(config_t *cfg, const char *name, const char *val)
+{
+    char err[512], joined[2048];
+
+    if (strcmp(name, "sweep") == 0 && cfg->sweep[0]) {
+        snprintf(joined, sizeof joined, "%s;%s", cfg->sweep, val);
+        val = joined;
+    }
+    if (config_set(cfg, name, val, err, sizeof err)) {
+        log_error("%s", err);
+        return -1;
+    }
+    if (strcmp(name, "scenario") == 0 && config_load_file(cfg, val, err, sizeof err)) {
+        log_error("%s", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Two passes over the same arguments: the first applies only the scenario
+ * (and reports any malformed argument), the second everything else, so
+ * the command line wins over the scenario wherever it stands. */
 int run_args_parse(int argc, char **argv, config_t *cfg)
 {
-    char err[512], name[128];
+    char name[128];
+    const char *val;
+    opt_iter_t it;
+    int kind;
+
     for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < argc; i++) {
-            const char *a = argv[i], *val = NULL;
-            size_t n;
-            if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+        opt_iter_init(&it, argc, argv);
+        while ((kind = opt_iter_next(&it)) != OPT_END) {
+            if (kind == OPT_HELP) {
                 run_args_usage();
-                exit(0);
+                exit(CB_EXIT_OK);
             }
-            if (strncmp(a, "--", 2) == 0) {
-                const char *eq = strchr(a, '=');
-                n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-                if (n == 0 || n >= sizeof name) {
-                    fprintf(stderr, "concbench: bad option '%s'\n", a);
-                    return -1;
-                }
-                memcpy(name, a + 2, n);
-                name[n] = '\0';
-                if (eq) {
-                    val = eq + 1;
-                } else if (i + 1 < argc) {
-                    val = argv[++i];
-                } else {
-                    fprintf(stderr, "concbench: option '%s' needs a value\n", a);
-                    return -1;
-                }
-            } else if (strchr(a, '=')) {
-                n = (size_t)(strchr(a, '=') - a);
-                if (n == 0 || n >= sizeof name) {
-                    fprintf(stderr, "concbench: bad setting '%s'\n", a);
-                    return -1;
-                }
-                memcpy(name, a, n);
-                name[n] = '\0';
-                val = a + n + 1;
-            } else {
-                fprintf(stderr, "concbench: unexpected argument '%s' (try concbench run --help)\n",
-                        a);
+            if (run_args_split(&it, kind, name, sizeof name, &val))
                 return -1;
-            }
-            for (char *p = name; *p; p++)
-                if (*p == '-')
-                    *p = '_';
-            if (strcmp(name, "models") == 0)
-                strcpy(name, "model");
             if ((pass == 0) != (strcmp(name, "scenario") == 0))
                 continue;
-            if (strcmp(name, "sweep") == 0 && cfg->sweep[0]) {
-                /* Several --sweep options make a grid. */
-                char joined[2048];
-                snprintf(joined, sizeof joined, "%s;%s", cfg->sweep, val);
-                if (config_set(cfg, name, joined, err, sizeof err))
-                    return -1;
-                continue;
-            }
-            if (config_set(cfg, name, val, err, sizeof err)) {
-                fprintf(stderr, "concbench: %s\n", err);
+            if (run_args_apply(cfg, name, val))
                 return -1;
-            }
-            if (pass == 0 && config_load_file(cfg, val, err, sizeof err)) {
-                fprintf(stderr, "concbench: %s\n", err);
-                return -1;
-            }
         }
     }
     return 0;
@@ -103,8 +124,7 @@ int run_args_models(const char *spec, const model_ops_t **out, int cap)
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         const model_ops_t *m = model_find(tok);
         if (!m) {
-            fprintf(stderr, "concbench: unknown model '%s' (concbench list shows the models)\n",
-                    tok);
+            log_error("unknown model '%s' (concbench list shows the models)", tok);
             free(copy);
             return -1;
         }
@@ -113,6 +133,6 @@ int run_args_models(const char *spec, const model_ops_t **out, int cap)
     }
     free(copy);
     if (n == 0)
-        fprintf(stderr, "concbench: --model names no model\n");
+        log_error("--model names no model");
     return n ? n : -1;
 }

@@ -39,19 +39,38 @@ typedef struct config {
 
 typedef enum knob_type { KNOB_INT, KNOB_U32, KNOB_U64, KNOB_DOUBLE, KNOB_STR } knob_type_t;
 
+/* What a knob is for, so that no other file keeps a list of knob names. */
+enum knob_flag {
+    /* Defines the work measured: two results are comparable only if every
+     * such knob matches (compare). */
+    KNOB_WORKLOAD = 1 << 0,
+    /* Read by one or more models only (model_ops_t.knobs names them). */
+    KNOB_MODEL = 1 << 1,
+    /* Passed to a harness-started mockapi as mock_flag. */
+    KNOB_MOCK = 1 << 2,
+    /* May hold credentials (a DSN or URL with a password): never to be
+     * written to results or logs. */
+    KNOB_SECRET = 1 << 3,
+};
+
 typedef struct knob {
     const char *name;
     knob_type_t type;
     size_t offset;
     const char *def;
     double min, max;
-    const char *mock_flag; /* non-NULL: passed to a harness-started mockapi */
+    unsigned flags;        /* enum knob_flag bits */
+    const char *mock_flag; /* KNOB_MOCK: mockapi's spelling of it */
     const char *choices;   /* KNOB_STR: "a|b|c" of the allowed values, or NULL */
     const char *help;
 } knob_t;
 
+/* Every knob, in `concbench list` order; ends with a row whose name is NULL. */
 extern const knob_t config_knobs[];
+/* The row of knob name ('_' spelling), or NULL. */
 const knob_t *config_knob_find(const char *name);
+/* 1 when name is a knob flagged KNOB_WORKLOAD; 0 otherwise (also unknown). */
+int config_knob_defines_workload(const char *name);
 
 /* Sets every knob to its default. Returns 0 or -1 (out of memory). */
 int config_init(config_t *c);

@@ -12,7 +12,10 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "common/exitcode.h"
 #include "common/fdlimit.h"
+#include "common/log.h"
+#include "common/opt.h"
 #include "engine/uv_redis.h"
 #include "models/stream_workers/consumer.h"
 #include "models/stream_workers/layout.h"
@@ -31,141 +34,157 @@ static void sw_cmd_usage(FILE *f)
                "default to the run's own values.\n");
 }
 
-/* Matches --name VALUE or --name=VALUE at argv[*i]; returns the value (and
- * advances *i past it) or NULL. *missing is set when the value is absent. */
-static const char *sw_cmd_opt(int argc, char **argv, int *i, const char *name, int *missing)
+/* What the command line gave; NULL/0 where it did not. */
+typedef struct sw_cmd_args {
+    const char *redis, *pg, *api, *run;
+    int consumers, db_conns, batch;
+} sw_cmd_args_t;
+
+/* Stores the value of option name; whole-number options are checked
+ * against their ranges. Returns 0, or -1 with the reason in err. */
+static int sw_cmd_set(sw_cmd_args_t *a, const char *name, const char *v, char *err, size_t errlen)
 {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
+    if (strcmp(name, "--redis") == 0)
+        a->redis = v;
+    else if (strcmp(name, "--pg") == 0)
+        a->pg = v;
+    else if (strcmp(name, "--api") == 0)
+        a->api = v;
+    else if (strcmp(name, "--run") == 0)
+        a->run = v;
+    else if (strcmp(name, "--consumers") == 0)
+        return opt_parse_int(name, v, 1, 100000, &a->consumers, err, errlen);
+    else if (strcmp(name, "--db-conns") == 0)
+        return opt_parse_int(name, v, 1, 1000, &a->db_conns, err, errlen);
+    else
+        return opt_parse_int(name, v, 1, 10000, &a->batch, err, errlen);
+    return 0;
 }
 
-static int sw_cmd_int(const char *name, const char *v, int lo, int hi, int *out)
+/* Parses argv into *a. Returns 0, 1 after --help (printed), or -1 after
+ * printing why (exit 2). */
+static int sw_cmd_args_parse(int argc, char **argv, sw_cmd_args_t *a)
 {
-    char *end;
-    long x;
-    errno = 0;
-    x = strtol(v, &end, 10);
-    if (errno || end == v || *end || x < lo || x > hi) {
-        fprintf(stderr, "concbench worker: %s wants an integer in %d..%d, not \"%s\"\n", name, lo,
-                hi, v);
+    static const char *const names[] = {"--redis",     "--pg",       "--api",        "--run",
+                                        "--consumers", "--db-conns", "--batch-size", NULL};
+    char err[512];
+    const char *v;
+    opt_iter_t it;
+    int kind, k;
+
+    memset(a, 0, sizeof *a);
+    opt_iter_init(&it, argc, argv);
+    while ((kind = opt_iter_next(&it)) != OPT_END) {
+        if (kind == OPT_HELP) {
+            sw_cmd_usage(stdout);
+            return 1;
+        }
+        for (k = 0; names[k] && !opt_iter_is(&it, names[k]); k++)
+            ;
+        if (!names[k] || !(v = opt_iter_value(&it))) {
+            log_error("%s '%s'", names[k] ? "missing value for" : "unknown argument", it.arg);
+            sw_cmd_usage(stderr);
+            return -1;
+        }
+        if (sw_cmd_set(a, names[k], v, err, sizeof err)) {
+            log_error("%s", err);
+            return -1;
+        }
+    }
+    if (!a->redis || !a->pg || !a->api || !a->run) {
+        log_error("--redis, --pg, --api and --run are required");
+        sw_cmd_usage(stderr);
         return -1;
     }
-    *out = (int)x;
+    return 0;
+}
+
+/* Reads the run's parameters from its config hash on Redis, refusing a
+ * run that is over or was never set up. Returns 0, or -1 after printing
+ * why. */
+static int sw_cmd_run_config(const sw_cmd_args_t *a, redis_addr_t *addr, stream_run_config_t *rcfg)
+{
+    const char *redis = a->redis, *run = a->run;
+    stream_keys_t keys;
+    redisContext *c;
+    char err[512];
+    int rc;
+
+    if (redis_addr_parse(redis, addr, err, sizeof err)) {
+        log_error("%s", err);
+        return -1;
+    }
+    if (stream_keys_init(&keys, run)) {
+        log_error("bad run id \"%s\"", run);
+        return -1;
+    }
+    if (!(c = redis_sync_connect(addr, SW_CMD_CONNECT_TIMEOUT_MS, err, sizeof err))) {
+        log_error("%s", err);
+        return -1;
+    }
+    redis_sync_pin_host(c, addr);
+    rc = stream_config_read(c, &keys, rcfg, err, sizeof err);
+    redisFree(c);
+    if (rc < 0) {
+        log_error("%s", err);
+        return -1;
+    }
+    if (rc > 0 || strcmp(rcfg->state, STREAM_STATE_DONE) == 0) {
+        log_error("%s has no run %s in progress (no %s); start `concbench run "
+                  "--model stream-workers external_workers=N` first and use the run id it prints",
+                  redis, run, keys.config);
+        return -1;
+    }
     return 0;
 }
 
 int stream_worker_cmd(int argc, char **argv)
 {
-    const char *redis = NULL, *pg = NULL, *api = NULL, *run = NULL, *v;
-    int consumers = 0, db_conns = 0, batch = 0, missing = 0, rc;
-    char err[512], api_buf[1024];
+    sw_cmd_args_t args;
+    int rc;
+    char api_buf[1024];
     redis_addr_t addr;
-    redisContext *c;
-    stream_keys_t keys;
     stream_run_config_t rcfg = {0};
     stream_worker_cfg_t cfg = {0};
     stream_worker_stats_t st;
     outcome_table_t *out;
 
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            sw_cmd_usage(stdout);
-            return 0;
-        } else if ((v = sw_cmd_opt(argc, argv, &i, "--redis", &missing))) {
-            redis = v;
-        } else if ((v = sw_cmd_opt(argc, argv, &i, "--pg", &missing))) {
-            pg = v;
-        } else if ((v = sw_cmd_opt(argc, argv, &i, "--api", &missing))) {
-            api = v;
-        } else if ((v = sw_cmd_opt(argc, argv, &i, "--run", &missing))) {
-            run = v;
-        } else if ((v = sw_cmd_opt(argc, argv, &i, "--consumers", &missing))) {
-            if (sw_cmd_int("--consumers", v, 1, 100000, &consumers))
-                return 2;
-        } else if ((v = sw_cmd_opt(argc, argv, &i, "--db-conns", &missing))) {
-            if (sw_cmd_int("--db-conns", v, 1, 1000, &db_conns))
-                return 2;
-        } else if ((v = sw_cmd_opt(argc, argv, &i, "--batch-size", &missing))) {
-            if (sw_cmd_int("--batch-size", v, 1, 10000, &batch))
-                return 2;
-        } else {
-            fprintf(stderr, "concbench worker: %s '%s'\n",
-                    missing ? "missing value for" : "unknown argument", argv[i]);
-            sw_cmd_usage(stderr);
-            return 2;
-        }
-    }
-    if (!redis || !pg || !api || !run) {
-        fprintf(stderr, "concbench worker: --redis, --pg, --api and --run are required\n");
-        sw_cmd_usage(stderr);
-        return 2;
-    }
-    snprintf(api_buf, sizeof api_buf, "%s", api);
+    log_init("concbench worker");
+    rc = sw_cmd_args_parse(argc, argv, &args);
+    if (rc)
+        return rc > 0 ? CB_EXIT_OK : CB_EXIT_USAGE;
+    snprintf(api_buf, sizeof api_buf, "%s", args.api);
     for (size_t n = strlen(api_buf); n > 0 && api_buf[n - 1] == '/'; n--)
         api_buf[n - 1] = '\0';
-    if (redis_addr_parse(redis, &addr, err, sizeof err)) {
-        fprintf(stderr, "concbench worker: %s\n", err);
-        return 2;
-    }
-    if (stream_keys_init(&keys, run)) {
-        fprintf(stderr, "concbench worker: bad run id \"%s\"\n", run);
-        return 2;
-    }
-    if (!(c = redis_sync_connect(&addr, SW_CMD_CONNECT_TIMEOUT_MS, err, sizeof err))) {
-        fprintf(stderr, "concbench worker: %s\n", err);
-        return 2;
-    }
-    redis_sync_pin_host(c, &addr);
-    rc = stream_config_read(c, &keys, &rcfg, err, sizeof err);
-    redisFree(c);
-    if (rc < 0) {
-        fprintf(stderr, "concbench worker: %s\n", err);
-        return 2;
-    }
-    if (rc > 0 || strcmp(rcfg.state, STREAM_STATE_DONE) == 0) {
-        fprintf(stderr,
-                "concbench worker: %s has no run %s in progress (no %s); start `concbench run "
-                "--model stream-workers external_workers=N` first and use the run id it prints\n",
-                redis, run, keys.config);
-        return 2;
-    }
+    if (sw_cmd_run_config(&args, &addr, &rcfg))
+        return CB_EXIT_USAGE;
     if (!(out = outcome_table_create(rcfg.requests))) {
-        fprintf(stderr, "concbench worker: cannot map an outcome table for %u requests: %s\n",
-                rcfg.requests, strerror(errno));
-        return 2;
+        log_error("cannot map an outcome table for %u requests: %s", rcfg.requests,
+                  strerror(errno));
+        return CB_EXIT_USAGE;
     }
     cfg.redis = addr;
     cfg.job = (job_t){.api_url = api_buf,
-                      .pg_dsn = pg,
-                      .redis_url = redis,
-                      .run_id = run,
+                      .pg_dsn = args.pg,
+                      .redis_url = args.redis,
+                      .run_id = args.run,
                       .seed = rcfg.seed,
                       .requests = rcfg.requests,
                       .items = rcfg.items,
                       .transform_cost = rcfg.transform_cost,
-                      .batch_size = batch ? batch : rcfg.batch_size,
+                      .batch_size = args.batch ? args.batch : rcfg.batch_size,
                       .timeout_ms = rcfg.timeout_ms,
                       .retries = rcfg.retries,
                       .backoff_ms = rcfg.backoff_ms,
                       .out = out};
-    cfg.consumers = consumers ? consumers : rcfg.consumers;
-    cfg.db_conns = db_conns ? db_conns : rcfg.db_conns;
+    cfg.consumers = args.consumers ? args.consumers : rcfg.consumers;
+    cfg.db_conns = args.db_conns ? args.db_conns : rcfg.db_conns;
     cfg.claim_idle_ms = rcfg.claim_idle_ms;
     cfg.external = 1;
     signal(SIGPIPE, SIG_IGN);
     fdlimit_raise("concbench worker", (uint64_t)(cfg.consumers + cfg.db_conns));
-    fprintf(stderr, "concbench worker: joining run %s (%u requests, state %s) with %d consumers\n",
-            run, rcfg.requests, rcfg.state, cfg.consumers);
+    log_info("joining run %s (%u requests, state %s) with %d consumers", args.run, rcfg.requests,
+             rcfg.state, cfg.consumers);
     rc = stream_worker_run(&cfg, &st);
     fprintf(stderr,
             "concbench worker %s: %s; read %llu entries, claimed %llu, committed %llu, failed "
