@@ -64,6 +64,45 @@
 
 /* ---- harness: running and measuring a model ---- */
 
+/* How often the model's process tree is re-enumerated (a walk over /proc)
+ * when summed PSS is the memory figure: a worker forked and gone between
+ * two walks is missed, so the walk is frequent, but it costs the harness
+ * CPU that harness_cpu_s reports. Also `concbench measure`'s cadence. */
+#define LIMIT_RUN_TREE_PSS_MS 100
+/* The same beside a cgroup, which holds the figure itself: the tree only
+ * feeds the process counts and the cross-checks, so it can be slower. */
+#define LIMIT_RUN_TREE_CGROUP_MS 250
+/* The monitor's tick beside a cgroup: nothing needs sampling faster, and
+ * the pidfd wakes it the moment the model exits anyway. */
+#define LIMIT_RUN_CGROUP_TICK_MS 250
+/* Beside a cgroup, how often the summed RSS (cheap: statm) is taken as a
+ * cross-check of the cgroup's peak. */
+#define LIMIT_RUN_RSS_CHECK_MS 1000
+/* After an interruption's SIGTERM, how long a model may take to exit
+ * before its whole process group gets SIGKILL. */
+#define LIMIT_RUN_TERM_GRACE_MS 3000
+/* The longest tick while a crash injection is pending: the worker must be
+ * killed close to the completed fraction asked for. */
+#define LIMIT_RUN_CRASH_TICK_MS 5
+/* The longest nap when no pidfd can be had (kernels before 5.3): without
+ * one, the model's exit is noticed only at the next tick, which adds to
+ * its wall time. */
+#define LIMIT_RUN_NO_PIDFD_NAP_MS 10
+/* How often the progress line is redrawn on a terminal... */
+#define LIMIT_RUN_PROGRESS_TTY_MS 200
+/* ...and how often a new one is printed to a log file or pipe. */
+#define LIMIT_RUN_PROGRESS_LOG_MS 5000
+/* The width of one window of the throughput timeline (results and the
+ * throughput chart): fine enough to show a pool's start-up and stalls. */
+#define LIMIT_RUN_TIMELINE_WINDOW_MS 100
+/* The most requests --scale may make of a scenario: the outcome table is
+ * one shared mapping of this many slots. */
+#define LIMIT_RUN_SCALED_REQUESTS_MAX 10000000
+/* `concbench measure --sample-ms`: the default sampling period and the
+ * range it accepts. */
+#define LIMIT_MEASURE_SAMPLE_MS_DEFAULT 10
+#define LIMIT_MEASURE_SAMPLE_MS_MAX 10000
+
 /* ---- harness: reports ---- */
 
 #endif
