@@ -1,59 +1,30 @@
 #include "harness/run/runner.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/limits.h"
+#include "common/log.h"
 #include "common/stats.h"
+#include "harness/run/monitor.h"
+#include "harness/run/signals.h"
 #include "harness/services/mockctl.h"
 
-volatile sig_atomic_t runner_interrupted;
-volatile sig_atomic_t runner_model_pgid;
-
-#define TIMELINE_NS 100000000LL /* 100 ms windows */
+/* One window of the throughput timeline. */
+#define TIMELINE_NS (LIMIT_RUN_TIMELINE_WINDOW_MS * CLOCK_NS_PER_MS)
 
 static double tv_s(struct timeval tv)
 {
     return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
-
-/* The model's child: its own process group (so the harness can stop the
- * whole tree with one kill), default signal dispositions, and a pipe it
- * waits on so the parent can put it into the cgroup before it allocates. */
-static void runner_child(const run_env_t *env, const model_ops_t *model, outcome_table_t *t,
-                         const char *run_id, int go_fd)
-{
-    job_t job = env->cfg->job;
-    char c;
-    sigset_t none;
-
-    setpgid(0, 0);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    while (read(go_fd, &c, 1) < 0 && errno == EINTR)
-        ;
-    close(go_fd);
-    job.api_url = env->api;
-    job.pg_dsn = env->pg;
-    job.redis_url = env->redis;
-    job.run_id = run_id;
-    job.out = t;
-    fflush(NULL);
-    _exit(model->run(&job));
 }
 
 static void runner_progress(const run_result_t *r, outcome_table_t *t, int64_t t0, int final,
@@ -81,11 +52,11 @@ static int runner_crash(outcome_table_t *t, const run_result_t *r)
         pid_t p = atomic_load(&t->worker_pids[i]);
         if (p > 0 && kill(p, SIGKILL) == 0) {
             atomic_fetch_add(&t->crash_killed, 1);
-            fprintf(stderr,
-                    "\nconcbench: crash injection: SIGKILL %s worker %d after %" PRIu64
-                    "/%u requests\n",
-                    r->model->name, (int)p, atomic_load(&t->fetched) + atomic_load(&t->failed),
-                    t->n);
+            /* After the progress line, which may lack its newline. */
+            fputc('\n', stderr);
+            log_error("crash injection: SIGKILL %s worker %d after %" PRIu64 "/%u requests",
+                      r->model->name, (int)p, atomic_load(&t->fetched) + atomic_load(&t->failed),
+                      t->n);
             return 1;
         }
     }
@@ -202,173 +173,140 @@ static void runner_infra(const run_env_t *env, double out[3])
         out[i] = pids[i] > 0 ? measure_service_cpu_s(pids[i]) : -1;
 }
 
-int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_result_t *r)
+/* What the runner's policy hooks share while the model runs. */
+struct runner_watch {
+    const run_env_t *env;
+    const model_ops_t *model;
+    outcome_table_t *t;
+    run_result_t *r;
+    int tty, crashed, term_sent;
+    int64_t term_at, last_progress;
+    uint64_t crash_at; /* completed requests before the crash injection; 0: none */
+    double self0;      /* the harness's CPU when the model started */
+};
+
+/* In the model's child, before it is let go: default dispositions for
+ * the signals the harness handles, and an empty mask. */
+static void runner_child_prepare(void *arg)
+{
+    sigset_t none;
+
+    (void)arg;
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* In the model's child once let go: the model runs its job. */
+static void runner_child_run(void *arg)
+{
+    const struct runner_watch *w = arg;
+    job_t job = w->env->cfg->job;
+
+    job.api_url = w->env->api;
+    job.pg_dsn = w->env->pg;
+    job.redis_url = w->env->redis;
+    job.run_id = w->r->run_id;
+    job.out = w->t;
+    fflush(NULL);
+    _exit(w->model->run(&job));
+}
+
+static void runner_on_start(monitor_t *m, void *arg)
+{
+    struct runner_watch *w = arg;
+
+    signals_model_pgid = m->pid;
+    w->self0 = self_cpu_s();
+    w->t->run_start_ns = m->t0;
+}
+
+/* The runner's policy, every tick: an interruption stops the whole tree
+ * (SIGTERM, then SIGKILL after LIMIT_RUN_TERM_GRACE_MS for a model that
+ * ignores it); the server's backend count follows the tree walks; the
+ * crash injection and the progress line. */
+static int runner_on_tick(monitor_t *m, int64_t now, void *arg)
+{
+    struct runner_watch *w = arg;
+    outcome_table_t *t = w->t;
+
+    if (signals_interrupted && !w->term_sent) {
+        kill(-m->pid, SIGTERM);
+        w->term_sent = 1;
+        w->term_at = now;
+        w->r->interrupted = 1;
+    } else if (w->term_sent && now - w->term_at > LIMIT_RUN_TERM_GRACE_MS * CLOCK_NS_PER_MS) {
+        kill(-m->pid, SIGKILL);
+    }
+    if (m->tree_fresh) {
+        int64_t b = runner_pg_backends(w->env->pg_conn);
+        if (b > w->r->db_conns_server_peak)
+            w->r->db_conns_server_peak = b;
+    }
+    /* "Completed" is fetched and transformed (or failed): rows are
+     * committed in batches, and a pool's workers may commit theirs only
+     * at the end, when there is nothing left to kill. */
+    if (w->crash_at && !w->crashed &&
+        atomic_load(&t->fetched) + atomic_load(&t->failed) >= w->crash_at)
+        w->crashed = runner_crash(t, w->r);
+    if (w->env->cfg->progress &&
+        now - w->last_progress >
+            (w->tty ? LIMIT_RUN_PROGRESS_TTY_MS : LIMIT_RUN_PROGRESS_LOG_MS) * CLOCK_NS_PER_MS) {
+        runner_progress(w->r, t, m->t0, 0, w->tty);
+        w->last_progress = now;
+    }
+    return w->crash_at && !w->crashed ? LIMIT_RUN_CRASH_TICK_MS : -1;
+}
+
+/* Resets the mock API's stats and maps the outcome table and prepares the
+ * memory watch. Returns 0, or -1 with the reason printed and nothing left
+ * to free. */
+static int runner_setup(const run_env_t *env, const model_ops_t *model, int repeat,
+                        outcome_table_t **t, memwatch_t *mw)
 {
     const config_t *cfg = env->cfg;
-    outcome_table_t *t;
-    memwatch_t mw;
-    int go[2], status = 0, tty = isatty(2), crashed = 0, term_sent = 0;
-    double infra0[3], infra1[3], self0;
-    int pidfd, tick;
-    int64_t t0, t1, last_progress = 0, last_proc = 0, last_pss = 0, last_rss = 0, term_at = 0;
-    uint64_t crash_at = 0;
-    struct rusage ru;
     char err[512], tag[64];
-    pid_t pid;
 
-    memset(r, 0, sizeof *r);
-    r->model = model;
-    r->repeat = repeat;
-    r->crash_applicable = model->crash_na == NULL;
-    snprintf(r->run_id, sizeof r->run_id, "cb%lld-%d-%s-%s%d", (long long)time(NULL), (int)getpid(),
-             model->name, repeat < 0 ? "w" : "r", repeat < 0 ? -repeat : repeat);
     if (mockctl_reset(env->api, err, sizeof err)) {
-        fprintf(stderr, "concbench: cannot reset the mock API: %s\n", err);
+        log_error("cannot reset the mock API: %s", err);
         return -1;
     }
-    t = outcome_table_create(cfg->job.requests);
-    if (!t) {
-        fprintf(stderr, "concbench: cannot map an outcome table for %u requests: %s\n",
-                cfg->job.requests, strerror(errno));
-        return -1;
-    }
-    if (pipe2(go, O_CLOEXEC)) {
-        fprintf(stderr, "concbench: pipe: %s\n", strerror(errno));
-        outcome_table_destroy(t);
+    *t = outcome_table_create(cfg->job.requests);
+    if (!*t) {
+        log_error("cannot map an outcome table for %u requests: %s", cfg->job.requests,
+                  strerror(errno));
         return -1;
     }
     snprintf(tag, sizeof tag, "%s-%d", model->name, repeat);
-    if (memwatch_init(&mw, tag, cfg->memory_method)) {
-        fprintf(stderr,
-                "concbench: memory_method %s is not usable here (no writable cgroup of "
-                "that kind); use auto\n",
-                cfg->memory_method);
-        close(go[0]);
-        close(go[1]);
-        outcome_table_destroy(t);
+    if (memwatch_init(mw, tag, cfg->memory_method)) {
+        log_error("memory_method %s is not usable here (no writable cgroup of that kind); use "
+                  "auto",
+                  cfg->memory_method);
+        outcome_table_destroy(*t);
         return -1;
     }
-    runner_infra(env, infra0);
-    fflush(NULL);
-    pid = fork();
-    if (pid < 0) {
-        fprintf(stderr, "concbench: fork: %s\n", strerror(errno));
-        close(go[0]);
-        close(go[1]);
-        memwatch_finish(&mw);
-        outcome_table_destroy(t);
-        return -1;
-    }
-    if (pid == 0) {
-        close(go[1]);
-        runner_child(env, model, t, r->run_id, go[0]);
-    }
-    close(go[0]);
-    setpgid(pid, pid);
-    runner_model_pgid = pid;
-    memwatch_attach(&mw, pid);
-    if (cfg->crash_after > 0 && r->crash_applicable)
-        crash_at = (uint64_t)ceil(cfg->crash_after * t->n);
-    r->db_conns_server_peak = -1;
-    pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    self0 = self_cpu_s();
-    t0 = clock_now_ns();
-    t->run_start_ns = t0;
-    if (write(go[1], "g", 1) != 1)
-        kill(pid, SIGKILL);
-    close(go[1]);
+    return 0;
+}
 
-    for (;;) {
-        pid_t w = wait4(pid, &status, WNOHANG, &ru);
-        int64_t now;
-        if (w == pid)
-            break;
-        if (w < 0 && errno != EINTR) {
-            fprintf(stderr, "concbench: wait4: %s\n", strerror(errno));
-            break;
-        }
-        now = clock_now_ns();
-        if (runner_interrupted && !term_sent) {
-            /* Stop the whole tree; a model that ignores SIGTERM gets
-             * SIGKILL three seconds later. */
-            kill(-pid, SIGTERM);
-            term_sent = 1;
-            term_at = now;
-            r->interrupted = 1;
-        } else if (term_sent && now - term_at > 3000000000LL) {
-            kill(-pid, SIGKILL);
-        }
-        /* The tree is re-enumerated every 100 ms (a walk over /proc) and its
-         * PSS summed every sample_ms when that is the figure. Beside a
-         * cgroup, the tree comes from the cgroup's own files every 250 ms,
-         * the summed RSS (statm) every second, and the summed PSS, which walks every
-         * mapping of every process, only every pss_check_ms: a cross-check
-         * must not cost what it checks. harness_cpu_s reports the cost. */
-        if (now - last_proc >= (mw.method == MEM_PROC_PSS ? 100000000LL : 250000000LL)) {
-            int64_t b = runner_pg_backends(env->pg_conn);
-            int pss = mw.method == MEM_PROC_PSS ||
-                      (cfg->pss_check_ms > 0 && now - last_pss >= cfg->pss_check_ms * 1000000LL);
-            if (b > r->db_conns_server_peak)
-                r->db_conns_server_peak = b;
-            memwatch_refresh_tree(&mw);
-            if (pss || now - last_rss >= 1000000000LL) {
-                memwatch_sample(&mw, pss);
-                last_rss = now;
-            }
-            if (pss)
-                last_pss = now;
-            last_proc = now;
-        } else if (mw.method == MEM_PROC_PSS) {
-            memwatch_sample(&mw, 1);
-        }
-        /* "Completed" is fetched and transformed (or failed): rows are
-         * committed in batches, and a pool's workers may commit theirs only
-         * at the end, when there is nothing left to kill. */
-        if (crash_at && !crashed && atomic_load(&t->fetched) + atomic_load(&t->failed) >= crash_at)
-            crashed = runner_crash(t, r);
-        if (cfg->progress && now - last_progress > (tty ? 200000000LL : 5000000000LL)) {
-            runner_progress(r, t, t0, 0, tty);
-            last_progress = now;
-        }
-        /* Sleep until the next thing to do, or until the child exits
-         * (the pidfd turns readable), so the wall time ends when the model
-         * does, not at the next tick. */
-        tick = mw.method == MEM_PROC_PSS ? cfg->sample_ms : 250;
-        if (crash_at && !crashed && tick > 5)
-            tick = 5;
-        if (pidfd >= 0) {
-            struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
-            poll(&pfd, 1, tick);
-        } else {
-            clock_sleep_ms(tick < 10 ? tick : 10);
-        }
-    }
-    if (pidfd >= 0)
-        close(pidfd);
-    t1 = clock_now_ns();
-    r->harness_cpu_s = self_cpu_s() - self0;
-    /* Anything of the tree still alive (a worker whose parent forgot it)
-     * dies now; it would skew the next model's figures. */
-    kill(-pid, SIGKILL);
-    runner_model_pgid = 0;
-    if (cfg->progress)
-        runner_progress(r, t, t0, 1, tty);
-    if (crash_at && !crashed)
-        fprintf(stderr,
-                "concbench: crash injection: %s had no registered worker left to kill "
-                "once %" PRIu64 " requests were done (crash.killed = 0)\n",
-                model->name, crash_at);
+/* Copies the monitor's figures, the services' CPU and the table's
+ * counters into r. */
+static void runner_take_figures(run_result_t *r, const monitor_t *m, const memwatch_t *mw,
+                                outcome_table_t *t, const run_env_t *env, const double infra0[3])
+{
+    double infra1[3];
 
-    r->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r->wall_s = (double)(t1 - t0) / 1e9;
-    r->cpu_user_s = tv_s(ru.ru_utime);
-    r->cpu_sys_s = tv_s(ru.ru_stime);
-    r->peak_mem_bytes = memwatch_finish(&mw);
-    r->mem_method = mw.method;
-    r->peak_rss_sum_bytes = mw.peak_rss_sum;
-    r->peak_pss_bytes = mw.peak_pss;
-    r->processes_peak = mw.processes_peak;
-    r->threads_peak = mw.threads_peak;
+    r->exit_status = monitor_exit_status(m);
+    r->wall_s = (double)(m->t1 - m->t0) / 1e9;
+    r->cpu_user_s = tv_s(m->ru.ru_utime);
+    r->cpu_sys_s = tv_s(m->ru.ru_stime);
+    r->peak_mem_bytes = m->peak_mem;
+    r->mem_method = mw->method;
+    r->peak_rss_sum_bytes = mw->peak_rss_sum;
+    r->peak_pss_bytes = mw->peak_pss;
+    r->processes_peak = mw->processes_peak;
+    r->threads_peak = mw->threads_peak;
     runner_infra(env, infra1);
     for (int i = 0; i < 3; i++)
         r->infra_cpu_s[i] = infra0[i] >= 0 && infra1[i] >= 0 ? infra1[i] - infra0[i] : -1;
@@ -382,19 +320,68 @@ int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_r
     r->stream_acked = atomic_load(&t->stream_acked);
     r->stream_max_pending = atomic_load(&t->stream_max_pending);
     r->stream_external = atomic_load(&t->stream_external);
-    runner_collect(r, t, t0);
+}
+
+/* The mock API's stats, then the rows the model wrote checked against
+ * what it reported (and dropped unless keep_rows). */
+static void runner_verify(const run_env_t *env, run_result_t *r, outcome_table_t *t)
+{
+    const config_t *cfg = env->cfg;
+    char err[512];
 
     r->server = mockctl_stats(env->api, err, sizeof err);
     if (!r->server)
-        fprintf(stderr, "concbench: mock API stats unavailable: %s\n", err);
+        log_error("mock API stats unavailable: %s", err);
     if (verify_run(env->pg_conn, r->run_id, t, cfg->job.seed, cfg->job.items,
                    cfg->job.transform_cost, &r->verify, r->verify_err, sizeof r->verify_err) != 0) {
         r->verify_error = 1;
-        fprintf(stderr, "concbench: verification of %s failed: %s\n", r->run_id, r->verify_err);
+        log_error("verification of %s failed: %s", r->run_id, r->verify_err);
     } else if (!cfg->keep_rows) {
         verify_drop_rows(env->pg_conn, r->run_id);
     }
-    outcome_table_destroy(t);
+}
+
+int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_result_t *r)
+{
+    const config_t *cfg = env->cfg;
+    struct runner_watch w = {.env = env, .model = model, .r = r, .tty = isatty(2)};
+    monitor_hooks_t hooks = {runner_child_prepare, runner_child_run, runner_on_start,
+                             runner_on_tick, &w};
+    memwatch_t mw;
+    monitor_t m = {
+        .mw = &mw, .sample_ms = cfg->sample_ms, .new_group = 1, .pss_check_ms = cfg->pss_check_ms};
+    double infra0[3];
+    char err[512];
+
+    memset(r, 0, sizeof *r);
+    r->model = model;
+    r->repeat = repeat;
+    r->crash_applicable = model->crash_na == NULL;
+    r->db_conns_server_peak = -1;
+    snprintf(r->run_id, sizeof r->run_id, "cb%lld-%d-%s-%s%d", (long long)time(NULL), (int)getpid(),
+             model->name, repeat < 0 ? "w" : "r", repeat < 0 ? -repeat : repeat);
+    if (runner_setup(env, model, repeat, &w.t, &mw))
+        return -1;
+    if (cfg->crash_after > 0 && r->crash_applicable)
+        w.crash_at = (uint64_t)ceil(cfg->crash_after * w.t->n);
+    runner_infra(env, infra0);
+    if (monitor_run(&m, &hooks, err, sizeof err)) {
+        log_error("%s", err);
+        outcome_table_destroy(w.t);
+        return -1;
+    }
+    r->harness_cpu_s = self_cpu_s() - w.self0;
+    signals_model_pgid = 0;
+    if (cfg->progress)
+        runner_progress(r, w.t, m.t0, 1, w.tty);
+    if (w.crash_at && !w.crashed)
+        log_error("crash injection: %s had no registered worker left to kill once %" PRIu64
+                  " requests were done (crash.killed = 0)",
+                  model->name, w.crash_at);
+    runner_take_figures(r, &m, &mw, w.t, env, infra0);
+    runner_collect(r, w.t, m.t0);
+    runner_verify(env, r, w.t);
+    outcome_table_destroy(w.t);
     return 0;
 }
 

@@ -55,18 +55,16 @@ typedef struct run_result {
     char verify_err[256];
     double *lat_sorted; /* latencies of succeeded requests, ascending (ms) */
     int nlat;
-    /* Completions and errors per 100 ms window since the start. */
+    /* Completions and errors per LIMIT_RUN_TIMELINE_WINDOW_MS window since the start. */
     uint32_t *timeline_done, *timeline_err;
     int timeline_len;
 } run_result_t;
 
-extern volatile sig_atomic_t runner_interrupted; /* set by the signal handler */
-/* The process group of the model running now (0: none), for the signal
- * handler's second Ctrl-C. */
-extern volatile sig_atomic_t runner_model_pgid;
-
-/* Runs model once (repeat < 0 for a warm-up). Fills *r. Returns 0, or -1
- * when the run could not be carried out at all (reason printed). */
+/* Runs model once (repeat < 0 for a warm-up) under the monitor
+ * (monitor.h), its own process group published in signals_model_pgid
+ * while it runs; a signal recorded in signals_interrupted stops it. Fills
+ * *r. Returns 0, or -1 when the run could not be carried out at all
+ * (reason printed). */
 int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_result_t *r);
 void run_result_free(run_result_t *r);
 

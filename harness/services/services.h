@@ -3,7 +3,11 @@
  * directory, and a redis-server. Each start returns only once the service
  * answers; every started service is registered so that svc_stop_all() —
  * called on every exit path, including from the signal path — stops it by
- * PID and removes its temporary directory. Nothing is left behind. */
+ * PID and removes its temporary directory. Nothing is left behind.
+ *
+ * This is the folder's public interface. Behind it: spawn.c (the
+ * supervisor and its registry), pg.c, redis.c and mockapi.c (one recipe
+ * each), with svcfs.c, ports.c and resp.c as their helpers. */
 #ifndef CONCBENCH_SERVICES_H
 #define CONCBENCH_SERVICES_H
 
@@ -28,7 +32,7 @@ int svc_mockapi_start(svc_t *s, const char *binary, char *const argv_extra[], ch
 /* initdb into a fresh temporary directory and starts postgres on its own
  * port and unix socket (as the `postgres` user when we are root), with
  * max_connections = max_conns. s->address is a libpq DSN. Waits until it
- * accepts connections (up to 60 s). Returns 0, or -1 with a reason that
+ * accepts connections (up to LIMIT_SVC_PG_READY_MS). Returns 0, or -1 with a reason that
  * says what to do (e.g. install postgresql). */
 int svc_pg_start(svc_t *s, int max_conns, char *err, size_t errlen);
 
@@ -37,7 +41,7 @@ int svc_pg_start(svc_t *s, int max_conns, char *err, size_t errlen);
  * "redis://127.0.0.1:PORT". Returns 0, or -1 with a reason. */
 int svc_redis_start(svc_t *s, char *err, size_t errlen);
 
-/* Stops one service (SIGTERM, then SIGKILL after a grace period), reaps it
+/* Stops one service (SIGTERM, then SIGKILL after LIMIT_SVC_STOP_GRACE_MS), reaps it
  * and removes its temporary directory. Safe to call twice. */
 void svc_stop(svc_t *s);
 

@@ -1,0 +1,164 @@
+/* Writing what `concbench run` found: each results folder (CSVs, then
+ * results.json, the table, the baseline comparison, the charts), the
+ * sweep's own files, and the closing lines of the run. */
+#include "harness/cli/run_output.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/exitcode.h"
+#include "common/log.h"
+#include "harness/report/compare.h"
+#include "harness/report/plot.h"
+#include "harness/report/sweep.h"
+#include "harness/run/signals.h"
+
+void run_output_utc_now(char *buf, size_t cap, const char *fmt)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, cap, fmt, &tm);
+}
+
+/* --baseline FILE compares the results (in memory, before they are
+ * written, so the file carries the final verdict) with a stored baseline by
+ * concbench compare's rules: a regression makes rc 1, incomparable inputs
+ * 2. Returns the new rc. */
+static int run_baseline_compare(const config_t *cfg, json_t *doc, int rc)
+{
+    char err[1024];
+    json_error_t je;
+    json_t *base;
+    compare_opts_t o = {cfg->threshold, COMPARE_M_ALL};
+    int c;
+
+    if (!cfg->baseline[0])
+        return rc;
+    base = json_load_file(cfg->baseline, 0, &je);
+    if (!base) {
+        log_error("cannot read baseline %s: %s", cfg->baseline, je.text);
+        return CB_EXIT_USAGE;
+    }
+    printf("\nAgainst the baseline %s:\n", cfg->baseline);
+    c = compare_results(base, doc, &o, stdout, err, sizeof err);
+    json_decref(base);
+    if (c == 2) {
+        log_error("cannot compare with the baseline: %s", err);
+        return CB_EXIT_USAGE;
+    }
+    return c == 1 && rc == 0 ? CB_EXIT_FAILED : rc;
+}
+
+/* Writes one results folder (the CSVs, then results.json last, so a
+ * results.json that exists was written with everything else in place and
+ * carries the final exit status), prints its table, compares with and
+ * saves a baseline, and draws the charts. Returns the folder's exit status;
+ * *verify_rc gets the status before any baseline comparison. */
+int run_output_write(const config_t *cfg, report_env_t *rep, const char *dir, run_result_t *runs,
+                     int nruns, int incomplete, json_t **doc_out, int *verify_rc)
+{
+    char err[512];
+    int rc = 0, written = 0;
+    json_t *doc;
+
+    run_output_utc_now(rep->finished_at, sizeof rep->finished_at, "%Y-%m-%dT%H:%M:%SZ");
+    if (signals_interrupted)
+        rc = CB_EXIT_SIGNAL_BASE + signals_interrupted;
+    else if (incomplete)
+        rc = CB_EXIT_USAGE;
+    else
+        for (int i = 0; i < nruns; i++)
+            if (runs[i].repeat >= 0 && (runs[i].verify_error || !runs[i].verify.verified))
+                rc = CB_EXIT_FAILED;
+    *verify_rc = rc;
+    doc = report_results_json(cfg, rep, runs, nruns, rc == 0 || rc == 1, rc);
+    if (nruns)
+        report_print_table(stdout, cfg, runs, nruns);
+    if (nruns && !signals_interrupted && !incomplete)
+        rc = run_baseline_compare(cfg, doc, rc);
+    if (report_write_csv(dir, cfg, runs, nruns, err, sizeof err)) {
+        log_error("%s", err);
+        report_remove_csv(dir, runs, nruns);
+        rc = CB_EXIT_USAGE;
+    }
+    json_object_set_new(doc, "exit_status", json_integer(rc));
+    if (rc == CB_EXIT_USAGE)
+        json_object_set_new(doc, "complete", json_false());
+    if (report_write_json(dir, "results.json", doc, err, sizeof err)) {
+        log_error("%s", err);
+        rc = CB_EXIT_USAGE;
+    } else {
+        written = 1;
+    }
+    if (written && cfg->save_baseline[0]) {
+        if (json_dump_file(doc, cfg->save_baseline, JSON_INDENT(2) | JSON_REAL_PRECISION(6))) {
+            log_error("cannot write baseline %s: %s", cfg->save_baseline, strerror(errno));
+            rc = CB_EXIT_USAGE;
+        } else {
+            printf("baseline saved: %s\n", cfg->save_baseline);
+        }
+    }
+    /* Charts, summary files and report.html are derived from what was just
+     * written; failing to draw them does not change the run's verdict. */
+    if (written && nruns && plot_results_dir(dir, err, sizeof err))
+        log_error("charts not written: %s", err);
+    if (doc_out && written)
+        *doc_out = doc;
+    else
+        json_decref(doc);
+    return written ? rc : CB_EXIT_USAGE;
+}
+
+void run_output_update_latest(const char *dir)
+{
+    char target[PATH_MAX];
+    const char *base = strrchr(dir, '/');
+    snprintf(target, sizeof target, "%s", base ? base + 1 : dir);
+    unlink("results/latest");
+    if (symlink(target, "results/latest"))
+        log_error("cannot update results/latest: %s", strerror(errno));
+}
+
+int run_output_write_sweep(const sweep_t *sw, const config_t *cfg, json_t *const *docs,
+                           char *const *names, int npoints, int rc)
+{
+    char err[512];
+    json_t *doc =
+        sweep_results_json(sw, docs, (const char *const *)names, npoints, rc == 0 || rc == 1, rc);
+
+    if (report_write_json(cfg->out_dir, "results.json", doc, err, sizeof err) ||
+        sweep_write_outputs(cfg->out_dir, doc, err, sizeof err)) {
+        log_error("%s", err);
+        if (rc == 0)
+            rc = CB_EXIT_USAGE;
+    }
+    sweep_print_knees(stdout, doc);
+    json_decref(doc);
+    return rc;
+}
+
+void run_output_print_verdict(const config_t *cfg, int sweep, int incomplete, int verify_rc,
+                              int written)
+{
+    if (signals_interrupted)
+        printf("\nINTERRUPTED: the results above are incomplete.\n");
+    else if (incomplete)
+        printf("\nINCOMPLETE: a model did not finish its run; the results above are "
+               "incomplete.\n");
+    else if (verify_rc == CB_EXIT_FAILED)
+        printf("\nUNVERIFIED: at least one run's rows did not match what it reported.\n");
+    if (!written)
+        return;
+    printf("results: %s/results.json\n", cfg->out_dir);
+    if (!sweep)
+        printf("report:  %s/report.html\n", cfg->out_dir);
+    else
+        printf("sweep:   %s/sweep.csv, %s/chart-sweep.png; each point's report in its "
+               "folder\n",
+               cfg->out_dir, cfg->out_dir);
+}

@@ -1,0 +1,142 @@
+#include "harness/services/bringup.h"
+
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "engine/pg_batch.h"
+#include "harness/services/mockctl.h"
+
+/* The folder of the running executable: mockapi is built beside it. "."
+ * when /proc/self/exe cannot be read. */
+static void bringup_self_dir(char *out, size_t cap)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        snprintf(out, cap, ".");
+        return;
+    }
+    exe[n] = '\0';
+    snprintf(out, cap, "%s", dirname(exe));
+}
+
+/* Starts the bundled mockapi with cfg's mock knobs into up->mock. Returns
+ * 0 or -1 (reason printed). */
+static int bringup_mock_start(services_up_t *up, const config_t *cfg)
+{
+    char err[1024], dir[PATH_MAX], bin[PATH_MAX + 16], *args[64];
+    int bad;
+
+    config_mock_args(cfg, args, 64);
+    bringup_self_dir(dir, sizeof dir);
+    snprintf(bin, sizeof bin, "%s/mockapi", dir);
+    bad = svc_mockapi_start(&up->mock, bin, args, err, sizeof err);
+    config_mock_args_free(args);
+    if (bad) {
+        log_error("%s", err);
+        return -1;
+    }
+    up->api = up->mock.address;
+    return 0;
+}
+
+/* The user's PostgreSQL or a private one, then the harness's connection
+ * and the results schema. */
+static int bringup_pg(services_up_t *up, const config_t *cfg)
+{
+    char err[1024];
+    const char *v;
+
+    if (cfg->pg[0]) {
+        up->pg_dsn = cfg->pg;
+    } else {
+        log_info("starting a private PostgreSQL...");
+        if (svc_pg_start(&up->pg, cfg->pg_max_conns, err, sizeof err)) {
+            log_error("%s", err);
+            return -1;
+        }
+        up->pg_dsn = up->pg.address;
+    }
+    up->pg_conn = pg_connect_blocking(up->pg_dsn, err, sizeof err);
+    if (!up->pg_conn) {
+        log_error("cannot connect to PostgreSQL (%s): %s; check --pg, or omit it to use a "
+                  "private server",
+                  up->pg_dsn, err);
+        return -1;
+    }
+    v = PQparameterStatus(up->pg_conn, "server_version");
+    snprintf(up->pg_version, sizeof up->pg_version, "%s", v ? v : "");
+    if (pgbatch_schema_ensure(up->pg_conn, err, sizeof err)) {
+        log_error("PostgreSQL at %s: %s", up->pg_dsn, err);
+        return -1;
+    }
+    return 0;
+}
+
+/* The user's mock API (its own settings) or the bundled one, reset. */
+static int bringup_mock(services_up_t *up, config_t *cfg)
+{
+    char err[1024];
+
+    if (cfg->api[0]) {
+        size_t n = strlen(cfg->api);
+        while (n > 0 && cfg->api[n - 1] == '/') /* http://host:port/ is the same API */
+            cfg->api[--n] = '\0';
+        /* The user's server has its own settings: say which of ours do not
+         * reach it rather than let them look applied. */
+        if (config_mock_customised(cfg))
+            log_error("with --api the mock API knobs (latency_dist, faults, throttling...) are "
+                      "the server's own; ours are not applied");
+        up->api = cfg->api;
+    } else if (bringup_mock_start(up, cfg)) {
+        return -1;
+    }
+    if (mockctl_reset(up->api, err, sizeof err)) {
+        log_error("mock API not usable: %s; check --api, or omit it to start the bundled "
+                  "mockapi",
+                  err);
+        return -1;
+    }
+    return 0;
+}
+
+int services_bring_up(services_up_t *up, config_t *cfg, int need_redis)
+{
+    char err[1024];
+
+    memset(up, 0, sizeof *up);
+    if (bringup_pg(up, cfg) || bringup_mock(up, cfg))
+        return -1;
+    if (!need_redis)
+        return 0;
+    if (cfg->redis[0]) {
+        up->redis_url = cfg->redis;
+        return 0;
+    }
+    if (svc_redis_start(&up->redis, err, sizeof err)) {
+        log_error("%s", err);
+        return -1;
+    }
+    up->redis_url = up->redis.address;
+    snprintf(up->redis_version, sizeof up->redis_version, "%s", up->redis.version);
+    return 0;
+}
+
+int services_mock_restart(services_up_t *up, const config_t *cfg)
+{
+    svc_stop(&up->mock);
+    up->api = NULL;
+    return bringup_mock_start(up, cfg);
+}
+
+void services_bring_down(services_up_t *up)
+{
+    if (up->pg_conn)
+        PQfinish(up->pg_conn);
+    up->pg_conn = NULL;
+    svc_stop_all();
+}

@@ -1,0 +1,274 @@
+/* The private PostgreSQL recipe: initdb into a fresh temporary folder,
+ * then a postmaster on its own unix socket only (as the `postgres` user
+ * when we are root), with durable defaults. */
+#include "harness/services/services.h"
+
+#include "common/clock.h"
+#include "common/limits.h"
+#include "harness/services/ports.h"
+#include "harness/services/spawn.h"
+#include "harness/services/svcfs.h"
+
+#include <errno.h>
+#include <glob.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+static bool svc_pg_bindir_ok(const char *dir)
+{
+    char path[PATH_MAX];
+
+    snprintf(path, sizeof path, "%s/postgres", dir);
+    if (access(path, X_OK) < 0)
+        return false;
+    snprintf(path, sizeof path, "%s/initdb", dir);
+    return access(path, X_OK) == 0;
+}
+
+/* The server's bin directory: `pg_config --bindir`, else the newest
+ * /usr/lib/postgresql/N/bin (Debian keeps the server tools off PATH). */
+static int svc_pg_find_bindir(char *out, size_t outlen)
+{
+    FILE *p = popen("pg_config --bindir 2>/dev/null", "re");
+    glob_t g;
+    double best = -1;
+
+    out[0] = '\0';
+    if (p) {
+        if (fgets(out, (int)outlen, p) == NULL)
+            out[0] = '\0';
+        out[strcspn(out, "\r\n")] = '\0';
+        pclose(p);
+        if (out[0] && svc_pg_bindir_ok(out))
+            return 0;
+    }
+    out[0] = '\0';
+    if (glob("/usr/lib/postgresql/*/bin", GLOB_ONLYDIR, NULL, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+            double v = strtod(g.gl_pathv[i] + strlen("/usr/lib/postgresql/"), NULL);
+            if (v > best && svc_pg_bindir_ok(g.gl_pathv[i])) {
+                best = v;
+                snprintf(out, outlen, "%s", g.gl_pathv[i]);
+            }
+        }
+        globfree(&g);
+    }
+    return out[0] ? 0 : -1;
+}
+
+/* Runs initdb into DIR/data as the entry's current process; its output goes
+ * to DIR/initdb.log, shown on failure. */
+static int svc_pg_initdb(struct svc_entry *e, const char *bindir, struct svc_spawn_spec *sp,
+                         char *err, size_t errlen)
+{
+    char path[PATH_MAX], data[PATH_MAX], logpath[PATH_MAX], tail[512], status[96];
+    char *argv[] = {path,   "-D",          data, "-A",        "trust", "-E",
+                    "UTF8", "--no-locale", "-U", "concbench", NULL};
+    siginfo_t si;
+    pid_t pid;
+    int log;
+
+    snprintf(path, sizeof path, "%s/initdb", bindir);
+    snprintf(data, sizeof data, "%s/data", e->tmpdir);
+    snprintf(logpath, sizeof logpath, "%s/initdb.log", e->tmpdir);
+    log = svcfs_open_log(logpath, err, errlen);
+    if (log < 0)
+        return -1;
+    sp->path = path;
+    sp->argv = argv;
+    sp->out_fd = sp->err_fd = log;
+    sp->death_sig = SIGKILL;
+    pid = svc_spawn(sp, "initdb", err, errlen);
+    close(log);
+    if (pid < 0)
+        return -1;
+    e->pid = pid;
+    if (svc_wait_exit(pid, LIMIT_SVC_PG_INITDB_MS, &si) != SVC_CHILD_EXITED) {
+        svc_err(err, errlen, "initdb (%s) did not finish within %d s", path,
+                LIMIT_SVC_PG_INITDB_MS / 1000);
+        return -1; /* the caller's svc_reg_stop kills it */
+    }
+    svc_reap(e);
+    if (si.si_code != CLD_EXITED || si.si_status != 0) {
+        svc_describe_exit(&si, status, sizeof status);
+        svcfs_log_tail(logpath, 3, tail, sizeof tail);
+        svc_err(err, errlen, "initdb (%s) failed (%s): %s", path, status, tail);
+        return -1;
+    }
+    return 0;
+}
+
+/* Starts the postmaster on port and waits until it accepts connections.
+ * Returns 0 when ready, 1 when it died because the port was taken in the
+ * meantime (try another), -1 on failure with err set. */
+static int svc_pg_launch(struct svc_entry *e, const char *bindir, struct svc_spawn_spec *sp,
+                         int port, char *err, size_t errlen)
+{
+    char path[PATH_MAX], data[PATH_MAX], logpath[PATH_MAX], dsn[512], tail[512], status[96];
+    char *argv[] = {path, "-D", data, NULL};
+    int64_t deadline;
+    siginfo_t si;
+    pid_t pid;
+    int log;
+
+    snprintf(path, sizeof path, "%s/postgres", bindir);
+    snprintf(data, sizeof data, "%s/data", e->tmpdir);
+    snprintf(logpath, sizeof logpath, "%s/postgres.log", e->tmpdir);
+    snprintf(dsn, sizeof dsn, "host=%s port=%d user=concbench dbname=postgres connect_timeout=%d",
+             e->tmpdir, port, LIMIT_SVC_PG_PROBE_TIMEOUT_S);
+    log = svcfs_open_log(logpath, err, errlen);
+    if (log < 0)
+        return -1;
+    sp->path = path;
+    sp->argv = argv;
+    sp->out_fd = sp->err_fd = log;
+    sp->death_sig = SIGQUIT; /* immediate shutdown: the postmaster takes its backends along */
+    e->stop_sig = SIGINT;    /* fast shutdown */
+    e->name = "postgres";
+    pid = svc_spawn(sp, "postgres", err, errlen);
+    close(log);
+    if (pid < 0)
+        return -1;
+    e->pid = pid;
+    deadline = clock_now_ns() + (int64_t)LIMIT_SVC_PG_READY_MS * CLOCK_NS_PER_MS;
+    for (;;) {
+        PGPing ping = PQping(dsn);
+        if (ping == PQPING_OK)
+            return 0;
+        if (ping == PQPING_NO_ATTEMPT) {
+            svc_err(err, errlen, "libpq refused the connection string '%s'", dsn);
+            return -1;
+        }
+        if (svc_child_state(pid, &si) != SVC_CHILD_RUNNING) {
+            svc_reap(e);
+            if (svc_port_taken(port))
+                return 1;
+            svc_describe_exit(&si, status, sizeof status);
+            svcfs_log_tail(logpath, 3, tail, sizeof tail);
+            svc_err(err, errlen, "postgres (%s) exited during startup (%s): %s", path, status,
+                    tail);
+            return -1;
+        }
+        if (clock_now_ns() > deadline) {
+            svcfs_log_tail(logpath, 3, tail, sizeof tail);
+            svc_err(err, errlen, "postgres (%s) did not accept connections within %d s: %s", path,
+                    LIMIT_SVC_PG_READY_MS / 1000, tail);
+            return -1;
+        }
+        clock_sleep_ms(LIMIT_SVC_PG_READY_POLL_MS);
+    }
+}
+
+int svc_pg_start(svc_t *s, int max_conns, char *err, size_t errlen)
+{
+    struct svc_spawn_spec sp = {0};
+    struct svc_entry *e = NULL;
+    char bindir[256], conf[PATH_MAX], text[1024]; /* longer bin paths: not found */
+    PGconn *conn;
+    int port = -1, rc = 1;
+
+    memset(s, 0, sizeof *s);
+    if (max_conns < 1) {
+        svc_err(err, errlen, "PostgreSQL max_connections must be positive (got %d)", max_conns);
+        return -1;
+    }
+    if (svc_pg_find_bindir(bindir, sizeof bindir) < 0) {
+        svc_err(err, errlen,
+                "PostgreSQL server not found: install it with "
+                "scripts/install-deps.sh (Debian package postgresql)");
+        return -1;
+    }
+    if (geteuid() == 0) {
+        struct passwd *pw = getpwnam("postgres");
+        if (pw == NULL) {
+            svc_err(err, errlen,
+                    "PostgreSQL refuses to run as root and there is no `postgres` user to run it "
+                    "as: install it with scripts/install-deps.sh (Debian package postgresql) or "
+                    "run as a normal user");
+            return -1;
+        }
+        sp.drop_privs = true;
+        sp.uid = pw->pw_uid;
+        sp.gid = pw->pw_gid;
+    }
+    e = svc_reg_alloc("initdb", err, errlen);
+    if (e == NULL)
+        return -1;
+    if (svc_make_tmpdir(e, "/tmp/concbench-pg-XXXXXX", err, errlen) < 0)
+        goto fail;
+    /* The server trusts every connection and its role is a superuser, which
+     * can run programs as the server's OS user (COPY ... TO PROGRAM): only
+     * the harness's own user may reach it. So no TCP listener (below), and
+     * the socket's directory is closed to others; root, when the server
+     * runs as `postgres`, passes as it already does to edit the config. */
+    if (chmod(e->tmpdir, 0700) < 0 || (sp.drop_privs && chown(e->tmpdir, sp.uid, sp.gid) < 0)) {
+        svc_err(err, errlen, "cannot prepare %s: %s", e->tmpdir, strerror(errno));
+        goto fail;
+    }
+    sp.cwd = e->tmpdir; /* the harness's cwd may be unreadable to `postgres` */
+    if (svc_pg_initdb(e, bindir, &sp, err, errlen) < 0)
+        goto fail;
+    /* Durable defaults (fsync and friends) are what users run: kept, and
+     * written out so that a reader of the config sees them. */
+    snprintf(conf, sizeof conf, "%s/data/postgresql.conf", e->tmpdir);
+    snprintf(text, sizeof text,
+             "\n# concbench: private benchmark instance\n"
+             "listen_addresses = ''\n"
+             "unix_socket_directories = '%s'\n"
+             "unix_socket_permissions = 0700\n"
+             "max_connections = %d\n"
+             "shared_buffers = 128MB\n"
+             "fsync = on\n"
+             "synchronous_commit = on\n"
+             "full_page_writes = on\n"
+             "logging_collector = off\n",
+             e->tmpdir, max_conns);
+    if (svcfs_append(conf, text, err, errlen) < 0)
+        goto fail;
+    for (int attempt = 0; rc == 1 && attempt < LIMIT_SVC_START_ATTEMPTS; attempt++) {
+        port = svc_free_port();
+        if (port < 0) {
+            svc_err(err, errlen, "no free TCP port on 127.0.0.1 for PostgreSQL");
+            goto fail;
+        }
+        snprintf(text, sizeof text, "port = %d\n", port); /* the last setting wins */
+        if (svcfs_append(conf, text, err, errlen) < 0)
+            goto fail;
+        rc = svc_pg_launch(e, bindir, &sp, port, err, errlen);
+    }
+    if (rc != 0) {
+        if (rc == 1)
+            svc_err(err, errlen, "PostgreSQL could not get a free port in %d tries",
+                    LIMIT_SVC_START_ATTEMPTS);
+        goto fail;
+    }
+    svc_fill(s, e, port);
+    snprintf(s->address, sizeof s->address, "host=%s port=%d user=concbench dbname=postgres",
+             e->tmpdir, port);
+    conn = PQconnectdb(s->address);
+    if (PQstatus(conn) != CONNECTION_OK) {
+        svc_err(err, errlen, "connecting to the private PostgreSQL (%s) failed: %s", s->address,
+                PQerrorMessage(conn));
+        PQfinish(conn);
+        memset(s, 0, sizeof *s);
+        goto fail;
+    }
+    snprintf(s->version, sizeof s->version, "%s",
+             PQparameterStatus(conn, "server_version") ? PQparameterStatus(conn, "server_version")
+                                                       : "");
+    PQfinish(conn);
+    return 0;
+fail:
+    svc_reg_stop(e);
+    return -1;
+}

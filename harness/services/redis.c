@@ -1,0 +1,130 @@
+/* The private redis-server recipe: no persistence, loopback only, its
+ * working folder and log in a private temporary folder. */
+#include "harness/services/services.h"
+
+#include "common/clock.h"
+#include "common/limits.h"
+#include "harness/services/ports.h"
+#include "harness/services/resp.h"
+#include "harness/services/spawn.h"
+#include "harness/services/svcfs.h"
+
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int svc_find_in_path(const char *name, char *out, size_t outlen)
+{
+    const char *path = getenv("PATH");
+    char dirs[4096], *save = NULL;
+
+    snprintf(dirs, sizeof dirs, "%s", path && path[0] ? path : "/usr/local/bin:/usr/bin:/bin");
+    for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        struct stat st;
+        snprintf(out, outlen, "%s/%s", d, name);
+        if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
+            return 0;
+    }
+    out[0] = '\0';
+    return -1;
+}
+
+int svc_redis_start(svc_t *s, char *err, size_t errlen)
+{
+    struct svc_spawn_spec sp = {.death_sig = SIGTERM};
+    struct svc_entry *e = NULL;
+    char path[PATH_MAX], logpath[PATH_MAX], portstr[16], reply[8192], tail[512], status[96];
+    char *argv[] = {path, "--port",       portstr, "--bind",           "127.0.0.1", "--save",
+                    "",   "--appendonly", "no",    "--daemonize",      "no",        "--dir",
+                    NULL, "--logfile",    logpath, "--protected-mode", "yes",       NULL};
+    int port = -1, rc = 1, log = -1;
+    siginfo_t si;
+    pid_t pid;
+
+    memset(s, 0, sizeof *s);
+    if (svc_find_in_path("redis-server", path, sizeof path) < 0) {
+        svc_err(err, errlen,
+                "redis-server not found: install it with scripts/install-deps.sh "
+                "(Debian package redis-server)");
+        return -1;
+    }
+    e = svc_reg_alloc("redis-server", err, errlen);
+    if (e == NULL)
+        return -1;
+    if (svc_make_tmpdir(e, "/tmp/concbench-redis-XXXXXX", err, errlen) < 0)
+        goto fail;
+    argv[12] = e->tmpdir;
+    snprintf(logpath, sizeof logpath, "%s/redis.log", e->tmpdir);
+    /* Anything it prints before it opens --logfile lands there too. */
+    log = svcfs_open_log(logpath, err, errlen);
+    if (log < 0)
+        goto fail;
+    sp.path = path;
+    sp.argv = argv;
+    sp.out_fd = sp.err_fd = log;
+    sp.cwd = e->tmpdir;
+    for (int attempt = 0; rc == 1 && attempt < LIMIT_SVC_START_ATTEMPTS; attempt++) {
+        int64_t deadline;
+        port = svc_free_port();
+        if (port < 0) {
+            svc_err(err, errlen, "no free TCP port on 127.0.0.1 for redis-server");
+            goto fail;
+        }
+        snprintf(portstr, sizeof portstr, "%d", port);
+        pid = svc_spawn(&sp, "redis-server", err, errlen);
+        if (pid < 0)
+            goto fail;
+        e->pid = pid;
+        deadline = clock_now_ns() + (int64_t)LIMIT_SVC_REDIS_READY_MS * CLOCK_NS_PER_MS;
+        for (;;) {
+            if (resp_command(port, "PING\r\n", reply, sizeof reply) > 0 &&
+                strncmp(reply, "+PONG", 5) == 0) {
+                rc = 0;
+                break;
+            }
+            if (svc_child_state(pid, &si) != SVC_CHILD_RUNNING) {
+                svc_reap(e);
+                if (svc_port_taken(port))
+                    break; /* rc stays 1: another try */
+                svc_describe_exit(&si, status, sizeof status);
+                svcfs_log_tail(logpath, 3, tail, sizeof tail);
+                svc_err(err, errlen, "redis-server (%s) exited during startup (%s): %s", path,
+                        status, tail);
+                goto fail;
+            }
+            if (clock_now_ns() > deadline) {
+                svcfs_log_tail(logpath, 3, tail, sizeof tail);
+                svc_err(err, errlen, "redis-server (%s) did not answer PING within %d s: %s", path,
+                        LIMIT_SVC_REDIS_READY_MS / 1000, tail);
+                goto fail;
+            }
+            clock_sleep_ms(LIMIT_SVC_REDIS_READY_POLL_MS);
+        }
+    }
+    if (rc != 0) {
+        svc_err(err, errlen, "redis-server could not get a free port in %d tries",
+                LIMIT_SVC_START_ATTEMPTS);
+        goto fail;
+    }
+    close(log);
+    svc_fill(s, e, port);
+    snprintf(s->address, sizeof s->address, "redis://127.0.0.1:%d", port);
+    if (resp_command(port, "INFO server\r\n", reply, sizeof reply) > 0) {
+        const char *v = strstr(reply, "redis_version:");
+        if (v) {
+            v += strlen("redis_version:");
+            snprintf(s->version, sizeof s->version, "%.*s", (int)strcspn(v, "\r\n"), v);
+        }
+    }
+    return 0;
+fail:
+    if (log >= 0)
+        close(log);
+    svc_reg_stop(e);
+    return -1;
+}
