@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 
 #include "common/exitcode.h"
-#include "common/stats.h"
 #include "harness/report/report.h"
+#include "harness/report/summary.h"
 
 /* M_x is the bit position of COMPARE_M_x. */
 enum { M_WALL, M_CPU, M_RSS, M_ERRORS, M_P99, M__N };
@@ -36,18 +36,6 @@ static const metric_info_t metric_info[M__N] = {
     {"p99", "p99 ms", "ms", "p99/API latency"},
 };
 
-/* Config keys that do not change the work being measured: which models,
- * where the output goes, where the services are, how many repetitions, and
- * how the harness samples. Every other key of `config` — present and future
- * (mock API latency shape, throttling, faults) — defines the workload and
- * must be equal on both sides. */
-static const char *const compare_not_workload[] = {
-    "model",         "out",          "scenario",  "api",       "pg",
-    "redis",         "repeat",       "warmup",    "sample_ms", "pss_check_ms",
-    "memory_method", "pg_max_conns", "keep_rows", "progress",  "baseline",
-    "save_baseline", "threshold",    "sweep",     "scale",     NULL,
-};
-
 /* One measured run, reduced to the figures compared. */
 typedef struct cmp_run {
     const char *model;
@@ -65,11 +53,6 @@ typedef struct cmp_side {
     cmp_run_t *runs;
     size_t nruns;
 } cmp_side_t;
-
-typedef struct spread {
-    double med, min, max;
-    int n;
-} spread_t;
 
 typedef enum verdict { V_SAME, V_BETTER, V_WORSE, V_NOISY, V_NA } verdict_t;
 
@@ -229,27 +212,16 @@ static size_t cmp_side_models(const cmp_side_t *s, size_t *first)
     return n;
 }
 
-/* median, min and max of one figure over a model's runs; scratch holds
- * s->nruns doubles. Any undefined (NAN) figure makes the spread NAN. */
-static spread_t cmp_spread(const cmp_side_t *s, const char *model, int metric, int norm,
-                           double *scratch)
+/* One figure over a model's runs on side s (summary_spread: any undefined
+ * (NAN) figure makes the spread NAN); scratch holds s->nruns doubles. */
+static summary_spread_t cmp_spread(const cmp_side_t *s, const char *model, int metric, int norm,
+                                   double *scratch)
 {
-    spread_t sp = {0, 0, 0, 0};
-    for (size_t i = 0; i < s->nruns; i++) {
-        if (strcmp(s->runs[i].model, model) != 0)
-            continue;
-        double v = norm ? s->runs[i].norm[metric] : s->runs[i].raw[metric];
-        if (sp.n == 0 || v < sp.min)
-            sp.min = v;
-        if (sp.n == 0 || v > sp.max)
-            sp.max = v;
-        scratch[sp.n++] = v;
-    }
-    sp.med = stats_median(scratch, sp.n);
-    for (int k = 0; k < sp.n; k++)
-        if (isnan(scratch[k]))
-            sp.med = sp.min = sp.max = NAN;
-    return sp;
+    int n = 0;
+    for (size_t i = 0; i < s->nruns; i++)
+        if (strcmp(s->runs[i].model, model) == 0)
+            scratch[n++] = norm ? s->runs[i].norm[metric] : s->runs[i].raw[metric];
+    return summary_spread(scratch, n);
 }
 
 /* The memory method a model's runs used on side s; "mixed" when they
@@ -279,15 +251,15 @@ static const char *cmp_mem_method(const cmp_side_t *s, const char *model)
  * (a single run's interval is its value); without, the threshold alone
  * decides. A change beyond the threshold that the intervals do not clear,
  * in either direction, is noisy. */
-static verdict_t cmp_verdict(int metric, spread_t b, spread_t c, double t)
+static verdict_t cmp_verdict(int metric, summary_spread_t b, summary_spread_t c, double t)
 {
     int up, down, reps = b.n > 1 || c.n > 1;
     if (metric == M_ERRORS) {
-        up = c.med - b.med >= 1 && c.med - b.med > t * b.med;
-        down = b.med - c.med >= 1 && b.med - c.med > t * b.med;
+        up = c.median - b.median >= 1 && c.median - b.median > t * b.median;
+        down = b.median - c.median >= 1 && b.median - c.median > t * b.median;
     } else {
-        up = c.med > b.med * (1 + t);
-        down = c.med < b.med * (1 - t);
+        up = c.median > b.median * (1 + t);
+        down = c.median < b.median * (1 - t);
     }
     if (!up && !down)
         return V_SAME;
@@ -304,13 +276,14 @@ static double cmp_scale(int metric, double v)
 }
 
 /* "median" or "median [min, max]" in the metric's unit. */
-static void cmp_format_spread(int metric, spread_t sp, int show_range, char *buf, size_t cap)
+static void cmp_format_spread(int metric, summary_spread_t sp, int show_range, char *buf,
+                              size_t cap)
 {
     const char *fmt = metric == M_ERRORS                   ? "%.0f"
                       : metric == M_RSS || metric == M_P99 ? "%.1f"
                                                            : "%.3f";
     char a[32], lo[32], hi[32];
-    snprintf(a, sizeof a, fmt, cmp_scale(metric, sp.med));
+    snprintf(a, sizeof a, fmt, cmp_scale(metric, sp.median));
     if (!show_range) {
         snprintf(buf, cap, "%s", a);
         return;
@@ -337,14 +310,15 @@ static void cmp_format_norm(int metric, double v, char *buf, size_t cap)
 }
 
 /* current / baseline, or the difference in requests for errors. */
-static void cmp_format_ratio(int metric, spread_t b, spread_t c, char *buf, size_t cap)
+static void cmp_format_ratio(int metric, summary_spread_t b, summary_spread_t c, char *buf,
+                             size_t cap)
 {
     if (metric == M_ERRORS)
-        snprintf(buf, cap, "%+.0f", c.med - b.med);
-    else if (b.med > 0)
-        snprintf(buf, cap, "%.2fx", c.med / b.med);
+        snprintf(buf, cap, "%+.0f", c.median - b.median);
+    else if (b.median > 0)
+        snprintf(buf, cap, "%.2fx", c.median / b.median);
     else
-        snprintf(buf, cap, "%s", c.med > 0 ? "inf" : "1.00x");
+        snprintf(buf, cap, "%s", c.median > 0 ? "inf" : "1.00x");
 }
 
 static int cmp_values_equal(json_t *a, json_t *b)
@@ -367,10 +341,23 @@ static void cmp_value_text(json_t *v, char *buf, size_t cap)
     }
 }
 
-static int cmp_is_workload_key(const char *key)
+/* Whether config key defines the workload, so two results can be compared
+ * only when it is equal on both sides. The keys that do not change the
+ * work being measured are listed: which models, where the output goes,
+ * where the services are, how many repetitions, and how the harness
+ * samples. Every other key of `config` — present and future (mock API
+ * latency shape, throttling, faults) — defines the workload. This list is
+ * the one place that decides it (a flag on the knob table can replace it). */
+static int cmp_key_defines_workload(const char *key)
 {
-    for (int i = 0; compare_not_workload[i]; i++)
-        if (strcmp(key, compare_not_workload[i]) == 0)
+    static const char *const not_workload[] = {
+        "model",         "out",          "scenario",  "api",       "pg",
+        "redis",         "repeat",       "warmup",    "sample_ms", "pss_check_ms",
+        "memory_method", "pg_max_conns", "keep_rows", "progress",  "baseline",
+        "save_baseline", "threshold",    "sweep",     "scale",     NULL,
+    };
+    for (int i = 0; not_workload[i]; i++)
+        if (strcmp(key, not_workload[i]) == 0)
             return 0;
     return 1;
 }
@@ -391,7 +378,7 @@ static int cmp_workload_check(const cmp_side_t *b, const cmp_side_t *c, char *er
     {
         json_t *cv = json_object_get(c->config, key);
         char bt[128], ct[128];
-        if (!cv || !cmp_is_workload_key(key) || cmp_values_equal(bv, cv))
+        if (!cv || !cmp_key_defines_workload(key) || cmp_values_equal(bv, cv))
             continue;
         cmp_value_text(bv, bt, sizeof bt);
         cmp_value_text(cv, ct, sizeof ct);
@@ -475,7 +462,7 @@ static void cmp_print_header(FILE *out, const cmp_side_t *b, const cmp_side_t *c
     fprintf(out, "workload:");
     json_object_foreach(b->config, key, val)
     {
-        if (!cmp_is_workload_key(key) || !json_object_get(c->config, key))
+        if (!cmp_key_defines_workload(key) || !json_object_get(c->config, key))
             continue;
         cmp_value_text(val, v, sizeof v);
         fprintf(out, " %s=%s", key, v);
@@ -483,7 +470,7 @@ static void cmp_print_header(FILE *out, const cmp_side_t *b, const cmp_side_t *c
     fprintf(out, "\n");
     json_object_foreach(b->config, key, val)
     {
-        if (cmp_is_workload_key(key) && !json_object_get(c->config, key)) {
+        if (cmp_key_defines_workload(key) && !json_object_get(c->config, key)) {
             cmp_value_text(val, v, sizeof v);
             fprintf(out, "note: config key %s (= %s) is only in the baseline; not compared\n", key,
                     v);
@@ -491,7 +478,7 @@ static void cmp_print_header(FILE *out, const cmp_side_t *b, const cmp_side_t *c
     }
     json_object_foreach(c->config, key, val)
     {
-        if (cmp_is_workload_key(key) && !json_object_get(b->config, key)) {
+        if (cmp_key_defines_workload(key) && !json_object_get(b->config, key)) {
             cmp_value_text(val, v, sizeof v);
             fprintf(out, "note: config key %s (= %s) is only in the results; not compared\n", key,
                     v);
@@ -510,7 +497,7 @@ static void cmp_print_header(FILE *out, const cmp_side_t *b, const cmp_side_t *c
 
 /* One row of the table: a model's metric on both sides, judged. */
 typedef struct cmp_row {
-    spread_t base, cur;         /* raw figures */
+    summary_spread_t base, cur; /* raw figures */
     double base_norm, cur_norm; /* medians of the normalised figures */
     verdict_t verdict;
     const char *base_mem, *cur_mem; /* memory methods, for M_RSS */
@@ -522,8 +509,8 @@ static cmp_row_t cmp_row_judge(const cmp_side_t *b, const cmp_side_t *c, const c
     cmp_row_t row;
     row.base = cmp_spread(b, model, m, 0, scratch);
     row.cur = cmp_spread(c, model, m, 0, scratch);
-    row.base_norm = cmp_spread(b, model, m, 1, scratch).med;
-    row.cur_norm = cmp_spread(c, model, m, 1, scratch).med;
+    row.base_norm = cmp_spread(b, model, m, 1, scratch).median;
+    row.cur_norm = cmp_spread(c, model, m, 1, scratch).median;
     row.verdict = cmp_verdict(m, row.base, row.cur, threshold);
     row.base_mem = cmp_mem_method(b, model);
     row.cur_mem = cmp_mem_method(c, model);
@@ -558,13 +545,75 @@ static void cmp_row_print(FILE *out, const char *model, int m, const cmp_row_t *
                 row->cur_mem ? row->cur_mem : "an unrecorded method");
 }
 
+/* The table: every baseline model's selected metrics, judged, then the
+ * models only the results have. Returns the number of noisy rows. */
+static int cmp_print_table(FILE *out, const cmp_side_t *b, const cmp_side_t *c,
+                           const compare_opts_t *o, size_t *first, double *scratch)
+{
+    size_t nmodels = cmp_side_models(b, first);
+    int nnoisy = 0;
+    for (size_t k = 0; k < nmodels; k++) {
+        const char *model = b->runs[first[k]].model;
+        for (int m = 0; m < M__N; m++) {
+            if (!(o->metrics & (1u << m)))
+                continue;
+            cmp_row_t row = cmp_row_judge(b, c, model, m, o->threshold, scratch);
+            cmp_row_print(out, model, m, &row);
+            nnoisy += row.verdict == V_NOISY;
+        }
+    }
+    nmodels = cmp_side_models(c, first);
+    for (size_t k = 0; k < nmodels; k++)
+        if (!cmp_side_has_model(b, c->runs[first[k]].model))
+            fprintf(out, "%-16s not in the baseline: not compared\n", c->runs[first[k]].model);
+    return nnoisy;
+}
+
+/* The verdicts again, as one line per failure for a CI log: every worse
+ * metric, then every unverified run of the results. Adds to *nworse and
+ * *nunverified. */
+static void cmp_print_failures(FILE *out, const cmp_side_t *b, const cmp_side_t *c,
+                               const compare_opts_t *o, size_t *first, double *scratch, int *nworse,
+                               int *nunverified)
+{
+    size_t nmodels = cmp_side_models(b, first);
+    fprintf(out, "\n");
+    for (size_t k = 0; k < nmodels; k++) {
+        const char *model = b->runs[first[k]].model;
+        for (int m = 0; m < M__N; m++) {
+            char bt[112], ct[112], ratio[16];
+            if (!(o->metrics & (1u << m)))
+                continue;
+            cmp_row_t row = cmp_row_judge(b, c, model, m, o->threshold, scratch);
+            if (row.verdict != V_WORSE)
+                continue;
+            cmp_format_spread(m, row.base, 0, bt, sizeof bt);
+            cmp_format_spread(m, row.cur, 0, ct, sizeof ct);
+            cmp_format_ratio(m, row.base, row.cur, ratio, sizeof ratio);
+            fprintf(out, "WORSE: %s %s %s -> %s %s (%s)%s\n", model, metric_info[m].name, bt, ct,
+                    metric_info[m].unit, ratio,
+                    row.base.n > 1 || row.cur.n > 1 ? ", outside the spread of the repetitions"
+                                                    : ", single runs: the threshold alone decides");
+            (*nworse)++;
+        }
+    }
+    for (size_t i = 0; i < c->nruns; i++) {
+        const cmp_run_t *r = &c->runs[i];
+        if (r->verified)
+            continue;
+        fprintf(out, "UNVERIFIED: %s repeat %lld: %s\n", r->model, r->repeat,
+                r->problem ? r->problem : "its rows do not match what it reported");
+        (*nunverified)++;
+    }
+}
+
 int compare_results(json_t *base, json_t *cur, const compare_opts_t *o, FILE *out, char *err,
                     size_t errlen)
 {
     cmp_side_t b, c;
-    size_t *first = NULL, nmodels;
+    size_t *first = NULL;
     double *scratch = NULL;
-    int nworse = 0, nnoisy = 0, nunverified = 0, rc = CB_EXIT_USAGE;
+    int nworse = 0, nnoisy, nunverified = 0, rc = CB_EXIT_USAGE;
 
     memset(&b, 0, sizeof b);
     memset(&c, 0, sizeof c);
@@ -589,52 +638,8 @@ int compare_results(json_t *base, json_t *cur, const compare_opts_t *o, FILE *ou
     }
 
     cmp_print_header(out, &b, &c, o);
-    nmodels = cmp_side_models(&b, first);
-    for (size_t k = 0; k < nmodels; k++) {
-        const char *model = b.runs[first[k]].model;
-        for (int m = 0; m < M__N; m++) {
-            if (!(o->metrics & (1u << m)))
-                continue;
-            cmp_row_t row = cmp_row_judge(&b, &c, model, m, o->threshold, scratch);
-            cmp_row_print(out, model, m, &row);
-            nnoisy += row.verdict == V_NOISY;
-        }
-    }
-    nmodels = cmp_side_models(&c, first);
-    for (size_t k = 0; k < nmodels; k++)
-        if (!cmp_side_has_model(&b, c.runs[first[k]].model))
-            fprintf(out, "%-16s not in the baseline: not compared\n", c.runs[first[k]].model);
-
-    /* The verdicts again, as one line per failure for a CI log. */
-    fprintf(out, "\n");
-    nmodels = cmp_side_models(&b, first);
-    for (size_t k = 0; k < nmodels; k++) {
-        const char *model = b.runs[first[k]].model;
-        for (int m = 0; m < M__N; m++) {
-            char bt[112], ct[112], ratio[16];
-            if (!(o->metrics & (1u << m)))
-                continue;
-            cmp_row_t row = cmp_row_judge(&b, &c, model, m, o->threshold, scratch);
-            if (row.verdict != V_WORSE)
-                continue;
-            cmp_format_spread(m, row.base, 0, bt, sizeof bt);
-            cmp_format_spread(m, row.cur, 0, ct, sizeof ct);
-            cmp_format_ratio(m, row.base, row.cur, ratio, sizeof ratio);
-            fprintf(out, "WORSE: %s %s %s -> %s %s (%s)%s\n", model, metric_info[m].name, bt, ct,
-                    metric_info[m].unit, ratio,
-                    row.base.n > 1 || row.cur.n > 1 ? ", outside the spread of the repetitions"
-                                                    : ", single runs: the threshold alone decides");
-            nworse++;
-        }
-    }
-    for (size_t i = 0; i < c.nruns; i++) {
-        const cmp_run_t *r = &c.runs[i];
-        if (r->verified)
-            continue;
-        fprintf(out, "UNVERIFIED: %s repeat %lld: %s\n", r->model, r->repeat,
-                r->problem ? r->problem : "its rows do not match what it reported");
-        nunverified++;
-    }
+    nnoisy = cmp_print_table(out, &b, &c, o, first, scratch);
+    cmp_print_failures(out, &b, &c, o, first, scratch, &nworse, &nunverified);
     rc = nworse || nunverified ? CB_EXIT_FAILED : CB_EXIT_OK;
     if (rc == CB_EXIT_FAILED)
         fprintf(out,
