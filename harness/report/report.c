@@ -22,12 +22,60 @@ static json_t *num_or_null(double v)
     return v < 0 ? json_null() : json_real(v);
 }
 
+/* runs[].server: the mock API's own counters for the run, or null when
+ * it did not report them. */
+static json_t *report_server_json(const run_result_t *r)
+{
+    static const char *const keys[] = {"served", "throttled", "peak_inflight", "peak_connections"};
+    json_t *server;
+    if (!r->server)
+        return json_null();
+    server = json_object();
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        json_t *v = json_object_get(r->server, keys[k]);
+        json_object_set(server, keys[k], v ? v : json_null());
+    }
+    json_object_set(server, "stats", r->server);
+    return server;
+}
+
+/* runs[].stream: the Redis stream's counters, null for a model without one. */
+static json_t *report_stream_json(const run_result_t *r)
+{
+    json_t *st;
+    if (!r->model->needs_redis)
+        return json_null();
+    st = json_object();
+    json_object_set_new(st, "produced", json_integer(r->stream_produced));
+    json_object_set_new(st, "acknowledged", json_integer(r->stream_acked));
+    json_object_set_new(st, "redelivered", json_integer(r->redelivered));
+    json_object_set_new(st, "max_pending", json_integer(r->stream_max_pending));
+    json_object_set_new(st, "external", json_integer(r->stream_external));
+    return st;
+}
+
+/* runs[].crash: what the injected worker crash did, null without one. */
+static json_t *report_crash_json(const config_t *cfg, const run_result_t *r)
+{
+    json_t *c;
+    if (cfg->crash_after <= 0)
+        return json_null();
+    c = json_object();
+    json_object_set_new(c, "applicable", json_boolean(r->crash_applicable));
+    json_object_set_new(c, "killed", json_integer(r->crash_killed));
+    json_object_set_new(c, "requeued", json_integer(r->requeued));
+    json_object_set_new(c, "redelivered", json_integer(r->redelivered));
+    json_object_set_new(c, "reason",
+                        r->crash_applicable ? json_null() : json_string(r->model->crash_na));
+    return c;
+}
+
 /* One runs[] element (docs/results.md). */
 static json_t *report_run_json(const config_t *cfg, const run_result_t *r)
 {
     static const char *const pct[5] = {"p50", "p90", "p99", "p999", "max"};
     json_t *o = json_object(), *errs = json_object(), *lat = json_object();
-    json_t *infra = json_object(), *server = json_object(), *ver = json_object();
+    json_t *infra = json_object(), *ver = json_object();
     double floor_s = summary_floor_s(cfg);
 
     for (int c = 1; c < ERR__COUNT; c++)
@@ -95,43 +143,10 @@ static json_t *report_run_json(const config_t *cfg, const run_result_t *r)
     json_object_set_new(o, "db_conns", json_integer(r->db_conns));
     json_object_set_new(o, "client_peak_inflight", json_integer(r->client_peak_inflight));
     json_object_set_new(o, "workers_peak", json_integer(r->workers_peak));
-    if (r->server) {
-        static const char *const keys[] = {"served", "throttled", "peak_inflight",
-                                           "peak_connections"};
-        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-            json_t *v = json_object_get(r->server, keys[k]);
-            json_object_set(server, keys[k], v ? v : json_null());
-        }
-        json_object_set(server, "stats", r->server);
-        json_object_set_new(o, "server", server);
-    } else {
-        json_decref(server);
-        json_object_set_new(o, "server", json_null());
-    }
+    json_object_set_new(o, "server", report_server_json(r));
     json_object_set_new(o, "infra_cpu_s", infra);
-    if (r->model->needs_redis) {
-        json_t *st = json_object();
-        json_object_set_new(st, "produced", json_integer(r->stream_produced));
-        json_object_set_new(st, "acknowledged", json_integer(r->stream_acked));
-        json_object_set_new(st, "redelivered", json_integer(r->redelivered));
-        json_object_set_new(st, "max_pending", json_integer(r->stream_max_pending));
-        json_object_set_new(st, "external", json_integer(r->stream_external));
-        json_object_set_new(o, "stream", st);
-    } else {
-        json_object_set_new(o, "stream", json_null());
-    }
-    if (cfg->crash_after > 0) {
-        json_t *c = json_object();
-        json_object_set_new(c, "applicable", json_boolean(r->crash_applicable));
-        json_object_set_new(c, "killed", json_integer(r->crash_killed));
-        json_object_set_new(c, "requeued", json_integer(r->requeued));
-        json_object_set_new(c, "redelivered", json_integer(r->redelivered));
-        json_object_set_new(c, "reason",
-                            r->crash_applicable ? json_null() : json_string(r->model->crash_na));
-        json_object_set_new(o, "crash", c);
-    } else {
-        json_object_set_new(o, "crash", json_null());
-    }
+    json_object_set_new(o, "stream", report_stream_json(r));
+    json_object_set_new(o, "crash", report_crash_json(cfg, r));
     return o;
 }
 
