@@ -105,4 +105,15 @@
 
 /* ---- harness: reports ---- */
 
+/* Spread of a model's run-to-run wall time above which results.json marks
+ * it noisy (summary[].noisy): the slowest run more than 1.25 x the
+ * fastest, or a median absolute deviation beyond 5% of the median. Past
+ * these, a difference between two models of that size may be chance. */
+#define LIMIT_NOISY_MAX_OVER_MIN 1.25
+#define LIMIT_NOISY_MAD_OVER_MEDIAN 0.05
+
+/* The most models a sweep's chart draws a line for (sweep.csv lists them
+ * all): beyond a few dozen lines no colour or legend tells them apart. */
+#define LIMIT_SWEEP_CHART_MODELS 64
+
 #endif

@@ -27,27 +27,6 @@ static const char html_report_css[] =
     "footer{color:#777;font-size:.85em;margin-top:2.5em;border-top:1px solid #ddd;"
     "padding-top:.5em}";
 
-void html_report_spread_format(const plot_figure_t *f, int runs, const char *fmt, double scale,
-                               const char *suffix, char *buf, size_t cap)
-{
-    char med[48], lo[48], hi[48];
-    if (isnan(f->median)) {
-        snprintf(buf, cap, "–");
-        return;
-    }
-    snprintf(med, sizeof med, fmt, f->median * scale);
-    if (runs < 2 || isnan(f->min) || isnan(f->max)) {
-        snprintf(buf, cap, "%s%s", med, suffix);
-        return;
-    }
-    snprintf(lo, sizeof lo, fmt, f->min * scale);
-    snprintf(hi, sizeof hi, fmt, f->max * scale);
-    if (strcmp(lo, hi) == 0) /* no spread at this precision */
-        snprintf(buf, cap, "%s%s", med, suffix);
-    else
-        snprintf(buf, cap, "%s%s (%s–%s%s)", med, suffix, lo, hi, suffix);
-}
-
 static void html_esc(FILE *f, const char *s)
 {
     for (; s && *s; s++) {
@@ -150,10 +129,10 @@ static void html_banners(FILE *f, const html_report_t *r)
               "finish its run; the figures below are partial.</div>\n",
               f);
     for (int i = 0; i < r->nmodels; i++) {
-        if (r->models[i].verified)
+        if (r->models[i].s.verified)
             continue;
         fputs("<div class=\"banner\">UNVERIFIED: ", f);
-        html_esc(f, r->models[i].name);
+        html_esc(f, r->models[i].s.name);
         fputs(" — its rows in PostgreSQL did not match what it reported (see the runs table "
               "for the first problem found). Do not trust its figures.</div>\n",
               f);
@@ -173,15 +152,17 @@ static void html_summary_table(FILE *f, const html_report_t *r)
     for (int i = 0; i < r->nmodels; i++) {
         const plot_model_t *m = &r->models[i];
         fprintf(f, "<tr%s><td class=\"l\"><span class=\"sw\" style=\"background:%s\"></span>",
-                m->verified ? "" : " class=\"unverified\"", m->color);
-        html_esc(f, m->name);
+                m->s.verified ? "" : " class=\"unverified\"", m->color);
+        html_esc(f, m->s.name);
         fprintf(f, "</td><td class=\"l\">%s</td><td>%d</td>",
-                m->verified ? "yes" : "<span class=\"no\">NO: rows did not verify</span>", m->runs);
-        html_report_spread_format(&m->wall_s, m->runs, "%.2f", 1, "", cell, sizeof cell);
+                m->s.verified ? "yes" : "<span class=\"no\">NO: rows did not verify</span>",
+                m->s.runs);
+        summary_spread_format(&m->s.fig[SUMMARY_WALL], m->s.runs, "%.2f", 1, "", cell, sizeof cell);
         fprintf(f, "<td>%s</td>", cell);
-        html_report_spread_format(&m->efficiency, m->runs, "%.2f", 1, "", cell, sizeof cell);
+        summary_spread_format(&m->s.fig[SUMMARY_EFFICIENCY], m->s.runs, "%.2f", 1, "", cell,
+                              sizeof cell);
         fprintf(f, "<td>%s</td>", cell);
-        html_report_spread_format(&m->cpu_s, m->runs, "%.2f", 1, "", cell, sizeof cell);
+        summary_spread_format(&m->s.fig[SUMMARY_CPU], m->s.runs, "%.2f", 1, "", cell, sizeof cell);
         fprintf(f, "<td>%s</td><td>", cell);
         for (int k = 0; k < PLOT_INFRA_N; k++) {
             fputs(k ? " / " : "", f);
@@ -191,13 +172,15 @@ static void html_summary_table(FILE *f, const html_report_t *r)
                 fprintf(f, "%.2f", m->infra_cpu_s[k]);
         }
         fputs("</td>", f);
-        html_report_spread_format(&m->peak_mb, m->runs, "%.1f", 1, "", cell, sizeof cell);
+        summary_spread_format(&m->s.fig[SUMMARY_RSS], m->s.runs, "%.1f", 1.0 / 1048576, "", cell,
+                              sizeof cell);
         fprintf(f, "<td>%s</td>", cell);
-        html_report_spread_format(&m->p50_ms, m->runs, "%.1f", 1, "", cell, sizeof cell);
+        summary_spread_format(&m->s.fig[SUMMARY_P50], m->s.runs, "%.1f", 1, "", cell, sizeof cell);
         fprintf(f, "<td>%s</td>", cell);
-        html_report_spread_format(&m->p99_ms, m->runs, "%.1f", 1, "", cell, sizeof cell);
+        summary_spread_format(&m->s.fig[SUMMARY_P99], m->s.runs, "%.1f", 1, "", cell, sizeof cell);
         fprintf(f, "<td>%s</td>", cell);
-        html_report_spread_format(&m->error_rate, m->runs, "%.2f", 100, "%", cell, sizeof cell);
+        summary_spread_format(&m->s.fig[SUMMARY_ERROR_RATE], m->s.runs, "%.2f", 100, "%", cell,
+                              sizeof cell);
         fprintf(f, "<td>%s</td></tr>\n", cell);
     }
     fputs("</table></div>\n", f);

@@ -1,8 +1,8 @@
 /* report.html: one self-contained page (inline CSS and SVG, no external
  * resource, nothing fetched) with the environment, the configuration, the
  * summary table, every run and every chart of a results folder. Rendering
- * only: plot.c gathers the figures and the charts' SVG text and writes the
- * page. */
+ * only: plot_results.c gathers the figures, plot.c the charts' SVG text,
+ * and plot.c writes the page. */
 #ifndef CONCBENCH_HTML_REPORT_H
 #define CONCBENCH_HTML_REPORT_H
 
@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "harness/report/plot_data.h"
+#include "harness/report/plot_results.h"
 
 typedef struct html_chart {
     const char *name;    /* file stem: name.svg, name.png */
@@ -29,13 +29,6 @@ typedef struct html_report {
     int ncharts;
     const char *charts_note; /* NULL, or why the charts are missing */
 } html_report_t;
-
-/* Formats a figure, times scale, as "median (min–max)" with the printf
- * conversion fmt (e.g. "%.2f") and suffix after the numbers; just "median"
- * for one run or when min and max print the same; "–" when the median is
- * NaN. The same text goes into summary.md and report.html. */
-void html_report_spread_format(const plot_figure_t *f, int runs, const char *fmt, double scale,
-                               const char *suffix, char *buf, size_t cap);
 
 /* Renders the page. Returns malloc'd UTF-8 text (length in *len), or NULL
  * when out of memory. */

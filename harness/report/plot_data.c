@@ -8,35 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/report/html_report.h"
-
-const char *const plot_infra_keys[PLOT_INFRA_N] = {"mockapi", "postgres", "redis"};
-const char *const plot_infra_labels[PLOT_INFRA_N] = {"mock API", "PostgreSQL", "Redis"};
-
-int plot_file_write(const char *dir, const char *name, const char *text, size_t len, char *err,
-                    size_t errlen)
-{
-    char tmp[PATH_MAX], path[PATH_MAX];
-    FILE *f;
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    f = fopen(tmp, "we");
-    if (!f) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        return -1;
-    }
-    if ((fwrite(text, 1, len, f) != len) | (fclose(f) != 0)) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    if (rename(tmp, path)) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
-}
+#include "common/atomic_file.h"
 
 /* A file built in memory (open_memstream) and written whole by
  * plot_mem_commit, which also frees it. */
@@ -63,7 +35,7 @@ static int plot_mem_commit(plot_mem_t *m, const char *dir, const char *name, cha
     if ((fclose(m->f) != 0) | bad)
         snprintf(err, errlen, "out of memory writing %s", name);
     else
-        rc = plot_file_write(dir, name, m->buf, m->len, err, errlen);
+        rc = atomic_file_write(dir, name, m->buf, m->len, err, errlen);
     free(m->buf);
     return rc;
 }
@@ -83,10 +55,11 @@ static void plot_csv_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
-/* ",median,min,max"; empty fields for a figure results.json lacks. */
-static void plot_csv_figure(FILE *f, const plot_figure_t *x)
+/* ",median,min,max" times scale; empty fields for a figure results.json
+ * lacks. */
+static void plot_csv_figure(FILE *f, const summary_spread_t *x, double scale)
 {
-    const double v[3] = {x->median, x->min, x->max};
+    const double v[3] = {x->median * scale, x->min * scale, x->max * scale};
     for (int k = 0; k < 3; k++)
         if (isnan(v[k]))
             fputc(',', f);
@@ -96,28 +69,35 @@ static void plot_csv_figure(FILE *f, const plot_figure_t *x)
 
 static int plot_write_summary_csv(const plot_results_t *c, char *err, size_t errlen)
 {
-    static const char *const figs[] = {"wall_s", "cpu_s",      "peak_mb",   "p50_ms",
-                                       "p99_ms", "error_rate", "efficiency"};
+    /* The columns, in summary_t's figures and units. */
+    static const struct {
+        const char *name;
+        int fig;
+        double scale;
+    } figs[] = {
+        {"wall_s", SUMMARY_WALL, 1},
+        {"cpu_s", SUMMARY_CPU, 1},
+        {"peak_mb", SUMMARY_RSS, 1.0 / 1048576},
+        {"p50_ms", SUMMARY_P50, 1},
+        {"p99_ms", SUMMARY_P99, 1},
+        {"error_rate", SUMMARY_ERROR_RATE, 1},
+        {"efficiency", SUMMARY_EFFICIENCY, 1},
+    };
     plot_mem_t m;
     if (plot_mem_open(&m, err, errlen))
         return -1;
     fputs("model,runs,verified", m.f);
     for (size_t k = 0; k < sizeof figs / sizeof *figs; k++)
-        fprintf(m.f, ",%s_median,%s_min,%s_max", figs[k], figs[k], figs[k]);
+        fprintf(m.f, ",%s_median,%s_min,%s_max", figs[k].name, figs[k].name, figs[k].name);
     for (int k = 0; k < PLOT_INFRA_N; k++)
         fprintf(m.f, ",%s_cpu_s", plot_infra_keys[k]);
     fputc('\n', m.f);
     for (int i = 0; i < c->n; i++) {
         const plot_model_t *p = &c->models[i];
-        plot_csv_field(m.f, p->name);
-        fprintf(m.f, ",%d,%s", p->runs, p->verified ? "yes" : "NO");
-        plot_csv_figure(m.f, &p->wall_s);
-        plot_csv_figure(m.f, &p->cpu_s);
-        plot_csv_figure(m.f, &p->peak_mb);
-        plot_csv_figure(m.f, &p->p50_ms);
-        plot_csv_figure(m.f, &p->p99_ms);
-        plot_csv_figure(m.f, &p->error_rate);
-        plot_csv_figure(m.f, &p->efficiency);
+        plot_csv_field(m.f, p->s.name);
+        fprintf(m.f, ",%d,%s", p->s.runs, p->s.verified ? "yes" : "NO");
+        for (size_t k = 0; k < sizeof figs / sizeof *figs; k++)
+            plot_csv_figure(m.f, &p->s.fig[figs[k].fig], figs[k].scale);
         for (int k = 0; k < PLOT_INFRA_N; k++)
             if (p->infra_missing[k])
                 fputc(',', m.f);
@@ -147,25 +127,31 @@ static int plot_write_summary_md(const plot_results_t *c, char *err, size_t errl
         fprintf(m.f, "**INCOMPLETE**: the run was interrupted or a model could not finish; the "
                      "figures are partial.\n\n");
     for (int i = 0; i < c->n; i++)
-        if (!c->models[i].verified)
+        if (!c->models[i].s.verified)
             fprintf(m.f,
                     "**UNVERIFIED: %s**: its rows in PostgreSQL did not match what it reported; "
                     "do not trust its figures (see report.html for the first problem found).\n\n",
-                    c->models[i].name);
+                    c->models[i].s.name);
     fprintf(m.f, "| model | verified | runs | wall s | efficiency | CPU s | peak MB | p50 ms | "
                  "p99 ms | errors |\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
     for (int i = 0; i < c->n; i++) {
         const plot_model_t *p = &c->models[i];
-        html_report_spread_format(&p->wall_s, p->runs, "%.2f", 1, "", cell[0], sizeof cell[0]);
-        html_report_spread_format(&p->efficiency, p->runs, "%.2f", 1, "", cell[1], sizeof cell[1]);
-        html_report_spread_format(&p->cpu_s, p->runs, "%.2f", 1, "", cell[2], sizeof cell[2]);
-        html_report_spread_format(&p->peak_mb, p->runs, "%.1f", 1, "", cell[3], sizeof cell[3]);
-        html_report_spread_format(&p->p50_ms, p->runs, "%.1f", 1, "", cell[4], sizeof cell[4]);
-        html_report_spread_format(&p->p99_ms, p->runs, "%.1f", 1, "", cell[5], sizeof cell[5]);
-        html_report_spread_format(&p->error_rate, p->runs, "%.2f", 100, "%", cell[6],
-                                  sizeof cell[6]);
-        fprintf(m.f, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", p->name,
-                p->verified ? "yes" : "**NO**", p->runs, cell[0], cell[1], cell[2], cell[3],
+        summary_spread_format(&p->s.fig[SUMMARY_WALL], p->s.runs, "%.2f", 1, "", cell[0],
+                              sizeof cell[0]);
+        summary_spread_format(&p->s.fig[SUMMARY_EFFICIENCY], p->s.runs, "%.2f", 1, "", cell[1],
+                              sizeof cell[1]);
+        summary_spread_format(&p->s.fig[SUMMARY_CPU], p->s.runs, "%.2f", 1, "", cell[2],
+                              sizeof cell[2]);
+        summary_spread_format(&p->s.fig[SUMMARY_RSS], p->s.runs, "%.1f", 1.0 / 1048576, "", cell[3],
+                              sizeof cell[3]);
+        summary_spread_format(&p->s.fig[SUMMARY_P50], p->s.runs, "%.1f", 1, "", cell[4],
+                              sizeof cell[4]);
+        summary_spread_format(&p->s.fig[SUMMARY_P99], p->s.runs, "%.1f", 1, "", cell[5],
+                              sizeof cell[5]);
+        summary_spread_format(&p->s.fig[SUMMARY_ERROR_RATE], p->s.runs, "%.2f", 100, "%", cell[6],
+                              sizeof cell[6]);
+        fprintf(m.f, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", p->s.name,
+                p->s.verified ? "yes" : "**NO**", p->s.runs, cell[0], cell[1], cell[2], cell[3],
                 cell[4], cell[5], cell[6]);
     }
     return plot_mem_commit(&m, c->dir, "summary.md", err, errlen);
@@ -194,8 +180,8 @@ static int plot_write_vars(const plot_results_t *c, char *err, size_t errlen)
     if (plot_mem_open(&m, err, errlen))
         return -1;
     for (int i = 0; i < c->n; i++) {
-        any_unverified |= !c->models[i].verified;
-        several |= c->models[i].runs > 1;
+        any_unverified |= !c->models[i].s.verified;
+        several |= c->models[i].s.runs > 1;
     }
     fputs("# Written by `concbench plot` from results.json for the chart-*.gp scripts,\n"
           "# with bars.dat, cdf.dat and throughput.dat. Regenerated by every\n"
@@ -217,14 +203,14 @@ static int plot_write_vars(const plot_results_t *c, char *err, size_t errlen)
     fprintf(m.f, "array model[%d] = [", c->n);
     for (int i = 0; i < c->n; i++) {
         fputs(i ? ", " : "", m.f);
-        plot_gp_string(m.f, c->models[i].name);
+        plot_gp_string(m.f, c->models[i].s.name);
     }
     fprintf(m.f, "]\narray color[%d] = [", c->n);
     for (int i = 0; i < c->n; i++)
         fprintf(m.f, "%s\"%s\"", i ? ", " : "", c->models[i].color);
     fprintf(m.f, "]\narray verified[%d] = [", c->n);
     for (int i = 0; i < c->n; i++)
-        fprintf(m.f, "%s%d", i ? ", " : "", c->models[i].verified);
+        fprintf(m.f, "%s%d", i ? ", " : "", c->models[i].s.verified);
     fprintf(m.f,
             "]\n# 1: latency-<model>-0.csv / timeline-<model>-0.csv had data\n"
             "array latency_data[%d] = [",
@@ -255,7 +241,7 @@ static int plot_write_vars(const plot_results_t *c, char *err, size_t errlen)
     return plot_mem_commit(&m, c->dir, "plotvars.gp", err, errlen);
 }
 
-static void plot_dat_figure(FILE *f, const plot_figure_t *x, double scale)
+static void plot_dat_figure(FILE *f, const summary_spread_t *x, double scale)
 {
     fprintf(f, " %.6g %.6g %.6g", x->median * scale, x->min * scale, x->max * scale);
 }
@@ -274,14 +260,14 @@ static int plot_write_bars(const plot_results_t *c, char *err, size_t errlen)
           m.f);
     for (int i = 0; i < c->n; i++) {
         const plot_model_t *p = &c->models[i];
-        fprintf(m.f, "# %s\n%d", p->name, i + 1);
-        plot_dat_figure(m.f, &p->wall_s, 1);
-        plot_dat_figure(m.f, &p->peak_mb, 1);
-        plot_dat_figure(m.f, &p->cpu_s, 1);
+        fprintf(m.f, "# %s\n%d", p->s.name, i + 1);
+        plot_dat_figure(m.f, &p->s.fig[SUMMARY_WALL], 1);
+        plot_dat_figure(m.f, &p->s.fig[SUMMARY_RSS], 1.0 / 1048576);
+        plot_dat_figure(m.f, &p->s.fig[SUMMARY_CPU], 1);
         for (int k = 0; k < PLOT_INFRA_N; k++)
             fprintf(m.f, " %.6g", p->infra_cpu_s[k]);
-        plot_dat_figure(m.f, &p->error_rate, 100);
-        fprintf(m.f, " %.6g %d\n", p->efficiency.median, p->verified);
+        plot_dat_figure(m.f, &p->s.fig[SUMMARY_ERROR_RATE], 100);
+        fprintf(m.f, " %.6g %d\n", p->s.fig[SUMMARY_EFFICIENCY].median, p->s.verified);
     }
     return plot_mem_commit(&m, c->dir, "bars.dat", err, errlen);
 }
@@ -312,7 +298,7 @@ static int plot_cdf_block(const plot_results_t *c, plot_model_t *model, FILE *ou
     char line[128];
     int gone, kept = 0, pending = 0;
     double kx = 0, ky = -1, px = 0, py = 0;
-    FILE *f = plot_run_csv_open(c, "latency", model->name, &gone, err, errlen);
+    FILE *f = plot_run_csv_open(c, "latency", model->s.name, &gone, err, errlen);
     if (!f)
         return gone ? 0 : -1;
     while (fgets(line, sizeof line, f)) {
@@ -351,7 +337,7 @@ static int plot_throughput_block(const plot_results_t *c, plot_model_t *model, F
     char line[128];
     int gone, rows = 0;
     double prev = 0;
-    FILE *f = plot_run_csv_open(c, "timeline", model->name, &gone, err, errlen);
+    FILE *f = plot_run_csv_open(c, "timeline", model->s.name, &gone, err, errlen);
     if (!f)
         return gone ? 0 : -1;
     while (fgets(line, sizeof line, f)) {
@@ -384,7 +370,7 @@ static int plot_write_blocks(plot_results_t *c, const char *name, const char *he
     fprintf(m.f, "# concbench plot data: %s\n", header);
     for (int i = 0; i < c->n; i++) {
         int rows;
-        fprintf(m.f, "%s# model %s\n", i ? "\n\n" : "", c->models[i].name);
+        fprintf(m.f, "%s# model %s\n", i ? "\n\n" : "", c->models[i].s.name);
         rows = block(c, &c->models[i], m.f, err, errlen);
         if (rows < 0) {
             fclose(m.f);

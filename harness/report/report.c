@@ -15,25 +15,68 @@
 #include <uv.h>
 
 #include "common/atomic_file.h"
-#include "common/stats.h"
-
-double report_floor_s(const config_t *cfg)
-{
-    uint32_t c = cfg->job.concurrency ? cfg->job.concurrency : 1;
-    return (double)((cfg->job.requests + c - 1) / c) * cfg->latency_ms / 1000.0;
-}
+#include "harness/report/summary.h"
 
 static json_t *num_or_null(double v)
 {
     return v < 0 ? json_null() : json_real(v);
 }
 
-json_t *report_run_json(const config_t *cfg, const run_result_t *r)
+/* runs[].server: the mock API's own counters for the run, or null when
+ * it did not report them. */
+static json_t *report_server_json(const run_result_t *r)
+{
+    static const char *const keys[] = {"served", "throttled", "peak_inflight", "peak_connections"};
+    json_t *server;
+    if (!r->server)
+        return json_null();
+    server = json_object();
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        json_t *v = json_object_get(r->server, keys[k]);
+        json_object_set(server, keys[k], v ? v : json_null());
+    }
+    json_object_set(server, "stats", r->server);
+    return server;
+}
+
+/* runs[].stream: the Redis stream's counters, null for a model without one. */
+static json_t *report_stream_json(const run_result_t *r)
+{
+    json_t *st;
+    if (!r->model->needs_redis)
+        return json_null();
+    st = json_object();
+    json_object_set_new(st, "produced", json_integer(r->stream_produced));
+    json_object_set_new(st, "acknowledged", json_integer(r->stream_acked));
+    json_object_set_new(st, "redelivered", json_integer(r->redelivered));
+    json_object_set_new(st, "max_pending", json_integer(r->stream_max_pending));
+    json_object_set_new(st, "external", json_integer(r->stream_external));
+    return st;
+}
+
+/* runs[].crash: what the injected worker crash did, null without one. */
+static json_t *report_crash_json(const config_t *cfg, const run_result_t *r)
+{
+    json_t *c;
+    if (cfg->crash_after <= 0)
+        return json_null();
+    c = json_object();
+    json_object_set_new(c, "applicable", json_boolean(r->crash_applicable));
+    json_object_set_new(c, "killed", json_integer(r->crash_killed));
+    json_object_set_new(c, "requeued", json_integer(r->requeued));
+    json_object_set_new(c, "redelivered", json_integer(r->redelivered));
+    json_object_set_new(c, "reason",
+                        r->crash_applicable ? json_null() : json_string(r->model->crash_na));
+    return c;
+}
+
+/* One runs[] element (docs/results.md). */
+static json_t *report_run_json(const config_t *cfg, const run_result_t *r)
 {
     static const char *const pct[5] = {"p50", "p90", "p99", "p999", "max"};
     json_t *o = json_object(), *errs = json_object(), *lat = json_object();
-    json_t *infra = json_object(), *server = json_object(), *ver = json_object();
-    double floor_s = report_floor_s(cfg);
+    json_t *infra = json_object(), *ver = json_object();
+    double floor_s = summary_floor_s(cfg);
 
     for (int c = 1; c < ERR__COUNT; c++)
         json_object_set_new(errs, err_class_name((err_class_t)c),
@@ -100,150 +143,11 @@ json_t *report_run_json(const config_t *cfg, const run_result_t *r)
     json_object_set_new(o, "db_conns", json_integer(r->db_conns));
     json_object_set_new(o, "client_peak_inflight", json_integer(r->client_peak_inflight));
     json_object_set_new(o, "workers_peak", json_integer(r->workers_peak));
-    if (r->server) {
-        static const char *const keys[] = {"served", "throttled", "peak_inflight",
-                                           "peak_connections"};
-        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-            json_t *v = json_object_get(r->server, keys[k]);
-            json_object_set(server, keys[k], v ? v : json_null());
-        }
-        json_object_set(server, "stats", r->server);
-        json_object_set_new(o, "server", server);
-    } else {
-        json_decref(server);
-        json_object_set_new(o, "server", json_null());
-    }
+    json_object_set_new(o, "server", report_server_json(r));
     json_object_set_new(o, "infra_cpu_s", infra);
-    if (r->model->needs_redis) {
-        json_t *st = json_object();
-        json_object_set_new(st, "produced", json_integer(r->stream_produced));
-        json_object_set_new(st, "acknowledged", json_integer(r->stream_acked));
-        json_object_set_new(st, "redelivered", json_integer(r->redelivered));
-        json_object_set_new(st, "max_pending", json_integer(r->stream_max_pending));
-        json_object_set_new(st, "external", json_integer(r->stream_external));
-        json_object_set_new(o, "stream", st);
-    } else {
-        json_object_set_new(o, "stream", json_null());
-    }
-    if (cfg->crash_after > 0) {
-        json_t *c = json_object();
-        json_object_set_new(c, "applicable", json_boolean(r->crash_applicable));
-        json_object_set_new(c, "killed", json_integer(r->crash_killed));
-        json_object_set_new(c, "requeued", json_integer(r->requeued));
-        json_object_set_new(c, "redelivered", json_integer(r->redelivered));
-        json_object_set_new(c, "reason",
-                            r->crash_applicable ? json_null() : json_string(r->model->crash_na));
-        json_object_set_new(o, "crash", c);
-    } else {
-        json_object_set_new(o, "crash", json_null());
-    }
+    json_object_set_new(o, "stream", report_stream_json(r));
+    json_object_set_new(o, "crash", report_crash_json(cfg, r));
     return o;
-}
-
-/* Spread of a run-to-run figure above which a model's result is called
- * noisy: max/min of wall time beyond 1.25, or MAD beyond 5% of the median. */
-#define NOISY_MAX_OVER_MIN 1.25
-#define NOISY_MAD_OVER_MEDIAN 0.05
-
-/* median/min/max/MAD of one figure over a model's measured runs; v is
- * reordered. *noisy is set from the spread when non-NULL. */
-static json_t *spread(double *v, int n, int *noisy)
-{
-    json_t *o = json_object();
-    double mn = n ? v[0] : 0, mx = n ? v[0] : 0, med, mad;
-    double *dev = calloc((size_t)n + 1, sizeof *dev);
-    for (int i = 1; i < n; i++) {
-        mn = v[i] < mn ? v[i] : mn;
-        mx = v[i] > mx ? v[i] : mx;
-    }
-    med = stats_median(v, n);
-    for (int i = 0; dev && i < n; i++)
-        dev[i] = fabs(v[i] - med);
-    mad = dev ? stats_median(dev, n) : 0;
-    free(dev);
-    json_object_set_new(o, "median", json_real(med));
-    json_object_set_new(o, "min", json_real(mn));
-    json_object_set_new(o, "max", json_real(mx));
-    json_object_set_new(o, "mad", json_real(mad));
-    if (noisy)
-        *noisy = n > 1 && ((mn > 0 && mx / mn > NOISY_MAX_OVER_MIN) ||
-                           (med > 0 && mad / med > NOISY_MAD_OVER_MEDIAN));
-    return o;
-}
-
-enum { F_WALL, F_CPU, F_RSS, F_P50, F_P99, F_ERR, F_EFF, F__N };
-static const char *const figure_names[F__N] = {"wall_s",         "cpu_s",          "peak_rss_bytes",
-                                               "latency_p50_ms", "latency_p99_ms", "error_rate",
-                                               "efficiency"};
-
-/* Gathers a model's measured runs' figures into v[F__N][n]. Returns n. */
-static int model_figures(const config_t *cfg, run_result_t *runs, int nruns, const char *model,
-                         double *v[F__N], int *verified)
-{
-    int n = 0;
-    double floor_s = report_floor_s(cfg);
-    *verified = 1;
-    for (int i = 0; i < nruns; i++) {
-        run_result_t *r = &runs[i];
-        if (r->repeat < 0 || strcmp(r->model->name, model) != 0)
-            continue;
-        v[F_WALL][n] = r->wall_s;
-        v[F_CPU][n] = r->cpu_user_s + r->cpu_sys_s;
-        v[F_RSS][n] = (double)r->peak_mem_bytes;
-        v[F_P50][n] = r->lat_ms[0];
-        v[F_P99][n] = r->lat_ms[2];
-        v[F_ERR][n] = cfg->job.requests ? (double)r->failed / cfg->job.requests : 0;
-        v[F_EFF][n] = r->wall_s > 0 ? floor_s / r->wall_s : 0;
-        if (r->verify_error || !r->verify.verified || !r->complete || r->interrupted)
-            *verified = 0;
-        n++;
-    }
-    return n;
-}
-
-static int model_names(run_result_t *runs, int nruns, const char **names)
-{
-    int n = 0;
-    for (int i = 0; i < nruns; i++) {
-        int seen = 0;
-        for (int k = 0; k < n; k++)
-            seen |= strcmp(names[k], runs[i].model->name) == 0;
-        if (!seen)
-            names[n++] = runs[i].model->name;
-    }
-    return n;
-}
-
-static json_t *report_summary_json(const config_t *cfg, run_result_t *runs, int nruns)
-{
-    json_t *arr = json_array();
-    const char **names = calloc((size_t)nruns + 1, sizeof *names);
-    double *v[F__N];
-    int nm = names ? model_names(runs, nruns, names) : 0;
-
-    for (int f = 0; f < F__N; f++)
-        v[f] = calloc((size_t)nruns + 1, sizeof(double));
-    for (int m = 0; m < nm; m++) {
-        int verified, n;
-        json_t *o = json_object();
-        if (!v[F__N - 1])
-            break;
-        n = model_figures(cfg, runs, nruns, names[m], v, &verified);
-        json_object_set_new(o, "model", json_string(names[m]));
-        json_object_set_new(o, "runs", json_integer(n));
-        json_object_set_new(o, "verified", json_boolean(n > 0 && verified));
-        for (int f = 0; f < F__N; f++) {
-            int noisy = 0;
-            json_object_set_new(o, figure_names[f], spread(v[f], n, f == F_WALL ? &noisy : NULL));
-            if (f == F_WALL)
-                json_object_set_new(o, "noisy", json_boolean(noisy));
-        }
-        json_array_append_new(arr, o);
-    }
-    for (int f = 0; f < F__N; f++)
-        free(v[f]);
-    free(names);
-    return arr;
 }
 
 static void read_first_line(const char *path, const char *prefix, char *out, size_t cap)
@@ -310,6 +214,8 @@ json_t *report_results_json(const config_t *cfg, const report_env_t *env, run_re
 {
     json_t *doc = json_object(), *conf = json_object(), *arr = json_array();
     char buf[512];
+    int nmodels;
+    summary_model_t *models = summary_models(cfg, runs, nruns, &nmodels);
     for (const knob_t *k = config_knobs; k->name; k++) {
         config_format(cfg, k, buf, sizeof buf);
         if (k->type == KNOB_STR)
@@ -331,7 +237,8 @@ json_t *report_results_json(const config_t *cfg, const report_env_t *env, run_re
     json_object_set_new(doc, "config", conf);
     json_object_set_new(doc, "env", report_env_json(env));
     json_object_set_new(doc, "runs", arr);
-    json_object_set_new(doc, "summary", report_summary_json(cfg, runs, nruns));
+    json_object_set_new(doc, "summary", summary_models_json(models, nmodels));
+    free(models);
     return doc;
 }
 
@@ -401,7 +308,7 @@ int report_write_csv(const char *dir, const config_t *cfg, run_result_t *runs, i
                   "%llu,%s,%llu,%lld,%lld\n",
                   r->model->name, r->repeat, cfg->job.requests, cfg->job.concurrency,
                   (unsigned long long)r->succeeded, (unsigned long long)r->failed, r->wall_s,
-                  report_floor_s(cfg), r->cpu_user_s, r->cpu_sys_s,
+                  summary_floor_s(cfg), r->cpu_user_s, r->cpu_sys_s,
                   (unsigned long long)r->peak_mem_bytes, mem_method_name(r->mem_method),
                   r->lat_ms[0], r->lat_ms[1], r->lat_ms[2], r->lat_ms[3], r->lat_ms[4],
                   (unsigned long long)r->verify.rows,
@@ -439,9 +346,6 @@ int report_write_csv(const char *dir, const config_t *cfg, run_result_t *runs, i
     return rc;
 }
 
-/* The table's figures, each the median over a model's measured runs. */
-enum { T_WALL, T_XFLOOR, T_CPU, T_MB, T_P50, T_P99, T_ERR, T__N };
-
 void report_remove_csv(const char *dir, run_result_t *runs, int nruns)
 {
     char path[1200];
@@ -459,36 +363,40 @@ void report_remove_csv(const char *dir, run_result_t *runs, int nruns)
     }
 }
 
-void report_print_table(FILE *f, const config_t *cfg, run_result_t *runs, int nruns)
-{
-    const char **names = calloc((size_t)nruns + 1, sizeof *names);
-    double *v[F__N], (*row)[T__N] = calloc((size_t)nruns + 1, sizeof *row), best[T__N];
-    int *verified = calloc((size_t)nruns + 1, sizeof *verified),
-        *nrun = calloc((size_t)nruns + 1, sizeof *nrun);
-    int nm = names ? model_names(runs, nruns, names) : 0;
-    double floor_s = report_floor_s(cfg);
+/* The table's figures, each the median over a model's measured runs. */
+enum { T_WALL, T_XFLOOR, T_CPU, T_MB, T_P50, T_P99, T_ERR, T__N };
 
-    for (int ff = 0; ff < F__N; ff++)
-        v[ff] = calloc((size_t)nruns + 1, sizeof(double));
-    if (!row || !verified || !nrun || !v[F__N - 1])
+static void report_table_row(const summary_model_t *m, double floor_s, double row[T__N])
+{
+    row[T_WALL] = m->fig[SUMMARY_WALL].median;
+    row[T_XFLOOR] = floor_s > 0 ? row[T_WALL] / floor_s : 0;
+    row[T_CPU] = m->fig[SUMMARY_CPU].median;
+    row[T_MB] = m->fig[SUMMARY_RSS].median / 1048576.0;
+    row[T_P50] = m->fig[SUMMARY_P50].median;
+    row[T_P99] = m->fig[SUMMARY_P99].median;
+    row[T_ERR] = 100 * m->fig[SUMMARY_ERROR_RATE].median;
+}
+
+void report_print_table(FILE *f, const config_t *cfg, const run_result_t *runs, int nruns)
+{
+    static const char *const fmt[T__N] = {"%9.2f", "%8.2f", "%9.2f", "%10.1f",
+                                          "%9.1f", "%9.1f", "%9.2f"};
+    int nm;
+    summary_model_t *m = summary_models(cfg, runs, nruns, &nm);
+    double(*row)[T__N] = calloc((size_t)nm + 1, sizeof *row), best[T__N];
+    double floor_s = summary_floor_s(cfg);
+
+    if (!row)
         nm = 0;
-    for (int m = 0; m < nm; m++) {
-        nrun[m] = model_figures(cfg, runs, nruns, names[m], v, &verified[m]);
-        row[m][T_WALL] = stats_median(v[F_WALL], nrun[m]);
-        row[m][T_XFLOOR] = floor_s > 0 ? row[m][T_WALL] / floor_s : 0;
-        row[m][T_CPU] = stats_median(v[F_CPU], nrun[m]);
-        row[m][T_MB] = stats_median(v[F_RSS], nrun[m]) / 1048576.0;
-        row[m][T_P50] = stats_median(v[F_P50], nrun[m]);
-        row[m][T_P99] = stats_median(v[F_P99], nrun[m]);
-        row[m][T_ERR] = 100 * stats_median(v[F_ERR], nrun[m]);
-    }
+    for (int i = 0; i < nm; i++)
+        report_table_row(&m[i], floor_s, row[i]);
     /* The best (lowest) value of each column among verified models gets a
      * '*'; an unverified model's figures cannot win anything. */
     for (int k = 0; k < T__N; k++) {
         best[k] = INFINITY;
-        for (int m = 0; m < nm; m++)
-            if (verified[m] && row[m][k] < best[k])
-                best[k] = row[m][k];
+        for (int i = 0; i < nm; i++)
+            if (m[i].verified && row[i][k] < best[k])
+                best[k] = row[i][k];
     }
     fprintf(f,
             "\n%u requests, concurrency %u, API latency %d ms: floor %.2f s (ceil(N/C) x "
@@ -497,24 +405,18 @@ void report_print_table(FILE *f, const config_t *cfg, run_result_t *runs, int nr
             cfg->repeat > 1 ? "; medians of the repetitions" : "");
     fprintf(f, "%-16s %-10s %9s %8s %9s %10s %9s %9s %9s %5s\n", "model", "verified", "wall s",
             "xfloor", "cpu s", "peak MB", "p50 ms", "p99 ms", "errors %", "runs");
-    for (int m = 0; m < nm; m++) {
-        static const char *const fmt[T__N] = {"%9.2f", "%8.2f", "%9.2f", "%10.1f",
-                                              "%9.1f", "%9.1f", "%9.2f"};
-        fprintf(f, "%-16s %-10s", names[m], verified[m] ? "yes" : "NO  <<<");
+    for (int i = 0; i < nm; i++) {
+        fprintf(f, "%-16s %-10s", m[i].name, m[i].verified ? "yes" : "NO  <<<");
         for (int k = 0; k < T__N; k++) {
             char cell[32];
-            int mark = nm > 1 && verified[m] && row[m][k] <= best[k];
-            snprintf(cell, sizeof cell, fmt[k], row[m][k]);
+            int mark = nm > 1 && m[i].verified && row[i][k] <= best[k];
+            snprintf(cell, sizeof cell, fmt[k], row[i][k]);
             fprintf(f, " %s%s", mark ? cell + 1 : cell, mark ? "*" : "");
         }
-        fprintf(f, " %5d\n", nrun[m]);
+        fprintf(f, " %5d\n", m[i].runs);
     }
     if (nm > 1)
         fprintf(f, "* the best of the column among verified models\n");
-    for (int ff = 0; ff < F__N; ff++)
-        free(v[ff]);
-    free(names);
+    free(m);
     free(row);
-    free(verified);
-    free(nrun);
 }

@@ -17,10 +17,6 @@ typedef struct report_env {
     char pg_version[64], redis_version[64];
 } report_env_t;
 
-/* Floor of a run: ceil(N / C) x latency, in seconds. */
-double report_floor_s(const config_t *cfg);
-
-json_t *report_run_json(const config_t *cfg, const run_result_t *r);
 /* The whole document. complete = 0 marks an interrupted or failed
  * invocation. */
 json_t *report_results_json(const config_t *cfg, const report_env_t *env, run_result_t *runs,
@@ -34,7 +30,8 @@ int report_write_csv(const char *dir, const config_t *cfg, run_result_t *runs, i
 /* Removes the CSV files report_write_csv writes (after it failed part
  * way: a folder must not hold a partial set that looks usable). */
 void report_remove_csv(const char *dir, run_result_t *runs, int nruns);
-/* The comparison table: one row per model (medians over repetitions). */
-void report_print_table(FILE *f, const config_t *cfg, run_result_t *runs, int nruns);
+/* The comparison table: one row per model (medians over repetitions,
+ * from summary_models, the same figures as results.json's summary[]). */
+void report_print_table(FILE *f, const config_t *cfg, const run_result_t *runs, int nruns);
 
 #endif

@@ -1,12 +1,15 @@
 #include "harness/report/sweep.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/report/plot.h"
+#include "common/atomic_file.h"
+#include "common/limits.h"
+#include "common/log.h"
+#include "harness/report/chart.h"
+#include "harness/report/summary.h"
 
 int sweep_parse(const char *spec, const config_t *base, sweep_t *s, char *err, size_t errlen)
 {
@@ -135,9 +138,11 @@ static json_t *sweep_point_values(const sweep_t *s, int p)
     return o;
 }
 
-static double median_of(json_t *row, const char *figure)
+/* One figure of a summary[] row: its median, min or max (0 when absent). */
+static double sweep_figure(json_t *row, int fig, const char *which)
 {
-    return json_number_value(json_object_get(json_object_get(row, figure), "median"));
+    return json_number_value(
+        json_object_get(json_object_get(row, summary_figure_keys[fig]), which));
 }
 
 /* Per model: the best median wall time over the points, and the first
@@ -162,14 +167,14 @@ static json_t *sweep_knees(json_t *summary)
         {
             if (strcmp(json_string_value(json_object_get(other, "model")), model) == 0 &&
                 json_is_true(json_object_get(other, "verified")) &&
-                median_of(other, "wall_s") < best)
-                best = median_of(other, "wall_s");
+                sweep_figure(other, SUMMARY_WALL, "median") < best)
+                best = sweep_figure(other, SUMMARY_WALL, "median");
         }
         json_array_foreach(summary, j, other)
         {
             if (strcmp(json_string_value(json_object_get(other, "model")), model) == 0 &&
                 json_is_true(json_object_get(other, "verified")) &&
-                median_of(other, "wall_s") <= best * (1 + SWEEP_KNEE_WITHIN)) {
+                sweep_figure(other, SUMMARY_WALL, "median") <= best * (1 + SWEEP_KNEE_WITHIN)) {
                 knee = other;
                 break;
             }
@@ -180,7 +185,7 @@ static json_t *sweep_knees(json_t *summary)
         json_object_set_new(o, "model", json_string(model));
         json_object_set(o, "point", json_object_get(knee, "sweep"));
         json_object_set(o, "dir", json_object_get(knee, "dir"));
-        json_object_set_new(o, "wall_s", json_real(median_of(knee, "wall_s")));
+        json_object_set_new(o, "wall_s", json_real(sweep_figure(knee, SUMMARY_WALL, "median")));
         json_object_set_new(o, "best_wall_s", json_real(best));
         json_array_append_new(knees, o);
     }
@@ -235,128 +240,155 @@ json_t *sweep_results_json(const sweep_t *s, json_t *const *docs, const char *co
     return doc;
 }
 
-/* Writes text to dir/name. Returns 0 or -1 with err. */
-static int sweep_write_file(const char *dir, const char *name, const char *text, char *err,
-                            size_t errlen)
-{
-    char path[1200];
+/* A text file built in memory and written whole by sweep_mem_commit. */
+typedef struct sweep_mem {
     FILE *f;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    f = fopen(path, "we");
-    if (!f || fputs(text, f) < 0 || fclose(f)) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
+    char *buf;
+    size_t len;
+} sweep_mem_t;
+
+static int sweep_mem_open(sweep_mem_t *m, char *err, size_t errlen)
+{
+    m->buf = NULL;
+    m->len = 0;
+    m->f = open_memstream(&m->buf, &m->len);
+    if (!m->f)
+        snprintf(err, errlen, "out of memory");
+    return m->f ? 0 : -1;
 }
 
-int sweep_write_outputs(const char *dir, json_t *doc, char *err, size_t errlen)
+/* Writes the text to dir/name atomically and frees it. Returns 0 or -1. */
+static int sweep_mem_commit(sweep_mem_t *m, const char *dir, const char *name, char *err,
+                            size_t errlen)
 {
-    json_t *sw = json_object_get(doc, "sweep"), *keys = json_object_get(sw, "keys");
-    json_t *summary = json_object_get(doc, "summary"), *row, *key;
-    char *csv = NULL, *dat = NULL, *vars = NULL;
-    size_t csv_len = 0, dat_len = 0, vars_len = 0, i, k;
-    FILE *fc = open_memstream(&csv, &csv_len), *fd = open_memstream(&dat, &dat_len);
-    FILE *fv = open_memstream(&vars, &vars_len);
-    const char *models[64];
-    int nmodels = 0, rc = 0;
-    double lo = INFINITY, hi = 0;
+    int rc = -1, bad = ferror(m->f);
+    if ((fclose(m->f) != 0) | bad)
+        snprintf(err, errlen, "out of memory writing %s", name);
+    else
+        rc = atomic_file_write(dir, name, m->buf, m->len, err, errlen);
+    free(m->buf);
+    return rc;
+}
 
-    if (!fc || !fd || !fv) {
-        snprintf(err, errlen, "out of memory");
-        rc = -1;
-        goto out;
-    }
-    fprintf(fc, "model");
-    json_array_foreach(keys, k, key) fprintf(fc, ",%s", json_string_value(key));
-    fprintf(fc, ",wall_s_median,wall_s_min,wall_s_max,cpu_s_median,peak_mb_median,"
-                "latency_p99_ms_median,error_rate_median,efficiency_median,verified,dir\n");
+/* sweep.csv: one row per model and point. Notes the models in models[]
+ * (at most LIMIT_SWEEP_CHART_MODELS, in order of appearance). Returns 0 or -1. */
+static int sweep_csv_write(const char *dir, json_t *doc, const char **models, int *nmodels,
+                           char *err, size_t errlen)
+{
+    json_t *keys = json_object_get(json_object_get(doc, "sweep"), "keys");
+    json_t *summary = json_object_get(doc, "summary"), *row, *key;
+    size_t i, k;
+    sweep_mem_t m;
+    if (sweep_mem_open(&m, err, errlen))
+        return -1;
+    fprintf(m.f, "model");
+    json_array_foreach(keys, k, key) fprintf(m.f, ",%s", json_string_value(key));
+    fprintf(m.f, ",wall_s_median,wall_s_min,wall_s_max,cpu_s_median,peak_mb_median,"
+                 "latency_p99_ms_median,error_rate_median,efficiency_median,verified,dir\n");
     json_array_foreach(summary, i, row)
     {
         const char *model = json_string_value(json_object_get(row, "model"));
         int seen = 0;
-        fprintf(fc, "%s", model);
+        fprintf(m.f, "%s", model);
         json_array_foreach(keys, k, key)
-            fprintf(fc, ",%g",
+            fprintf(m.f, ",%g",
                     json_number_value(
                         json_object_get(json_object_get(row, "sweep"), json_string_value(key))));
-        fprintf(fc, ",%.6f,%.6f,%.6f,%.6f,%.3f,%.3f,%.6f,%.4f,%s,%s\n", median_of(row, "wall_s"),
-                json_number_value(json_object_get(json_object_get(row, "wall_s"), "min")),
-                json_number_value(json_object_get(json_object_get(row, "wall_s"), "max")),
-                median_of(row, "cpu_s"), median_of(row, "peak_rss_bytes") / 1048576.0,
-                median_of(row, "latency_p99_ms"), median_of(row, "error_rate"),
-                median_of(row, "efficiency"),
+        fprintf(m.f, ",%.6f,%.6f,%.6f,%.6f,%.3f,%.3f,%.6f,%.4f,%s,%s\n",
+                sweep_figure(row, SUMMARY_WALL, "median"), sweep_figure(row, SUMMARY_WALL, "min"),
+                sweep_figure(row, SUMMARY_WALL, "max"), sweep_figure(row, SUMMARY_CPU, "median"),
+                sweep_figure(row, SUMMARY_RSS, "median") / 1048576.0,
+                sweep_figure(row, SUMMARY_P99, "median"),
+                sweep_figure(row, SUMMARY_ERROR_RATE, "median"),
+                sweep_figure(row, SUMMARY_EFFICIENCY, "median"),
                 json_is_true(json_object_get(row, "verified")) ? "true" : "false",
                 json_string_value(json_object_get(row, "dir")));
-        for (int m = 0; m < nmodels; m++)
-            seen |= strcmp(models[m], model) == 0;
-        if (!seen && nmodels < 64)
-            models[nmodels++] = model;
+        for (int n = 0; n < *nmodels; n++)
+            seen |= strcmp(models[n], model) == 0;
+        if (!seen && *nmodels < LIMIT_SWEEP_CHART_MODELS)
+            models[(*nmodels)++] = model;
     }
-    /* The chart: one swept knob on x, one line per model (one data block
-     * each, in the order of models[]). */
-    if (json_array_size(keys) == 1) {
-        const char *kname = json_string_value(json_array_get(keys, 0));
-        for (int m = 0; m < nmodels; m++) {
-            fprintf(fd, "%s# %s\n", m ? "\n\n" : "", models[m]);
-            json_array_foreach(summary, i, row)
-            {
-                double x = json_number_value(json_object_get(json_object_get(row, "sweep"), kname));
-                if (strcmp(json_string_value(json_object_get(row, "model")), models[m]) != 0)
-                    continue;
-                lo = x < lo ? x : lo;
-                hi = x > hi ? x : hi;
-                fprintf(fd, "%g %.6f %.6f %.6f %.6f %.3f %.3f\n", x, median_of(row, "wall_s"),
-                        json_number_value(json_object_get(json_object_get(row, "wall_s"), "min")),
-                        json_number_value(json_object_get(json_object_get(row, "wall_s"), "max")),
-                        median_of(row, "cpu_s"), median_of(row, "peak_rss_bytes") / 1048576.0,
-                        median_of(row, "latency_p99_ms"));
-            }
+    return sweep_mem_commit(&m, dir, "sweep.csv", err, errlen);
+}
+
+/* sweep.dat: the one swept knob on x, one data block per model (in the
+ * order of models[]). Sets *lo and *hi to the range of x. */
+static void sweep_dat_print(FILE *f, json_t *doc, const char *kname, const char **models,
+                            int nmodels, double *lo, double *hi)
+{
+    json_t *summary = json_object_get(doc, "summary"), *row;
+    size_t i;
+    *lo = INFINITY;
+    *hi = 0;
+    for (int m = 0; m < nmodels; m++) {
+        fprintf(f, "%s# %s\n", m ? "\n\n" : "", models[m]);
+        json_array_foreach(summary, i, row)
+        {
+            double x = json_number_value(json_object_get(json_object_get(row, "sweep"), kname));
+            if (strcmp(json_string_value(json_object_get(row, "model")), models[m]) != 0)
+                continue;
+            *lo = x < *lo ? x : *lo;
+            *hi = x > *hi ? x : *hi;
+            fprintf(f, "%g %.6f %.6f %.6f %.6f %.3f %.3f\n", x,
+                    sweep_figure(row, SUMMARY_WALL, "median"),
+                    sweep_figure(row, SUMMARY_WALL, "min"), sweep_figure(row, SUMMARY_WALL, "max"),
+                    sweep_figure(row, SUMMARY_CPU, "median"),
+                    sweep_figure(row, SUMMARY_RSS, "median") / 1048576.0,
+                    sweep_figure(row, SUMMARY_P99, "median"));
         }
-        json_t *cfg = json_object_get(doc, "config"), *env = json_object_get(doc, "env");
-        fprintf(fv, "nmodels = %d\narray model[%d]\narray color[%d]\n", nmodels, nmodels, nmodels);
-        for (int m = 0; m < nmodels; m++)
-            fprintf(fv, "model[%d] = \"%s\"\ncolor[%d] = \"%s\"\n", m + 1, models[m], m + 1,
-                    plot_model_color(models[m]));
-        fprintf(fv, "sweep_key = \"%s\"\nsweep_logx = %d\n", kname, lo > 0 && hi / lo >= 10);
-        fprintf(fv, "title_suffix = \"N = %lld · latency %lld ms · %s, %lld cores\"\n",
-                (long long)json_integer_value(json_object_get(cfg, "requests")),
-                (long long)json_integer_value(json_object_get(cfg, "latency_ms")),
-                json_string_value(json_object_get(env, "cpu_model"))
-                    ? json_string_value(json_object_get(env, "cpu_model"))
-                    : "",
-                (long long)json_integer_value(json_object_get(env, "cores")));
     }
-    fclose(fc);
-    fclose(fd);
-    fclose(fv);
-    fc = fd = fv = NULL;
-    if (sweep_write_file(dir, "sweep.csv", csv, err, errlen)) {
-        rc = -1;
-        goto out;
+}
+
+/* sweepvars.gp: what chart-sweep.gp needs besides sweep.dat. */
+static void sweep_vars_print(FILE *f, json_t *doc, const char *kname, const char **models,
+                             int nmodels, double lo, double hi)
+{
+    json_t *cfg = json_object_get(doc, "config"), *env = json_object_get(doc, "env");
+    const char *cpu = json_string_value(json_object_get(env, "cpu_model"));
+    fprintf(f, "nmodels = %d\narray model[%d]\narray color[%d]\n", nmodels, nmodels, nmodels);
+    for (int m = 0; m < nmodels; m++)
+        fprintf(f, "model[%d] = \"%s\"\ncolor[%d] = \"%s\"\n", m + 1, models[m], m + 1,
+                chart_model_color(models[m], NULL));
+    fprintf(f, "sweep_key = \"%s\"\nsweep_logx = %d\n", kname, lo > 0 && hi / lo >= 10);
+    fprintf(f, "title_suffix = \"N = %lld · latency %lld ms · %s, %lld cores\"\n",
+            (long long)json_integer_value(json_object_get(cfg, "requests")),
+            (long long)json_integer_value(json_object_get(cfg, "latency_ms")), cpu ? cpu : "",
+            (long long)json_integer_value(json_object_get(env, "cores")));
+}
+
+int sweep_write_outputs(const char *dir, json_t *doc, char *err, size_t errlen)
+{
+    json_t *keys = json_object_get(json_object_get(doc, "sweep"), "keys");
+    const char *models[LIMIT_SWEEP_CHART_MODELS], *kname;
+    int nmodels = 0;
+    double lo, hi;
+    sweep_mem_t dat, vars;
+
+    if (sweep_csv_write(dir, doc, models, &nmodels, err, errlen))
+        return -1;
+    if (json_array_size(keys) != 1) {
+        log_warn("sweep charts are drawn for one swept knob; %s/sweep.csv has the whole grid", dir);
+        return 0;
     }
-    if (json_array_size(keys) == 1) {
-        if (sweep_write_file(dir, "sweep.dat", dat, err, errlen) ||
-            sweep_write_file(dir, "sweepvars.gp", vars, err, errlen) ||
-            plot_script_run(dir, "chart-sweep.gp", err, errlen) < 0)
-            rc = -1;
-    } else {
-        fprintf(stderr,
-                "concbench: sweep charts are drawn for one swept knob; %s/sweep.csv has "
-                "the whole grid\n",
-                dir);
+    kname = json_string_value(json_array_get(keys, 0));
+    if (sweep_mem_open(&dat, err, errlen))
+        return -1;
+    if (sweep_mem_open(&vars, err, errlen)) {
+        fclose(dat.f);
+        free(dat.buf);
+        return -1;
     }
-out:
-    if (fc)
-        fclose(fc);
-    if (fd)
-        fclose(fd);
-    if (fv)
-        fclose(fv);
-    free(csv);
-    free(dat);
-    free(vars);
-    return rc;
+    sweep_dat_print(dat.f, doc, kname, models, nmodels, &lo, &hi);
+    sweep_vars_print(vars.f, doc, kname, models, nmodels, lo, hi);
+    if (sweep_mem_commit(&dat, dir, "sweep.dat", err, errlen)) {
+        fclose(vars.f);
+        free(vars.buf);
+        return -1;
+    }
+    if (sweep_mem_commit(&vars, dir, "sweepvars.gp", err, errlen) ||
+        chart_script_run(dir, "chart-sweep.gp", err, errlen) < 0)
+        return -1;
+    return 0;
 }
 
 void sweep_print_knees(FILE *f, json_t *doc)

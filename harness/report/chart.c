@@ -1,0 +1,204 @@
+#include "harness/report/chart.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/atomic_file.h"
+#include "common/log.h"
+
+#ifndef CONCBENCH_PLOTS_DIR
+#error "CONCBENCH_PLOTS_DIR must name the source tree's plots/ folder"
+#endif
+
+/* Fixed colours for the five models (colour-blind-safe Okabe–Ito hues), so
+ * a model looks the same in every chart and every results folder; other
+ * models take the extra colours in turn. */
+static const struct {
+    const char *name, *color;
+} chart_known_models[] = {
+    {"unbounded-loop", "#E69F00"}, {"semaphore-loop", "#56B4E9"}, {"process-pool", "#009E73"},
+    {"thread-pool", "#0072B2"},    {"stream-workers", "#CC79A7"},
+};
+#define CHART_NKNOWN ((int)(sizeof chart_known_models / sizeof chart_known_models[0]))
+
+static const char *const chart_extra_colors[] = {"#7F7F7F", "#8C564B", "#000000", "#BCBD22"};
+#define CHART_NEXTRA ((int)(sizeof chart_extra_colors / sizeof chart_extra_colors[0]))
+
+int chart_model_rank(const char *model)
+{
+    for (int k = 0; k < CHART_NKNOWN; k++)
+        if (strcmp(chart_known_models[k].name, model) == 0)
+            return k;
+    return CHART_NKNOWN;
+}
+
+const char *chart_model_color(const char *model, int *extra)
+{
+    int r = chart_model_rank(model);
+    if (r < CHART_NKNOWN)
+        return chart_known_models[r].color;
+    return chart_extra_colors[extra ? (*extra)++ % CHART_NEXTRA : 0];
+}
+
+char *chart_file_read(const char *dir, const char *name, size_t *len)
+{
+    char path[PATH_MAX];
+    FILE *f;
+    char *buf = NULL;
+    size_t cap = 0;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(path, "re");
+    if (!f)
+        return NULL;
+    *len = 0;
+    for (;;) {
+        if (*len + 4096 + 1 > cap) {
+            char *p = realloc(buf, cap = cap ? cap * 2 : 65536);
+            if (!p) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = p;
+        }
+        size_t r = fread(buf + *len, 1, cap - *len - 1, f);
+        *len += r;
+        if (r == 0)
+            break;
+    }
+    if (ferror(f)) {
+        free(buf);
+        buf = NULL;
+    } else {
+        buf[*len] = '\0';
+    }
+    fclose(f);
+    return buf;
+}
+
+int chart_script_copy(const char *dir, const char *name, char *err, size_t errlen)
+{
+    size_t len;
+    char *text = chart_file_read(CONCBENCH_PLOTS_DIR, name, &len);
+    int rc;
+    if (!text) {
+        snprintf(err, errlen, "cannot read the chart script %s/%s: %s", CONCBENCH_PLOTS_DIR, name,
+                 strerror(errno));
+        return -1;
+    }
+    rc = atomic_file_write(dir, name, text, len, err, errlen);
+    free(text);
+    return rc;
+}
+
+int chart_gnuplot_find(char *out, size_t cap)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/bin:/bin";
+    while (*path) {
+        size_t n = strcspn(path, ":");
+        struct stat st;
+        snprintf(out, cap, "%.*s/gnuplot", n ? (int)n : 1, n ? path : ".");
+        if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
+            return 0;
+        path += n + (path[n] == ':');
+    }
+    log_warn("gnuplot not found: charts skipped; install gnuplot-nox (scripts/install-deps.sh)");
+    return -1;
+}
+
+/* Reads fd to its end, keeping the last cap - 1 bytes in tail (gnuplot's
+ * error is at the end of what it says). Returns the bytes kept. */
+static size_t chart_read_tail(int fd, char *tail, size_t cap)
+{
+    char chunk[1024];
+    size_t used = 0;
+    for (;;) {
+        ssize_t r = read(fd, chunk, sizeof chunk);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        if (used + (size_t)r > cap - 1) {
+            size_t drop = used + (size_t)r - (cap - 1);
+            drop = drop > used ? used : drop;
+            memmove(tail, tail + drop, used - drop);
+            used -= drop;
+        }
+        memcpy(tail + used, chunk, (size_t)r);
+        used += (size_t)r;
+    }
+    tail[used] = '\0';
+    return used;
+}
+
+/* The child: gnuplot in dir, stdin and stdout on /dev/null, stderr into
+ * the pipe. Only async-signal-safe calls between fork and exec. */
+static void chart_gnuplot_exec(const char *gnuplot, const char *dir, const char *script, int errfd)
+{
+    static const char fail[] = "cannot start gnuplot\n";
+    int null = open("/dev/null", O_RDWR);
+    if (null < 0 || chdir(dir) || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(errfd, 2) < 0)
+        _exit(127);
+    execl(gnuplot, "gnuplot", script, (char *)NULL);
+    if (write(2, fail, sizeof fail - 1) < 0)
+        _exit(127);
+    _exit(127);
+}
+
+int chart_gnuplot_run(const char *gnuplot, const char *dir, const char *script, char *err,
+                      size_t errlen)
+{
+    char tail[2048], *line;
+    size_t used;
+    int pfd[2], status = 0;
+    pid_t pid;
+    if (pipe2(pfd, O_CLOEXEC)) {
+        snprintf(err, errlen, "cannot run gnuplot: pipe: %s", strerror(errno));
+        return -1;
+    }
+    pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "cannot run gnuplot: fork: %s", strerror(errno));
+        close(pfd[0]);
+        close(pfd[1]);
+        return -1;
+    }
+    if (pid == 0)
+        chart_gnuplot_exec(gnuplot, dir, script, pfd[1]);
+    close(pfd[1]);
+    used = chart_read_tail(pfd[0], tail, sizeof tail);
+    close(pfd[0]);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    while (used && (tail[used - 1] == '\n' || tail[used - 1] == ' '))
+        tail[--used] = '\0';
+    line = strrchr(tail, '\n');
+    if (WIFSIGNALED(status))
+        snprintf(err, errlen, "gnuplot died of signal %d on %s/%s", WTERMSIG(status), dir, script);
+    else
+        snprintf(err, errlen, "gnuplot failed on %s/%s: %.300s", dir, script,
+                 used ? (line ? line + 1 : tail) : "no message");
+    return -1;
+}
+
+int chart_script_run(const char *dir, const char *script, char *err, size_t errlen)
+{
+    char gnuplot[PATH_MAX];
+    if (chart_script_copy(dir, CHART_COMMON_SCRIPT, err, errlen) ||
+        chart_script_copy(dir, script, err, errlen))
+        return -1;
+    if (chart_gnuplot_find(gnuplot, sizeof gnuplot))
+        return 1;
+    return chart_gnuplot_run(gnuplot, dir, script, err, errlen);
+}

@@ -1,0 +1,183 @@
+#include "harness/report/summary.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/limits.h"
+#include "common/stats.h"
+
+const char *const summary_figure_keys[SUMMARY__N] = {
+    "wall_s",         "cpu_s",      "peak_rss_bytes", "latency_p50_ms",
+    "latency_p99_ms", "error_rate", "efficiency"};
+
+summary_spread_t summary_spread(double *v, int n)
+{
+    summary_spread_t s = {0, 0, 0, 0, n};
+    for (int i = 0; i < n; i++) {
+        if (isnan(v[i])) {
+            s.median = s.min = s.max = s.mad = NAN;
+            return s;
+        }
+        if (i == 0 || v[i] < s.min)
+            s.min = v[i];
+        if (i == 0 || v[i] > s.max)
+            s.max = v[i];
+    }
+    s.median = stats_median(v, n);
+    /* The figures are no longer needed: v holds the deviations. */
+    for (int i = 0; i < n; i++)
+        v[i] = fabs(v[i] - s.median);
+    s.mad = stats_median(v, n);
+    return s;
+}
+
+/* Whether a model's wall time varied from run to run more than a
+ * comparison between models can ignore. */
+static int summary_spread_noisy(const summary_spread_t *s)
+{
+    return s->n > 1 && ((s->min > 0 && s->max / s->min > LIMIT_NOISY_MAX_OVER_MIN) ||
+                        (s->median > 0 && s->mad / s->median > LIMIT_NOISY_MAD_OVER_MEDIAN));
+}
+
+double summary_floor_s(const config_t *cfg)
+{
+    uint32_t c = cfg->job.concurrency ? cfg->job.concurrency : 1;
+    return (double)((cfg->job.requests + c - 1) / c) * cfg->latency_ms / 1000.0;
+}
+
+/* One measured run's figures, in summary_figure_keys' order. */
+static void summary_run_figures(const config_t *cfg, double floor_s, const run_result_t *r,
+                                double out[SUMMARY__N])
+{
+    out[SUMMARY_WALL] = r->wall_s;
+    out[SUMMARY_CPU] = r->cpu_user_s + r->cpu_sys_s;
+    out[SUMMARY_RSS] = (double)r->peak_mem_bytes;
+    out[SUMMARY_P50] = r->lat_ms[0];
+    out[SUMMARY_P99] = r->lat_ms[2];
+    out[SUMMARY_ERROR_RATE] = cfg->job.requests ? (double)r->failed / cfg->job.requests : 0;
+    out[SUMMARY_EFFICIENCY] = r->wall_s > 0 ? floor_s / r->wall_s : 0;
+}
+
+/* Fills m (named already) from its measured runs; v is scratch for
+ * SUMMARY__N x nruns doubles. */
+static void summary_model_fill(const config_t *cfg, const run_result_t *runs, int nruns,
+                               summary_model_t *m, double *v)
+{
+    double floor_s = summary_floor_s(cfg), one[SUMMARY__N];
+    m->verified = 1;
+    for (int i = 0; i < nruns; i++) {
+        const run_result_t *r = &runs[i];
+        if (r->repeat < 0 || strcmp(r->model->name, m->name) != 0)
+            continue;
+        summary_run_figures(cfg, floor_s, r, one);
+        for (int f = 0; f < SUMMARY__N; f++)
+            v[f * nruns + m->runs] = one[f];
+        if (r->verify_error || !r->verify.verified || !r->complete || r->interrupted)
+            m->verified = 0;
+        m->runs++;
+    }
+    for (int f = 0; f < SUMMARY__N; f++)
+        m->fig[f] = summary_spread(v + f * nruns, m->runs);
+    m->noisy = summary_spread_noisy(&m->fig[SUMMARY_WALL]);
+}
+
+summary_model_t *summary_models(const config_t *cfg, const run_result_t *runs, int nruns, int *n)
+{
+    summary_model_t *m = calloc((size_t)nruns + 1, sizeof *m);
+    double *v = calloc((size_t)nruns * SUMMARY__N + 1, sizeof *v);
+    *n = 0;
+    if (!m || !v || nruns <= 0) {
+        free(m);
+        free(v);
+        return NULL;
+    }
+    for (int i = 0; i < nruns; i++) {
+        int k = 0;
+        while (k < *n && strcmp(m[k].name, runs[i].model->name) != 0)
+            k++;
+        if (k == *n)
+            m[(*n)++].name = runs[i].model->name;
+    }
+    for (int k = 0; k < *n; k++)
+        summary_model_fill(cfg, runs, nruns, &m[k], v);
+    free(v);
+    return m;
+}
+
+static json_t *summary_spread_json(const summary_spread_t *s)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "median", json_real(s->median));
+    json_object_set_new(o, "min", json_real(s->min));
+    json_object_set_new(o, "max", json_real(s->max));
+    json_object_set_new(o, "mad", json_real(s->mad));
+    return o;
+}
+
+json_t *summary_models_json(const summary_model_t *m, int n)
+{
+    json_t *arr = json_array();
+    for (int k = 0; k < n; k++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "model", json_string(m[k].name));
+        json_object_set_new(o, "runs", json_integer(m[k].runs));
+        json_object_set_new(o, "verified", json_boolean(m[k].runs > 0 && m[k].verified));
+        for (int f = 0; f < SUMMARY__N; f++) {
+            json_object_set_new(o, summary_figure_keys[f], summary_spread_json(&m[k].fig[f]));
+            if (f == SUMMARY_WALL)
+                json_object_set_new(o, "noisy", json_boolean(m[k].noisy));
+        }
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+static double summary_json_num(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+int summary_model_from_json(json_t *row, summary_model_t *m)
+{
+    memset(m, 0, sizeof *m);
+    m->name = json_string_value(json_object_get(row, "model"));
+    if (!m->name)
+        return -1;
+    m->runs = (int)json_integer_value(json_object_get(row, "runs"));
+    m->verified = json_is_true(json_object_get(row, "verified"));
+    m->noisy = json_is_true(json_object_get(row, "noisy"));
+    for (int f = 0; f < SUMMARY__N; f++) {
+        json_t *o = json_object_get(row, summary_figure_keys[f]);
+        summary_spread_t *s = &m->fig[f];
+        s->median = summary_json_num(o, "median");
+        s->min = summary_json_num(o, "min");
+        s->max = summary_json_num(o, "max");
+        s->mad = summary_json_num(o, "mad");
+        s->n = m->runs;
+    }
+    return 0;
+}
+
+void summary_spread_format(const summary_spread_t *f, int runs, const char *fmt, double scale,
+                           const char *suffix, char *buf, size_t cap)
+{
+    char med[48], lo[48], hi[48];
+    if (isnan(f->median)) {
+        snprintf(buf, cap, "–");
+        return;
+    }
+    snprintf(med, sizeof med, fmt, f->median * scale);
+    if (runs < 2 || isnan(f->min) || isnan(f->max)) {
+        snprintf(buf, cap, "%s%s", med, suffix);
+        return;
+    }
+    snprintf(lo, sizeof lo, fmt, f->min * scale);
+    snprintf(hi, sizeof hi, fmt, f->max * scale);
+    if (strcmp(lo, hi) == 0) /* no spread at this precision */
+        snprintf(buf, cap, "%s%s", med, suffix);
+    else
+        snprintf(buf, cap, "%s%s (%s–%s%s)", med, suffix, lo, hi, suffix);
+}

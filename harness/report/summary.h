@@ -1,0 +1,81 @@
+/* A model's figures over its measured runs, reduced once: this module is
+ * the only place where a set of per-run figures becomes a median, a
+ * min-max range and a MAD. The terminal table and results.json's
+ * summary[] take their rows from summary_models (from the runs in
+ * memory); summary.md, summary.csv, report.html and the sweep read the
+ * rows back with summary_model_from_json; compare reduces its own per-run
+ * figures with summary_spread. The keys are documented in
+ * docs/results.md. */
+#ifndef CONCBENCH_REPORT_SUMMARY_H
+#define CONCBENCH_REPORT_SUMMARY_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "harness/config/config.h"
+#include "harness/run/runner.h"
+
+/* One figure over a model's runs. */
+typedef struct summary_spread {
+    double median, min, max;
+    double mad; /* median absolute deviation from the median */
+    int n;      /* runs it was reduced from */
+} summary_spread_t;
+
+/* Reduces v[0..n). v is scratch: its contents are undefined afterwards.
+ * Every field is NaN when any v[i] is (a figure that is undefined in one
+ * run is undefined over the runs); all 0 when n is 0. Cannot fail. */
+summary_spread_t summary_spread(double *v, int n);
+
+/* The figures of a summary[] row, in the order results.json lists them. */
+enum {
+    SUMMARY_WALL,       /* wall_s */
+    SUMMARY_CPU,        /* cpu_s: user + system, the model's process tree */
+    SUMMARY_RSS,        /* peak_rss_bytes */
+    SUMMARY_P50,        /* latency_p50_ms */
+    SUMMARY_P99,        /* latency_p99_ms */
+    SUMMARY_ERROR_RATE, /* error_rate: failed / requests */
+    SUMMARY_EFFICIENCY, /* efficiency: floor / wall */
+    SUMMARY__N
+};
+/* Each figure's key in a summary[] row. */
+extern const char *const summary_figure_keys[SUMMARY__N];
+
+/* One model's summary[] row. */
+typedef struct summary_model {
+    const char *name; /* borrowed: the model's, or the results document's */
+    int runs;         /* measured runs (warm-ups are not) */
+    /* Every measured run verified. From runs in memory it is true for a
+     * model with no measured run; results.json writes runs > 0 && this. */
+    int verified;
+    int noisy; /* wall time spread beyond the noise limits (LIMIT_NOISY_*) */
+    summary_spread_t fig[SUMMARY__N];
+} summary_model_t;
+
+/* Floor of a run: ceil(N / C) x latency, in seconds; efficiency is
+ * floor / wall time. */
+double summary_floor_s(const config_t *cfg);
+
+/* One row per model, in the order the models first appear in runs (a
+ * model with only warm-up runs has a row with runs = 0). Returns a
+ * malloc'd array with its length in *n, or NULL with *n = 0 when there is
+ * no run or no memory. runs is only read. */
+summary_model_t *summary_models(const config_t *cfg, const run_result_t *runs, int nruns, int *n);
+
+/* results.json's summary[]: one object per row. */
+json_t *summary_models_json(const summary_model_t *m, int n);
+
+/* Reads one summary[] row back. A figure the row lacks is NaN (median,
+ * min, max and mad). Returns 0, or -1 when the row has no model name (m
+ * is then partly filled). m->name is borrowed from row. */
+int summary_model_from_json(json_t *row, summary_model_t *m);
+
+/* Formats a figure, times scale, as "median (min–max)" with the printf
+ * conversion fmt (e.g. "%.2f") and suffix after the numbers; just "median"
+ * for one run or when min and max print the same; "–" when the median is
+ * NaN. The same text goes into summary.md and report.html. */
+void summary_spread_format(const summary_spread_t *f, int runs, const char *fmt, double scale,
+                           const char *suffix, char *buf, size_t cap);
+
+#endif
