@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/config/config.h"
 #include "harness/report/report.h"
 
 static int json_num(json_t *o, const char *key, double *v)
@@ -211,25 +212,14 @@ void compare_json_text(json_t *v, char *buf, size_t cap)
     }
 }
 
-/* Whether config key defines the workload, so two results can be compared
- * only when it is equal on both sides. The keys that do not change the
- * work being measured are listed: which models, where the output goes,
- * where the services are, how many repetitions, and how the harness
- * samples. Every other key of `config` — present and future (mock API
- * latency shape, throttling, faults) — defines the workload. This list is
- * the one place that decides it (a flag on the knob table can replace it). */
+/* Whether a config key of results.json defines the workload, so that two
+ * results with different values cannot be compared: the knob table's
+ * KNOB_WORKLOAD flag decides. A key the table does not know comes from
+ * another concbench version and counts as workload: comparing across an
+ * unknown setting could only mislead. */
 int compare_key_defines_workload(const char *key)
 {
-    static const char *const not_workload[] = {
-        "model",         "out",          "scenario",  "api",       "pg",
-        "redis",         "repeat",       "warmup",    "sample_ms", "pss_check_ms",
-        "memory_method", "pg_max_conns", "keep_rows", "progress",  "baseline",
-        "save_baseline", "threshold",    "sweep",     "scale",     NULL,
-    };
-    for (int i = 0; not_workload[i]; i++)
-        if (strcmp(key, not_workload[i]) == 0)
-            return 0;
-    return 1;
+    return config_knob_find(key) ? config_knob_defines_workload(key) : 1;
 }
 
 /* Every workload key present on both sides must be equal. Returns 0, or -1

@@ -123,7 +123,7 @@ int sweep_apply(const sweep_t *s, int p, config_t *c, char *name, size_t cap)
 int sweep_touches_mock(const sweep_t *s)
 {
     for (int k = 0; k < s->nkeys; k++)
-        if (s->keys[k]->mock_flag)
+        if (s->keys[k]->flags & KNOB_MOCK)
             return 1;
     return 0;
 }
@@ -352,7 +352,7 @@ static void sweep_vars_print(FILE *f, json_t *doc, const char *kname, const char
     fprintf(f, "sweep_key = \"%s\"\nsweep_logx = %d\n", kname, lo > 0 && hi / lo >= 10);
     fprintf(f, "title_suffix = \"N = %lld · latency %lld ms · %s, %lld cores\"\n",
             (long long)json_integer_value(json_object_get(cfg, "requests")),
-            (long long)json_integer_value(json_object_get(cfg, "latency_ms")), cpu ? cpu : "",
+            (long long)json_number_value(json_object_get(cfg, "latency_ms")), cpu ? cpu : "",
             (long long)json_integer_value(json_object_get(env, "cores")));
 }
 
