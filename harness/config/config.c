@@ -69,6 +69,13 @@ int config_set(config_t *c, const char *name, const char *value, char *err, size
         return -1;
     }
     p = (char *)c + k->offset;
+    if (k->type == KNOB_CHOICE) {
+        int i = opt_parse_choice(name, value, k->choices, err, errlen);
+        if (i < 0)
+            return -1;
+        *(int *)p = i;
+        return 0;
+    }
     if (k->type != KNOB_STR)
         return config_set_number(k, p, value, err, errlen);
     if (k->choices && opt_parse_choice(name, value, k->choices, err, errlen) < 0)
@@ -219,6 +226,27 @@ void config_mock_args_free(char **argv)
         free(argv[i]);
 }
 
+/* The shortest text that reads back as the same double: 0.1, not
+ * 0.10000000000000001. */
+static void config_format_double(double v, char *buf, size_t cap)
+{
+    for (int digits = 6; digits <= 17; digits++) {
+        snprintf(buf, cap, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+/* The i-th name of "a|b|c". */
+static void config_format_choice(const char *choices, int i, char *buf, size_t cap)
+{
+    const char *p = choices;
+    for (; i > 0 && p; i--)
+        if ((p = strchr(p, '|')))
+            p++;
+    snprintf(buf, cap, "%.*s", p ? (int)strcspn(p, "|") : 0, p ? p : "");
+}
+
 void config_format(const config_t *c, const knob_t *k, char *buf, size_t cap)
 {
     const void *p = (const char *)c + k->offset;
@@ -233,7 +261,10 @@ void config_format(const config_t *c, const knob_t *k, char *buf, size_t cap)
         snprintf(buf, cap, "%llu", (unsigned long long)*(const uint64_t *)p);
         break;
     case KNOB_DOUBLE:
-        snprintf(buf, cap, "%.17g", *(const double *)p);
+        config_format_double(*(const double *)p, buf, cap);
+        break;
+    case KNOB_CHOICE:
+        config_format_choice(k->choices, *(const int *)p, buf, cap);
         break;
     default:
         snprintf(buf, cap, "%s", *(char *const *)p ? *(char *const *)p : "");

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "workload/job.h"
+#include "workload/mock_knobs.h"
 
 typedef struct config {
     job_t job; /* the numeric knobs the models read */
@@ -16,7 +17,6 @@ typedef struct config {
     char *out_dir;
     char *scenario;
     char *api, *pg, *redis;
-    int latency_ms;
     int repeat, warmup;
     double crash_after; /* 0 = off */
     int pg_max_conns;
@@ -27,17 +27,22 @@ typedef struct config {
     char *sweep;
     double scale;
     double threshold;
-    /* mock API behaviour, passed to a mockapi the harness starts */
-    char *latency_dist;
-    int latency_min_ms, latency_max_ms, latency_sd_ms, tail_ms;
-    double latency_sigma, tail_pct;
-    int mock_max_inflight, mock_rate, mock_burst, mock_threads;
-    double fail_rate, reset_rate, hang_rate, bad_body_rate;
+    /* The mock API's behaviour (workload/mock_knobs.h), passed to a
+     * mockapi the harness starts. */
+    mock_settings_t mock;
     int keep_rows;
     int progress; /* 1 = progress line on stderr */
 } config_t;
 
-typedef enum knob_type { KNOB_INT, KNOB_U32, KNOB_U64, KNOB_DOUBLE, KNOB_STR } knob_type_t;
+/* KNOB_CHOICE is an int: the index of its value in the row's choices. */
+typedef enum knob_type {
+    KNOB_INT,
+    KNOB_U32,
+    KNOB_U64,
+    KNOB_DOUBLE,
+    KNOB_STR,
+    KNOB_CHOICE
+} knob_type_t;
 
 /* What a knob is for, so that no other file keeps a list of knob names. */
 enum knob_flag {
@@ -61,7 +66,7 @@ typedef struct knob {
     double min, max;
     unsigned flags;        /* enum knob_flag bits */
     const char *mock_flag; /* KNOB_MOCK: mockapi's spelling of it */
-    const char *choices;   /* KNOB_STR: "a|b|c" of the allowed values, or NULL */
+    const char *choices;   /* KNOB_STR, KNOB_CHOICE: "a|b|c" of the allowed values */
     const char *help;
 } knob_t;
 

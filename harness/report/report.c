@@ -218,7 +218,7 @@ json_t *report_results_json(const config_t *cfg, const report_env_t *env, run_re
     summary_model_t *models = summary_models(cfg, runs, nruns, &nmodels);
     for (const knob_t *k = config_knobs; k->name; k++) {
         config_format(cfg, k, buf, sizeof buf);
-        if (k->type == KNOB_STR)
+        if (k->type == KNOB_STR || k->type == KNOB_CHOICE)
             json_object_set_new(conf, k->name, json_string(buf));
         else if (k->type == KNOB_DOUBLE)
             json_object_set_new(conf, k->name, json_real(strtod(buf, NULL)));
@@ -399,9 +399,9 @@ void report_print_table(FILE *f, const config_t *cfg, const run_result_t *runs, 
                 best[k] = row[i][k];
     }
     fprintf(f,
-            "\n%u requests, concurrency %u, API latency %d ms: floor %.2f s (ceil(N/C) x "
+            "\n%u requests, concurrency %u, API latency %g ms: floor %.2f s (ceil(N/C) x "
             "latency)%s\n",
-            cfg->job.requests, cfg->job.concurrency, cfg->latency_ms, floor_s,
+            cfg->job.requests, cfg->job.concurrency, cfg->mock.latency_ms, floor_s,
             cfg->repeat > 1 ? "; medians of the repetitions" : "");
     fprintf(f, "%-16s %-10s %9s %8s %9s %10s %9s %9s %9s %5s\n", "model", "verified", "wall s",
             "xfloor", "cpu s", "peak MB", "p50 ms", "p99 ms", "errors %", "runs");

@@ -44,7 +44,7 @@ static int summary_spread_noisy(const summary_spread_t *s)
 double summary_floor_s(const config_t *cfg)
 {
     uint32_t c = cfg->job.concurrency ? cfg->job.concurrency : 1;
-    return (double)((cfg->job.requests + c - 1) / c) * cfg->latency_ms / 1000.0;
+    return (double)((cfg->job.requests + c - 1) / c) * cfg->mock.latency_ms / 1000.0;
 }
 
 /* One measured run's figures, in summary_figure_keys' order. */

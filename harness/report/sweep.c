@@ -38,7 +38,7 @@ int sweep_parse(const char *spec, const config_t *base, sweep_t *s, char *err, s
             snprintf(err, errlen, "sweep: unknown knob '%s' (concbench list shows them all)", part);
             goto fail;
         }
-        if (k->type == KNOB_STR) {
+        if (k->type == KNOB_STR || k->type == KNOB_CHOICE) {
             snprintf(err, errlen, "sweep: %s is not a number; only numeric knobs can be swept",
                      part);
             goto fail;

@@ -66,6 +66,14 @@ static void fuzz_knob_check(const config_t *c, const knob_t *k)
         }
         break;
     }
+    case KNOB_CHOICE: {
+        /* An index into the choices: 0 up to the number of '|'. */
+        int n = 0;
+        for (const char *q = k->choices; *q; q++)
+            n += *q == '|';
+        FUZZ_CHECK(*(const int *)p >= 0 && *(const int *)p <= n);
+        break;
+    }
     }
     /* format → set → format is a fixed point. */
     config_format(c, k, text, sizeof text);
