@@ -70,17 +70,9 @@ static int svc_mockapi_read_line(int fd, char *host, size_t hostlen, int *port, 
     }
 }
 
-int svc_mockapi_start(svc_t *s, const char *binary, char *const argv_extra[], char *err,
-                      size_t errlen)
+/* The binary exists and is executable. Returns 0 or -1 with what to do. */
+static int svc_mockapi_check_binary(const char *binary, char *err, size_t errlen)
 {
-    struct svc_entry *e = NULL;
-    struct svc_spawn_spec sp = {.out_fd = -1, .err_fd = STDERR_FILENO, .death_sig = SIGTERM};
-    char host[64], last[256], status[96], **argv = NULL;
-    int pipefd[2] = {-1, -1}, port = 0, rc, nextra = 0, fd;
-    siginfo_t si;
-    pid_t pid;
-
-    memset(s, 0, sizeof *s);
     if (binary == NULL || access(binary, F_OK) < 0) {
         svc_err(err, errlen, "mockapi not found at %s: build it with ./run_all.sh",
                 binary ? binary : "(null)");
@@ -91,13 +83,20 @@ int svc_mockapi_start(svc_t *s, const char *binary, char *const argv_extra[], ch
                 binary, strerror(errno));
         return -1;
     }
+    return 0;
+}
+
+/* binary --host 127.0.0.1 --port 0 followed by argv_extra, NULL-ended
+ * (free the array, not the strings), or NULL when out of memory. */
+static char **svc_mockapi_argv(const char *binary, char *const argv_extra[])
+{
+    int nextra = 0;
+    char **argv;
     while (argv_extra && argv_extra[nextra])
         nextra++;
     argv = calloc((size_t)nextra + 6, sizeof *argv);
-    if (argv == NULL) {
-        svc_err(err, errlen, "cannot start mockapi: out of memory");
-        return -1;
-    }
+    if (argv == NULL)
+        return NULL;
     argv[0] = (char *)binary;
     argv[1] = "--host";
     argv[2] = "127.0.0.1";
@@ -105,6 +104,62 @@ int svc_mockapi_start(svc_t *s, const char *binary, char *const argv_extra[], ch
     argv[4] = "0";
     for (int i = 0; i < nextra; i++)
         argv[5 + i] = argv_extra[i];
+    return argv;
+}
+
+/* Reads the "listening on" line of the mockapi just started as e and
+ * checks that it accepts a connection there. Returns the port (host into
+ * host), or -1 with err saying what it did instead. */
+static int svc_mockapi_wait_ready(struct svc_entry *e, const char *binary, char *host,
+                                  size_t hostcap, char *err, size_t errlen)
+{
+    char last[256], status[96];
+    int port = 0, rc, fd;
+    siginfo_t si;
+
+    rc = svc_mockapi_read_line(e->stdout_fd, host, hostcap, &port, last, sizeof last);
+    if (rc == -2) {
+        svc_err(err, errlen,
+                "mockapi (%s) did not print 'mockapi listening on http://HOST:PORT' within %d s",
+                binary, LIMIT_SVC_MOCKAPI_READY_MS / 1000);
+        return -1;
+    }
+    if (rc < 0) {
+        if (svc_wait_exit(e->pid, LIMIT_SVC_MOCKAPI_EXIT_WAIT_MS, &si) == SVC_CHILD_EXITED)
+            svc_describe_exit(&si, status, sizeof status);
+        else
+            snprintf(status, sizeof status, "closed its stdout");
+        svc_err(err, errlen, "mockapi (%s) exited before listening (%s)%s%s", binary, status,
+                last[0] ? ": " : "", last);
+        return -1;
+    }
+    fd = svc_tcp_connect(host, port);
+    if (fd < 0) {
+        svc_err(err, errlen, "mockapi (%s) said it listens on %s:%d but connecting failed: %s",
+                binary, host, port, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    return port;
+}
+
+int svc_mockapi_start(svc_t *s, const char *binary, char *const argv_extra[], char *err,
+                      size_t errlen)
+{
+    struct svc_entry *e = NULL;
+    struct svc_spawn_spec sp = {.out_fd = -1, .err_fd = STDERR_FILENO, .death_sig = SIGTERM};
+    char host[64], **argv;
+    int pipefd[2] = {-1, -1}, port;
+    pid_t pid;
+
+    memset(s, 0, sizeof *s);
+    if (svc_mockapi_check_binary(binary, err, errlen) < 0)
+        return -1;
+    argv = svc_mockapi_argv(binary, argv_extra);
+    if (argv == NULL) {
+        svc_err(err, errlen, "cannot start mockapi: out of memory");
+        return -1;
+    }
     if (pipe2(pipefd, O_CLOEXEC) < 0) {
         svc_err(err, errlen, "cannot start mockapi: pipe: %s", strerror(errno));
         goto fail;
@@ -123,30 +178,9 @@ int svc_mockapi_start(svc_t *s, const char *binary, char *const argv_extra[], ch
     e->pid = pid;
     e->stdout_fd = pipefd[0];
     pipefd[0] = -1;
-
-    rc = svc_mockapi_read_line(e->stdout_fd, host, sizeof host, &port, last, sizeof last);
-    if (rc == -2) {
-        svc_err(err, errlen,
-                "mockapi (%s) did not print 'mockapi listening on http://HOST:PORT' within %d s",
-                binary, LIMIT_SVC_MOCKAPI_READY_MS / 1000);
+    port = svc_mockapi_wait_ready(e, binary, host, sizeof host, err, errlen);
+    if (port < 0)
         goto fail;
-    }
-    if (rc < 0) {
-        if (svc_wait_exit(pid, LIMIT_SVC_MOCKAPI_EXIT_WAIT_MS, &si) == SVC_CHILD_EXITED)
-            svc_describe_exit(&si, status, sizeof status);
-        else
-            snprintf(status, sizeof status, "closed its stdout");
-        svc_err(err, errlen, "mockapi (%s) exited before listening (%s)%s%s", binary, status,
-                last[0] ? ": " : "", last);
-        goto fail;
-    }
-    fd = svc_tcp_connect(host, port);
-    if (fd < 0) {
-        svc_err(err, errlen, "mockapi (%s) said it listens on %s:%d but connecting failed: %s",
-                binary, host, port, strerror(errno));
-        goto fail;
-    }
-    close(fd);
     free(argv);
     svc_fill(s, e, port);
     snprintf(s->address, sizeof s->address, "http://%s:%d", host, port);

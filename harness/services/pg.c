@@ -169,58 +169,51 @@ static int svc_pg_launch(struct svc_entry *e, const char *bindir, struct svc_spa
     }
 }
 
-int svc_pg_start(svc_t *s, int max_conns, char *err, size_t errlen)
+/* PostgreSQL refuses to run as root: when we are root, the server runs as
+ * the `postgres` user the Debian package creates. Returns 0 (sp set up),
+ * or -1 with what to do in err. */
+static int svc_pg_identity(struct svc_spawn_spec *sp, char *err, size_t errlen)
 {
-    struct svc_spawn_spec sp = {0};
-    struct svc_entry *e = NULL;
-    char bindir[256], conf[PATH_MAX], text[1024]; /* longer bin paths: not found */
-    PGconn *conn;
-    int port = -1, rc = 1;
-
-    memset(s, 0, sizeof *s);
-    if (max_conns < 1) {
-        svc_err(err, errlen, "PostgreSQL max_connections must be positive (got %d)", max_conns);
-        return -1;
-    }
-    if (svc_pg_find_bindir(bindir, sizeof bindir) < 0) {
+    struct passwd *pw;
+    if (geteuid() != 0)
+        return 0;
+    pw = getpwnam("postgres");
+    if (pw == NULL) {
         svc_err(err, errlen,
-                "PostgreSQL server not found: install it with "
-                "scripts/install-deps.sh (Debian package postgresql)");
+                "PostgreSQL refuses to run as root and there is no `postgres` user to run it "
+                "as: install it with scripts/install-deps.sh (Debian package postgresql) or "
+                "run as a normal user");
         return -1;
     }
-    if (geteuid() == 0) {
-        struct passwd *pw = getpwnam("postgres");
-        if (pw == NULL) {
-            svc_err(err, errlen,
-                    "PostgreSQL refuses to run as root and there is no `postgres` user to run it "
-                    "as: install it with scripts/install-deps.sh (Debian package postgresql) or "
-                    "run as a normal user");
-            return -1;
-        }
-        sp.drop_privs = true;
-        sp.uid = pw->pw_uid;
-        sp.gid = pw->pw_gid;
-    }
-    e = svc_reg_alloc("initdb", err, errlen);
-    if (e == NULL)
-        return -1;
+    sp->drop_privs = true;
+    sp->uid = pw->pw_uid;
+    sp->gid = pw->pw_gid;
+    return 0;
+}
+
+/* The private folder, closed to others, and a fresh cluster in it with
+ * our settings appended to its postgresql.conf (path into conf). The
+ * server trusts every connection and its role is a superuser, which can
+ * run programs as the server's OS user (COPY ... TO PROGRAM): only the
+ * harness's own user may reach it. So no TCP listener, and the socket's
+ * directory is closed to others; root, when the server runs as `postgres`,
+ * passes as it already does to edit the config. Durable defaults (fsync
+ * and friends) are what users run: kept, and written out so that a reader
+ * of the config sees them. Returns 0 or -1 with err. */
+static int svc_pg_prepare(struct svc_entry *e, const char *bindir, struct svc_spawn_spec *sp,
+                          int max_conns, char *conf, size_t confcap, char *err, size_t errlen)
+{
+    char text[1024];
     if (svc_make_tmpdir(e, "/tmp/concbench-pg-XXXXXX", err, errlen) < 0)
-        goto fail;
-    /* The server trusts every connection and its role is a superuser, which
-     * can run programs as the server's OS user (COPY ... TO PROGRAM): only
-     * the harness's own user may reach it. So no TCP listener (below), and
-     * the socket's directory is closed to others; root, when the server
-     * runs as `postgres`, passes as it already does to edit the config. */
-    if (chmod(e->tmpdir, 0700) < 0 || (sp.drop_privs && chown(e->tmpdir, sp.uid, sp.gid) < 0)) {
+        return -1;
+    if (chmod(e->tmpdir, 0700) < 0 || (sp->drop_privs && chown(e->tmpdir, sp->uid, sp->gid) < 0)) {
         svc_err(err, errlen, "cannot prepare %s: %s", e->tmpdir, strerror(errno));
-        goto fail;
+        return -1;
     }
-    sp.cwd = e->tmpdir; /* the harness's cwd may be unreadable to `postgres` */
-    if (svc_pg_initdb(e, bindir, &sp, err, errlen) < 0)
-        goto fail;
-    /* Durable defaults (fsync and friends) are what users run: kept, and
-     * written out so that a reader of the config sees them. */
-    snprintf(conf, sizeof conf, "%s/data/postgresql.conf", e->tmpdir);
+    sp->cwd = e->tmpdir; /* the harness's cwd may be unreadable to `postgres` */
+    if (svc_pg_initdb(e, bindir, sp, err, errlen) < 0)
+        return -1;
+    snprintf(conf, confcap, "%s/data/postgresql.conf", e->tmpdir);
     snprintf(text, sizeof text,
              "\n# concbench: private benchmark instance\n"
              "listen_addresses = ''\n"
@@ -233,40 +226,87 @@ int svc_pg_start(svc_t *s, int max_conns, char *err, size_t errlen)
              "full_page_writes = on\n"
              "logging_collector = off\n",
              e->tmpdir, max_conns);
-    if (svcfs_append(conf, text, err, errlen) < 0)
-        goto fail;
-    for (int attempt = 0; rc == 1 && attempt < LIMIT_SVC_START_ATTEMPTS; attempt++) {
+    return svcfs_append(conf, text, err, errlen);
+}
+
+/* Starts the server on a free port (the port names its socket file),
+ * trying again when another process took the port first. Returns the
+ * port, or -1 with err. */
+static int svc_pg_launch_free_port(struct svc_entry *e, const char *bindir,
+                                   struct svc_spawn_spec *sp, const char *conf, char *err,
+                                   size_t errlen)
+{
+    char text[64];
+    int port, rc = 1;
+    for (int attempt = 0; attempt < LIMIT_SVC_START_ATTEMPTS; attempt++) {
         port = svc_free_port();
         if (port < 0) {
             svc_err(err, errlen, "no free TCP port on 127.0.0.1 for PostgreSQL");
-            goto fail;
+            return -1;
         }
         snprintf(text, sizeof text, "port = %d\n", port); /* the last setting wins */
         if (svcfs_append(conf, text, err, errlen) < 0)
-            goto fail;
-        rc = svc_pg_launch(e, bindir, &sp, port, err, errlen);
+            return -1;
+        rc = svc_pg_launch(e, bindir, sp, port, err, errlen);
+        if (rc != 1)
+            return rc == 0 ? port : -1;
     }
-    if (rc != 0) {
-        if (rc == 1)
-            svc_err(err, errlen, "PostgreSQL could not get a free port in %d tries",
-                    LIMIT_SVC_START_ATTEMPTS);
-        goto fail;
-    }
-    svc_fill(s, e, port);
-    snprintf(s->address, sizeof s->address, "host=%s port=%d user=concbench dbname=postgres",
-             e->tmpdir, port);
-    conn = PQconnectdb(s->address);
+    svc_err(err, errlen, "PostgreSQL could not get a free port in %d tries",
+            LIMIT_SVC_START_ATTEMPTS);
+    return -1;
+}
+
+/* Connects once as a client would and records the server's version.
+ * Returns 0 or -1 with err. */
+static int svc_pg_check(svc_t *s, char *err, size_t errlen)
+{
+    PGconn *conn = PQconnectdb(s->address);
     if (PQstatus(conn) != CONNECTION_OK) {
         svc_err(err, errlen, "connecting to the private PostgreSQL (%s) failed: %s", s->address,
                 PQerrorMessage(conn));
         PQfinish(conn);
-        memset(s, 0, sizeof *s);
-        goto fail;
+        return -1;
     }
     snprintf(s->version, sizeof s->version, "%s",
              PQparameterStatus(conn, "server_version") ? PQparameterStatus(conn, "server_version")
                                                        : "");
     PQfinish(conn);
+    return 0;
+}
+
+int svc_pg_start(svc_t *s, int max_conns, char *err, size_t errlen)
+{
+    struct svc_spawn_spec sp = {0};
+    struct svc_entry *e = NULL;
+    char bindir[256], conf[PATH_MAX]; /* longer bin paths: not found */
+    int port;
+
+    memset(s, 0, sizeof *s);
+    if (max_conns < 1) {
+        svc_err(err, errlen, "PostgreSQL max_connections must be positive (got %d)", max_conns);
+        return -1;
+    }
+    if (svc_pg_find_bindir(bindir, sizeof bindir) < 0) {
+        svc_err(err, errlen,
+                "PostgreSQL server not found: install it with "
+                "scripts/install-deps.sh (Debian package postgresql)");
+        return -1;
+    }
+    if (svc_pg_identity(&sp, err, errlen) < 0)
+        return -1;
+    e = svc_reg_alloc("initdb", err, errlen);
+    if (e == NULL)
+        return -1;
+    if (svc_pg_prepare(e, bindir, &sp, max_conns, conf, sizeof conf, err, errlen) < 0 ||
+        (port = svc_pg_launch_free_port(e, bindir, &sp, conf, err, errlen)) < 0)
+        goto fail;
+    svc_fill(s, e, port);
+    snprintf(s->address, sizeof s->address, "host=%s port=%d user=concbench dbname=postgres",
+             e->tmpdir, port);
+    if (svc_pg_check(s, err, errlen) < 0) {
+        memset(s, 0, sizeof *s);
+        goto fail;
+    }
     return 0;
 fail:
     svc_reg_stop(e);

@@ -34,16 +34,61 @@ static int svc_find_in_path(const char *name, char *out, size_t outlen)
     return -1;
 }
 
+/* Waits until the redis-server just spawned as e->pid answers PING on
+ * port. Returns 0 when it does, 1 when it exited because another process
+ * took the port first (try another), -1 with err otherwise. */
+static int svc_redis_wait_ready(struct svc_entry *e, const char *path, int port,
+                                const char *logpath, char *err, size_t errlen)
+{
+    int64_t deadline = clock_now_ns() + (int64_t)LIMIT_SVC_REDIS_READY_MS * CLOCK_NS_PER_MS;
+    char reply[64], tail[512], status[96];
+    siginfo_t si;
+
+    for (;;) {
+        if (resp_command(port, "PING\r\n", reply, sizeof reply) > 0 &&
+            strncmp(reply, "+PONG", 5) == 0)
+            return 0;
+        if (svc_child_state(e->pid, &si) != SVC_CHILD_RUNNING) {
+            svc_reap(e);
+            if (svc_port_taken(port))
+                return 1;
+            svc_describe_exit(&si, status, sizeof status);
+            svcfs_log_tail(logpath, 3, tail, sizeof tail);
+            svc_err(err, errlen, "redis-server (%s) exited during startup (%s): %s", path, status,
+                    tail);
+            return -1;
+        }
+        if (clock_now_ns() > deadline) {
+            svcfs_log_tail(logpath, 3, tail, sizeof tail);
+            svc_err(err, errlen, "redis-server (%s) did not answer PING within %d s: %s", path,
+                    LIMIT_SVC_REDIS_READY_MS / 1000, tail);
+            return -1;
+        }
+        clock_sleep_ms(LIMIT_SVC_REDIS_READY_POLL_MS);
+    }
+}
+
+/* The server's version from INFO, or "" when it does not say. */
+static void svc_redis_version(svc_t *s, int port)
+{
+    char reply[8192];
+    const char *v;
+    if (resp_command(port, "INFO server\r\n", reply, sizeof reply) <= 0 ||
+        !(v = strstr(reply, "redis_version:")))
+        return;
+    v += strlen("redis_version:");
+    snprintf(s->version, sizeof s->version, "%.*s", (int)strcspn(v, "\r\n"), v);
+}
+
 int svc_redis_start(svc_t *s, char *err, size_t errlen)
 {
     struct svc_spawn_spec sp = {.death_sig = SIGTERM};
     struct svc_entry *e = NULL;
-    char path[PATH_MAX], logpath[PATH_MAX], portstr[16], reply[8192], tail[512], status[96];
+    char path[PATH_MAX], logpath[PATH_MAX], portstr[16];
     char *argv[] = {path, "--port",       portstr, "--bind",           "127.0.0.1", "--save",
                     "",   "--appendonly", "no",    "--daemonize",      "no",        "--dir",
                     NULL, "--logfile",    logpath, "--protected-mode", "yes",       NULL};
     int port = -1, rc = 1, log = -1;
-    siginfo_t si;
     pid_t pid;
 
     memset(s, 0, sizeof *s);
@@ -69,7 +114,6 @@ int svc_redis_start(svc_t *s, char *err, size_t errlen)
     sp.out_fd = sp.err_fd = log;
     sp.cwd = e->tmpdir;
     for (int attempt = 0; rc == 1 && attempt < LIMIT_SVC_START_ATTEMPTS; attempt++) {
-        int64_t deadline;
         port = svc_free_port();
         if (port < 0) {
             svc_err(err, errlen, "no free TCP port on 127.0.0.1 for redis-server");
@@ -79,32 +123,10 @@ int svc_redis_start(svc_t *s, char *err, size_t errlen)
         pid = svc_spawn(&sp, "redis-server", err, errlen);
         if (pid < 0)
             goto fail;
-        e->pid = pid;
-        deadline = clock_now_ns() + (int64_t)LIMIT_SVC_REDIS_READY_MS * CLOCK_NS_PER_MS;
-        for (;;) {
-            if (resp_command(port, "PING\r\n", reply, sizeof reply) > 0 &&
-                strncmp(reply, "+PONG", 5) == 0) {
-                rc = 0;
-                break;
-            }
-            if (svc_child_state(pid, &si) != SVC_CHILD_RUNNING) {
-                svc_reap(e);
-                if (svc_port_taken(port))
-                    break; /* rc stays 1: another try */
-                svc_describe_exit(&si, status, sizeof status);
-                svcfs_log_tail(logpath, 3, tail, sizeof tail);
-                svc_err(err, errlen, "redis-server (%s) exited during startup (%s): %s", path,
-                        status, tail);
-                goto fail;
-            }
-            if (clock_now_ns() > deadline) {
-                svcfs_log_tail(logpath, 3, tail, sizeof tail);
-                svc_err(err, errlen, "redis-server (%s) did not answer PING within %d s: %s", path,
-                        LIMIT_SVC_REDIS_READY_MS / 1000, tail);
-                goto fail;
-            }
-            clock_sleep_ms(LIMIT_SVC_REDIS_READY_POLL_MS);
-        }
+        e->pid = pid; /* only a real child: a negative pid would reach kill() */
+        rc = svc_redis_wait_ready(e, path, port, logpath, err, errlen);
+        if (rc < 0)
+            goto fail;
     }
     if (rc != 0) {
         svc_err(err, errlen, "redis-server could not get a free port in %d tries",
@@ -114,13 +136,7 @@ int svc_redis_start(svc_t *s, char *err, size_t errlen)
     close(log);
     svc_fill(s, e, port);
     snprintf(s->address, sizeof s->address, "redis://127.0.0.1:%d", port);
-    if (resp_command(port, "INFO server\r\n", reply, sizeof reply) > 0) {
-        const char *v = strstr(reply, "redis_version:");
-        if (v) {
-            v += strlen("redis_version:");
-            snprintf(s->version, sizeof s->version, "%.*s", (int)strcspn(v, "\r\n"), v);
-        }
-    }
+    svc_redis_version(s, port);
     return 0;
 fail:
     if (log >= 0)

@@ -1,4 +1,4 @@
-/* Tests for harness/services.c against the real PostgreSQL and redis-server
+/* Tests for harness/services/ against the real PostgreSQL and redis-server
  * of this machine: each service must answer once started, and be gone —
  * process and temporary directory — once stopped. mockapi is stood in for by
  * small shell scripts, so these tests do not depend on mock_server/. */
