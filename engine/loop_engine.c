@@ -26,7 +26,7 @@ typedef struct loop_req {
     struct loop_req *next_free;
     size_t index; /* in eng->reqs */
     loop_engine_t *eng;
-    curl_uv_t *cu; /* the shard its easy handle (and connection) lives in */
+    uv_curl_t *cu; /* the shard its easy handle (and connection) lives in */
     CURL *easy;
     fetch_buf_t buf;
     uv_timer_t backoff;
@@ -40,9 +40,9 @@ struct loop_engine {
     loop_engine_config_t cfg;
     const job_t *job;
     retry_policy_t retry;
-    curl_uv_t **shards; /* see LOOP_ENGINE_SHARD_CONNS */
+    uv_curl_t **shards; /* see LOOP_ENGINE_SHARD_CONNS */
     int nshards;
-    pq_uv_pool_t *db;
+    uv_pq_pool_t *db;
     int next_shard;
     loop_req_t *free_reqs;
     uint32_t nfree;
@@ -106,7 +106,7 @@ static void loop_engine_settle(loop_engine_t *e, const uint64_t *ids, int n, int
 static void loop_engine_flush_if_idle(loop_engine_t *e)
 {
     if (e->active == 0 && e->pend_len == 0)
-        pq_uv_pool_flush(e->db);
+        uv_pq_pool_flush(e->db);
 }
 
 static loop_req_t *loop_req_new(loop_engine_t *e)
@@ -231,17 +231,17 @@ static void loop_req_attempt(loop_req_t *r)
     loop_engine_t *e = r->eng;
     char url[512];
 
-    fetch_url(url, sizeof url, e->job->api_url, r->id);
+    http_url(url, sizeof url, e->job->api_url, r->id);
     if (curl_easy_setopt(r->easy, CURLOPT_URL, url) != CURLE_OK) {
-        loop_req_fail(r, ERR_CONNECT); /* as fetch_transform_blocking does */
+        loop_req_fail(r, ERR_CONNECT); /* as http_fetch_transform does */
         return;
     }
     r->attempt++;
     r->buf.len = 0;
     outcome_attempt_start(e->job->out, r->id);
-    if (curl_uv_add(r->cu, r->easy)) {
+    if (uv_curl_add(r->cu, r->easy)) {
         outcome_attempt_end(e->job->out, r->id, 0);
-        loop_engine_fail(e, curl_uv_error(r->cu));
+        loop_engine_fail(e, uv_curl_error(r->cu));
         return;
     }
     r->in_multi = 1;
@@ -252,7 +252,7 @@ static void loop_req_backoff_cb(uv_timer_t *t)
     loop_req_attempt(t->data);
 }
 
-/* curl_uv: a transfer finished. Success → transform here, on the loop
+/* uv_curl: a transfer finished. Success → transform here, on the loop
  * thread (this model's honest cost) → row to the pool. A transient failure
  * with attempts left → backoff timer. Else the request fails. */
 static void loop_engine_done_cb(void *ud, CURL *easy, CURLcode rc)
@@ -274,20 +274,20 @@ static void loop_engine_done_cb(void *ud, CURL *easy, CURLcode rc)
     if (curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK)
         status = 0; /* no response: classified by rc alone */
     outcome_attempt_end(e->job->out, r->id, (int)status);
-    err = fetch_classify(rc, status);
+    err = http_classify(rc, status);
     if (err == ERR_NONE) {
         if (transform_order(r->buf.data ? r->buf.data : "", r->buf.len, r->id,
                             e->job->transform_cost, &row) == 0) {
             outcome_fetched(e->job->out, r->id);
             loop_req_release(r);
-            pq_uv_pool_add(e->db, &row);
+            uv_pq_pool_add(e->db, &row);
             loop_engine_flush_if_idle(e);
             return;
         }
         err = ERR_BAD_PAYLOAD;
     }
     if (retry_is_transient(err) && r->attempt <= e->retry.retries) {
-        int delay = retry_backoff_ms(&e->retry, r->id, r->attempt + 1, fetch_retry_after_ms(easy));
+        int delay = retry_backoff_ms(&e->retry, r->id, r->attempt + 1, http_retry_after_ms(easy));
         if (!r->backoff_inited) {
             if ((rc2 = uv_timer_init(e->cfg.loop, &r->backoff))) {
                 char msg[160];
@@ -315,7 +315,7 @@ static void loop_engine_curl_error_cb(void *ud, const char *msg)
     loop_engine_fail(ud, line);
 }
 
-/* pq_uv: a batch is committed or failed for good. */
+/* uv_pq: a batch is committed or failed for good. */
 static void loop_engine_pool_batch_cb(void *ud, const order_row_t *rows, int n, int ok,
                                       const char *err)
 {
@@ -364,7 +364,7 @@ loop_engine_t *loop_engine_create(const loop_engine_config_t *cfg, char *err, si
     const job_t *job = cfg->job;
     int batch = job->batch_size > 0 ? job->batch_size : 1;
     long maxconn = cfg->max_connects > 0 ? cfg->max_connects : (long)cfg->inflight_limit;
-    pq_uv_config_t pc = {0};
+    uv_pq_config_t pc = {0};
 
     if (!e || !(e->ids = calloc((size_t)batch, sizeof *e->ids))) {
         snprintf(err, errlen, "out of memory");
@@ -384,7 +384,7 @@ loop_engine_t *loop_engine_create(const loop_engine_config_t *cfg, char *err, si
     }
     for (int i = 0; i < e->nshards; i++) {
         e->shards[i] =
-            curl_uv_create(cfg->loop, (maxconn + e->nshards - 1) / e->nshards, loop_engine_done_cb,
+            uv_curl_create(cfg->loop, (maxconn + e->nshards - 1) / e->nshards, loop_engine_done_cb,
                            loop_engine_curl_error_cb, e, err, errlen);
         if (!e->shards[i])
             goto fail;
@@ -400,14 +400,14 @@ loop_engine_t *loop_engine_create(const loop_engine_config_t *cfg, char *err, si
     pc.ready_cb = loop_engine_pool_ready_cb;
     pc.batch_cb = loop_engine_pool_batch_cb;
     pc.ud = e;
-    e->db = pq_uv_pool_create(&pc, err, errlen);
+    e->db = uv_pq_pool_create(&pc, err, errlen);
     if (!e->db)
         goto fail;
     return e;
 fail:
     /* A created shard's timer is initialised: it closes through the loop. */
     for (int i = 0; e->shards && i < e->nshards && e->shards[i]; i++)
-        curl_uv_close(e->shards[i], NULL, NULL);
+        uv_curl_close(e->shards[i], NULL, NULL);
     free(e->shards);
     free(e->ids);
     free(e);
@@ -471,7 +471,7 @@ void loop_engine_close(loop_engine_t *e)
     for (size_t i = 0; i < e->nreqs; i++) {
         loop_req_t *r = e->reqs[i];
         if (r->in_multi)
-            curl_uv_remove(r->cu, r->easy);
+            uv_curl_remove(r->cu, r->easy);
         curl_easy_cleanup(r->easy);
         fetch_buf_free(&r->buf);
         if (r->backoff_inited) {
@@ -484,8 +484,8 @@ void loop_engine_close(loop_engine_t *e)
     e->nreqs = 0;
     e->free_reqs = NULL;
     for (int i = 0; i < e->nshards; i++)
-        curl_uv_close(e->shards[i], loop_engine_part_closed, e);
-    pq_uv_pool_close(e->db, loop_engine_part_closed, e);
+        uv_curl_close(e->shards[i], loop_engine_part_closed, e);
+    uv_pq_pool_close(e->db, loop_engine_part_closed, e);
     free(e->pending);
     e->pending = NULL;
     free(e->ids);

@@ -5,11 +5,11 @@
  * on_committed says their rows are in).
  *
  * Per id: wait for an in-flight slot (inflight_limit; 0 = none), then GET it
- * through libcurl's multi socket API (curl_uv), retrying transient failures
+ * through libcurl's multi socket API (uv_curl), retrying transient failures
  * per workload/retry.h after a uv_timer backoff that honours Retry-After
  * (the slot stays held while backing off, as a semaphore around the whole
  * fetch would), transform it on the loop thread, and hand the row to the
- * PostgreSQL pool (pq_uv). Every step is recorded in job->out. A partial
+ * PostgreSQL pool (uv_pq). Every step is recorded in job->out. A partial
  * batch is flushed as soon as nothing is being fetched, and within 20 ms
  * regardless (LOOP_ENGINE_FLUSH_MS).
  *

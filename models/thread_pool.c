@@ -43,15 +43,15 @@ static void *tp_worker(void *arg)
 {
     tp_shared_t *sh = arg;
     const job_t *job = sh->job;
-    fetch_ctx_t fc = {.api = job->api_url,
-                      .transform_cost = job->transform_cost,
-                      .retry = retry_policy_of(job),
-                      .out = job->out};
-    pgsink_t sink;
+    http_fetch_ctx_t fc = {.api = job->api_url,
+                           .transform_cost = job->transform_cost,
+                           .retry = retry_policy_of(job),
+                           .out = job->out};
+    pg_sink_t sink;
     uint64_t id;
     int db_ok;
 
-    db_ok = pgsink_start(&sink, job->pg_dsn, job->run_id, job->batch_size, job->out) == 0;
+    db_ok = pg_sink_start(&sink, job->pg_dsn, job->run_id, job->batch_size, job->out) == 0;
     if (!db_ok)
         tp_abort(sh, "worker cannot connect to PostgreSQL: ", sink.err);
     fc.h = curl_easy_init();
@@ -61,19 +61,19 @@ static void *tp_worker(void *arg)
     }
     while (db_ok && bqueue_pop(&sh->queue, &id) == 0) {
         order_row_t row;
-        err_class_t err = fetch_transform_blocking(&fc, id, &row);
+        err_class_t err = http_fetch_transform(&fc, id, &row);
         if (err != ERR_NONE)
             outcome_fail(job->out, id, err);
-        else if (pgsink_add(&sink, &row) && !sink.ready)
+        else if (pg_sink_add(&sink, &row) && !sink.ready)
             tp_abort(sh, "worker cannot connect to PostgreSQL: ", sink.err);
-        if (pgsink_progress(&sink))
+        if (pg_sink_progress(&sink))
             tp_abort(sh, "worker cannot connect to PostgreSQL: ", sink.err);
     }
-    if (db_ok && pgsink_flush(&sink) && !sink.ready)
+    if (db_ok && pg_sink_flush(&sink) && !sink.ready)
         tp_abort(sh, "worker cannot connect to PostgreSQL: ", sink.err);
     /* Ids this worker popped but could not write are already failed (db);
      * what is still queued after an abort is failed by tp_run. */
-    pgsink_close(&sink);
+    pg_sink_close(&sink);
     if (fc.h)
         curl_easy_cleanup(fc.h);
     fetch_buf_free(&fc.buf);

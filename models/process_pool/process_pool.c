@@ -5,7 +5,7 @@
  * pre-split: a worker that finishes a chunk gets the next one, so a slow
  * worker holds up only the ids in its hands, never the rest of the queue.
  * Each worker owns a keep-alive curl handle and one PostgreSQL connection
- * (process_pool_worker.c).
+ * (worker.c).
  *
  * Chunking. A worker holds at most PP_HELD_MAX = 2 chunks: the one it works
  * on and one prefetched, so the next chunk is already in its socket when it
@@ -21,7 +21,7 @@
  * (curl handle made, PostgreSQL connect started) within
  * PP_SETUP_TIMEOUT_NS. An exit before READY or the timeout fail the run
  * with exit 2, and so does a SETUP_FAILED report in any state (the
- * connect finishes while the worker fetches, see process_pool_worker.c):
+ * connect finishes while the worker fetches, see worker.c):
  * a worker that cannot reach the database is a broken environment, and
  * respawning it would loop. Killed by a signal while starting (the
  * harness's crash injection does not care about states), it is replaced
@@ -91,7 +91,7 @@
 /* Workers forked between two looks at the sockets while the pool starts,
  * so the first to be ready get chunks while later ones are still forking. */
 #define PP_SPAWN_BATCH 8
-/* What pgsink may spend on one flush: statement_timeout (60 s), a reconnect
+/* What pg_sink may spend on one flush: statement_timeout (60 s), a reconnect
  * (10 s) and the retried statement. */
 #define PP_FLUSH_BOUND_MS 130000LL
 /* Backoff allowed per retry: the policy's cap (5 s) or a Retry-After. */
@@ -104,7 +104,7 @@ typedef struct pp_chunk {
     uint32_t *ids;
 } pp_chunk_t;
 
-typedef struct pp_worker {
+typedef struct pp_child {
     pid_t pid; /* 0: slot free */
     int fd;    /* dispatcher's end of the socketpair; -1 when closed */
     pp_state_t state;
@@ -114,7 +114,7 @@ typedef struct pp_worker {
     pp_chunk_t held[PP_HELD_MAX];
     uint32_t *unconf; /* processed ids not final at the last report */
     uint32_t nunconf, unconf_cap;
-} pp_worker_t;
+} pp_child_t;
 
 typedef struct pp_pool {
     const job_t *job;
@@ -122,7 +122,7 @@ typedef struct pp_pool {
     int n; /* worker slots (W) */
     uint32_t chunk_max;
     pid_t self;
-    pp_worker_t *w;
+    pp_child_t *w;
     struct pollfd *pfd; /* [0]: signalfd; [1 + i]: worker i */
     int sigfd;
     sigset_t orig_mask;
@@ -164,7 +164,7 @@ static int64_t pp_work_bound_ns(const pp_pool_t *p, uint32_t n)
     return ((int64_t)n * per_id + flushes * PP_FLUSH_BOUND_MS) * 1000000LL;
 }
 
-static void pp_worker_deadline_set(pp_pool_t *p, pp_worker_t *w)
+static void pp_child_deadline_set(pp_pool_t *p, pp_child_t *w)
 {
     if (w->nheld)
         w->deadline_ns = clock_now_ns() + pp_work_bound_ns(p, w->held[w->head].n);
@@ -182,9 +182,9 @@ static int pp_slot_final(const pp_pool_t *p, uint32_t id)
 
 /* Kills a misbehaving worker; its death then goes through the ordinary
  * crash path (re-queue, replacement). */
-static void pp_worker_kill(pp_pool_t *p, int i, const char *why)
+static void pp_child_kill(pp_pool_t *p, int i, const char *why)
 {
-    pp_worker_t *w = &p->w[i];
+    pp_child_t *w = &p->w[i];
     if (w->gone)
         return; /* already dead or dying; its pid may be reaped */
     fprintf(stderr, "process-pool: worker %d %s; killing it\n", (int)w->pid, why);
@@ -197,10 +197,10 @@ static void pp_worker_kill(pp_pool_t *p, int i, const char *why)
 /* Sends worker i chunks until it holds PP_HELD_MAX or the queue is empty.
  * Ids are taken only once the send succeeded; a worker whose socket
  * refuses is left for the reaper. */
-static void pp_worker_feed(pp_pool_t *p, int i)
+static void pp_child_feed(pp_pool_t *p, int i)
 {
     static pp_chunk_msg_t msg;
-    pp_worker_t *w = &p->w[i];
+    pp_child_t *w = &p->w[i];
 
     while (w->state == PP_WORKING && !w->gone && w->nheld < PP_HELD_MAX && pp_queue_left(p)) {
         uint32_t k = pp_chunk_size(p);
@@ -242,18 +242,18 @@ static void pp_worker_feed(pp_pool_t *p, int i)
         w->nheld++;
         p->outstanding += k;
         if (w->nheld == 1)
-            pp_worker_deadline_set(p, w);
+            pp_child_deadline_set(p, w);
     }
 }
 
 static void pp_feed_all(pp_pool_t *p)
 {
     for (int i = 0; i < p->n && !p->failed; i++)
-        pp_worker_feed(p, i);
+        pp_child_feed(p, i);
 }
 
 /* Frees the oldest held chunk; its ids stop being outstanding. */
-static void pp_chunk_drop(pp_pool_t *p, pp_worker_t *w)
+static void pp_chunk_drop(pp_pool_t *p, pp_child_t *w)
 {
     pp_chunk_t *c = &w->held[w->head];
     p->outstanding -= c->n;
@@ -265,7 +265,7 @@ static void pp_chunk_drop(pp_pool_t *p, pp_worker_t *w)
 }
 
 /* Drops the unconfirmed ids that are final now. */
-static void pp_worker_confirm(pp_pool_t *p, pp_worker_t *w)
+static void pp_child_confirm(pp_pool_t *p, pp_child_t *w)
 {
     uint32_t kept = 0;
     for (uint32_t j = 0; j < w->nunconf; j++)
@@ -277,7 +277,7 @@ static void pp_worker_confirm(pp_pool_t *p, pp_worker_t *w)
 
 /* CHUNK_DONE: the oldest chunk's ids move from held to unconfirmed (those
  * already final are dropped at once). Returns 0, or -1 out of memory. */
-static int pp_worker_chunk_done(pp_pool_t *p, pp_worker_t *w)
+static int pp_child_chunk_done(pp_pool_t *p, pp_child_t *w)
 {
     pp_chunk_t *c = &w->held[w->head];
     uint32_t need = w->nunconf + c->n;
@@ -297,12 +297,12 @@ static int pp_worker_chunk_done(pp_pool_t *p, pp_worker_t *w)
     w->nunconf += c->n;
     p->outstanding += c->n;
     pp_chunk_drop(p, w);
-    pp_worker_confirm(p, w);
+    pp_child_confirm(p, w);
     return 0;
 }
 
 /* Forgets everything worker slot w held. Used once its process is gone. */
-static void pp_worker_clear(pp_pool_t *p, pp_worker_t *w)
+static void pp_child_clear(pp_pool_t *p, pp_child_t *w)
 {
     while (w->nheld)
         pp_chunk_drop(p, w);
@@ -318,22 +318,22 @@ static void pp_worker_clear(pp_pool_t *p, pp_worker_t *w)
  * (PP_STOPPING), not at the end of the run. It leaves the crash-injection
  * list too: all it has left to do is one commit, and once it has exited
  * its pid would be a zombie that a SIGKILL cannot touch. */
-static void pp_worker_retire_if_idle(pp_pool_t *p, int i)
+static void pp_child_retire_if_idle(pp_pool_t *p, int i)
 {
-    pp_worker_t *w = &p->w[i];
+    pp_child_t *w = &p->w[i];
 
     if (w->state != PP_WORKING || w->gone || w->nheld || pp_queue_left(p))
         return;
     outcome_worker_unregister(p->out, w->pid);
     shutdown(w->fd, SHUT_WR);
     w->state = PP_STOPPING;
-    pp_worker_deadline_set(p, w);
+    pp_child_deadline_set(p, w);
 }
 
 /* Reads every report worker i has sent so far. */
-static void pp_worker_read(pp_pool_t *p, int i)
+static void pp_child_read(pp_pool_t *p, int i)
 {
-    pp_worker_t *w = &p->w[i];
+    pp_child_t *w = &p->w[i];
     pp_report_t r;
 
     while (w->fd >= 0 && !p->failed) {
@@ -359,21 +359,21 @@ static void pp_worker_read(pp_pool_t *p, int i)
         if (n == (ssize_t)sizeof r && r.kind == PP_REPORT_READY && w->state == PP_STARTING) {
             w->state = PP_WORKING;
             w->deadline_ns = 0;
-            pp_worker_feed(p, i);
+            pp_child_feed(p, i);
         } else if (n == (ssize_t)sizeof r && r.kind == PP_REPORT_CHUNK_DONE &&
                    w->state == PP_WORKING && w->nheld > 0) {
-            if (pp_worker_chunk_done(p, w)) {
+            if (pp_child_chunk_done(p, w)) {
                 fprintf(stderr, "process-pool: out of memory tracking ids\n");
                 p->failed = 1;
                 return;
             }
-            pp_worker_feed(p, i);
-            pp_worker_deadline_set(p, w);
+            pp_child_feed(p, i);
+            pp_child_deadline_set(p, w);
         } else {
-            pp_worker_kill(p, i, "sent a malformed or unexpected report");
+            pp_child_kill(p, i, "sent a malformed or unexpected report");
             return;
         }
-        pp_worker_retire_if_idle(p, i);
+        pp_child_retire_if_idle(p, i);
     }
 }
 
@@ -385,9 +385,9 @@ static void pp_pool_note_peak(pp_pool_t *p)
 }
 
 /* Forks a worker into free slot i. Returns 0, or -1 after printing why. */
-static int pp_worker_spawn(pp_pool_t *p, int i)
+static int pp_child_spawn(pp_pool_t *p, int i)
 {
-    pp_worker_t *w = &p->w[i];
+    pp_child_t *w = &p->w[i];
     int sv[2];
     pid_t pid;
 
@@ -452,18 +452,18 @@ static uint32_t pp_requeue_unfinished(pp_pool_t *p, uint32_t id)
 
 /* Worker i has been reaped with wait status `status`: take back what it
  * had not finished, then replace it (or fail the run, see the states). */
-static void pp_worker_lost(pp_pool_t *p, int i, int status)
+static void pp_child_lost(pp_pool_t *p, int i, int status)
 {
-    pp_worker_t *w = &p->w[i];
+    pp_child_t *w = &p->w[i];
     pid_t pid = w->pid;
     pp_state_t was;
     uint32_t k = 0;
     char how[64];
 
-    w->gone = 1;          /* reaped: nothing may be sent or signalled to it */
-    pp_worker_read(p, i); /* reports it sent before dying still count */
+    w->gone = 1;         /* reaped: nothing may be sent or signalled to it */
+    pp_child_read(p, i); /* reports it sent before dying still count */
     was = w->state;
-    pp_worker_confirm(p, w); /* its last commit, if it got that far */
+    pp_child_confirm(p, w); /* its last commit, if it got that far */
     for (int c = 0; c < w->nheld; c++) {
         const pp_chunk_t *ch = &w->held[(w->head + c) % PP_HELD_MAX];
         for (uint32_t j = 0; j < ch->n; j++)
@@ -471,7 +471,7 @@ static void pp_worker_lost(pp_pool_t *p, int i, int status)
     }
     for (uint32_t j = 0; j < w->nunconf; j++)
         k += pp_requeue_unfinished(p, w->unconf[j]);
-    pp_worker_clear(p, w);
+    pp_child_clear(p, w);
     p->pfd[1 + i].fd = -1;
     p->live--;
     if (p->failed ||
@@ -485,7 +485,7 @@ static void pp_worker_lost(pp_pool_t *p, int i, int status)
     if ((was == PP_STARTING && !WIFSIGNALED(status)) ||
         (WIFEXITED(status) && WEXITSTATUS(status) == PP_EXIT_SETUP)) {
         /* Its SETUP_FAILED report, when it sent one, was printed by
-         * pp_worker_read above; exit status PP_EXIT_SETUP alone still says
+         * pp_child_read above; exit status PP_EXIT_SETUP alone still says
          * what kind of failure it was. */
         fprintf(stderr, "process-pool: worker %d %s during setup%s; stopping the pool\n", (int)pid,
                 how,
@@ -505,14 +505,14 @@ static void pp_worker_lost(pp_pool_t *p, int i, int status)
         p->failed = 1;
         return;
     }
-    if (pp_worker_spawn(p, i)) {
+    if (pp_child_spawn(p, i)) {
         p->failed = 1;
         return;
     }
     pp_feed_all(p);
 }
 
-static int pp_worker_find(const pp_pool_t *p, pid_t pid)
+static int pp_child_find(const pp_pool_t *p, pid_t pid)
 {
     for (int i = 0; i < p->n; i++)
         if (p->w[i].pid == pid)
@@ -538,9 +538,9 @@ static void pp_children_reap(pp_pool_t *p)
         while (r < 0 && errno == EINTR);
         if (r != si.si_pid)
             return;
-        i = pp_worker_find(p, r);
+        i = pp_child_find(p, r);
         if (i >= 0)
-            pp_worker_lost(p, i, status);
+            pp_child_lost(p, i, status);
     }
 }
 
@@ -562,7 +562,7 @@ static void pp_deadlines_check(pp_pool_t *p)
     int64_t now = clock_now_ns();
 
     for (int i = 0; i < p->n && !p->failed; i++) {
-        pp_worker_t *w = &p->w[i];
+        pp_child_t *w = &p->w[i];
         if (!w->pid || w->gone || !w->deadline_ns || now < w->deadline_ns)
             continue;
         if (w->state == PP_STARTING) {
@@ -570,7 +570,7 @@ static void pp_deadlines_check(pp_pool_t *p)
                     (int)w->pid, PP_SETUP_TIMEOUT_NS / 1000000000LL);
             p->failed = 1;
         } else {
-            pp_worker_kill(p, i, "made no progress within the job's timeouts");
+            pp_child_kill(p, i, "made no progress within the job's timeouts");
         }
     }
 }
@@ -585,12 +585,12 @@ static void pp_pool_kill(pp_pool_t *p)
             kill(p->w[i].pid, SIGKILL);
         }
     for (int i = 0; i < p->n; i++) {
-        pp_worker_t *w = &p->w[i];
+        pp_child_t *w = &p->w[i];
         if (!w->pid)
             continue;
         while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
             ;
-        pp_worker_clear(p, w);
+        pp_child_clear(p, w);
         p->live--;
     }
 }
@@ -637,7 +637,7 @@ static void pp_loop(pp_pool_t *p)
     while (!p->failed && !p->signo && (spawned < p->n || pp_queue_left(p) || p->outstanding)) {
         int n;
         for (int b = 0; b < PP_SPAWN_BATCH && spawned < p->n && !p->failed; b++)
-            if (pp_worker_spawn(p, spawned++))
+            if (pp_child_spawn(p, spawned++))
                 p->failed = 1;
         n = poll(p->pfd, (nfds_t)p->n + 1, spawned < p->n ? 0 : PP_POLL_MS);
         if (n < 0 && errno != EINTR) {
@@ -650,7 +650,7 @@ static void pp_loop(pp_pool_t *p)
          * credited with its predecessor's events. */
         for (int i = 0; n > 0 && i < p->n && !p->failed; i++)
             if (p->pfd[1 + i].fd >= 0 && p->pfd[1 + i].revents)
-                pp_worker_read(p, i);
+                pp_child_read(p, i);
         if (p->pfd[0].revents)
             pp_signals_read(p);
         if (!p->signo)

@@ -2,10 +2,10 @@
  * stream as one consumer of its group and runs the ids through the shared
  * event-loop engine (loop_engine: curl multi + async libpq), acknowledging
  * each entry once its row is committed. The coordinator forks W of these;
- * `concbench worker` runs one on any host (stream_worker_cmd.c). The
- * design, state by state, is at the top of stream_worker.c. */
-#ifndef CONCBENCH_STREAM_WORKER_H
-#define CONCBENCH_STREAM_WORKER_H
+ * `concbench worker` runs one on any host (worker_cmd.c). The
+ * design, state by state, is at the top of consumer.c. */
+#ifndef CONCBENCH_STREAM_WORKERS_CONSUMER_H
+#define CONCBENCH_STREAM_WORKERS_CONSUMER_H
 
 #include <stdint.h>
 

@@ -1,8 +1,8 @@
 /* stream-workers: a producer puts the N ids on a Redis Stream and a
  * consumer group of W worker processes × K in-flight requests takes them
- * (each worker: stream_worker.c, one libuv loop with hiredis async, the
+ * (each worker: consumer.c, one libuv loop with hiredis async, the
  * shared curl-multi engine and async libpq; XACK after commit; XAUTOCLAIM
- * recovers a dead consumer's entries). Redis layout: stream_proto.h.
+ * recovers a dead consumer's entries). Redis layout: layout.h.
  *
  * The coordinator — the process run() is called in — never touches the
  * hot path. It uses one synchronous hiredis connection with timeouts, and
@@ -228,7 +228,7 @@ static void swc_cleanup_keys(swc_t *s)
         fprintf(stderr, "stream-workers: cleaning up %s*: %s\n", s->keys.stream, err);
 }
 
-/* Records one external worker's report (stream_proto.h) in the table,
+/* Records one external worker's report (layout.h) in the table,
  * anchoring its durations at now. */
 static void swc_record(swc_t *s, const stream_outcome_t *o)
 {
@@ -281,7 +281,7 @@ static int swc_outcomes_read(swc_t *s, int block_ms)
             if (e->type != REDIS_REPLY_ARRAY || e->elements != 2)
                 continue;
             snprintf(s->outcomes_last, sizeof s->outcomes_last, "%s", e->element[0]->str);
-            if (stream_outcome_parse(e, &o) == 0)
+            if (stream_layout_outcome_parse(e, &o) == 0)
                 swc_record(s, &o);
             else
                 fprintf(stderr, "stream-workers: ignoring malformed outcome %s\n",
@@ -541,7 +541,7 @@ static int swc_setup(swc_t *s, char *err, size_t errlen)
     rc.claim_idle_ms = s->wcfg.claim_idle_ms;
     snprintf(rc.state, sizeof rc.state, "%s",
              job->external_workers > 0 ? STREAM_STATE_WAITING : STREAM_STATE_RUNNING);
-    if (stream_config_write(s->c, &s->keys, &rc, err, errlen))
+    if (stream_layout_config_write(s->c, &s->keys, &rc, err, errlen))
         return -1;
     if (!(r = redis_sync_command(s->c, err, errlen, "XGROUP CREATE %s %s 0 MKSTREAM",
                                  s->keys.stream, STREAM_GROUP)))
