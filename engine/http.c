@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "common/clock.h"
+#include "common/limits.h"
 
 static size_t http_write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 {
@@ -36,12 +37,14 @@ CURLcode fetch_easy_setup(CURL *h, fetch_buf_t *buf, int timeout_ms)
     if ((rc = curl_easy_setopt(h, opt, val)) != CURLE_OK)                                          \
     return rc
     SET(CURLOPT_NOSIGNAL, 1L);
-    SET(CURLOPT_BUFFERSIZE, (long)FETCH_CURL_BUFFERSIZE);
+    SET(CURLOPT_BUFFERSIZE, (long)LIMIT_HTTP_RECV_BUFFER_BYTES);
     SET(CURLOPT_TCP_NODELAY, 1L);
     SET(CURLOPT_WRITEFUNCTION, http_write_cb);
     SET(CURLOPT_WRITEDATA, buf);
     SET(CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-    SET(CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout_ms < 5000 ? timeout_ms : 5000));
+    SET(CURLOPT_CONNECTTIMEOUT_MS,
+        (long)(timeout_ms < LIMIT_HTTP_CONNECT_TIMEOUT_MAX_MS ? timeout_ms
+                                                              : LIMIT_HTTP_CONNECT_TIMEOUT_MAX_MS));
     SET(CURLOPT_PROXY, "");
     SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 #undef SET
@@ -85,7 +88,7 @@ long http_retry_after_ms(CURL *h)
     curl_off_t secs = -1;
     if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &secs) != CURLE_OK || secs <= 0)
         return -1;
-    return (long)secs * 1000;
+    return (long)secs * 1000; /* seconds to ms */
 }
 
 void fetch_buf_free(fetch_buf_t *b)

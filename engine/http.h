@@ -17,10 +17,6 @@ typedef struct fetch_buf {
     size_t len, cap;
 } fetch_buf_t;
 
-/* Receive buffer size given to curl: responses are small, and with 10K
- * handles the default 16 KiB each would dominate memory. */
-#define FETCH_CURL_BUFFERSIZE 4096
-
 /* Sets the options every fetch uses (no signals, small buffers, TCP_NODELAY,
  * keep-alive, timeout_ms for the whole transfer, body into buf). Returns
  * CURLE_OK or the first failing option's code. */

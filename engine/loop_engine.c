@@ -14,9 +14,6 @@
 #include "workload/retry.h"
 #include "workload/transform.h"
 
-/* Room for a response's status line and headers (mockapi sends ~130 bytes). */
-#define LOOP_ENGINE_HTTP_HEAD_MAX 256
-
 /* One request slot: an easy handle configured once through
  * fetch_easy_setup, its response buffer, and a backoff timer initialised on
  * first use. A released slot goes to a free list of at most
@@ -40,7 +37,7 @@ struct loop_engine {
     loop_engine_config_t cfg;
     const job_t *job;
     retry_policy_t retry;
-    uv_curl_t **shards; /* see LOOP_ENGINE_SHARD_CONNS */
+    uv_curl_t **shards; /* see LIMIT_LOOP_SHARD_CONNS */
     int nshards;
     uv_pq_pool_t *db;
     int next_shard;
@@ -185,7 +182,7 @@ static void loop_req_destroy(loop_engine_t *e, loop_req_t *r)
  * stragglers. */
 static uint32_t loop_engine_spare(const loop_engine_t *e)
 {
-    return e->cfg.inflight_limit ? e->cfg.inflight_limit : LOOP_ENGINE_SPARE_SLOTS;
+    return e->cfg.inflight_limit ? e->cfg.inflight_limit : LIMIT_LOOP_SPARE_SLOTS;
 }
 
 static void loop_req_attempt(loop_req_t *r);
@@ -349,13 +346,13 @@ static void loop_engine_pool_ready_cb(void *ud, const char *err)
 /* curl allocates its receive buffer per transfer, so with thousands in
  * flight its size is much of what a transfer costs: one whole response
  * (the body bound plus headers) is enough to read it in one go. Never above
- * the shared FETCH_CURL_BUFFERSIZE, never below curl's 1024 minimum. */
+ * the shared LIMIT_HTTP_RECV_BUFFER_BYTES, never below curl's minimum. */
 static long loop_engine_curl_bufsize(int items)
 {
-    long want = (long)order_json_max(items) + LOOP_ENGINE_HTTP_HEAD_MAX;
-    if (want < 1024)
-        want = 1024;
-    return want < FETCH_CURL_BUFFERSIZE ? want : FETCH_CURL_BUFFERSIZE;
+    long want = (long)order_json_max(items) + LIMIT_HTTP_HEAD_MAX;
+    if (want < LIMIT_HTTP_RECV_BUFFER_MIN_BYTES)
+        want = LIMIT_HTTP_RECV_BUFFER_MIN_BYTES;
+    return want < LIMIT_HTTP_RECV_BUFFER_BYTES ? want : LIMIT_HTTP_RECV_BUFFER_BYTES;
 }
 
 loop_engine_t *loop_engine_create(const loop_engine_config_t *cfg, char *err, size_t errlen)
@@ -377,7 +374,7 @@ loop_engine_t *loop_engine_create(const loop_engine_config_t *cfg, char *err, si
     e->curl_bufsize = loop_engine_curl_bufsize(job->items);
     if (maxconn < 1)
         maxconn = 1;
-    e->nshards = (int)((maxconn + LOOP_ENGINE_SHARD_CONNS - 1) / LOOP_ENGINE_SHARD_CONNS);
+    e->nshards = (int)((maxconn + LIMIT_LOOP_SHARD_CONNS - 1) / LIMIT_LOOP_SHARD_CONNS);
     if (!(e->shards = calloc((size_t)e->nshards, sizeof *e->shards))) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -394,8 +391,8 @@ loop_engine_t *loop_engine_create(const loop_engine_config_t *cfg, char *err, si
     pc.run_id = job->run_id;
     pc.conns = cfg->db_conns > 0 ? cfg->db_conns : LOOP_ENGINE_DB_CONNS;
     pc.batch_size = batch;
-    pc.flush_ms = LOOP_ENGINE_FLUSH_MS;
-    pc.connect_timeout_ms = LOOP_ENGINE_CONNECT_TIMEOUT_MS;
+    pc.flush_ms = LIMIT_LOOP_FLUSH_MS;
+    pc.connect_timeout_ms = LIMIT_PG_LOOP_CONNECT_TIMEOUT_MS;
     pc.opened = &job->out->db_conns;
     pc.ready_cb = loop_engine_pool_ready_cb;
     pc.batch_cb = loop_engine_pool_batch_cb;

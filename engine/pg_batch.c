@@ -153,7 +153,7 @@ PGconn *pg_connect_blocking(const char *dsn, char *err, size_t errlen)
     /* connect_timeout bounds a server that accepts and never answers;
      * statement_timeout bounds a query that hangs. Values in dsn win. */
     const char *keys[] = {"connect_timeout", "options", "dbname", NULL};
-    const char *vals[] = {"10", "-c statement_timeout=60000", dsn, NULL};
+    const char *vals[] = {LIMIT_STR(LIMIT_PG_CONNECT_TIMEOUT_S), PG_BATCH_CONN_OPTIONS, dsn, NULL};
     PGconn *c = PQconnectdbParams(keys, vals, 1);
     if (!c || PQstatus(c) != CONNECTION_OK) {
         const char *m = c ? PQerrorMessage(c) : "out of memory";

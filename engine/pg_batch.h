@@ -10,11 +10,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/limits.h"
 #include "workload/transform.h"
 
 #define PG_BATCH_NPARAMS 7
 #define PG_BATCH_STMT "concbench_upsert"
 #define PGBATCH_TABLE "concbench_orders"
+
+/* libpq "options" every connection that writes batches passes: the
+ * statement timeout, so a hung upsert fails its batch instead of the run. */
+#define PG_BATCH_CONN_OPTIONS "-c statement_timeout=" LIMIT_STR(LIMIT_PG_STATEMENT_TIMEOUT_MS)
 
 extern const char pg_batch_upsert_sql[];
 

@@ -18,8 +18,6 @@ static int pg_sink_prepare(pg_sink_t *s)
     return ok ? 0 : -1;
 }
 
-#define PGSINK_CONNECT_TIMEOUT_NS (10LL * 1000000000LL)
-
 static void pg_sink_set_err(pg_sink_t *s, const char *what)
 {
     snprintf(s->err, sizeof s->err, "%s%s", what, s->conn ? PQerrorMessage(s->conn) : "");
@@ -31,7 +29,7 @@ int pg_sink_start(pg_sink_t *s, const char *dsn, const char *run_id, int batch_s
 {
     /* Same bounds as pg_connect_blocking; values in dsn win. */
     const char *keys[] = {"options", "dbname", NULL};
-    const char *vals[] = {"-c statement_timeout=60000", dsn, NULL};
+    const char *vals[] = {PG_BATCH_CONN_OPTIONS, dsn, NULL};
 
     memset(s, 0, sizeof *s);
     s->run_id = run_id;
@@ -47,7 +45,7 @@ int pg_sink_start(pg_sink_t *s, const char *dsn, const char *run_id, int batch_s
     }
     s->connecting = 1;
     s->poll_status = PGRES_POLLING_WRITING; /* what libpq says to start with */
-    s->deadline_ns = clock_now_ns() + PGSINK_CONNECT_TIMEOUT_NS;
+    s->deadline_ns = clock_now_ns() + LIMIT_PG_CONNECT_TIMEOUT_S * CLOCK_NS_PER_S;
     atomic_fetch_add(&out->db_conns, 1);
     return 0;
 }
@@ -70,7 +68,8 @@ static int pg_sink_connect_step(pg_sink_t *s, int timeout_ms)
             break;
         }
         if (clock_now_ns() > s->deadline_ns) {
-            snprintf(s->err, sizeof s->err, "connecting to PostgreSQL timed out after 10 s");
+            snprintf(s->err, sizeof s->err, "connecting to PostgreSQL timed out after %d s",
+                     LIMIT_PG_CONNECT_TIMEOUT_S);
             s->connecting = 0;
             s->poll_status = PGRES_POLLING_FAILED;
             return -1;
@@ -105,7 +104,7 @@ static int pg_sink_ready(pg_sink_t *s)
     }
     if (s->ready)
         return 0;
-    while ((rc = pg_sink_connect_step(s, 100)) == 0)
+    while ((rc = pg_sink_connect_step(s, LIMIT_PG_CONNECT_POLL_MS)) == 0)
         ;
     if (rc < 0 || pg_sink_prepare(s))
         return -1;

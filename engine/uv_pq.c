@@ -285,7 +285,7 @@ static void uv_pq_dispatch(uv_pq_pool_t *p)
             if (c->state == UV_PQ_DEAD)
                 continue;
             alive++;
-            if (c->state == UV_PQ_READY && c->inflight.n < UV_PQ_PIPELINE_DEPTH &&
+            if (c->state == UV_PQ_READY && c->inflight.n < LIMIT_PG_PIPELINE_DEPTH &&
                 (!best || c->inflight.n < best->inflight.n))
                 best = c;
         }
@@ -447,7 +447,7 @@ static void uv_pq_conn_begin(uv_pq_conn_t *c)
      * bounds connecting. statement_timeout bounds a hung batch. Values in
      * the DSN win (dbname, expanded, comes last). */
     const char *keys[] = {"options", "dbname", NULL};
-    const char *vals[] = {"-c statement_timeout=60000", p->cfg.dsn, NULL};
+    const char *vals[] = {PG_BATCH_CONN_OPTIONS, p->cfg.dsn, NULL};
     char why[300];
 
     c->pg = PQconnectStartParams(keys, vals, 1);

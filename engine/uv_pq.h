@@ -7,7 +7,7 @@
  * rows, when flush_ms have passed since its first row, or when the owner
  * calls uv_pq_pool_flush (nothing more is coming soon). A sent batch goes to
  * the ready connection with the fewest batches in flight (at most
- * UV_PQ_PIPELINE_DEPTH each; the rest wait in the pool) as one
+ * LIMIT_PG_PIPELINE_DEPTH each; the rest wait in the pool) as one
  * PQsendQueryPrepared followed by its own PQpipelineSync, so each batch is
  * one implicit transaction and a failing batch aborts nobody else. A batch
  * is committed when its sync comes back after a successful statement.
@@ -23,9 +23,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "common/limits.h"
 #include "workload/transform.h"
-
-#define UV_PQ_PIPELINE_DEPTH 8
 
 typedef struct uv_pq_pool uv_pq_pool_t;
 

@@ -13,11 +13,7 @@
 #include <hiredis/adapters/libuv.h>
 
 #include "common/clock.h"
-#include "workload/outcome.h" /* now_ns */
-
-/* How often a ready connection's watchdog looks at its outstanding
- * commands; the timeout it enforces is reply_timeout_ms. */
-#define UV_REDIS_WATCH_MS 250
+#include "common/limits.h"
 
 int redis_addr_parse(const char *url, redis_addr_t *a, char *err, size_t errlen)
 {
@@ -312,7 +308,7 @@ static void uv_redis_watch_cb(uv_timer_t *t)
         return;
     }
     if (c->outstanding > 0 &&
-        clock_now_ns() - c->progress_ns > (int64_t)c->reply_timeout_ms * 1000000)
+        clock_now_ns() - c->progress_ns > c->reply_timeout_ms * CLOCK_NS_PER_MS)
         uv_redis_fail(c, "Redis at %s has not answered for %d ms", c->where, c->reply_timeout_ms);
 }
 
@@ -340,7 +336,7 @@ static void uv_redis_ready_reply(redisAsyncContext *ac, void *reply, void *privd
     if (!reply || c->state != UV_REDIS_CONNECTING)
         return;
     c->state = UV_REDIS_READY;
-    uv_timer_start(&c->timer, uv_redis_watch_cb, UV_REDIS_WATCH_MS, UV_REDIS_WATCH_MS);
+    uv_timer_start(&c->timer, uv_redis_watch_cb, LIMIT_REDIS_WATCH_MS, LIMIT_REDIS_WATCH_MS);
     c->event_cb(c, NULL, c->ud);
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/bqueue.h"
+#include "common/limits.h"
 #include "engine/http.h"
 #include "engine/pg_sink.h"
 #include "models/model.h"
@@ -102,7 +103,7 @@ static int tp_run(const job_t *job)
     }
     pthread_mutex_init(&sh.mu, NULL);
     pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 256 * 1024);
+    pthread_attr_setstacksize(&attr, LIMIT_TP_STACK_BYTES);
     for (; started < nthreads; started++) {
         int e = pthread_create(&threads[started], &attr, tp_worker, &sh);
         if (e) {

@@ -19,7 +19,7 @@
  *
  * PP_STARTING. Forked, setting up; holds no ids. It must report READY
  * (curl handle made, PostgreSQL connect started) within
- * PP_SETUP_TIMEOUT_NS. An exit before READY or the timeout fail the run
+ * LIMIT_PP_SETUP_TIMEOUT_S. An exit before READY or the timeout fail the run
  * with exit 2, and so does a SETUP_FAILED report in any state (the
  * connect finishes while the worker fetches, see worker.c):
  * a worker that cannot reach the database is a broken environment, and
@@ -47,7 +47,7 @@
  * unconfirmed ids must be final; any that are not (it died in that last
  * commit) are re-queued as after a crash. The run's work is over when
  * every id is final; workers still starting then are stopped the same way
- * and reaped (PP_STOP_TIMEOUT_NS, then SIGKILL).
+ * and reaped (LIMIT_PP_STOP_TIMEOUT_S, then SIGKILL).
  *
  * Crash recovery. SIGCHLD arrives on a signalfd polled with the sockets.
  * The dispatcher first reads whatever the dead worker reported, then
@@ -75,6 +75,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/limits.h"
 #include "models/model.h"
 #include "models/process_pool/process_pool.h"
 
@@ -85,17 +86,6 @@
  * on it (batches span chunks), and guided shrinking takes care of the
  * tail, so a larger chunk would buy nothing but a bigger loss per crash. */
 #define PP_CHUNK_DEFAULT 8
-#define PP_SETUP_TIMEOUT_NS (30 * 1000000000LL)
-#define PP_STOP_TIMEOUT_NS (10 * 1000000000LL)
-#define PP_POLL_MS 250
-/* Workers forked between two looks at the sockets while the pool starts,
- * so the first to be ready get chunks while later ones are still forking. */
-#define PP_SPAWN_BATCH 8
-/* What pg_sink may spend on one flush: statement_timeout (60 s), a reconnect
- * (10 s) and the retried statement. */
-#define PP_FLUSH_BOUND_MS 130000LL
-/* Backoff allowed per retry: the policy's cap (5 s) or a Retry-After. */
-#define PP_BACKOFF_BOUND_MS 60000LL
 
 typedef enum pp_state { PP_FREE = 0, PP_STARTING, PP_WORKING, PP_STOPPING } pp_state_t;
 
@@ -159,9 +149,9 @@ static uint32_t pp_chunk_size(const pp_pool_t *p)
 static int64_t pp_work_bound_ns(const pp_pool_t *p, uint32_t n)
 {
     const job_t *j = p->job;
-    int64_t per_id = (int64_t)(j->retries + 1) * (j->timeout_ms + PP_BACKOFF_BOUND_MS);
+    int64_t per_id = (int64_t)(j->retries + 1) * (j->timeout_ms + LIMIT_MODEL_BACKOFF_BOUND_MS);
     int64_t flushes = n / (uint32_t)(j->batch_size > 0 ? j->batch_size : 1) + 1;
-    return ((int64_t)n * per_id + flushes * PP_FLUSH_BOUND_MS) * 1000000LL;
+    return ((int64_t)n * per_id + flushes * LIMIT_PG_FLUSH_BOUND_MS) * CLOCK_NS_PER_MS;
 }
 
 static void pp_child_deadline_set(pp_pool_t *p, pp_child_t *w)
@@ -421,7 +411,7 @@ static int pp_child_spawn(pp_pool_t *p, int i)
     w->pid = pid;
     w->fd = sv[0];
     w->state = PP_STARTING;
-    w->deadline_ns = clock_now_ns() + PP_SETUP_TIMEOUT_NS;
+    w->deadline_ns = clock_now_ns() + LIMIT_PP_SETUP_TIMEOUT_S * CLOCK_NS_PER_S;
     p->pfd[1 + i] = (struct pollfd){.fd = sv[0], .events = POLLIN};
     outcome_worker_register(p->out, pid);
     p->live++;
@@ -566,8 +556,8 @@ static void pp_deadlines_check(pp_pool_t *p)
         if (!w->pid || w->gone || !w->deadline_ns || now < w->deadline_ns)
             continue;
         if (w->state == PP_STARTING) {
-            fprintf(stderr, "process-pool: worker %d not ready after %lld s; stopping the pool\n",
-                    (int)w->pid, PP_SETUP_TIMEOUT_NS / 1000000000LL);
+            fprintf(stderr, "process-pool: worker %d not ready after %d s; stopping the pool\n",
+                    (int)w->pid, LIMIT_PP_SETUP_TIMEOUT_S);
             p->failed = 1;
         } else {
             pp_child_kill(p, i, "made no progress within the job's timeouts");
@@ -598,7 +588,7 @@ static void pp_pool_kill(pp_pool_t *p)
 /* Every id is final: let the workers go and reap them. */
 static void pp_pool_stop(pp_pool_t *p)
 {
-    int64_t deadline = clock_now_ns() + PP_STOP_TIMEOUT_NS;
+    int64_t deadline = clock_now_ns() + LIMIT_PP_STOP_TIMEOUT_S * CLOCK_NS_PER_S;
 
     for (int i = 0; i < p->n; i++)
         if (p->w[i].pid && p->w[i].state != PP_STOPPING) {
@@ -606,14 +596,14 @@ static void pp_pool_stop(pp_pool_t *p)
             p->w[i].state = PP_STOPPING;
         }
     while (p->live > 0 && !p->signo && clock_now_ns() < deadline) {
-        poll(p->pfd, 1, PP_POLL_MS);
+        poll(p->pfd, 1, LIMIT_PP_POLL_MS);
         pp_signals_read(p);
         pp_children_reap(p);
     }
     if (p->live > 0) {
         if (!p->signo)
-            fprintf(stderr, "process-pool: %d workers did not exit within %lld s; killing them\n",
-                    p->live, PP_STOP_TIMEOUT_NS / 1000000000LL);
+            fprintf(stderr, "process-pool: %d workers did not exit within %d s; killing them\n",
+                    p->live, LIMIT_PP_STOP_TIMEOUT_S);
         pp_pool_kill(p);
     }
 }
@@ -629,17 +619,17 @@ static uint32_t pp_unfinished_count(const pp_pool_t *p)
 }
 
 /* Runs the pool until every id is final, the run fails or a stop signal
- * comes. Forks the initial workers itself, PP_SPAWN_BATCH at a time. */
+ * comes. Forks the initial workers itself, LIMIT_PP_SPAWN_BATCH at a time. */
 static void pp_loop(pp_pool_t *p)
 {
     int spawned = 0;
 
     while (!p->failed && !p->signo && (spawned < p->n || pp_queue_left(p) || p->outstanding)) {
         int n;
-        for (int b = 0; b < PP_SPAWN_BATCH && spawned < p->n && !p->failed; b++)
+        for (int b = 0; b < LIMIT_PP_SPAWN_BATCH && spawned < p->n && !p->failed; b++)
             if (pp_child_spawn(p, spawned++))
                 p->failed = 1;
-        n = poll(p->pfd, (nfds_t)p->n + 1, spawned < p->n ? 0 : PP_POLL_MS);
+        n = poll(p->pfd, (nfds_t)p->n + 1, spawned < p->n ? 0 : LIMIT_PP_POLL_MS);
         if (n < 0 && errno != EINTR) {
             fprintf(stderr, "process-pool: poll: %s\n", strerror(errno));
             p->failed = 1;

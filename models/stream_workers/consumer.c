@@ -9,7 +9,7 @@
  * WORKING. The K "consumers" of the issue are K in-flight slots under one
  * Redis consumer name per process (host-pid), not K consumer names: the
  * engine's inflight_limit keeps at most K requests fetching, and one
- * XREADGROUP GROUP g <name> COUNT <room> BLOCK 1000 tops the process up to
+ * XREADGROUP GROUP g <name> COUNT <room> BLOCK LIMIT_SW_BLOCK_MS tops the process up to
  * what it may hold, so a single round trip replaces up to K. K names would
  * need K blocked connections (or K round trips for the same entries), and
  * would buy nothing: a process lives and dies as a whole, so its pending
@@ -40,7 +40,7 @@
  * STOPPING. SIGTERM/SIGINT (the coordinator ending the run, or Ctrl-C on
  * an external worker), or the stream gone (NOGROUP, or Redis 7 unblocking
  * the read with UNBLOCKED when the coordinator deletes it): no more reads
- * or claims; the ids in hand finish (at most STREAM_WORKER_DRAIN_MS).
+ * or claims; the ids in hand finish (at most LIMIT_SW_DRAIN_MS).
  * A second signal, or a failure, skips the drain; what is left stays
  * pending in the group for the others to claim.
  *
@@ -59,12 +59,9 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/limits.h"
 #include "engine/loop_engine.h"
 #include "models/stream_workers/layout.h"
-
-#define SW_CLOSER_MS 5
-/* How long CLOSING waits for ctl's last acknowledgements. */
-#define SW_FLUSH_BOUND_NS (5 * 1000000000LL)
 
 enum { SW_READY_RD = 1, SW_READY_CTL = 2, SW_READY_ENG = 4, SW_READY_ALL = 7 };
 
@@ -252,8 +249,7 @@ static void consumer_read_more(consumer_t *w)
         return;
     if (uv_redis_command(w->rd, consumer_read_reply, w,
                          "XREADGROUP GROUP %s %s COUNT %" PRIu64 " BLOCK %d STREAMS %s >",
-                         STREAM_GROUP, w->st->consumer, room, STREAM_WORKER_BLOCK_MS,
-                         w->keys.stream)) {
+                         STREAM_GROUP, w->st->consumer, room, LIMIT_SW_BLOCK_MS, w->keys.stream)) {
         consumer_fail(w, "cannot queue XREADGROUP");
         return;
     }
@@ -527,7 +523,7 @@ static void consumer_closer_cb(uv_timer_t *t)
         if (loop_engine_unsettled(w->eng) > 0 && now < w->drain_deadline_ns)
             return;
         w->closing = 1;
-        w->flush_deadline_ns = now + SW_FLUSH_BOUND_NS;
+        w->flush_deadline_ns = now + LIMIT_SW_CLOSE_BOUND_MS * CLOCK_NS_PER_MS;
         /* An external worker leaving a run that goes on says so, so the
          * coordinator does not count on it (the end-of-run clean-up
          * deletes the hash anyway). */
@@ -547,14 +543,14 @@ static void consumer_closer_cb(uv_timer_t *t)
  * drain or flush: consumer_setup closes what it made. */
 static void consumer_stop(consumer_t *w, int drain)
 {
-    int64_t deadline = drain ? clock_now_ns() + (int64_t)STREAM_WORKER_DRAIN_MS * 1000000 : 0;
+    int64_t deadline = drain ? clock_now_ns() + LIMIT_SW_DRAIN_MS * CLOCK_NS_PER_MS : 0;
     if (!w->eng) {
         w->stopping = 1;
     } else if (!w->stopping) {
         w->stopping = 1;
         uv_timer_stop(&w->tick);
         w->drain_deadline_ns = deadline;
-        uv_timer_start(&w->closer, consumer_closer_cb, 0, SW_CLOSER_MS);
+        uv_timer_start(&w->closer, consumer_closer_cb, 0, LIMIT_SW_CLOSER_MS);
     } else if (deadline < w->drain_deadline_ns) {
         w->drain_deadline_ns = deadline;
     }
@@ -635,17 +631,16 @@ static int consumer_setup(consumer_t *w)
     /* From here on a failure stops through the closer, which closes the
      * engine, the connections made so far and the handles. */
     snprintf(name, sizeof name, "%s-rd", w->st->consumer);
-    w->rd = uv_redis_open(&w->loop, &cfg->redis, name, STREAM_WORKER_CONNECT_TIMEOUT_MS,
-                          STREAM_WORKER_BLOCK_MS + STREAM_WORKER_REPLY_TIMEOUT_MS,
-                          consumer_redis_event_cb, w, err, sizeof err);
+    w->rd = uv_redis_open(&w->loop, &cfg->redis, name, LIMIT_SW_CONNECT_TIMEOUT_MS,
+                          LIMIT_SW_BLOCK_MS + LIMIT_SW_REPLY_TIMEOUT_MS, consumer_redis_event_cb, w,
+                          err, sizeof err);
     if (!w->rd) {
         consumer_fail(w, "%s", err);
         return -1;
     }
     snprintf(name, sizeof name, "%s-ctl", w->st->consumer);
-    w->ctl =
-        uv_redis_open(&w->loop, &cfg->redis, name, STREAM_WORKER_CONNECT_TIMEOUT_MS,
-                      STREAM_WORKER_REPLY_TIMEOUT_MS, consumer_redis_event_cb, w, err, sizeof err);
+    w->ctl = uv_redis_open(&w->loop, &cfg->redis, name, LIMIT_SW_CONNECT_TIMEOUT_MS,
+                           LIMIT_SW_REPLY_TIMEOUT_MS, consumer_redis_event_cb, w, err, sizeof err);
     if (!w->ctl) {
         consumer_fail(w, "%s", err);
         return -1;

@@ -12,13 +12,6 @@
 #include "engine/uv_redis.h"
 #include "models/model.h"
 
-/* XREADGROUP ... BLOCK: how long an idle read waits before it is renewed. */
-#define STREAM_WORKER_BLOCK_MS 1000
-#define STREAM_WORKER_CONNECT_TIMEOUT_MS 5000
-/* A Redis that leaves a command unanswered this long (beyond BLOCK for a
- * read) is treated as gone: the worker fails instead of hanging. */
-#define STREAM_WORKER_REPLY_TIMEOUT_MS 10000
-
 typedef struct stream_worker_cfg {
     redis_addr_t redis;
     /* api_url, pg_dsn, run_id, seed, requests, items, transform_cost,
@@ -50,8 +43,5 @@ typedef struct stream_worker_stats {
  * PostgreSQL unreachable or lost, an engine failure. Ids it held are then
  * still pending in the group, for the other workers to claim. */
 int stream_worker_run(const stream_worker_cfg_t *cfg, stream_worker_stats_t *stats);
-
-/* How long a stopping worker keeps going for the ids it holds. */
-#define STREAM_WORKER_DRAIN_MS 30000
 
 #endif

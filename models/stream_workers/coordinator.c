@@ -9,7 +9,7 @@
  * goes through these phases:
  *
  * SETUP. Connect to Redis (bounded: an unreachable Redis is one line and
- * exit 2 within SWC_CONNECT_TIMEOUT_MS), check it has XAUTOCLAIM (>= 6.2),
+ * exit 2 within LIMIT_SWC_CONNECT_TIMEOUT_MS), check it has XAUTOCLAIM (>= 6.2),
  * and check PostgreSQL answers, so a bad DSN is one line here instead of
  * one per worker. Write the run's config hash (state waiting), create the
  * group at 0 with MKSTREAM and the empty outcomes stream. Fork the W
@@ -17,14 +17,14 @@
  * PostgreSQL and Redis connects overlap with producing.
  *
  * WAITING (external_workers = N > 0). Print the run id and the exact
- * `concbench worker` command line, then wait up to SWC_JOIN_TIMEOUT_S for
+ * `concbench worker` command line, then wait up to LIMIT_SWC_JOIN_TIMEOUT_S for
  * N external workers to register in the run's external hash.
  *
- * PRODUCING. state running; XADD 0-1 .. 0-N, 1000 commands per round trip
- * (redisAppendCommand, then the 1000 replies).
+ * PRODUCING. state running; XADD 0-1 .. 0-N, LIMIT_SWC_XADD_BATCH commands per
+ * round trip (redisAppendCommand, then as many replies).
  *
  * MONITORING. Each lap: read the outcomes stream (XREAD BLOCK
- * SWC_LAP_MS — the lap's sleep, cut short when an external worker reports)
+ * LIMIT_SWC_LAP_MS — the lap's sleep, cut short when an external worker reports)
  * and record those outcomes in the table; reap workers; sample XINFO
  * GROUPS (pending, for max pending; lag / last-delivered-id). A local
  * worker killed by a signal is replaced (at most W times): the survivors'
@@ -55,13 +55,14 @@
 
 #include "common/atomics.h"
 #include "common/clock.h"
+#include "common/limits.h"
 #include "engine/pg_batch.h"
 #include "engine/uv_redis.h"
 #include "models/model.h"
 #include "models/stream_workers/consumer.h"
 #include "models/stream_workers/layout.h"
 
-/* The issue's default, kept on this 2-core machine: a worker is an
+/* Worker processes by default, also on a 2-core machine: a worker is an
  * I/O-bound event loop (a request costs it ~0.1 ms of CPU), so W above the
  * core count costs ~1.5 MB per process and buys crash granularity — one
  * death loses 1/W of the run's in-flight work and capacity. */
@@ -77,12 +78,6 @@
  * rows/s over 4 processes that is ~10 commits/s each; a second one keeps
  * a slow commit from holding up the next batch. */
 #define SWC_DB_CONNS_DEFAULT 2
-#define SWC_CONNECT_TIMEOUT_MS 3000
-#define SWC_XADD_BATCH 1000
-#define SWC_LAP_MS 5
-#define SWC_SAMPLE_NS (20 * 1000000LL)
-#define SWC_JOIN_TIMEOUT_S 300
-#define SWC_STOP_TIMEOUT_NS (10 * 1000000000LL)
 
 static volatile sig_atomic_t swc_signo;
 
@@ -189,16 +184,16 @@ static int swc_reap(swc_t *s)
 }
 
 /* Asks the local workers to stop (sig) and reaps them, SIGKILLing what is
- * left after SWC_STOP_TIMEOUT_NS. */
+ * left after LIMIT_SWC_STOP_TIMEOUT_S. */
 static void swc_stop_workers(swc_t *s, int sig)
 {
-    int64_t deadline = clock_now_ns() + SWC_STOP_TIMEOUT_NS;
+    int64_t deadline = clock_now_ns() + LIMIT_SWC_STOP_TIMEOUT_S * CLOCK_NS_PER_S;
     s->ending = 1;
     for (int i = 0; i < s->procs; i++)
         if (s->pids[i] > 0)
             kill(s->pids[i], sig);
     while (s->live > 0) {
-        struct timespec ts = {0, 2000000};
+        struct timespec ts = {0, LIMIT_SWC_REAP_POLL_MS * CLOCK_NS_PER_MS};
         swc_reap(s);
         if (s->live == 0)
             break;
@@ -265,9 +260,9 @@ static void swc_record(swc_t *s, const stream_outcome_t *o)
 static int swc_outcomes_read(swc_t *s, int block_ms)
 {
     char err[300];
-    redisReply *r =
-        redis_sync_command(s->c, err, sizeof err, "XREAD COUNT 1000 BLOCK %d STREAMS %s %s",
-                           block_ms, s->keys.outcomes, s->outcomes_last);
+    redisReply *r = redis_sync_command(
+        s->c, err, sizeof err, "XREAD COUNT %d BLOCK %d STREAMS %s %s", LIMIT_SWC_OUTCOMES_READ_MAX,
+        block_ms, s->keys.outcomes, s->outcomes_last);
     const redisReply *entries;
     if (!r) {
         fprintf(stderr, "stream-workers: reading %s: %s\n", s->keys.outcomes, err);
@@ -378,11 +373,11 @@ static void swc_print_quoted(const char *w)
 static int swc_wait_externals(swc_t *s)
 {
     int want = s->job->external_workers;
-    int64_t deadline = clock_now_ns() + (int64_t)SWC_JOIN_TIMEOUT_S * 1000000000LL;
+    int64_t deadline = clock_now_ns() + LIMIT_SWC_JOIN_TIMEOUT_S * CLOCK_NS_PER_S;
     fprintf(stderr,
             "stream-workers: run %s waits up to %d s for %d external worker(s); on each worker "
             "host run:\n  concbench worker --redis %s --pg ",
-            s->job->run_id, SWC_JOIN_TIMEOUT_S, want, s->job->redis_url);
+            s->job->run_id, LIMIT_SWC_JOIN_TIMEOUT_S, want, s->job->redis_url);
     swc_print_quoted(s->job->pg_dsn);
     fprintf(stderr, " --api %s --run %s\n", s->job->api_url, s->job->run_id);
     if (strstr(s->job->redis_url, "127.0.0.1") || strstr(s->job->redis_url, "localhost"))
@@ -399,10 +394,10 @@ static int swc_wait_externals(swc_t *s)
         if (clock_now_ns() > deadline) {
             fprintf(stderr,
                     "stream-workers: only %d of %d external workers joined run %s within %d s\n",
-                    s->externals, want, s->job->run_id, SWC_JOIN_TIMEOUT_S);
+                    s->externals, want, s->job->run_id, LIMIT_SWC_JOIN_TIMEOUT_S);
             return -1;
         }
-        if (swc_outcomes_read(s, 100))
+        if (swc_outcomes_read(s, LIMIT_SWC_JOIN_POLL_MS))
             return -1;
     }
 }
@@ -412,7 +407,7 @@ static int swc_produce(swc_t *s)
 {
     uint32_t n = s->job->requests;
     for (uint32_t id = 1; id <= n && !swc_signo;) {
-        uint32_t k = n - id + 1 < SWC_XADD_BATCH ? n - id + 1 : SWC_XADD_BATCH;
+        uint32_t k = n - id + 1 < LIMIT_SWC_XADD_BATCH ? n - id + 1 : LIMIT_SWC_XADD_BATCH;
         for (uint32_t j = 0; j < k; j++) {
             if (redisAppendCommand(s->c, "XADD %s 0-%u id %u", s->keys.stream, id + j, id + j) !=
                 REDIS_OK) {
@@ -446,7 +441,9 @@ static int swc_produce(swc_t *s)
  * consumer gone for good) gets there. */
 static int64_t swc_stall_bound_ns(const job_t *j)
 {
-    return ((int64_t)(j->retries + 1) * (j->timeout_ms + 60000) + 130000) * 1000000LL;
+    return ((int64_t)(j->retries + 1) * (j->timeout_ms + LIMIT_MODEL_BACKOFF_BOUND_MS) +
+            LIMIT_PG_FLUSH_BOUND_MS) *
+           CLOCK_NS_PER_MS;
 }
 
 /* MONITORING until END. Returns 0 or -1 (reason printed). */
@@ -460,17 +457,18 @@ static int swc_monitor(swc_t *s)
         if (swc_signo || swc_reap(s))
             return -1;
         if (s->externals_seen) {
-            if (swc_outcomes_read(s, SWC_LAP_MS))
+            if (swc_outcomes_read(s, LIMIT_SWC_LAP_MS))
                 return -1;
         } else {
             /* No external worker ever joined: nothing to read, just the
              * lap's sleep (saves Redis ~200 polls a second). */
-            struct timespec ts = {0, SWC_LAP_MS * 1000000L};
+            struct timespec ts = {0, LIMIT_SWC_LAP_MS * CLOCK_NS_PER_MS};
             nanosleep(&ts, NULL);
         }
         settled = atomic_load(&s->out->done) + atomic_load(&s->out->failed);
         now = clock_now_ns();
-        if (settled >= s->job->requests || now - last_sample >= SWC_SAMPLE_NS) {
+        if (settled >= s->job->requests ||
+            now - last_sample >= LIMIT_SWC_SAMPLE_MS * CLOCK_NS_PER_MS) {
             if (swc_sample(s))
                 return -1;
             last_sample = now;
@@ -506,7 +504,7 @@ static int swc_setup(swc_t *s, char *err, size_t errlen)
         snprintf(err, errlen, "run id \"%s\" cannot name a stream", job->run_id);
         return -1;
     }
-    if (!(s->c = redis_sync_connect(&s->addr, SWC_CONNECT_TIMEOUT_MS, err, errlen)))
+    if (!(s->c = redis_sync_connect(&s->addr, LIMIT_SWC_CONNECT_TIMEOUT_MS, err, errlen)))
         return -1;
     redis_sync_pin_host(s->c, &s->addr);
     if (!(r = redis_sync_command(s->c, err, errlen, "INFO server")))
