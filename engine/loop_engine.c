@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 
 #include "common/fdlimit.h"
+#include "common/log.h"
 #include "engine/http.h"
 #include "engine/uv_curl.h"
 #include "engine/uv_pq.h"
@@ -552,12 +553,12 @@ int loop_engine_run_job(const job_t *job, uint32_t inflight_limit, const char *m
 
     fdlimit_raise(model, width);
     if ((rc = uv_loop_init(&loop))) {
-        fprintf(stderr, "%s: uv_loop_init: %s\n", model, uv_strerror(rc));
+        log_error("uv_loop_init: %s", uv_strerror(rc));
         return 2;
     }
     run.eng = loop_engine_create(&cfg, err, sizeof err);
     if (!run.eng) {
-        fprintf(stderr, "%s: %s\n", model, err);
+        log_error("%s", err);
         uv_run(&loop, UV_RUN_DEFAULT); /* lets partly created handles close */
         uv_loop_close(&loop);
         return 2;
@@ -569,16 +570,16 @@ int loop_engine_run_job(const job_t *job, uint32_t inflight_limit, const char *m
     uv_run(&loop, UV_RUN_DEFAULT);
     rc = uv_loop_close(&loop);
     if (run.failed) {
-        fprintf(stderr, "%s: %s\n", model, run.err);
+        log_error("%s", run.err);
         return 2;
     }
     if (rc) {
-        fprintf(stderr, "%s: uv_loop_close: %s (a handle was left open)\n", model, uv_strerror(rc));
+        log_error("uv_loop_close: %s (a handle was left open)", uv_strerror(rc));
         return 2;
     }
     if (run.settled < job->requests) {
-        fprintf(stderr, "%s: the loop ran dry with %llu of %u requests settled\n", model,
-                (unsigned long long)run.settled, job->requests);
+        log_error("the loop ran dry with %llu of %u requests settled",
+                  (unsigned long long)run.settled, job->requests);
         return 2;
     }
     return 0;

@@ -86,7 +86,8 @@ void loop_engine_close(loop_engine_t *e);
 /* The whole model: raises RLIMIT_NOFILE, runs ids 1..job->requests through
  * an engine on a private loop with inflight_limit (0 = unbounded), and
  * closes everything. Returns 0 when every id reached a final outcome, or 2
- * after printing one line on stderr prefixed with model. */
+ * after printing one line through log_error (the caller has set the log
+ * prefix); model names the model in the rlimit and failed-batch lines. */
 int loop_engine_run_job(const job_t *job, uint32_t inflight_limit, const char *model);
 
 #endif

@@ -14,6 +14,7 @@
 #include "common/limits.h"
 #include "engine/http.h"
 #include "engine/pg_sink.h"
+#include "common/log.h"
 #include "models/model.h"
 
 typedef struct tp_shared {
@@ -81,6 +82,9 @@ static void *tp_worker(void *arg)
     return NULL;
 }
 
+/* Defined at the end of the file; its name is the log prefix. */
+extern const model_ops_t model_thread_pool;
+
 static int tp_run(const job_t *job)
 {
     int64_t want = job->workers > 0 ? job->workers : (int64_t)job->concurrency;
@@ -96,8 +100,10 @@ static int tp_run(const job_t *job)
     int started = 0, rc = 0;
     uint64_t id = 1;
 
+    log_init(model_thread_pool.name);
+
     if (!threads || bqueue_init(&sh.queue, depth)) {
-        fprintf(stderr, "thread-pool: out of memory for %d workers\n", nthreads);
+        log_error("out of memory for %d workers", nthreads);
         free(threads);
         return 2;
     }
@@ -128,7 +134,7 @@ static int tp_run(const job_t *job)
             outcome_fail(job->out, left, ERR_DB);
         for (; id <= job->requests; id++)
             outcome_fail(job->out, id, ERR_DB);
-        fprintf(stderr, "thread-pool: %s\n", sh.err);
+        log_error("%s", sh.err);
         rc = 2;
     }
     pthread_attr_destroy(&attr);

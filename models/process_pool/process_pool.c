@@ -76,6 +76,7 @@
 
 #include "common/clock.h"
 #include "common/limits.h"
+#include "common/log.h"
 #include "models/model.h"
 #include "models/process_pool/process_pool.h"
 
@@ -177,7 +178,7 @@ static void pp_child_kill(pp_pool_t *p, int i, const char *why)
     pp_child_t *w = &p->w[i];
     if (w->gone)
         return; /* already dead or dying; its pid may be reaped */
-    fprintf(stderr, "process-pool: worker %d %s; killing it\n", (int)w->pid, why);
+    log_error("worker %d %s; killing it", (int)w->pid, why);
     kill(w->pid, SIGKILL);
     w->gone = 1;
     w->deadline_ns = 0;
@@ -206,7 +207,7 @@ static void pp_child_feed(pp_pool_t *p, int i)
             msg.ids[j] = p->next_id + (j - r);
         c->ids = malloc(len - sizeof msg.n);
         if (!c->ids) {
-            fprintf(stderr, "process-pool: out of memory for a chunk of %u ids\n", k);
+            log_error("out of memory for a chunk of %u ids", k);
             p->failed = 1;
             return;
         }
@@ -340,7 +341,7 @@ static void pp_child_read(pp_pool_t *p, int i)
         }
         if (n == (ssize_t)sizeof r && r.kind == PP_REPORT_SETUP_FAILED) {
             r.text[sizeof r.text - 1] = '\0';
-            fprintf(stderr, "process-pool: worker %d: %s\n", (int)w->pid, r.text);
+            log_error("worker %d: %s", (int)w->pid, r.text);
             p->failed = 1;
             return;
         }
@@ -353,7 +354,7 @@ static void pp_child_read(pp_pool_t *p, int i)
         } else if (n == (ssize_t)sizeof r && r.kind == PP_REPORT_CHUNK_DONE &&
                    w->state == PP_WORKING && w->nheld > 0) {
             if (pp_child_chunk_done(p, w)) {
-                fprintf(stderr, "process-pool: out of memory tracking ids\n");
+                log_error("out of memory tracking ids");
                 p->failed = 1;
                 return;
             }
@@ -382,14 +383,12 @@ static int pp_child_spawn(pp_pool_t *p, int i)
     pid_t pid;
 
     if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv)) {
-        fprintf(stderr, "process-pool: socketpair for worker %d of %d: %s\n", i + 1, p->n,
-                strerror(errno));
+        log_error("socketpair for worker %d of %d: %s", i + 1, p->n, strerror(errno));
         return -1;
     }
     pid = fork();
     if (pid < 0) {
-        fprintf(stderr, "process-pool: cannot fork worker %d of %d: %s\n", i + 1, p->n,
-                strerror(errno));
+        log_error("cannot fork worker %d of %d: %s", i + 1, p->n, strerror(errno));
         close(sv[0]);
         close(sv[1]);
         return -1;
@@ -429,7 +428,7 @@ static uint32_t pp_requeue_unfinished(pp_pool_t *p, uint32_t id)
         size_t cap = p->requeue_cap ? 2 * p->requeue_cap : 256;
         uint32_t *q = realloc(p->requeue, cap * sizeof *q);
         if (!q) {
-            fprintf(stderr, "process-pool: out of memory re-queueing ids\n");
+            log_error("out of memory re-queueing ids");
             p->failed = 1;
             return 0;
         }
@@ -477,21 +476,19 @@ static void pp_child_lost(pp_pool_t *p, int i, int status)
         /* Its SETUP_FAILED report, when it sent one, was printed by
          * pp_child_read above; exit status PP_EXIT_SETUP alone still says
          * what kind of failure it was. */
-        fprintf(stderr, "process-pool: worker %d %s during setup%s; stopping the pool\n", (int)pid,
-                how,
-                WIFEXITED(status) && WEXITSTATUS(status) == PP_EXIT_SETUP
-                    ? " (it could not connect to PostgreSQL or set up curl)"
-                    : "");
+        log_error("worker %d %s during setup%s; stopping the pool", (int)pid, how,
+                  WIFEXITED(status) && WEXITSTATUS(status) == PP_EXIT_SETUP
+                      ? " (it could not connect to PostgreSQL or set up curl)"
+                      : "");
         p->failed = 1;
         return;
     }
-    fprintf(stderr, "process-pool: worker %d %s; re-queued %u ids\n", (int)pid, how, k);
+    log_error("worker %d %s; re-queued %u ids", (int)pid, how, k);
     atomic_fetch_add(&p->out->requeued, k);
     if (!pp_queue_left(p))
         return; /* nothing left to hand a replacement */
     if (p->respawns_left-- <= 0) {
-        fprintf(stderr, "process-pool: lost more workers than the pool has (%d); giving up\n",
-                p->n);
+        log_error("lost more workers than the pool has (%d); giving up", p->n);
         p->failed = 1;
         return;
     }
@@ -556,8 +553,8 @@ static void pp_deadlines_check(pp_pool_t *p)
         if (!w->pid || w->gone || !w->deadline_ns || now < w->deadline_ns)
             continue;
         if (w->state == PP_STARTING) {
-            fprintf(stderr, "process-pool: worker %d not ready after %d s; stopping the pool\n",
-                    (int)w->pid, LIMIT_PP_SETUP_TIMEOUT_S);
+            log_error("worker %d not ready after %d s; stopping the pool", (int)w->pid,
+                      LIMIT_PP_SETUP_TIMEOUT_S);
             p->failed = 1;
         } else {
             pp_child_kill(p, i, "made no progress within the job's timeouts");
@@ -602,8 +599,8 @@ static void pp_pool_stop(pp_pool_t *p)
     }
     if (p->live > 0) {
         if (!p->signo)
-            fprintf(stderr, "process-pool: %d workers did not exit within %d s; killing them\n",
-                    p->live, LIMIT_PP_STOP_TIMEOUT_S);
+            log_error("%d workers did not exit within %d s; killing them", p->live,
+                      LIMIT_PP_STOP_TIMEOUT_S);
         pp_pool_kill(p);
     }
 }
@@ -631,7 +628,7 @@ static void pp_loop(pp_pool_t *p)
                 p->failed = 1;
         n = poll(p->pfd, (nfds_t)p->n + 1, spawned < p->n ? 0 : LIMIT_PP_POLL_MS);
         if (n < 0 && errno != EINTR) {
-            fprintf(stderr, "process-pool: poll: %s\n", strerror(errno));
+            log_error("poll: %s", strerror(errno));
             p->failed = 1;
             break;
         }
@@ -649,6 +646,9 @@ static void pp_loop(pp_pool_t *p)
     }
 }
 
+/* Defined at the end of the file; its name is the log prefix. */
+extern const model_ops_t model_process_pool;
+
 static int pp_run(const job_t *job)
 {
     pp_pool_t p = {.job = job, .out = job->out, .sigfd = -1, .next_id = 1, .self = getpid()};
@@ -656,19 +656,20 @@ static int pp_run(const job_t *job)
     sigset_t set;
     int rc = 0;
 
+    log_init(model_process_pool.name);
+
     /* A worker beyond one per request would only hold a connection. */
     p.n = (int)(want < (int64_t)job->requests ? want : (int64_t)job->requests);
     p.respawns_left = p.n;
     p.chunk_max = job->chunk > 0 ? (uint32_t)job->chunk : PP_CHUNK_DEFAULT;
     if (p.chunk_max > PP_CHUNK_MAX) {
-        fprintf(stderr, "process-pool: chunk=%d capped at %d ids per message\n", job->chunk,
-                PP_CHUNK_MAX);
+        log_error("chunk=%d capped at %d ids per message", job->chunk, PP_CHUNK_MAX);
         p.chunk_max = PP_CHUNK_MAX;
     }
     p.w = calloc((size_t)p.n, sizeof *p.w);
     p.pfd = calloc((size_t)p.n + 1, sizeof *p.pfd);
     if (!p.w || !p.pfd) {
-        fprintf(stderr, "process-pool: out of memory for %d workers\n", p.n);
+        log_error("out of memory for %d workers", p.n);
         free(p.w);
         free(p.pfd);
         return 2;
@@ -682,7 +683,7 @@ static int pp_run(const job_t *job)
     sigprocmask(SIG_BLOCK, &set, &p.orig_mask);
     p.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
     if (p.sigfd < 0) {
-        fprintf(stderr, "process-pool: signalfd: %s\n", strerror(errno));
+        log_error("signalfd: %s", strerror(errno));
         rc = 2;
         goto out;
     }
@@ -698,7 +699,7 @@ static int pp_run(const job_t *job)
         pp_pool_stop(&p);
 
     if (p.signo) {
-        fprintf(stderr, "process-pool: stopped by signal %d; workers killed and reaped\n", p.signo);
+        log_error("stopped by signal %d; workers killed and reaped", p.signo);
         close(p.sigfd);
         p.sigfd = -1;
         signal(p.signo, SIG_DFL);
@@ -713,7 +714,7 @@ static int pp_run(const job_t *job)
     } else {
         uint32_t bad = pp_unfinished_count(&p);
         if (bad) {
-            fprintf(stderr, "process-pool: %u ids never reached a final outcome\n", bad);
+            log_error("%u ids never reached a final outcome", bad);
             rc = 2;
         }
     }

@@ -58,6 +58,7 @@
 #include "common/limits.h"
 #include "engine/pg_batch.h"
 #include "engine/uv_redis.h"
+#include "common/log.h"
 #include "models/model.h"
 #include "models/stream_workers/consumer.h"
 #include "models/stream_workers/layout.h"
@@ -119,7 +120,7 @@ static int swc_spawn(swc_t *s, int slot)
     fflush(NULL);
     pid = fork();
     if (pid < 0) {
-        fprintf(stderr, "stream-workers: cannot fork worker %d: %s\n", slot + 1, strerror(errno));
+        log_error("cannot fork worker %d: %s", slot + 1, strerror(errno));
         return -1;
     }
     if (pid == 0) {
@@ -159,25 +160,23 @@ static int swc_reap(swc_t *s)
             continue;
         if (WIFSIGNALED(st)) {
             int respawn = s->respawns_left > 0;
-            fprintf(stderr,
-                    "stream-workers: worker %d killed by signal %d; the others claim its pending "
-                    "entries once idle %d ms%s\n",
-                    (int)pid, WTERMSIG(st), s->wcfg.claim_idle_ms,
-                    respawn ? "; forking a replacement" : " (no replacements left)");
+            log_error("worker %d killed by signal %d; the others claim its pending "
+                      "entries once idle %d ms%s",
+                      (int)pid, WTERMSIG(st), s->wcfg.claim_idle_ms,
+                      respawn ? "; forking a replacement" : " (no replacements left)");
             if (respawn) {
                 s->respawns_left--;
                 if (swc_spawn(s, slot))
                     failed = 1;
             }
         } else {
-            fprintf(stderr,
-                    "stream-workers: worker %d exited with status %d before the run ended\n",
-                    (int)pid, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+            log_error("worker %d exited with status %d before the run ended", (int)pid,
+                      WIFEXITED(st) ? WEXITSTATUS(st) : -1);
             failed = 1;
         }
     }
     if (!failed && s->live == 0 && s->externals == 0 && !s->ending) {
-        fprintf(stderr, "stream-workers: every worker is gone and none can replace them\n");
+        log_error("every worker is gone and none can replace them");
         failed = 1;
     }
     return failed ? -1 : 0;
@@ -220,7 +219,7 @@ static void swc_cleanup_keys(swc_t *s)
     if (r)
         freeReplyObject(r);
     else
-        fprintf(stderr, "stream-workers: cleaning up %s*: %s\n", s->keys.stream, err);
+        log_error("cleaning up %s*: %s", s->keys.stream, err);
 }
 
 /* Records one external worker's report (layout.h) in the table,
@@ -265,7 +264,7 @@ static int swc_outcomes_read(swc_t *s, int block_ms)
         block_ms, s->keys.outcomes, s->outcomes_last);
     const redisReply *entries;
     if (!r) {
-        fprintf(stderr, "stream-workers: reading %s: %s\n", s->keys.outcomes, err);
+        log_error("reading %s: %s", s->keys.outcomes, err);
         return -1;
     }
     if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->elements == 2) {
@@ -279,8 +278,7 @@ static int swc_outcomes_read(swc_t *s, int block_ms)
             if (stream_layout_outcome_parse(e, &o) == 0)
                 swc_record(s, &o);
             else
-                fprintf(stderr, "stream-workers: ignoring malformed outcome %s\n",
-                        e->element[0]->str);
+                log_error("ignoring malformed outcome %s", e->element[0]->str);
         }
     }
     freeReplyObject(r);
@@ -303,7 +301,7 @@ static int swc_sample(swc_t *s)
     const char *last = "";
     int found = 0;
     if (!r) {
-        fprintf(stderr, "stream-workers: XINFO GROUPS %s: %s\n", s->keys.stream, err);
+        log_error("XINFO GROUPS %s: %s", s->keys.stream, err);
         return -1;
     }
     for (size_t g = 0; r->type == REDIS_REPLY_ARRAY && g < r->elements; g++) {
@@ -338,15 +336,14 @@ static int swc_sample(swc_t *s)
     }
     freeReplyObject(r);
     if (!found) {
-        fprintf(stderr, "stream-workers: the group %s of %s is gone\n", STREAM_GROUP,
-                s->keys.stream);
+        log_error("the group %s of %s is gone", STREAM_GROUP, s->keys.stream);
         return -1;
     }
     if (s->pending > atomic_load(&s->out->stream_max_pending))
         atomic_store(&s->out->stream_max_pending, s->pending);
     r = redis_sync_command(s->c, err, sizeof err, "HLEN %s", s->keys.external);
     if (!r) {
-        fprintf(stderr, "stream-workers: HLEN %s: %s\n", s->keys.external, err);
+        log_error("HLEN %s: %s", s->keys.external, err);
         return -1;
     }
     s->externals = (int)r->integer;
@@ -374,10 +371,12 @@ static int swc_wait_externals(swc_t *s)
 {
     int want = s->job->external_workers;
     int64_t deadline = clock_now_ns() + LIMIT_SWC_JOIN_TIMEOUT_S * CLOCK_NS_PER_S;
+    /* One message over three lines (the command line is built piecewise), so
+     * it is printed by hand with the log prefix. */
     fprintf(stderr,
-            "stream-workers: run %s waits up to %d s for %d external worker(s); on each worker "
+            "%s: run %s waits up to %d s for %d external worker(s); on each worker "
             "host run:\n  concbench worker --redis %s --pg ",
-            s->job->run_id, LIMIT_SWC_JOIN_TIMEOUT_S, want, s->job->redis_url);
+            log_prefix(), s->job->run_id, LIMIT_SWC_JOIN_TIMEOUT_S, want, s->job->redis_url);
     swc_print_quoted(s->job->pg_dsn);
     fprintf(stderr, " --api %s --run %s\n", s->job->api_url, s->job->run_id);
     if (strstr(s->job->redis_url, "127.0.0.1") || strstr(s->job->redis_url, "localhost"))
@@ -387,14 +386,12 @@ static int swc_wait_externals(swc_t *s)
         if (swc_signo || swc_reap(s) || swc_sample(s))
             return -1;
         if (s->externals >= want) {
-            fprintf(stderr, "stream-workers: %d external worker(s) joined run %s\n", s->externals,
-                    s->job->run_id);
+            log_error("%d external worker(s) joined run %s", s->externals, s->job->run_id);
             return 0;
         }
         if (clock_now_ns() > deadline) {
-            fprintf(stderr,
-                    "stream-workers: only %d of %d external workers joined run %s within %d s\n",
-                    s->externals, want, s->job->run_id, LIMIT_SWC_JOIN_TIMEOUT_S);
+            log_error("only %d of %d external workers joined run %s within %d s", s->externals,
+                      want, s->job->run_id, LIMIT_SWC_JOIN_TIMEOUT_S);
             return -1;
         }
         if (swc_outcomes_read(s, LIMIT_SWC_JOIN_POLL_MS))
@@ -411,18 +408,18 @@ static int swc_produce(swc_t *s)
         for (uint32_t j = 0; j < k; j++) {
             if (redisAppendCommand(s->c, "XADD %s 0-%u id %u", s->keys.stream, id + j, id + j) !=
                 REDIS_OK) {
-                fprintf(stderr, "stream-workers: XADD: %s\n", s->c->errstr);
+                log_error("XADD: %s", s->c->errstr);
                 return -1;
             }
         }
         for (uint32_t j = 0; j < k; j++) {
             redisReply *r = NULL;
             if (redisGetReply(s->c, (void **)&r) != REDIS_OK || !r) {
-                fprintf(stderr, "stream-workers: XADD: %s\n", s->c->errstr);
+                log_error("XADD: %s", s->c->errstr);
                 return -1;
             }
             if (r->type == REDIS_REPLY_ERROR) {
-                fprintf(stderr, "stream-workers: XADD 0-%u: %s\n", id + j, r->str);
+                log_error("XADD 0-%u: %s", id + j, r->str);
                 freeReplyObject(r);
                 return -1;
             }
@@ -480,11 +477,10 @@ static int swc_monitor(swc_t *s)
             last_read = s->entries_read;
             progress_at = now;
         } else if (now - progress_at > swc_stall_bound_ns(s->job)) {
-            fprintf(stderr,
-                    "stream-workers: no progress for %lld s (%llu of %u ids final, %lld entries "
-                    "pending); giving up\n",
-                    (long long)((now - progress_at) / 1000000000LL), (unsigned long long)settled,
-                    s->job->requests, (long long)s->pending);
+            log_error("no progress for %lld s (%llu of %u ids final, %lld entries "
+                      "pending); giving up",
+                      (long long)((now - progress_at) / CLOCK_NS_PER_S),
+                      (unsigned long long)settled, s->job->requests, (long long)s->pending);
             return -1;
         }
     }
@@ -554,6 +550,9 @@ static int swc_setup(swc_t *s, char *err, size_t errlen)
     return 0;
 }
 
+/* Defined at the end of the file; its name is the log prefix. */
+extern const model_ops_t model_stream_workers;
+
 static int swc_run(const job_t *job)
 {
     swc_t s = {.job = job, .out = job->out, .lag = -1};
@@ -562,6 +561,8 @@ static int swc_run(const job_t *job)
     char err[512];
     int rc = 2, w;
     redisReply *r;
+
+    log_init(model_stream_workers.name);
 
     if (job->requests == 0)
         return 0;
@@ -573,7 +574,7 @@ static int swc_run(const job_t *job)
     s.slot_k = calloc((size_t)w, sizeof *s.slot_k);
     s.pids = calloc((size_t)w, sizeof *s.pids);
     if (!s.slot_k || !s.pids) {
-        fprintf(stderr, "stream-workers: out of memory\n");
+        log_error("out of memory");
         goto out;
     }
     /* consumers = 0: C spread over the W processes, exactly C in flight. */
@@ -592,7 +593,7 @@ static int swc_run(const job_t *job)
     signal(SIGCHLD, SIG_DFL); /* SIG_IGN would reap the workers behind our back */
 
     if (swc_setup(&s, err, sizeof err)) {
-        fprintf(stderr, "stream-workers: %s\n", err);
+        log_error("%s", err);
         goto out;
     }
     s.wcfg.redis = s.addr;
@@ -604,7 +605,7 @@ static int swc_run(const job_t *job)
             goto out;
         if (!(r = redis_sync_command(s.c, err, sizeof err, "HSET %s state %s", s.keys.config,
                                      STREAM_STATE_RUNNING))) {
-            fprintf(stderr, "stream-workers: %s\n", err);
+            log_error("%s", err);
             goto out;
         }
         freeReplyObject(r);
