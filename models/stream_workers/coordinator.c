@@ -553,51 +553,92 @@ static int swc_setup(swc_t *s, char *err, size_t errlen)
 /* Defined at the end of the file; its name is the log prefix. */
 extern const model_ops_t model_stream_workers;
 
+/* Sizes the run: W worker processes, the in-flight share of each, and the
+ * configuration every worker gets. Returns 0, or -1 (reason printed) when
+ * out of memory; what it allocated is freed by swc_teardown. */
+static int swc_plan(swc_t *s)
+{
+    const job_t *job = s->job;
+    uint32_t c = job->concurrency ? job->concurrency : 1;
+    int w = job->procs > 0 ? job->procs : SWC_PROCS_DEFAULT;
+
+    if (!job->consumers && (uint32_t)w > c)
+        w = (int)c; /* one request in flight per process at least */
+    s->procs = w;
+    s->respawns_left = w;
+    s->slot_k = calloc((size_t)w, sizeof *s->slot_k);
+    s->pids = calloc((size_t)w, sizeof *s->pids);
+    if (!s->slot_k || !s->pids) {
+        log_error("out of memory");
+        return -1;
+    }
+    /* consumers = 0: C spread over the W processes, exactly C in flight. */
+    for (int i = 0; i < w; i++)
+        s->slot_k[i] = job->consumers > 0
+                           ? job->consumers
+                           : (int)(c / (uint32_t)w + ((uint32_t)i < c % (uint32_t)w));
+    s->wcfg.job = *job;
+    s->wcfg.db_conns = job->db_conns > 0 ? job->db_conns : SWC_DB_CONNS_DEFAULT;
+    s->wcfg.claim_idle_ms = job->claim_idle_ms > 0 ? job->claim_idle_ms : SWC_CLAIM_IDLE_DEFAULT_MS;
+    snprintf(s->outcomes_last, sizeof s->outcomes_last, "0-0");
+    return 0;
+}
+
+/* END: marks the run done, ends blocked readers, stops the local workers
+ * (SIGTERM after a complete run, SIGKILL otherwise), deletes the run's keys
+ * and frees what swc_plan and swc_setup made. Safe on a partly set-up s. */
+static void swc_teardown(swc_t *s, int rc)
+{
+    char err[512];
+    redisReply *r;
+
+    if (s->c && !s->c->err) {
+        r = redis_sync_command(s->c, err, sizeof err, "HSET %s state %s", s->keys.config,
+                               STREAM_STATE_DONE);
+        if (r)
+            freeReplyObject(r);
+        /* Deleting the stream first ends blocked readers at once. */
+        r = redis_sync_command(s->c, err, sizeof err, "DEL %s", s->keys.stream);
+        if (r)
+            freeReplyObject(r);
+    }
+    if (s->pids)
+        swc_stop_workers(s, rc == 0 ? SIGTERM : SIGKILL);
+    swc_cleanup_keys(s);
+    if (s->c)
+        redisFree(s->c);
+    free(s->slot_k);
+    free(s->pids);
+}
+
 static int swc_run(const job_t *job)
 {
     swc_t s = {.job = job, .out = job->out, .lag = -1};
     struct sigaction sa = {0}, old_term, old_int;
-    uint32_t c = job->concurrency ? job->concurrency : 1;
     char err[512];
-    int rc = 2, w;
+    int rc = 2;
     redisReply *r;
 
     log_init(model_stream_workers.name);
-
     if (job->requests == 0)
         return 0;
-    w = job->procs > 0 ? job->procs : SWC_PROCS_DEFAULT;
-    if (!job->consumers && (uint32_t)w > c)
-        w = (int)c; /* one request in flight per process at least */
-    s.procs = w;
-    s.respawns_left = w;
-    s.slot_k = calloc((size_t)w, sizeof *s.slot_k);
-    s.pids = calloc((size_t)w, sizeof *s.pids);
-    if (!s.slot_k || !s.pids) {
-        log_error("out of memory");
-        goto out;
-    }
-    /* consumers = 0: C spread over the W processes, exactly C in flight. */
-    for (int i = 0; i < w; i++)
-        s.slot_k[i] = job->consumers > 0 ? job->consumers
-                                         : (int)(c / (uint32_t)w + ((uint32_t)i < c % (uint32_t)w));
-    s.wcfg.job = *job;
-    s.wcfg.db_conns = job->db_conns > 0 ? job->db_conns : SWC_DB_CONNS_DEFAULT;
-    s.wcfg.claim_idle_ms = job->claim_idle_ms > 0 ? job->claim_idle_ms : SWC_CLAIM_IDLE_DEFAULT_MS;
-    snprintf(s.outcomes_last, sizeof s.outcomes_last, "0-0");
 
+    /* Installed before anything can fail, so the exit path always restores
+     * handlers it saved. */
     sa.sa_handler = swc_on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, &old_term);
     sigaction(SIGINT, &sa, &old_int);
     signal(SIGCHLD, SIG_DFL); /* SIG_IGN would reap the workers behind our back */
 
+    if (swc_plan(&s))
+        goto out;
     if (swc_setup(&s, err, sizeof err)) {
         log_error("%s", err);
         goto out;
     }
     s.wcfg.redis = s.addr;
-    for (int i = 0; i < w; i++)
+    for (int i = 0; i < s.procs; i++)
         if (swc_spawn(&s, i))
             goto out;
     if (job->external_workers > 0) {
@@ -615,23 +656,7 @@ static int swc_run(const job_t *job)
     atomic_store(&s.out->stream_acked, s.entries_read - s.pending);
     rc = 0;
 out:
-    if (s.c && !s.c->err) {
-        r = redis_sync_command(s.c, err, sizeof err, "HSET %s state %s", s.keys.config,
-                               STREAM_STATE_DONE);
-        if (r)
-            freeReplyObject(r);
-        /* Deleting the stream first ends blocked readers at once. */
-        r = redis_sync_command(s.c, err, sizeof err, "DEL %s", s.keys.stream);
-        if (r)
-            freeReplyObject(r);
-    }
-    if (s.pids)
-        swc_stop_workers(&s, rc == 0 ? SIGTERM : SIGKILL);
-    swc_cleanup_keys(&s);
-    if (s.c)
-        redisFree(s.c);
-    free(s.slot_k);
-    free(s.pids);
+    swc_teardown(&s, rc);
     sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGINT, &old_int, NULL);
     if (swc_signo) {
