@@ -95,6 +95,9 @@ typedef struct pp_chunk {
     uint32_t *ids;
 } pp_chunk_t;
 
+/* The dispatcher's record of one worker process (pp_child_*). The worker
+ * process itself is worker.c (pp_worker_*); the two meet only through the
+ * socketpair and the outcome table. */
 typedef struct pp_child {
     pid_t pid; /* 0: slot free */
     int fd;    /* dispatcher's end of the socketpair; -1 when closed */
