@@ -57,7 +57,7 @@
 #include "common/clock.h"
 #include "common/limits.h"
 #include "engine/pg_batch.h"
-#include "engine/uv_redis.h"
+#include "engine/redis_sync.h"
 #include "common/log.h"
 #include "models/model.h"
 #include "models/stream_workers/consumer.h"

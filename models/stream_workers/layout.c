@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/uv_redis.h"
+#include "engine/redis_sync.h"
 #include "workload/outcome.h"
 
 int stream_keys_init(stream_keys_t *k, const char *run_id)
