@@ -15,7 +15,153 @@
 
 /* ---- engine: connecting to the services ---- */
 
+/* Turns a numeric limit into the string libpq's option values want. */
+#define LIMIT_STR_(x) #x
+#define LIMIT_STR(x) LIMIT_STR_(x)
+
+/* A blocking PostgreSQL connect (harness set-up, the pool models' sinks)
+ * gives up after this: a server that accepts and never answers must end
+ * the run with one line, not hang it. */
+#define LIMIT_PG_CONNECT_TIMEOUT_S 10
+
+/* The event-loop pool's connect bound: until its connections are up the
+ * loop models have nowhere to commit, and a dead server should fail the
+ * run at start-up, not after the fetches. */
+#define LIMIT_PG_LOOP_CONNECT_TIMEOUT_MS 5000
+
+/* statement_timeout sent on every connection: an upsert that hangs (a lock
+ * wait, a stuck server) fails its batch after this instead of holding the
+ * run forever. */
+#define LIMIT_PG_STATEMENT_TIMEOUT_MS 60000
+
+/* The longest one blocking flush may take: the statement, a reconnect after
+ * a broken connection, and the retried statement. Stall and stop bounds
+ * are built on it. */
+#define LIMIT_PG_FLUSH_BOUND_MS                                                                    \
+    (2LL * LIMIT_PG_STATEMENT_TIMEOUT_MS + LIMIT_PG_CONNECT_TIMEOUT_S * 1000LL)
+
+/* How often a waiting blocking sink looks at the clock while its connect
+ * finishes: short enough to notice the connect deadline promptly. */
+#define LIMIT_PG_CONNECT_POLL_MS 100
+
+/* Batches one async PostgreSQL connection has in flight (pipelined): enough
+ * to hide the round trip, few enough that a broken connection fails over
+ * little work. */
+#define LIMIT_PG_PIPELINE_DEPTH 8
+
+/* Rows the event-loop engine batches for at most this long once nothing is
+ * being fetched, so a slow trickle still commits promptly. */
+#define LIMIT_LOOP_FLUSH_MS 20
+
+/* Connections per curl multi handle. libcurl 7.88 walks every connection in
+ * a multi handle's cache on each curl_multi_remove_handle and every
+ * connection to the host on each new transfer, so one multi with 10K
+ * connections costs seconds of CPU; the loop engine shards above this. */
+#define LIMIT_LOOP_SHARD_CONNS 256
+
+/* Idle request slots (easy handles) the loop engine keeps when there is no
+ * in-flight limit: enough for reuse, not one per request ever made. */
+#define LIMIT_LOOP_SPARE_SLOTS 64
+
+/* curl's documented minimum for CURLOPT_BUFFERSIZE. */
+#define LIMIT_HTTP_RECV_BUFFER_MIN_BYTES 1024
+
+/* Room for a response's status line and headers (mockapi sends ~130 bytes). */
+#define LIMIT_HTTP_HEAD_MAX 256
+
+/* Receive buffer size given to curl: responses are small, and with 10K
+ * handles the default 16 KiB each would dominate memory. */
+#define LIMIT_HTTP_RECV_BUFFER_BYTES 4096
+
+/* A TCP connect to the API is given at most this long, even when a
+ * request's timeout is longer: a connect that slow is a dead server. */
+#define LIMIT_HTTP_CONNECT_TIMEOUT_MAX_MS 5000
+
+/* How often a ready Redis connection's watchdog looks at its outstanding
+ * commands (the timeout it enforces is the caller's reply_timeout_ms). */
+#define LIMIT_REDIS_WATCH_MS 250
+
 /* ---- models ---- */
+
+/* thread-pool: each worker thread's stack. A thread needs little (curl and
+ * libpq allocate on the heap), and with hundreds of threads the default
+ * 8 MiB each would reserve gigabytes of address space. */
+#define LIMIT_TP_STACK_BYTES (256 * 1024)
+
+/* The longest wait between two attempts a stall bound allows for: the
+ * retry policy's cap (LIMIT_RETRY_BACKOFF_MAX_MS) or a server's Retry-After,
+ * which may ask for a minute. */
+#define LIMIT_MODEL_BACKOFF_BOUND_MS 60000LL
+
+/* process-pool: a forked worker must report READY within this (curl handle
+ * made, PostgreSQL connect started); a worker that never does is a broken
+ * environment and fails the run. */
+#define LIMIT_PP_SETUP_TIMEOUT_S 30
+
+/* process-pool: how long stopping workers get to commit and exit before
+ * they are killed. */
+#define LIMIT_PP_STOP_TIMEOUT_S 10
+
+/* process-pool: the dispatcher's poll() timeout, so deadlines and signals
+ * are looked at even when no worker writes. */
+#define LIMIT_PP_POLL_MS 250
+
+/* process-pool: workers forked between two looks at the sockets while the
+ * pool starts, so the first to be ready get chunks while later ones are
+ * still forking. */
+#define LIMIT_PP_SPAWN_BATCH 8
+
+/* stream-workers coordinator: connecting to Redis; an unreachable Redis is
+ * one line and exit 2 within this. */
+#define LIMIT_SWC_CONNECT_TIMEOUT_MS 3000
+
+/* stream-workers coordinator: XADD commands per pipelined round trip while
+ * producing, and entries read per XREAD of the outcomes stream. */
+#define LIMIT_SWC_XADD_BATCH 1000
+#define LIMIT_SWC_OUTCOMES_READ_MAX 1000
+
+/* stream-workers coordinator: one monitoring lap's sleep, cut short when an
+ * external worker reports. */
+#define LIMIT_SWC_LAP_MS 5
+
+/* stream-workers coordinator: the interval between two samples of the
+ * stream's pending count (the peak the report shows). */
+#define LIMIT_SWC_SAMPLE_MS 20
+
+/* stream-workers coordinator: how long it waits for the external workers a
+ * run asked for to join. */
+#define LIMIT_SWC_JOIN_TIMEOUT_S 300
+
+/* stream-workers coordinator: while waiting for external workers, how long
+ * one look at the outcomes stream blocks between checks of the deadline,
+ * signals and local workers. */
+#define LIMIT_SWC_JOIN_POLL_MS 100
+
+/* stream-workers coordinator: how long stopping workers get before
+ * SIGKILL, and how often it reaps them meanwhile. */
+#define LIMIT_SWC_STOP_TIMEOUT_S 10
+#define LIMIT_SWC_REAP_POLL_MS 2
+
+/* stream-workers consumer: XREADGROUP ... BLOCK, how long an idle read
+ * waits before it is renewed. */
+#define LIMIT_SW_BLOCK_MS 1000
+
+/* stream-workers consumer: connecting to Redis. */
+#define LIMIT_SW_CONNECT_TIMEOUT_MS 5000
+
+/* stream-workers consumer: a Redis that leaves a command unanswered this
+ * long (beyond BLOCK for a read) is treated as gone: the worker fails
+ * instead of hanging. */
+#define LIMIT_SW_REPLY_TIMEOUT_MS 10000
+
+/* stream-workers consumer: how long a stopping worker keeps going for the
+ * ids it holds. */
+#define LIMIT_SW_DRAIN_MS 30000
+
+/* stream-workers consumer: how long CLOSING waits for the last
+ * acknowledgements, and how often it looks. */
+#define LIMIT_SW_CLOSE_BOUND_MS 5000
+#define LIMIT_SW_CLOSER_MS 5
 
 /* ---- harness: services it starts and stops ---- */
 

@@ -7,8 +7,9 @@
 #include <time.h>
 
 #include "common/clock.h"
+#include "common/limits.h"
 
-static size_t fetch_write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
+static size_t http_write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     fetch_buf_t *b = ud;
     size_t n = size * nmemb;
@@ -36,24 +37,26 @@ CURLcode fetch_easy_setup(CURL *h, fetch_buf_t *buf, int timeout_ms)
     if ((rc = curl_easy_setopt(h, opt, val)) != CURLE_OK)                                          \
     return rc
     SET(CURLOPT_NOSIGNAL, 1L);
-    SET(CURLOPT_BUFFERSIZE, (long)FETCH_CURL_BUFFERSIZE);
+    SET(CURLOPT_BUFFERSIZE, (long)LIMIT_HTTP_RECV_BUFFER_BYTES);
     SET(CURLOPT_TCP_NODELAY, 1L);
-    SET(CURLOPT_WRITEFUNCTION, fetch_write_cb);
+    SET(CURLOPT_WRITEFUNCTION, http_write_cb);
     SET(CURLOPT_WRITEDATA, buf);
     SET(CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-    SET(CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout_ms < 5000 ? timeout_ms : 5000));
+    SET(CURLOPT_CONNECTTIMEOUT_MS,
+        (long)(timeout_ms < LIMIT_HTTP_CONNECT_TIMEOUT_MAX_MS ? timeout_ms
+                                                              : LIMIT_HTTP_CONNECT_TIMEOUT_MAX_MS));
     SET(CURLOPT_PROXY, "");
     SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 #undef SET
     return CURLE_OK;
 }
 
-void fetch_url(char *out, size_t cap, const char *api, uint64_t id)
+void http_url(char *out, size_t cap, const char *api, uint64_t id)
 {
     snprintf(out, cap, "%s/orders/%" PRIu64, api, id);
 }
 
-err_class_t fetch_classify(CURLcode rc, long status)
+err_class_t http_classify(CURLcode rc, long status)
 {
     switch (rc) {
     case CURLE_OK:
@@ -80,12 +83,12 @@ err_class_t fetch_classify(CURLcode rc, long status)
     return ERR_NONE;
 }
 
-long fetch_retry_after_ms(CURL *h)
+long http_retry_after_ms(CURL *h)
 {
     curl_off_t secs = -1;
     if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &secs) != CURLE_OK || secs <= 0)
         return -1;
-    return (long)secs * 1000;
+    return (long)secs * 1000; /* seconds to ms */
 }
 
 void fetch_buf_free(fetch_buf_t *b)
@@ -94,12 +97,12 @@ void fetch_buf_free(fetch_buf_t *b)
     memset(b, 0, sizeof *b);
 }
 
-err_class_t fetch_transform_blocking(fetch_ctx_t *c, uint64_t id, order_row_t *row)
+err_class_t http_fetch_transform(http_fetch_ctx_t *c, uint64_t id, order_row_t *row)
 {
     char url[512];
     err_class_t err = ERR_NONE;
 
-    fetch_url(url, sizeof url, c->api, id);
+    http_url(url, sizeof url, c->api, id);
     if (curl_easy_setopt(c->h, CURLOPT_URL, url) != CURLE_OK)
         return ERR_CONNECT;
     for (int attempt = 1; attempt <= c->retry.retries + 1; attempt++) {
@@ -109,14 +112,14 @@ err_class_t fetch_transform_blocking(fetch_ctx_t *c, uint64_t id, order_row_t *r
         if (attempt > 1) {
             if (c->stop && *c->stop)
                 break;
-            clock_sleep_ms(retry_backoff_ms(&c->retry, id, attempt, fetch_retry_after_ms(c->h)));
+            clock_sleep_ms(retry_backoff_ms(&c->retry, id, attempt, http_retry_after_ms(c->h)));
         }
         c->buf.len = 0;
         outcome_attempt_start(c->out, id);
         rc = curl_easy_perform(c->h);
         curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
         outcome_attempt_end(c->out, id, (int)status);
-        err = fetch_classify(rc, status);
+        err = http_classify(rc, status);
         if (err == ERR_NONE) {
             if (transform_order(c->buf.data ? c->buf.data : "", c->buf.len, id, c->transform_cost,
                                 row) == 0) {

@@ -1,8 +1,8 @@
 /* HTTP fetch set-up shared by every model: one place that configures a curl
  * easy handle for a lean keep-alive GET, classifies what came back, and (for
  * the blocking models) runs the whole fetch → transform with retries. */
-#ifndef CONCBENCH_FETCH_H
-#define CONCBENCH_FETCH_H
+#ifndef CONCBENCH_ENGINE_HTTP_H
+#define CONCBENCH_ENGINE_HTTP_H
 
 #include <curl/curl.h>
 #include <stddef.h>
@@ -17,27 +17,23 @@ typedef struct fetch_buf {
     size_t len, cap;
 } fetch_buf_t;
 
-/* Receive buffer size given to curl: responses are small, and with 10K
- * handles the default 16 KiB each would dominate memory. */
-#define FETCH_CURL_BUFFERSIZE 4096
-
 /* Sets the options every fetch uses (no signals, small buffers, TCP_NODELAY,
  * keep-alive, timeout_ms for the whole transfer, body into buf). Returns
  * CURLE_OK or the first failing option's code. */
 CURLcode fetch_easy_setup(CURL *h, fetch_buf_t *buf, int timeout_ms);
 
 /* Writes "<api>/orders/<id>" into out. */
-void fetch_url(char *out, size_t cap, const char *api, uint64_t id);
+void http_url(char *out, size_t cap, const char *api, uint64_t id);
 
 /* Error class of a finished transfer: CURLE_* first, then the HTTP status. */
-err_class_t fetch_classify(CURLcode rc, long status);
+err_class_t http_classify(CURLcode rc, long status);
 
 /* Retry-After of the last response in ms, or -1. */
-long fetch_retry_after_ms(CURL *h);
+long http_retry_after_ms(CURL *h);
 
 void fetch_buf_free(fetch_buf_t *b);
 
-typedef struct fetch_ctx {
+typedef struct http_fetch_ctx {
     CURL *h;
     fetch_buf_t buf;
     const char *api;
@@ -45,11 +41,11 @@ typedef struct fetch_ctx {
     retry_policy_t retry;
     outcome_table_t *out;
     volatile int *stop; /* optional: set non-zero to abandon retries */
-} fetch_ctx_t;
+} http_fetch_ctx_t;
 
 /* Blocking fetch → transform of id with retries, recording every attempt
  * in the outcome table. Returns 0 with *row filled, or the error class of
  * the final failure (the caller records it with outcome_fail). */
-err_class_t fetch_transform_blocking(fetch_ctx_t *c, uint64_t id, order_row_t *row);
+err_class_t http_fetch_transform(http_fetch_ctx_t *c, uint64_t id, order_row_t *row);
 
 #endif

@@ -7,15 +7,13 @@
 #include <sys/resource.h>
 
 #include "common/fdlimit.h"
+#include "common/log.h"
 #include "engine/http.h"
 #include "engine/uv_curl.h"
 #include "engine/uv_pq.h"
 #include "workload/order.h"
 #include "workload/retry.h"
 #include "workload/transform.h"
-
-/* Room for a response's status line and headers (mockapi sends ~130 bytes). */
-#define LOOP_ENGINE_HTTP_HEAD_MAX 256
 
 /* One request slot: an easy handle configured once through
  * fetch_easy_setup, its response buffer, and a backoff timer initialised on
@@ -26,7 +24,7 @@ typedef struct loop_req {
     struct loop_req *next_free;
     size_t index; /* in eng->reqs */
     loop_engine_t *eng;
-    curl_uv_t *cu; /* the shard its easy handle (and connection) lives in */
+    uv_curl_t *cu; /* the shard its easy handle (and connection) lives in */
     CURL *easy;
     fetch_buf_t buf;
     uv_timer_t backoff;
@@ -40,9 +38,9 @@ struct loop_engine {
     loop_engine_config_t cfg;
     const job_t *job;
     retry_policy_t retry;
-    curl_uv_t **shards; /* see LOOP_ENGINE_SHARD_CONNS */
+    uv_curl_t **shards; /* see LIMIT_LOOP_SHARD_CONNS */
     int nshards;
-    pq_uv_pool_t *db;
+    uv_pq_pool_t *db;
     int next_shard;
     loop_req_t *free_reqs;
     uint32_t nfree;
@@ -106,7 +104,7 @@ static void loop_engine_settle(loop_engine_t *e, const uint64_t *ids, int n, int
 static void loop_engine_flush_if_idle(loop_engine_t *e)
 {
     if (e->active == 0 && e->pend_len == 0)
-        pq_uv_pool_flush(e->db);
+        uv_pq_pool_flush(e->db);
 }
 
 static loop_req_t *loop_req_new(loop_engine_t *e)
@@ -185,7 +183,7 @@ static void loop_req_destroy(loop_engine_t *e, loop_req_t *r)
  * stragglers. */
 static uint32_t loop_engine_spare(const loop_engine_t *e)
 {
-    return e->cfg.inflight_limit ? e->cfg.inflight_limit : LOOP_ENGINE_SPARE_SLOTS;
+    return e->cfg.inflight_limit ? e->cfg.inflight_limit : LIMIT_LOOP_SPARE_SLOTS;
 }
 
 static void loop_req_attempt(loop_req_t *r);
@@ -231,17 +229,17 @@ static void loop_req_attempt(loop_req_t *r)
     loop_engine_t *e = r->eng;
     char url[512];
 
-    fetch_url(url, sizeof url, e->job->api_url, r->id);
+    http_url(url, sizeof url, e->job->api_url, r->id);
     if (curl_easy_setopt(r->easy, CURLOPT_URL, url) != CURLE_OK) {
-        loop_req_fail(r, ERR_CONNECT); /* as fetch_transform_blocking does */
+        loop_req_fail(r, ERR_CONNECT); /* as http_fetch_transform does */
         return;
     }
     r->attempt++;
     r->buf.len = 0;
     outcome_attempt_start(e->job->out, r->id);
-    if (curl_uv_add(r->cu, r->easy)) {
+    if (uv_curl_add(r->cu, r->easy)) {
         outcome_attempt_end(e->job->out, r->id, 0);
-        loop_engine_fail(e, curl_uv_error(r->cu));
+        loop_engine_fail(e, uv_curl_error(r->cu));
         return;
     }
     r->in_multi = 1;
@@ -252,7 +250,7 @@ static void loop_req_backoff_cb(uv_timer_t *t)
     loop_req_attempt(t->data);
 }
 
-/* curl_uv: a transfer finished. Success → transform here, on the loop
+/* uv_curl: a transfer finished. Success → transform here, on the loop
  * thread (this model's honest cost) → row to the pool. A transient failure
  * with attempts left → backoff timer. Else the request fails. */
 static void loop_engine_done_cb(void *ud, CURL *easy, CURLcode rc)
@@ -274,20 +272,20 @@ static void loop_engine_done_cb(void *ud, CURL *easy, CURLcode rc)
     if (curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK)
         status = 0; /* no response: classified by rc alone */
     outcome_attempt_end(e->job->out, r->id, (int)status);
-    err = fetch_classify(rc, status);
+    err = http_classify(rc, status);
     if (err == ERR_NONE) {
         if (transform_order(r->buf.data ? r->buf.data : "", r->buf.len, r->id,
                             e->job->transform_cost, &row) == 0) {
             outcome_fetched(e->job->out, r->id);
             loop_req_release(r);
-            pq_uv_pool_add(e->db, &row);
+            uv_pq_pool_add(e->db, &row);
             loop_engine_flush_if_idle(e);
             return;
         }
         err = ERR_BAD_PAYLOAD;
     }
     if (retry_is_transient(err) && r->attempt <= e->retry.retries) {
-        int delay = retry_backoff_ms(&e->retry, r->id, r->attempt + 1, fetch_retry_after_ms(easy));
+        int delay = retry_backoff_ms(&e->retry, r->id, r->attempt + 1, http_retry_after_ms(easy));
         if (!r->backoff_inited) {
             if ((rc2 = uv_timer_init(e->cfg.loop, &r->backoff))) {
                 char msg[160];
@@ -315,7 +313,7 @@ static void loop_engine_curl_error_cb(void *ud, const char *msg)
     loop_engine_fail(ud, line);
 }
 
-/* pq_uv: a batch is committed or failed for good. */
+/* uv_pq: a batch is committed or failed for good. */
 static void loop_engine_pool_batch_cb(void *ud, const order_row_t *rows, int n, int ok,
                                       const char *err)
 {
@@ -349,13 +347,13 @@ static void loop_engine_pool_ready_cb(void *ud, const char *err)
 /* curl allocates its receive buffer per transfer, so with thousands in
  * flight its size is much of what a transfer costs: one whole response
  * (the body bound plus headers) is enough to read it in one go. Never above
- * the shared FETCH_CURL_BUFFERSIZE, never below curl's 1024 minimum. */
+ * the shared LIMIT_HTTP_RECV_BUFFER_BYTES, never below curl's minimum. */
 static long loop_engine_curl_bufsize(int items)
 {
-    long want = (long)order_json_max(items) + LOOP_ENGINE_HTTP_HEAD_MAX;
-    if (want < 1024)
-        want = 1024;
-    return want < FETCH_CURL_BUFFERSIZE ? want : FETCH_CURL_BUFFERSIZE;
+    long want = (long)order_json_max(items) + LIMIT_HTTP_HEAD_MAX;
+    if (want < LIMIT_HTTP_RECV_BUFFER_MIN_BYTES)
+        want = LIMIT_HTTP_RECV_BUFFER_MIN_BYTES;
+    return want < LIMIT_HTTP_RECV_BUFFER_BYTES ? want : LIMIT_HTTP_RECV_BUFFER_BYTES;
 }
 
 loop_engine_t *loop_engine_create(const loop_engine_config_t *cfg, char *err, size_t errlen)
@@ -364,7 +362,7 @@ loop_engine_t *loop_engine_create(const loop_engine_config_t *cfg, char *err, si
     const job_t *job = cfg->job;
     int batch = job->batch_size > 0 ? job->batch_size : 1;
     long maxconn = cfg->max_connects > 0 ? cfg->max_connects : (long)cfg->inflight_limit;
-    pq_uv_config_t pc = {0};
+    uv_pq_config_t pc = {0};
 
     if (!e || !(e->ids = calloc((size_t)batch, sizeof *e->ids))) {
         snprintf(err, errlen, "out of memory");
@@ -377,14 +375,14 @@ loop_engine_t *loop_engine_create(const loop_engine_config_t *cfg, char *err, si
     e->curl_bufsize = loop_engine_curl_bufsize(job->items);
     if (maxconn < 1)
         maxconn = 1;
-    e->nshards = (int)((maxconn + LOOP_ENGINE_SHARD_CONNS - 1) / LOOP_ENGINE_SHARD_CONNS);
+    e->nshards = (int)((maxconn + LIMIT_LOOP_SHARD_CONNS - 1) / LIMIT_LOOP_SHARD_CONNS);
     if (!(e->shards = calloc((size_t)e->nshards, sizeof *e->shards))) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
     for (int i = 0; i < e->nshards; i++) {
         e->shards[i] =
-            curl_uv_create(cfg->loop, (maxconn + e->nshards - 1) / e->nshards, loop_engine_done_cb,
+            uv_curl_create(cfg->loop, (maxconn + e->nshards - 1) / e->nshards, loop_engine_done_cb,
                            loop_engine_curl_error_cb, e, err, errlen);
         if (!e->shards[i])
             goto fail;
@@ -394,20 +392,20 @@ loop_engine_t *loop_engine_create(const loop_engine_config_t *cfg, char *err, si
     pc.run_id = job->run_id;
     pc.conns = cfg->db_conns > 0 ? cfg->db_conns : LOOP_ENGINE_DB_CONNS;
     pc.batch_size = batch;
-    pc.flush_ms = LOOP_ENGINE_FLUSH_MS;
-    pc.connect_timeout_ms = LOOP_ENGINE_CONNECT_TIMEOUT_MS;
+    pc.flush_ms = LIMIT_LOOP_FLUSH_MS;
+    pc.connect_timeout_ms = LIMIT_PG_LOOP_CONNECT_TIMEOUT_MS;
     pc.opened = &job->out->db_conns;
     pc.ready_cb = loop_engine_pool_ready_cb;
     pc.batch_cb = loop_engine_pool_batch_cb;
     pc.ud = e;
-    e->db = pq_uv_pool_create(&pc, err, errlen);
+    e->db = uv_pq_pool_create(&pc, err, errlen);
     if (!e->db)
         goto fail;
     return e;
 fail:
     /* A created shard's timer is initialised: it closes through the loop. */
     for (int i = 0; e->shards && i < e->nshards && e->shards[i]; i++)
-        curl_uv_close(e->shards[i], NULL, NULL);
+        uv_curl_close(e->shards[i], NULL, NULL);
     free(e->shards);
     free(e->ids);
     free(e);
@@ -471,7 +469,7 @@ void loop_engine_close(loop_engine_t *e)
     for (size_t i = 0; i < e->nreqs; i++) {
         loop_req_t *r = e->reqs[i];
         if (r->in_multi)
-            curl_uv_remove(r->cu, r->easy);
+            uv_curl_remove(r->cu, r->easy);
         curl_easy_cleanup(r->easy);
         fetch_buf_free(&r->buf);
         if (r->backoff_inited) {
@@ -484,8 +482,8 @@ void loop_engine_close(loop_engine_t *e)
     e->nreqs = 0;
     e->free_reqs = NULL;
     for (int i = 0; i < e->nshards; i++)
-        curl_uv_close(e->shards[i], loop_engine_part_closed, e);
-    pq_uv_pool_close(e->db, loop_engine_part_closed, e);
+        uv_curl_close(e->shards[i], loop_engine_part_closed, e);
+    uv_pq_pool_close(e->db, loop_engine_part_closed, e);
     free(e->pending);
     e->pending = NULL;
     free(e->ids);
@@ -555,12 +553,12 @@ int loop_engine_run_job(const job_t *job, uint32_t inflight_limit, const char *m
 
     fdlimit_raise(model, width);
     if ((rc = uv_loop_init(&loop))) {
-        fprintf(stderr, "%s: uv_loop_init: %s\n", model, uv_strerror(rc));
+        log_error("uv_loop_init: %s", uv_strerror(rc));
         return 2;
     }
     run.eng = loop_engine_create(&cfg, err, sizeof err);
     if (!run.eng) {
-        fprintf(stderr, "%s: %s\n", model, err);
+        log_error("%s", err);
         uv_run(&loop, UV_RUN_DEFAULT); /* lets partly created handles close */
         uv_loop_close(&loop);
         return 2;
@@ -572,16 +570,16 @@ int loop_engine_run_job(const job_t *job, uint32_t inflight_limit, const char *m
     uv_run(&loop, UV_RUN_DEFAULT);
     rc = uv_loop_close(&loop);
     if (run.failed) {
-        fprintf(stderr, "%s: %s\n", model, run.err);
+        log_error("%s", run.err);
         return 2;
     }
     if (rc) {
-        fprintf(stderr, "%s: uv_loop_close: %s (a handle was left open)\n", model, uv_strerror(rc));
+        log_error("uv_loop_close: %s (a handle was left open)", uv_strerror(rc));
         return 2;
     }
     if (run.settled < job->requests) {
-        fprintf(stderr, "%s: the loop ran dry with %llu of %u requests settled\n", model,
-                (unsigned long long)run.settled, job->requests);
+        log_error("the loop ran dry with %llu of %u requests settled",
+                  (unsigned long long)run.settled, job->requests);
         return 2;
     }
     return 0;

@@ -5,39 +5,34 @@
  * on_committed says their rows are in).
  *
  * Per id: wait for an in-flight slot (inflight_limit; 0 = none), then GET it
- * through libcurl's multi socket API (curl_uv), retrying transient failures
+ * through libcurl's multi socket API (uv_curl), retrying transient failures
  * per workload/retry.h after a uv_timer backoff that honours Retry-After
  * (the slot stays held while backing off, as a semaphore around the whole
  * fetch would), transform it on the loop thread, and hand the row to the
- * PostgreSQL pool (pq_uv). Every step is recorded in job->out. A partial
+ * PostgreSQL pool (uv_pq). Every step is recorded in job->out. A partial
  * batch is flushed as soon as nothing is being fetched, and within 20 ms
- * regardless (LOOP_ENGINE_FLUSH_MS).
+ * regardless (LIMIT_LOOP_FLUSH_MS).
  *
  * Easy handles are pooled: a finished request's handle (and its keep-alive
  * connection in curl's cache) serves the next id; without a limit only a
- * few idle handles are kept (LOOP_ENGINE_SPARE_SLOTS). */
-#ifndef CONCBENCH_LOOP_ENGINE_H
-#define CONCBENCH_LOOP_ENGINE_H
+ * few idle handles are kept (LIMIT_LOOP_SPARE_SLOTS). */
+#ifndef CONCBENCH_ENGINE_LOOP_ENGINE_H
+#define CONCBENCH_ENGINE_LOOP_ENGINE_H
 
 #include <stdint.h>
 #include <uv.h>
 
+#include "common/limits.h"
 #include "workload/job.h"
 
+/* PostgreSQL connections when the caller leaves db_conns at 0. */
 #define LOOP_ENGINE_DB_CONNS 4
-#define LOOP_ENGINE_FLUSH_MS 20
-#define LOOP_ENGINE_CONNECT_TIMEOUT_MS 5000
-/* Connections per curl multi handle. libcurl 7.88 walks every connection in
- * a multi handle's cache on each curl_multi_remove_handle (looking for
+/* Wide runs are spread over ceil(max_connects / LIMIT_LOOP_SHARD_CONNS)
+ * curl multi handles on the same loop: libcurl 7.88 walks every connection
+ * in a multi handle's cache on each curl_multi_remove_handle (looking for
  * connect-only ones) and every connection to the host on each new transfer
- * (looking for a reusable one): O(N) per request, O(N^2) per run, which at
- * 10K connections costs seconds of CPU. The engine therefore spreads wide
- * runs over ceil(max_connects / LOOP_ENGINE_SHARD_CONNS) multi handles on
- * the same loop; a request slot stays in one, so keep-alive reuse works as
- * before. */
-#define LOOP_ENGINE_SHARD_CONNS 256
-/* Idle request slots kept when there is no in-flight limit. */
-#define LOOP_ENGINE_SPARE_SLOTS 64
+ * (looking for a reusable one): O(N) per request, O(N^2) per run. A request
+ * slot stays in one multi, so keep-alive reuse works as before. */
 
 typedef struct loop_engine loop_engine_t;
 
@@ -91,7 +86,8 @@ void loop_engine_close(loop_engine_t *e);
 /* The whole model: raises RLIMIT_NOFILE, runs ids 1..job->requests through
  * an engine on a private loop with inflight_limit (0 = unbounded), and
  * closes everything. Returns 0 when every id reached a final outcome, or 2
- * after printing one line on stderr prefixed with model. */
+ * after printing one line through log_error (the caller has set the log
+ * prefix); model names the model in the rlimit and failed-batch lines. */
 int loop_engine_run_job(const job_t *job, uint32_t inflight_limit, const char *model);
 
 #endif

@@ -5,19 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char pgbatch_schema_sql[] = "CREATE TABLE IF NOT EXISTS " PGBATCH_TABLE " ("
-                                  " run_id text NOT NULL,"
-                                  " id bigint NOT NULL,"
-                                  " customer text NOT NULL,"
-                                  " currency text NOT NULL,"
-                                  " item_count int NOT NULL,"
-                                  " total_cents bigint NOT NULL,"
-                                  " digest text NOT NULL,"
-                                  " deliveries int NOT NULL DEFAULT 1,"
-                                  " written_at timestamptz NOT NULL DEFAULT now(),"
-                                  " PRIMARY KEY (run_id, id))";
+static const char pg_batch_schema_sql[] = "CREATE TABLE IF NOT EXISTS " PGBATCH_TABLE " ("
+                                          " run_id text NOT NULL,"
+                                          " id bigint NOT NULL,"
+                                          " customer text NOT NULL,"
+                                          " currency text NOT NULL,"
+                                          " item_count int NOT NULL,"
+                                          " total_cents bigint NOT NULL,"
+                                          " digest text NOT NULL,"
+                                          " deliveries int NOT NULL DEFAULT 1,"
+                                          " written_at timestamptz NOT NULL DEFAULT now(),"
+                                          " PRIMARY KEY (run_id, id))";
 
-const char pgbatch_upsert_sql[] =
+const char pg_batch_upsert_sql[] =
     "INSERT INTO " PGBATCH_TABLE " AS o"
     " (run_id, id, customer, currency, item_count, total_cents, digest)"
     " SELECT $1, u.id, u.customer, u.currency, u.item_count, u.total_cents, u.digest"
@@ -28,7 +28,7 @@ const char pgbatch_upsert_sql[] =
     " total_cents = EXCLUDED.total_cents, digest = EXCLUDED.digest,"
     " deliveries = o.deliveries + 1, written_at = now()";
 
-int pgbatch_init(pgbatch_t *b, int cap)
+int pg_batch_init(pg_batch_t *b, int cap)
 {
     memset(b, 0, sizeof *b);
     if (cap < 1)
@@ -40,15 +40,15 @@ int pgbatch_init(pgbatch_t *b, int cap)
     return 0;
 }
 
-void pgbatch_free(pgbatch_t *b)
+void pg_batch_free(pg_batch_t *b)
 {
     free(b->rows);
-    for (int i = 0; i < PGBATCH_NPARAMS - 1; i++)
+    for (int i = 0; i < PG_BATCH_NPARAMS - 1; i++)
         free(b->arrays[i]);
     memset(b, 0, sizeof *b);
 }
 
-int pgbatch_add(pgbatch_t *b, const order_row_t *row)
+int pg_batch_add(pg_batch_t *b, const order_row_t *row)
 {
     for (int i = 0; i < b->n; i++) {
         if (b->rows[i].id == row->id) {
@@ -60,7 +60,7 @@ int pgbatch_add(pgbatch_t *b, const order_row_t *row)
     return b->n >= b->cap;
 }
 
-static int arr_reserve(pgbatch_t *b, int a, size_t need)
+static int arr_reserve(pg_batch_t *b, int a, size_t need)
 {
     size_t cap = b->arrays_cap[a] ? b->arrays_cap[a] : 256;
     char *p;
@@ -79,7 +79,7 @@ static int arr_reserve(pgbatch_t *b, int a, size_t need)
 /* Appends one element to an array literal; text elements are quoted (the
  * generator's strings hold no quotes or backslashes, but a bad payload that
  * slipped through must not break the statement). */
-static int arr_put(pgbatch_t *b, int a, size_t *len, const char *elem, int quote)
+static int arr_put(pg_batch_t *b, int a, size_t *len, const char *elem, int quote)
 {
     char *d;
     if (arr_reserve(b, a, *len + 2 * strlen(elem) + 4))
@@ -100,12 +100,12 @@ static int arr_put(pgbatch_t *b, int a, size_t *len, const char *elem, int quote
     return 0;
 }
 
-int pgbatch_params(pgbatch_t *b, const char *run_id, const char *values[PGBATCH_NPARAMS])
+int pg_batch_params(pg_batch_t *b, const char *run_id, const char *values[PG_BATCH_NPARAMS])
 {
-    size_t len[PGBATCH_NPARAMS - 1];
+    size_t len[PG_BATCH_NPARAMS - 1];
     char num[32];
 
-    for (int a = 0; a < PGBATCH_NPARAMS - 1; a++) {
+    for (int a = 0; a < PG_BATCH_NPARAMS - 1; a++) {
         if (arr_reserve(b, a, 2))
             return -1;
         b->arrays[a][0] = '{';
@@ -125,7 +125,7 @@ int pgbatch_params(pgbatch_t *b, const char *run_id, const char *values[PGBATCH_
             return -1;
     }
     values[0] = run_id;
-    for (int a = 0; a < PGBATCH_NPARAMS - 1; a++) {
+    for (int a = 0; a < PG_BATCH_NPARAMS - 1; a++) {
         if (arr_reserve(b, a, len[a] + 2))
             return -1;
         b->arrays[a][len[a]] = '}';
@@ -137,7 +137,7 @@ int pgbatch_params(pgbatch_t *b, const char *run_id, const char *values[PGBATCH_
 
 int pgbatch_schema_ensure(PGconn *conn, char *err, size_t errlen)
 {
-    PGresult *r = PQexec(conn, pgbatch_schema_sql);
+    PGresult *r = PQexec(conn, pg_batch_schema_sql);
     int rc = 0;
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         snprintf(err, errlen, "creating table %s: %s", PGBATCH_TABLE, PQresultErrorMessage(r));
@@ -153,7 +153,7 @@ PGconn *pg_connect_blocking(const char *dsn, char *err, size_t errlen)
     /* connect_timeout bounds a server that accepts and never answers;
      * statement_timeout bounds a query that hangs. Values in dsn win. */
     const char *keys[] = {"connect_timeout", "options", "dbname", NULL};
-    const char *vals[] = {"10", "-c statement_timeout=60000", dsn, NULL};
+    const char *vals[] = {LIMIT_STR(LIMIT_PG_CONNECT_TIMEOUT_S), PG_BATCH_CONN_OPTIONS, dsn, NULL};
     PGconn *c = PQconnectdbParams(keys, vals, 1);
     if (!c || PQstatus(c) != CONNECTION_OK) {
         const char *m = c ? PQerrorMessage(c) : "out of memory";

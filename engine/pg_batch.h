@@ -3,45 +3,49 @@
  * loops) write exactly the same thing. A batch is one multi-row
  * INSERT ... SELECT FROM unnest(...) ON CONFLICT (run_id, id) DO UPDATE, so a
  * re-delivered id updates its row and bumps `deliveries` instead of failing. */
-#ifndef CONCBENCH_PGBATCH_H
-#define CONCBENCH_PGBATCH_H
+#ifndef CONCBENCH_ENGINE_PG_BATCH_H
+#define CONCBENCH_ENGINE_PG_BATCH_H
 
 #include <libpq-fe.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/limits.h"
 #include "workload/transform.h"
 
-#define PGBATCH_NPARAMS 7
-#define PGBATCH_STMT "concbench_upsert"
+#define PG_BATCH_NPARAMS 7
+#define PG_BATCH_STMT "concbench_upsert"
 #define PGBATCH_TABLE "concbench_orders"
 
-extern const char pgbatch_upsert_sql[];
-extern const char pgbatch_schema_sql[];
+/* libpq "options" every connection that writes batches passes: the
+ * statement timeout, so a hung upsert fails its batch instead of the run. */
+#define PG_BATCH_CONN_OPTIONS "-c statement_timeout=" LIMIT_STR(LIMIT_PG_STATEMENT_TIMEOUT_MS)
 
-typedef struct pgbatch {
+extern const char pg_batch_upsert_sql[];
+
+typedef struct pg_batch {
     int n, cap;
     order_row_t *rows;
-    char *arrays[PGBATCH_NPARAMS - 1]; /* array literals, rebuilt per flush */
-    size_t arrays_cap[PGBATCH_NPARAMS - 1];
-} pgbatch_t;
+    char *arrays[PG_BATCH_NPARAMS - 1]; /* array literals, rebuilt per flush */
+    size_t arrays_cap[PG_BATCH_NPARAMS - 1];
+} pg_batch_t;
 
 /* Returns 0, or -1 when out of memory. cap >= 1 rows. */
-int pgbatch_init(pgbatch_t *b, int cap);
-void pgbatch_free(pgbatch_t *b);
+int pg_batch_init(pg_batch_t *b, int cap);
+void pg_batch_free(pg_batch_t *b);
 /* Adds a row; an id already in the batch is replaced (one INSERT may not
  * touch a row twice). Returns 1 when the batch is full, else 0. */
-int pgbatch_add(pgbatch_t *b, const order_row_t *row);
-/* Fills values[PGBATCH_NPARAMS] for PQexecPrepared/PQsendQueryPrepared. The
- * pointers stay valid until the next pgbatch_add or pgbatch_params. Returns 0
+int pg_batch_add(pg_batch_t *b, const order_row_t *row);
+/* Fills values[PG_BATCH_NPARAMS] for PQexecPrepared/PQsendQueryPrepared. The
+ * pointers stay valid until the next pg_batch_add or pg_batch_params. Returns 0
  * or -1 when out of memory. */
-int pgbatch_params(pgbatch_t *b, const char *run_id, const char *values[PGBATCH_NPARAMS]);
-static inline void pgbatch_clear(pgbatch_t *b)
+int pg_batch_params(pg_batch_t *b, const char *run_id, const char *values[PG_BATCH_NPARAMS]);
+static inline void pg_batch_clear(pg_batch_t *b)
 {
     b->n = 0;
 }
 
-/* Runs pgbatch_schema_sql on conn (blocking). Returns 0 or -1 with the
+/* Creates the orders table if missing, on conn (blocking). Returns 0 or -1 with the
  * server's message in err. */
 int pgbatch_schema_ensure(PGconn *conn, char *err, size_t errlen);
 

@@ -6,9 +6,9 @@
 
 #include "common/clock.h"
 
-static int pgsink_prepare(pgsink_t *s)
+static int pg_sink_prepare(pg_sink_t *s)
 {
-    PGresult *r = PQprepare(s->conn, PGBATCH_STMT, pgbatch_upsert_sql, PGBATCH_NPARAMS, NULL);
+    PGresult *r = PQprepare(s->conn, PG_BATCH_STMT, pg_batch_upsert_sql, PG_BATCH_NPARAMS, NULL);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     if (!ok) {
         snprintf(s->err, sizeof s->err, "preparing upsert: %s", PQresultErrorMessage(r));
@@ -18,36 +18,34 @@ static int pgsink_prepare(pgsink_t *s)
     return ok ? 0 : -1;
 }
 
-#define PGSINK_CONNECT_TIMEOUT_NS (10LL * 1000000000LL)
-
-static void pgsink_set_err(pgsink_t *s, const char *what)
+static void pg_sink_set_err(pg_sink_t *s, const char *what)
 {
     snprintf(s->err, sizeof s->err, "%s%s", what, s->conn ? PQerrorMessage(s->conn) : "");
     s->err[strcspn(s->err, "\n")] = '\0';
 }
 
-int pgsink_start(pgsink_t *s, const char *dsn, const char *run_id, int batch_size,
-                 outcome_table_t *out)
+int pg_sink_start(pg_sink_t *s, const char *dsn, const char *run_id, int batch_size,
+                  outcome_table_t *out)
 {
     /* Same bounds as pg_connect_blocking; values in dsn win. */
     const char *keys[] = {"options", "dbname", NULL};
-    const char *vals[] = {"-c statement_timeout=60000", dsn, NULL};
+    const char *vals[] = {PG_BATCH_CONN_OPTIONS, dsn, NULL};
 
     memset(s, 0, sizeof *s);
     s->run_id = run_id;
     s->out = out;
-    if (pgbatch_init(&s->batch, batch_size)) {
+    if (pg_batch_init(&s->batch, batch_size)) {
         snprintf(s->err, sizeof s->err, "out of memory");
         return -1;
     }
     s->conn = PQconnectStartParams(keys, vals, 1);
     if (!s->conn || PQstatus(s->conn) == CONNECTION_BAD) {
-        pgsink_set_err(s, s->conn ? "" : "out of memory");
+        pg_sink_set_err(s, s->conn ? "" : "out of memory");
         return -1;
     }
     s->connecting = 1;
     s->poll_status = PGRES_POLLING_WRITING; /* what libpq says to start with */
-    s->deadline_ns = clock_now_ns() + PGSINK_CONNECT_TIMEOUT_NS;
+    s->deadline_ns = clock_now_ns() + LIMIT_PG_CONNECT_TIMEOUT_S * CLOCK_NS_PER_S;
     atomic_fetch_add(&out->db_conns, 1);
     return 0;
 }
@@ -55,13 +53,13 @@ int pgsink_start(pgsink_t *s, const char *dsn, const char *run_id, int batch_siz
 /* One step of the connect state machine: waits up to timeout_ms for the
  * socket to be ready in the direction libpq asked for, then lets libpq go
  * on. Returns 1 once connected and prepared, 0 while pending, -1 failed. */
-static int pgsink_connect_step(pgsink_t *s, int timeout_ms)
+static int pg_sink_connect_step(pg_sink_t *s, int timeout_ms)
 {
     while (s->connecting) {
         struct pollfd pfd = {.fd = PQsocket(s->conn)};
         int n;
         if (s->poll_status == PGRES_POLLING_FAILED) {
-            pgsink_set_err(s, "");
+            pg_sink_set_err(s, "");
             s->connecting = 0;
             return -1;
         }
@@ -70,7 +68,8 @@ static int pgsink_connect_step(pgsink_t *s, int timeout_ms)
             break;
         }
         if (clock_now_ns() > s->deadline_ns) {
-            snprintf(s->err, sizeof s->err, "connecting to PostgreSQL timed out after 10 s");
+            snprintf(s->err, sizeof s->err, "connecting to PostgreSQL timed out after %d s",
+                     LIMIT_PG_CONNECT_TIMEOUT_S);
             s->connecting = 0;
             s->poll_status = PGRES_POLLING_FAILED;
             return -1;
@@ -88,12 +87,14 @@ static int pgsink_connect_step(pgsink_t *s, int timeout_ms)
     return 1;
 }
 
-int pgsink_progress(pgsink_t *s)
+int pg_sink_progress(pg_sink_t *s)
 {
-    return s->connecting && pgsink_connect_step(s, 0) < 0 ? -1 : 0;
+    return s->connecting && pg_sink_connect_step(s, 0) < 0 ? -1 : 0;
 }
 
-int pgsink_ready(pgsink_t *s)
+/* Waits (up to the connect deadline) until connected and prepared.
+ * Returns 0 or -1 with the reason in s->err. */
+static int pg_sink_ready(pg_sink_t *s)
 {
     int rc;
     if (!s->conn) {
@@ -103,27 +104,17 @@ int pgsink_ready(pgsink_t *s)
     }
     if (s->ready)
         return 0;
-    while ((rc = pgsink_connect_step(s, 100)) == 0)
+    while ((rc = pg_sink_connect_step(s, LIMIT_PG_CONNECT_POLL_MS)) == 0)
         ;
-    if (rc < 0 || pgsink_prepare(s))
+    if (rc < 0 || pg_sink_prepare(s))
         return -1;
     s->ready = 1;
     return 0;
 }
 
-int pgsink_open(pgsink_t *s, const char *dsn, const char *run_id, int batch_size,
-                outcome_table_t *out)
+static int pg_sink_exec(pg_sink_t *s, const char *const values[PG_BATCH_NPARAMS])
 {
-    if (pgsink_start(s, dsn, run_id, batch_size, out) || pgsink_ready(s)) {
-        pgsink_close(s);
-        return -1;
-    }
-    return 0;
-}
-
-static int pgsink_exec(pgsink_t *s, const char *const values[PGBATCH_NPARAMS])
-{
-    PGresult *r = PQexecPrepared(s->conn, PGBATCH_STMT, PGBATCH_NPARAMS, values, NULL, NULL, 0);
+    PGresult *r = PQexecPrepared(s->conn, PG_BATCH_STMT, PG_BATCH_NPARAMS, values, NULL, NULL, 0);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     if (!ok) {
         snprintf(s->err, sizeof s->err, "%s", PQresultErrorMessage(r));
@@ -133,26 +124,26 @@ static int pgsink_exec(pgsink_t *s, const char *const values[PGBATCH_NPARAMS])
     return ok ? 0 : -1;
 }
 
-int pgsink_flush(pgsink_t *s)
+int pg_sink_flush(pg_sink_t *s)
 {
-    const char *values[PGBATCH_NPARAMS];
+    const char *values[PG_BATCH_NPARAMS];
     int rc;
 
     if (s->batch.n == 0)
         return 0;
-    if (pgsink_ready(s)) {
+    if (pg_sink_ready(s)) {
         rc = -1;
-    } else if (pgbatch_params(&s->batch, s->run_id, values)) {
+    } else if (pg_batch_params(&s->batch, s->run_id, values)) {
         snprintf(s->err, sizeof s->err, "out of memory building a batch");
         rc = -1;
     } else {
-        rc = pgsink_exec(s, values);
+        rc = pg_sink_exec(s, values);
         /* A broken connection (server restart, idle kill) gets one fresh
          * try; a statement error does not, it would fail the same way. */
         if (rc && PQstatus(s->conn) == CONNECTION_BAD) {
             PQreset(s->conn);
-            if (PQstatus(s->conn) == CONNECTION_OK && pgsink_prepare(s) == 0)
-                rc = pgsink_exec(s, values);
+            if (PQstatus(s->conn) == CONNECTION_OK && pg_sink_prepare(s) == 0)
+                rc = pg_sink_exec(s, values);
         }
     }
     for (int i = 0; i < s->batch.n; i++) {
@@ -161,21 +152,21 @@ int pgsink_flush(pgsink_t *s)
         else
             outcome_fail(s->out, s->batch.rows[i].id, ERR_DB);
     }
-    pgbatch_clear(&s->batch);
+    pg_batch_clear(&s->batch);
     return rc;
 }
 
-int pgsink_add(pgsink_t *s, const order_row_t *row)
+int pg_sink_add(pg_sink_t *s, const order_row_t *row)
 {
-    if (pgbatch_add(&s->batch, row))
-        return pgsink_flush(s);
+    if (pg_batch_add(&s->batch, row))
+        return pg_sink_flush(s);
     return 0;
 }
 
-void pgsink_close(pgsink_t *s)
+void pg_sink_close(pg_sink_t *s)
 {
     if (s->conn)
         PQfinish(s->conn);
     s->conn = NULL;
-    pgbatch_free(&s->batch);
+    pg_batch_free(&s->batch);
 }

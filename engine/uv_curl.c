@@ -6,29 +6,29 @@
 #include <unistd.h>
 
 /* One socket curl asked us to watch. Owned by the fd table until it is
- * taken out and uv_close'd; freed by curl_uv_sock_closed_cb. */
-typedef struct curl_uv_sock {
+ * taken out and uv_close'd; freed by uv_curl_sock_closed_cb. */
+typedef struct uv_curl_sock {
     uv_poll_t poll;
     curl_socket_t fd;
-    curl_uv_t *cu;
-} curl_uv_sock_t;
+    uv_curl_t *cu;
+} uv_curl_sock_t;
 
-struct curl_uv {
+struct uv_curl {
     uv_loop_t *loop;
     CURLM *multi;
     uv_timer_t timer;
-    curl_uv_sock_t **socks; /* indexed by fd; NULL: not watched */
+    uv_curl_sock_t **socks; /* indexed by fd; NULL: not watched */
     size_t nsocks;
-    curl_uv_done_cb done_cb;
-    curl_uv_error_cb error_cb;
+    uv_curl_done_cb done_cb;
+    uv_curl_error_cb error_cb;
     void *ud;
-    curl_uv_closed_cb closed_cb;
+    uv_curl_closed_cb closed_cb;
     void *closed_ud;
     char err[256];
 };
 
 /* Records the first failure and tells the owner once. */
-static void curl_uv_fail(curl_uv_t *cu, const char *where, const char *what)
+static void uv_curl_fail(uv_curl_t *cu, const char *where, const char *what)
 {
     if (cu->err[0])
         return;
@@ -37,12 +37,12 @@ static void curl_uv_fail(curl_uv_t *cu, const char *where, const char *what)
         cu->error_cb(cu->ud, cu->err);
 }
 
-const char *curl_uv_error(const curl_uv_t *cu)
+const char *uv_curl_error(const uv_curl_t *cu)
 {
     return cu->err[0] ? cu->err : NULL;
 }
 
-static void curl_uv_sock_closed_cb(uv_handle_t *h)
+static void uv_curl_sock_closed_cb(uv_handle_t *h)
 {
     free(h->data);
 }
@@ -51,18 +51,18 @@ static void curl_uv_sock_closed_cb(uv_handle_t *h)
  * epoll is concerned (uv_close stops the poll, which takes the fd out of
  * epoll at once), so the fd may be closed right after. No-op for an fd we
  * do not watch. */
-static void curl_uv_sock_forget(curl_uv_t *cu, curl_socket_t fd)
+static void uv_curl_sock_forget(uv_curl_t *cu, curl_socket_t fd)
 {
-    curl_uv_sock_t *sk;
+    uv_curl_sock_t *sk;
     if (fd < 0 || (size_t)fd >= cu->nsocks || !(sk = cu->socks[fd]))
         return;
     cu->socks[fd] = NULL;
-    uv_close((uv_handle_t *)&sk->poll, curl_uv_sock_closed_cb);
+    uv_close((uv_handle_t *)&sk->poll, uv_curl_sock_closed_cb);
 }
 
 /* Runs the transfers curl reports finished: off the multi handle, then to
  * the owner (who may re-add the handle from done_cb). */
-static void curl_uv_check_done(curl_uv_t *cu)
+static void uv_curl_check_done(uv_curl_t *cu)
 {
     CURLMsg *m;
     int left;
@@ -76,17 +76,17 @@ static void curl_uv_check_done(curl_uv_t *cu)
         rc = m->data.result;
         mc = curl_multi_remove_handle(cu->multi, easy);
         if (mc != CURLM_OK) {
-            curl_uv_fail(cu, "check_done: curl_multi_remove_handle", curl_multi_strerror(mc));
+            uv_curl_fail(cu, "check_done: curl_multi_remove_handle", curl_multi_strerror(mc));
             continue;
         }
         cu->done_cb(cu->ud, easy, rc);
     }
 }
 
-static void curl_uv_poll_cb(uv_poll_t *h, int status, int events)
+static void uv_curl_poll_cb(uv_poll_t *h, int status, int events)
 {
-    curl_uv_sock_t *sk = h->data;
-    curl_uv_t *cu = sk->cu;
+    uv_curl_sock_t *sk = h->data;
+    uv_curl_t *cu = sk->cu;
     int flags = 0, running;
     CURLMcode mc;
 
@@ -99,47 +99,47 @@ static void curl_uv_poll_cb(uv_poll_t *h, int status, int events)
     /* sk may be closed inside this call (CURL_POLL_REMOVE): not used after. */
     mc = curl_multi_socket_action(cu->multi, sk->fd, flags, &running);
     if (mc != CURLM_OK) {
-        curl_uv_fail(cu, "poll_cb: curl_multi_socket_action", curl_multi_strerror(mc));
+        uv_curl_fail(cu, "poll_cb: curl_multi_socket_action", curl_multi_strerror(mc));
         return;
     }
-    curl_uv_check_done(cu);
+    uv_curl_check_done(cu);
 }
 
-static void curl_uv_timer_cb(uv_timer_t *t)
+static void uv_curl_timer_cb(uv_timer_t *t)
 {
-    curl_uv_t *cu = t->data;
+    uv_curl_t *cu = t->data;
     int running;
     CURLMcode mc = curl_multi_socket_action(cu->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     if (mc != CURLM_OK) {
-        curl_uv_fail(cu, "timer_cb: curl_multi_socket_action", curl_multi_strerror(mc));
+        uv_curl_fail(cu, "timer_cb: curl_multi_socket_action", curl_multi_strerror(mc));
         return;
     }
-    curl_uv_check_done(cu);
+    uv_curl_check_done(cu);
 }
 
 /* CURLMOPT_TIMERFUNCTION: one-shot timer; -1 stops it. A 0 timeout fires on
  * the next loop iteration, never from inside this callback. */
-static int curl_uv_timer_fn(CURLM *multi, long timeout_ms, void *userp)
+static int uv_curl_timer_fn(CURLM *multi, long timeout_ms, void *userp)
 {
-    curl_uv_t *cu = userp;
+    uv_curl_t *cu = userp;
     int rc;
     (void)multi;
     if (timeout_ms < 0) {
         uv_timer_stop(&cu->timer);
         return 0;
     }
-    rc = uv_timer_start(&cu->timer, curl_uv_timer_cb, (uint64_t)timeout_ms, 0);
+    rc = uv_timer_start(&cu->timer, uv_curl_timer_cb, (uint64_t)timeout_ms, 0);
     if (rc) {
-        curl_uv_fail(cu, "timer_fn: uv_timer_start", uv_strerror(rc));
+        uv_curl_fail(cu, "timer_fn: uv_timer_start", uv_strerror(rc));
         return -1;
     }
     return 0;
 }
 
-static int curl_uv_table_grow(curl_uv_t *cu, size_t need)
+static int uv_curl_table_grow(uv_curl_t *cu, size_t need)
 {
     size_t n = cu->nsocks ? cu->nsocks : 1024;
-    curl_uv_sock_t **p;
+    uv_curl_sock_t **p;
     while (n < need)
         n *= 2;
     p = realloc(cu->socks, n * sizeof *p);
@@ -154,37 +154,37 @@ static int curl_uv_table_grow(curl_uv_t *cu, size_t need)
 /* CURLMOPT_SOCKETFUNCTION. Returning -1 makes curl abort every transfer on
  * the multi handle, which is what a failing uv call deserves: we could no
  * longer tell curl about its sockets. */
-static int curl_uv_socket_fn(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+static int uv_curl_socket_fn(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
-    curl_uv_t *cu = userp;
-    curl_uv_sock_t *sk;
+    uv_curl_t *cu = userp;
+    uv_curl_sock_t *sk;
     int events = 0, rc;
     (void)easy;
     (void)socketp;
 
     if (what == CURL_POLL_REMOVE) {
-        curl_uv_sock_forget(cu, fd);
+        uv_curl_sock_forget(cu, fd);
         return 0;
     }
     if (fd < 0) {
-        curl_uv_fail(cu, "socket_fn", "negative socket");
+        uv_curl_fail(cu, "socket_fn", "negative socket");
         return -1;
     }
-    if ((size_t)fd >= cu->nsocks && curl_uv_table_grow(cu, (size_t)fd + 1)) {
-        curl_uv_fail(cu, "socket_fn: growing the socket table", "out of memory");
+    if ((size_t)fd >= cu->nsocks && uv_curl_table_grow(cu, (size_t)fd + 1)) {
+        uv_curl_fail(cu, "socket_fn: growing the socket table", "out of memory");
         return -1;
     }
     sk = cu->socks[fd];
     if (!sk) {
         sk = calloc(1, sizeof *sk);
         if (!sk) {
-            curl_uv_fail(cu, "socket_fn: calloc", "out of memory");
+            uv_curl_fail(cu, "socket_fn: calloc", "out of memory");
             return -1;
         }
         rc = uv_poll_init_socket(cu->loop, &sk->poll, fd);
         if (rc) {
             free(sk); /* a failed init leaves nothing to close */
-            curl_uv_fail(cu, "socket_fn: uv_poll_init_socket", uv_strerror(rc));
+            uv_curl_fail(cu, "socket_fn: uv_poll_init_socket", uv_strerror(rc));
             return -1;
         }
         sk->fd = fd;
@@ -196,9 +196,9 @@ static int curl_uv_socket_fn(CURL *easy, curl_socket_t fd, int what, void *userp
         events |= UV_READABLE;
     if (what & CURL_POLL_OUT)
         events |= UV_WRITABLE;
-    rc = events ? uv_poll_start(&sk->poll, events, curl_uv_poll_cb) : uv_poll_stop(&sk->poll);
+    rc = events ? uv_poll_start(&sk->poll, events, uv_curl_poll_cb) : uv_poll_stop(&sk->poll);
     if (rc) {
-        curl_uv_fail(cu, "socket_fn: uv_poll_start", uv_strerror(rc));
+        uv_curl_fail(cu, "socket_fn: uv_poll_start", uv_strerror(rc));
         return -1;
     }
     return 0;
@@ -208,16 +208,16 @@ static int curl_uv_socket_fn(CURL *easy, curl_socket_t fd, int what, void *userp
  * closes a socket, but not for every path (a connection closed while no
  * transfer owns it); forgetting the poll handle here first keeps libuv from
  * ever watching a closed, possibly reused, fd. */
-static int curl_uv_closesocket_fn(void *clientp, curl_socket_t fd)
+static int uv_curl_closesocket_fn(void *clientp, curl_socket_t fd)
 {
-    curl_uv_sock_forget(clientp, fd);
+    uv_curl_sock_forget(clientp, fd);
     return close(fd);
 }
 
-curl_uv_t *curl_uv_create(uv_loop_t *loop, long maxconnects, curl_uv_done_cb done_cb,
-                          curl_uv_error_cb error_cb, void *ud, char *err, size_t errlen)
+uv_curl_t *uv_curl_create(uv_loop_t *loop, long maxconnects, uv_curl_done_cb done_cb,
+                          uv_curl_error_cb error_cb, void *ud, char *err, size_t errlen)
 {
-    curl_uv_t *cu = calloc(1, sizeof *cu);
+    uv_curl_t *cu = calloc(1, sizeof *cu);
     CURLMcode mc = CURLM_OK;
     const char *where = "calloc";
     int rc;
@@ -232,15 +232,15 @@ curl_uv_t *curl_uv_create(uv_loop_t *loop, long maxconnects, curl_uv_done_cb don
     if (!(cu->multi = curl_multi_init()))
         goto fail;
     where = "curl_multi_setopt";
-    if ((mc = curl_multi_setopt(cu->multi, CURLMOPT_SOCKETFUNCTION, curl_uv_socket_fn)) ||
+    if ((mc = curl_multi_setopt(cu->multi, CURLMOPT_SOCKETFUNCTION, uv_curl_socket_fn)) ||
         (mc = curl_multi_setopt(cu->multi, CURLMOPT_SOCKETDATA, cu)) ||
-        (mc = curl_multi_setopt(cu->multi, CURLMOPT_TIMERFUNCTION, curl_uv_timer_fn)) ||
+        (mc = curl_multi_setopt(cu->multi, CURLMOPT_TIMERFUNCTION, uv_curl_timer_fn)) ||
         (mc = curl_multi_setopt(cu->multi, CURLMOPT_TIMERDATA, cu)) ||
         (mc = curl_multi_setopt(cu->multi, CURLMOPT_MAXCONNECTS, maxconnects)))
         goto fail;
     rc = uv_timer_init(loop, &cu->timer);
     if (rc) {
-        snprintf(err, errlen, "curl_uv: uv_timer_init: %s", uv_strerror(rc));
+        snprintf(err, errlen, "uv_curl: uv_timer_init: %s", uv_strerror(rc));
         curl_multi_cleanup(cu->multi);
         free(cu);
         return NULL;
@@ -248,7 +248,7 @@ curl_uv_t *curl_uv_create(uv_loop_t *loop, long maxconnects, curl_uv_done_cb don
     cu->timer.data = cu;
     return cu;
 fail:
-    snprintf(err, errlen, "curl_uv: %s: %s", where,
+    snprintf(err, errlen, "uv_curl: %s: %s", where,
              mc != CURLM_OK ? curl_multi_strerror(mc) : "out of memory");
     if (cu && cu->multi)
         curl_multi_cleanup(cu->multi);
@@ -256,11 +256,11 @@ fail:
     return NULL;
 }
 
-int curl_uv_add(curl_uv_t *cu, CURL *easy)
+int uv_curl_add(uv_curl_t *cu, CURL *easy)
 {
     CURLcode ec;
     CURLMcode mc;
-    if ((ec = curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, curl_uv_closesocket_fn)) ||
+    if ((ec = curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, uv_curl_closesocket_fn)) ||
         (ec = curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, cu))) {
         if (!cu->err[0])
             snprintf(cu->err, sizeof cu->err, "add: curl_easy_setopt: %s", curl_easy_strerror(ec));
@@ -276,7 +276,7 @@ int curl_uv_add(curl_uv_t *cu, CURL *easy)
     return 0;
 }
 
-int curl_uv_remove(curl_uv_t *cu, CURL *easy)
+int uv_curl_remove(uv_curl_t *cu, CURL *easy)
 {
     CURLMcode mc = curl_multi_remove_handle(cu->multi, easy);
     if (mc != CURLM_OK) {
@@ -288,17 +288,17 @@ int curl_uv_remove(curl_uv_t *cu, CURL *easy)
     return 0;
 }
 
-static void curl_uv_timer_closed_cb(uv_handle_t *h)
+static void uv_curl_timer_closed_cb(uv_handle_t *h)
 {
-    curl_uv_t *cu = h->data;
-    curl_uv_closed_cb cb = cu->closed_cb;
+    uv_curl_t *cu = h->data;
+    uv_curl_closed_cb cb = cu->closed_cb;
     void *ud = cu->closed_ud;
     free(cu);
     if (cb)
         cb(ud);
 }
 
-void curl_uv_close(curl_uv_t *cu, curl_uv_closed_cb closed_cb, void *ud)
+void uv_curl_close(uv_curl_t *cu, uv_curl_closed_cb closed_cb, void *ud)
 {
     CURLMcode mc;
     cu->closed_cb = closed_cb;
@@ -308,12 +308,12 @@ void curl_uv_close(curl_uv_t *cu, curl_uv_closed_cb closed_cb, void *ud)
      * close-socket functions, which still need the fd table. */
     mc = curl_multi_cleanup(cu->multi);
     if (mc != CURLM_OK)
-        curl_uv_fail(cu, "close: curl_multi_cleanup", curl_multi_strerror(mc));
+        uv_curl_fail(cu, "close: curl_multi_cleanup", curl_multi_strerror(mc));
     cu->multi = NULL;
     for (size_t fd = 0; fd < cu->nsocks; fd++)
-        curl_uv_sock_forget(cu, (curl_socket_t)fd);
+        uv_curl_sock_forget(cu, (curl_socket_t)fd);
     free(cu->socks);
     cu->socks = NULL;
     cu->nsocks = 0;
-    uv_close((uv_handle_t *)&cu->timer, curl_uv_timer_closed_cb);
+    uv_close((uv_handle_t *)&cu->timer, uv_curl_timer_closed_cb);
 }

@@ -14,42 +14,42 @@
  * Errors: a failing curl_multi_* or uv_* call inside a callback cannot be
  * returned to anyone, so the first one is recorded as "where: what" and
  * error_cb is called; the caller should then stop (transfers may be lost). */
-#ifndef CONCBENCH_CURL_UV_H
-#define CONCBENCH_CURL_UV_H
+#ifndef CONCBENCH_ENGINE_UV_CURL_H
+#define CONCBENCH_ENGINE_UV_CURL_H
 
 #include <curl/curl.h>
 #include <uv.h>
 
-typedef struct curl_uv curl_uv_t;
+typedef struct uv_curl uv_curl_t;
 
 /* A transfer finished (rc is its result); easy is already removed from the
  * multi handle and may be re-added or cleaned up by the callee. */
-typedef void (*curl_uv_done_cb)(void *ud, CURL *easy, CURLcode rc);
-/* The glue broke; msg is "where: what", valid until curl_uv_close. */
-typedef void (*curl_uv_error_cb)(void *ud, const char *msg);
-typedef void (*curl_uv_closed_cb)(void *ud);
+typedef void (*uv_curl_done_cb)(void *ud, CURL *easy, CURLcode rc);
+/* The glue broke; msg is "where: what", valid until uv_curl_close. */
+typedef void (*uv_curl_error_cb)(void *ud, const char *msg);
+typedef void (*uv_curl_closed_cb)(void *ud);
 
 /* Creates the multi handle on loop with a connection cache of maxconnects
  * (size it to the number of connections in use at once, so keep-alive
  * connections are not churned). Returns NULL with a one-line reason in err. */
-curl_uv_t *curl_uv_create(uv_loop_t *loop, long maxconnects, curl_uv_done_cb done_cb,
-                          curl_uv_error_cb error_cb, void *ud, char *err, size_t errlen);
+uv_curl_t *uv_curl_create(uv_loop_t *loop, long maxconnects, uv_curl_done_cb done_cb,
+                          uv_curl_error_cb error_cb, void *ud, char *err, size_t errlen);
 
 /* Starts a transfer. Returns 0, or -1 with the reason recorded (see
- * curl_uv_error); done_cb is then not called for easy. */
-int curl_uv_add(curl_uv_t *cu, CURL *easy);
+ * uv_curl_error); done_cb is then not called for easy. */
+int uv_curl_add(uv_curl_t *cu, CURL *easy);
 
 /* Takes easy off the multi handle without calling done_cb (abandoning a
  * transfer). Returns 0 or -1. */
-int curl_uv_remove(curl_uv_t *cu, CURL *easy);
+int uv_curl_remove(uv_curl_t *cu, CURL *easy);
 
 /* The first error recorded, or NULL. */
-const char *curl_uv_error(const curl_uv_t *cu);
+const char *uv_curl_error(const uv_curl_t *cu);
 
 /* Cleans up the multi handle (closing cached connections) and closes every
  * uv handle; closed_cb(ud) runs from the loop once the last is closed, after
  * which cu is freed. Remove (or finish) every easy handle first. Must not be
  * called from inside done_cb or error_cb. */
-void curl_uv_close(curl_uv_t *cu, curl_uv_closed_cb closed_cb, void *ud);
+void uv_curl_close(uv_curl_t *cu, uv_curl_closed_cb closed_cb, void *ud);
 
 #endif

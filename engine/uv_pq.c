@@ -7,18 +7,18 @@
 
 #include "engine/pg_batch.h"
 
-typedef struct pq_uv_batch {
-    struct pq_uv_batch *next;
-    pgbatch_t rows;
+typedef struct uv_pq_batch {
+    struct uv_pq_batch *next;
+    pg_batch_t rows;
     int sends;     /* times handed to a connection */
     int ok;        /* its statement succeeded (decided at its sync) */
     char err[200]; /* why the statement failed */
-} pq_uv_batch_t;
+} uv_pq_batch_t;
 
-typedef struct pq_uv_fifo {
-    pq_uv_batch_t *head, *tail;
+typedef struct uv_pq_fifo {
+    uv_pq_batch_t *head, *tail;
     int n;
-} pq_uv_fifo_t;
+} uv_pq_fifo_t;
 
 /* Connection states.
  *
@@ -34,10 +34,10 @@ typedef struct pq_uv_fifo {
  * server closing) and also writable while PQflush has output left.
  *
  * DEAD: closed after an error; its batches went back to the pool. */
-enum { PQ_UV_CONNECTING, PQ_UV_PREPARING, PQ_UV_READY, PQ_UV_DEAD };
+enum { UV_PQ_CONNECTING, UV_PQ_PREPARING, UV_PQ_READY, UV_PQ_DEAD };
 
-typedef struct pq_uv_conn {
-    pq_uv_pool_t *pool;
+typedef struct uv_pq_conn {
+    uv_pq_pool_t *pool;
     int index;
     PGconn *pg;
     uv_poll_t *poll; /* NULL when not watching; freed by its close callback */
@@ -48,27 +48,26 @@ typedef struct pq_uv_conn {
     int await_null; /* a statement's results are out; its NULL terminator is next */
     int prep_ok;
     char prep_err[200];
-    pq_uv_fifo_t inflight; /* sent, sync not yet back; in pipeline order */
-} pq_uv_conn_t;
+    uv_pq_fifo_t inflight; /* sent, sync not yet back; in pipeline order */
+} uv_pq_conn_t;
 
-struct pq_uv_pool {
-    pq_uv_config_t cfg;
-    pq_uv_conn_t *conns;
+struct uv_pq_pool {
+    uv_pq_config_t cfg;
+    uv_pq_conn_t *conns;
     uv_timer_t flush_timer;
     uv_timer_t connect_timer; /* first fire starts connecting, second is the deadline */
     int started;
     int timers_open;
-    pq_uv_batch_t *current; /* filling; NULL when empty */
-    pq_uv_fifo_t waiting;   /* full or flushed, not yet on a connection */
-    pq_uv_batch_t *spare;   /* free list */
-    uint64_t unsettled;
+    uv_pq_batch_t *current; /* filling; NULL when empty */
+    uv_pq_fifo_t waiting;   /* full or flushed, not yet on a connection */
+    uv_pq_batch_t *spare;   /* free list */
     int nready;
     int ready_reported;
-    pq_uv_closed_cb closed_cb;
+    uv_pq_closed_cb closed_cb;
     void *closed_ud;
 };
 
-static void pq_uv_fifo_push(pq_uv_fifo_t *f, pq_uv_batch_t *b)
+static void uv_pq_fifo_push(uv_pq_fifo_t *f, uv_pq_batch_t *b)
 {
     b->next = NULL;
     if (f->tail)
@@ -79,9 +78,9 @@ static void pq_uv_fifo_push(pq_uv_fifo_t *f, pq_uv_batch_t *b)
     f->n++;
 }
 
-static pq_uv_batch_t *pq_uv_fifo_pop(pq_uv_fifo_t *f)
+static uv_pq_batch_t *uv_pq_fifo_pop(uv_pq_fifo_t *f)
 {
-    pq_uv_batch_t *b = f->head;
+    uv_pq_batch_t *b = f->head;
     if (!b)
         return NULL;
     f->head = b->next;
@@ -93,22 +92,22 @@ static pq_uv_batch_t *pq_uv_fifo_pop(pq_uv_fifo_t *f)
 }
 
 /* Copies a libpq message (which ends in a newline) as one line. */
-static void pq_uv_one_line(char *dst, size_t cap, const char *prefix, const char *msg)
+static void uv_pq_one_line(char *dst, size_t cap, const char *prefix, const char *msg)
 {
     snprintf(dst, cap, "%s%s", prefix, msg && *msg ? msg : "unknown error");
     dst[strcspn(dst, "\n")] = '\0';
 }
 
-static pq_uv_batch_t *pq_uv_batch_get(pq_uv_pool_t *p)
+static uv_pq_batch_t *uv_pq_batch_get(uv_pq_pool_t *p)
 {
-    pq_uv_batch_t *b = p->spare;
+    uv_pq_batch_t *b = p->spare;
     if (b) {
         p->spare = b->next;
     } else {
         b = calloc(1, sizeof *b);
         if (!b)
             return NULL;
-        if (pgbatch_init(&b->rows, p->cfg.batch_size)) {
+        if (pg_batch_init(&b->rows, p->cfg.batch_size)) {
             free(b);
             return NULL;
         }
@@ -117,27 +116,26 @@ static pq_uv_batch_t *pq_uv_batch_get(pq_uv_pool_t *p)
     b->sends = 0;
     b->ok = 0;
     b->err[0] = '\0';
-    pgbatch_clear(&b->rows);
+    pg_batch_clear(&b->rows);
     return b;
 }
 
-static void pq_uv_batch_free(pq_uv_batch_t *b)
+static void uv_pq_batch_free(uv_pq_batch_t *b)
 {
-    pgbatch_free(&b->rows);
+    pg_batch_free(&b->rows);
     free(b);
 }
 
 /* Reports a batch's fate and recycles it. */
-static void pq_uv_batch_settle(pq_uv_pool_t *p, pq_uv_batch_t *b, int ok, const char *err)
+static void uv_pq_batch_settle(uv_pq_pool_t *p, uv_pq_batch_t *b, int ok, const char *err)
 {
-    p->unsettled -= (uint64_t)b->rows.n;
     p->cfg.batch_cb(p->cfg.ud, b->rows.rows, b->rows.n, ok, ok ? NULL : err);
-    pgbatch_clear(&b->rows);
+    pg_batch_clear(&b->rows);
     b->next = p->spare;
     p->spare = b;
 }
 
-static void pq_uv_report_ready(pq_uv_pool_t *p, const char *err)
+static void uv_pq_report_ready(uv_pq_pool_t *p, const char *err)
 {
     if (p->ready_reported)
         return;
@@ -146,7 +144,7 @@ static void pq_uv_report_ready(pq_uv_pool_t *p, const char *err)
     p->cfg.ready_cb(p->cfg.ud, err);
 }
 
-static void pq_uv_poll_closed_cb(uv_handle_t *h)
+static void uv_pq_poll_closed_cb(uv_handle_t *h)
 {
     free(h);
 }
@@ -156,43 +154,43 @@ static void pq_uv_poll_closed_cb(uv_handle_t *h)
  * closed it already (a dropped connection, the next address while
  * connecting): then the fd number cannot have been reused yet, because
  * nothing ran between that libpq call and this one. */
-static void pq_uv_conn_unwatch(pq_uv_conn_t *c)
+static void uv_pq_conn_unwatch(uv_pq_conn_t *c)
 {
     if (!c->poll)
         return;
     uv_poll_stop(c->poll);
-    uv_close((uv_handle_t *)c->poll, pq_uv_poll_closed_cb);
+    uv_close((uv_handle_t *)c->poll, uv_pq_poll_closed_cb);
     c->poll = NULL;
     c->fd = -1;
     c->events = 0;
 }
 
-static void pq_uv_conn_fail(pq_uv_conn_t *c, const char *why);
-static void pq_uv_poll_cb(uv_poll_t *h, int status, int events);
+static void uv_pq_conn_fail(uv_pq_conn_t *c, const char *why);
+static void uv_pq_poll_cb(uv_poll_t *h, int status, int events);
 
 /* Watches fd (PQsocket) for events, replacing the poll handle when libpq
  * moved to another socket. Returns 0, or -1 after failing the connection. */
-static int pq_uv_conn_watch(pq_uv_conn_t *c, int fd, int events)
+static int uv_pq_conn_watch(uv_pq_conn_t *c, int fd, int events)
 {
     char why[160];
     int rc;
     if (fd < 0) {
-        pq_uv_conn_fail(c, "libpq has no socket");
+        uv_pq_conn_fail(c, "libpq has no socket");
         return -1;
     }
     if (c->poll && c->fd != fd)
-        pq_uv_conn_unwatch(c);
+        uv_pq_conn_unwatch(c);
     if (!c->poll) {
         uv_poll_t *h = malloc(sizeof *h);
         if (!h) {
-            pq_uv_conn_fail(c, "watching the socket: out of memory");
+            uv_pq_conn_fail(c, "watching the socket: out of memory");
             return -1;
         }
         rc = uv_poll_init_socket(c->pool->cfg.loop, h, fd);
         if (rc) {
             free(h);
             snprintf(why, sizeof why, "uv_poll_init_socket: %s", uv_strerror(rc));
-            pq_uv_conn_fail(c, why);
+            uv_pq_conn_fail(c, why);
             return -1;
         }
         h->data = c;
@@ -202,10 +200,10 @@ static int pq_uv_conn_watch(pq_uv_conn_t *c, int fd, int events)
     }
     if (events == c->events)
         return 0;
-    rc = uv_poll_start(c->poll, events, pq_uv_poll_cb);
+    rc = uv_poll_start(c->poll, events, uv_pq_poll_cb);
     if (rc) {
         snprintf(why, sizeof why, "uv_poll_start: %s", uv_strerror(rc));
-        pq_uv_conn_fail(c, why);
+        uv_pq_conn_fail(c, why);
         return -1;
     }
     c->events = events;
@@ -214,145 +212,145 @@ static int pq_uv_conn_watch(pq_uv_conn_t *c, int fd, int events)
 
 /* Pushes buffered output; watches writable while some is left. Returns 0 or
  * -1 after failing the connection. */
-static int pq_uv_conn_flush(pq_uv_conn_t *c)
+static int uv_pq_conn_flush(uv_pq_conn_t *c)
 {
     int r = PQflush(c->pg);
     if (r < 0) {
-        pq_uv_conn_fail(c, PQerrorMessage(c->pg));
+        uv_pq_conn_fail(c, PQerrorMessage(c->pg));
         return -1;
     }
     c->want_write = r == 1;
-    return pq_uv_conn_watch(c, PQsocket(c->pg), UV_READABLE | (c->want_write ? UV_WRITABLE : 0));
+    return uv_pq_conn_watch(c, PQsocket(c->pg), UV_READABLE | (c->want_write ? UV_WRITABLE : 0));
 }
 
 /* Closes a connection after an error. During set-up that makes the pool
  * unusable (reported once through ready_cb); later, its in-flight batches
  * go back to the pool's queue, each at most once. */
-static void pq_uv_conn_fail(pq_uv_conn_t *c, const char *why)
+static void uv_pq_conn_fail(uv_pq_conn_t *c, const char *why)
 {
-    pq_uv_pool_t *p = c->pool;
+    uv_pq_pool_t *p = c->pool;
     char line[300];
-    pq_uv_batch_t *b;
+    uv_pq_batch_t *b;
 
-    if (c->state == PQ_UV_DEAD)
+    if (c->state == UV_PQ_DEAD)
         return;
     snprintf(line, sizeof line, "PostgreSQL connection %d: %s", c->index + 1, why);
     line[strcspn(line, "\n")] = '\0';
-    if (c->state == PQ_UV_READY)
+    if (c->state == UV_PQ_READY)
         p->nready--;
-    c->state = PQ_UV_DEAD;
-    pq_uv_conn_unwatch(c);
+    c->state = UV_PQ_DEAD;
+    uv_pq_conn_unwatch(c);
     PQfinish(c->pg);
     c->pg = NULL;
-    pq_uv_report_ready(p, line);
-    while ((b = pq_uv_fifo_pop(&c->inflight))) {
+    uv_pq_report_ready(p, line);
+    while ((b = uv_pq_fifo_pop(&c->inflight))) {
         if (b->sends >= 2)
-            pq_uv_batch_settle(p, b, 0, line);
+            uv_pq_batch_settle(p, b, 0, line);
         else
-            pq_uv_fifo_push(&p->waiting, b);
+            uv_pq_fifo_push(&p->waiting, b);
     }
 }
 
 /* Puts one batch on c's pipeline as its own transaction. */
-static void pq_uv_conn_send(pq_uv_conn_t *c, pq_uv_batch_t *b)
+static void uv_pq_conn_send(uv_pq_conn_t *c, uv_pq_batch_t *b)
 {
-    pq_uv_pool_t *p = c->pool;
-    const char *values[PGBATCH_NPARAMS];
+    uv_pq_pool_t *p = c->pool;
+    const char *values[PG_BATCH_NPARAMS];
 
-    if (pgbatch_params(&b->rows, p->cfg.run_id, values)) {
-        pq_uv_batch_settle(p, b, 0, "out of memory building a batch");
+    if (pg_batch_params(&b->rows, p->cfg.run_id, values)) {
+        uv_pq_batch_settle(p, b, 0, "out of memory building a batch");
         return;
     }
     b->sends++;
     b->ok = 0;
     b->err[0] = '\0';
-    pq_uv_fifo_push(&c->inflight, b);
-    if (!PQsendQueryPrepared(c->pg, PGBATCH_STMT, PGBATCH_NPARAMS, values, NULL, NULL, 0) ||
+    uv_pq_fifo_push(&c->inflight, b);
+    if (!PQsendQueryPrepared(c->pg, PG_BATCH_STMT, PG_BATCH_NPARAMS, values, NULL, NULL, 0) ||
         !PQpipelineSync(c->pg)) {
-        pq_uv_conn_fail(c, PQerrorMessage(c->pg));
+        uv_pq_conn_fail(c, PQerrorMessage(c->pg));
         return;
     }
-    pq_uv_conn_flush(c);
+    uv_pq_conn_flush(c);
 }
 
 /* Hands waiting batches to the least-loaded ready connections. With no
  * connection alive any more, the waiting batches fail. */
-static void pq_uv_dispatch(pq_uv_pool_t *p)
+static void uv_pq_dispatch(uv_pq_pool_t *p)
 {
     while (p->waiting.head) {
-        pq_uv_conn_t *best = NULL;
+        uv_pq_conn_t *best = NULL;
         int alive = 0;
         for (int i = 0; i < p->cfg.conns; i++) {
-            pq_uv_conn_t *c = &p->conns[i];
-            if (c->state == PQ_UV_DEAD)
+            uv_pq_conn_t *c = &p->conns[i];
+            if (c->state == UV_PQ_DEAD)
                 continue;
             alive++;
-            if (c->state == PQ_UV_READY && c->inflight.n < PQ_UV_PIPELINE_DEPTH &&
+            if (c->state == UV_PQ_READY && c->inflight.n < LIMIT_PG_PIPELINE_DEPTH &&
                 (!best || c->inflight.n < best->inflight.n))
                 best = c;
         }
         if (!best) {
-            pq_uv_batch_t *b;
+            uv_pq_batch_t *b;
             if (alive)
                 return; /* a connection frees up or becomes ready later */
-            while ((b = pq_uv_fifo_pop(&p->waiting)))
-                pq_uv_batch_settle(p, b, 0, "no live PostgreSQL connection left");
+            while ((b = uv_pq_fifo_pop(&p->waiting)))
+                uv_pq_batch_settle(p, b, 0, "no live PostgreSQL connection left");
             return;
         }
-        pq_uv_conn_send(best, pq_uv_fifo_pop(&p->waiting));
+        uv_pq_conn_send(best, uv_pq_fifo_pop(&p->waiting));
     }
 }
 
 /* A PGRES_PIPELINE_SYNC arrived: the prepare's (set-up) or the oldest
  * in-flight batch's transaction is over. Returns -1 when c died. */
-static int pq_uv_conn_synced(pq_uv_conn_t *c)
+static int uv_pq_conn_synced(uv_pq_conn_t *c)
 {
-    pq_uv_pool_t *p = c->pool;
-    pq_uv_batch_t *b;
+    uv_pq_pool_t *p = c->pool;
+    uv_pq_batch_t *b;
 
-    if (c->state == PQ_UV_PREPARING) {
+    if (c->state == UV_PQ_PREPARING) {
         if (!c->prep_ok) {
-            pq_uv_conn_fail(c, c->prep_err);
+            uv_pq_conn_fail(c, c->prep_err);
             return -1;
         }
-        c->state = PQ_UV_READY;
+        c->state = UV_PQ_READY;
         if (++p->nready == p->cfg.conns)
-            pq_uv_report_ready(p, NULL);
+            uv_pq_report_ready(p, NULL);
         return 0;
     }
-    b = pq_uv_fifo_pop(&c->inflight);
+    b = uv_pq_fifo_pop(&c->inflight);
     if (!b) {
-        pq_uv_conn_fail(c, "pipeline sync with no batch in flight");
+        uv_pq_conn_fail(c, "pipeline sync with no batch in flight");
         return -1;
     }
-    pq_uv_batch_settle(p, b, b->ok, b->err);
+    uv_pq_batch_settle(p, b, b->ok, b->err);
     return 0;
 }
 
-static void pq_uv_conn_statement_result(pq_uv_conn_t *c, PGresult *r)
+static void uv_pq_conn_statement_result(uv_pq_conn_t *c, PGresult *r)
 {
     ExecStatusType st = PQresultStatus(r);
     const char *msg = st == PGRES_PIPELINE_ABORTED ? "aborted by an earlier error in the pipeline"
                                                    : PQresultErrorMessage(r);
-    if (c->state == PQ_UV_PREPARING) {
+    if (c->state == UV_PQ_PREPARING) {
         c->prep_ok = st == PGRES_COMMAND_OK;
         if (!c->prep_ok)
-            pq_uv_one_line(c->prep_err, sizeof c->prep_err, "preparing the upsert: ", msg);
+            uv_pq_one_line(c->prep_err, sizeof c->prep_err, "preparing the upsert: ", msg);
         return;
     }
     if (c->inflight.head) {
-        pq_uv_batch_t *b = c->inflight.head;
+        uv_pq_batch_t *b = c->inflight.head;
         b->ok = st == PGRES_COMMAND_OK;
         if (!b->ok)
-            pq_uv_one_line(b->err, sizeof b->err, "", msg);
+            uv_pq_one_line(b->err, sizeof b->err, "", msg);
     }
 }
 
 /* Reads what the server sent and settles every batch whose sync arrived. */
-static void pq_uv_conn_read(pq_uv_conn_t *c)
+static void uv_pq_conn_read(uv_pq_conn_t *c)
 {
     if (!PQconsumeInput(c->pg)) {
-        pq_uv_conn_fail(c, PQerrorMessage(c->pg));
+        uv_pq_conn_fail(c, PQerrorMessage(c->pg));
         return;
     }
     while (!PQisBusy(c->pg)) {
@@ -368,141 +366,141 @@ static void pq_uv_conn_read(pq_uv_conn_t *c)
         }
         if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
             PQclear(r);
-            if (pq_uv_conn_synced(c))
+            if (uv_pq_conn_synced(c))
                 return;
             continue;
         }
         c->await_null = 1;
-        pq_uv_conn_statement_result(c, r);
+        uv_pq_conn_statement_result(c, r);
         PQclear(r);
     }
     if (PQstatus(c->pg) == CONNECTION_BAD)
-        pq_uv_conn_fail(c, PQerrorMessage(c->pg));
+        uv_pq_conn_fail(c, PQerrorMessage(c->pg));
 }
 
 /* Connected: switch to non-blocking pipeline mode and queue the prepare. */
-static void pq_uv_conn_start_pipeline(pq_uv_conn_t *c)
+static void uv_pq_conn_start_pipeline(uv_pq_conn_t *c)
 {
-    pq_uv_pool_t *p = c->pool;
+    uv_pq_pool_t *p = c->pool;
     if (p->cfg.opened)
         atomic_fetch_add(p->cfg.opened, 1);
     if (PQsetnonblocking(c->pg, 1) != 0 || !PQenterPipelineMode(c->pg) ||
-        !PQsendPrepare(c->pg, PGBATCH_STMT, pgbatch_upsert_sql, PGBATCH_NPARAMS, NULL) ||
+        !PQsendPrepare(c->pg, PG_BATCH_STMT, pg_batch_upsert_sql, PG_BATCH_NPARAMS, NULL) ||
         !PQpipelineSync(c->pg)) {
         char why[300];
-        pq_uv_one_line(why, sizeof why, "entering pipeline mode: ", PQerrorMessage(c->pg));
-        pq_uv_conn_fail(c, why);
+        uv_pq_one_line(why, sizeof why, "entering pipeline mode: ", PQerrorMessage(c->pg));
+        uv_pq_conn_fail(c, why);
         return;
     }
-    c->state = PQ_UV_PREPARING;
-    pq_uv_conn_flush(c);
+    c->state = UV_PQ_PREPARING;
+    uv_pq_conn_flush(c);
 }
 
-static void pq_uv_conn_connect_step(pq_uv_conn_t *c)
+static void uv_pq_conn_connect_step(uv_pq_conn_t *c)
 {
     PostgresPollingStatusType st = PQconnectPoll(c->pg);
     char why[300];
     switch (st) {
     case PGRES_POLLING_FAILED:
-        pq_uv_one_line(why, sizeof why, "cannot connect: ", PQerrorMessage(c->pg));
-        pq_uv_conn_fail(c, why);
+        uv_pq_one_line(why, sizeof why, "cannot connect: ", PQerrorMessage(c->pg));
+        uv_pq_conn_fail(c, why);
         return;
     case PGRES_POLLING_OK:
-        pq_uv_conn_start_pipeline(c);
+        uv_pq_conn_start_pipeline(c);
         return;
     case PGRES_POLLING_READING:
-        pq_uv_conn_watch(c, PQsocket(c->pg), UV_READABLE);
+        uv_pq_conn_watch(c, PQsocket(c->pg), UV_READABLE);
         return;
     default:
-        pq_uv_conn_watch(c, PQsocket(c->pg), UV_WRITABLE);
+        uv_pq_conn_watch(c, PQsocket(c->pg), UV_WRITABLE);
         return;
     }
 }
 
-static void pq_uv_poll_cb(uv_poll_t *h, int status, int events)
+static void uv_pq_poll_cb(uv_poll_t *h, int status, int events)
 {
-    pq_uv_conn_t *c = h->data;
-    pq_uv_pool_t *p = c->pool;
+    uv_pq_conn_t *c = h->data;
+    uv_pq_pool_t *p = c->pool;
 
     if (status < 0) {
         /* libuv stopped the handle (POLLERR); let libpq find the error. */
         c->events = 0;
         events = UV_READABLE | UV_WRITABLE;
     }
-    if (c->state == PQ_UV_CONNECTING) {
-        pq_uv_conn_connect_step(c);
+    if (c->state == UV_PQ_CONNECTING) {
+        uv_pq_conn_connect_step(c);
     } else {
-        if ((events & UV_WRITABLE) && c->state != PQ_UV_DEAD && c->want_write)
-            pq_uv_conn_flush(c);
-        if ((events & UV_READABLE) && c->state != PQ_UV_DEAD)
-            pq_uv_conn_read(c);
-        if (c->state != PQ_UV_DEAD && c->events == 0)
-            pq_uv_conn_flush(c); /* re-arm after POLLERR */
+        if ((events & UV_WRITABLE) && c->state != UV_PQ_DEAD && c->want_write)
+            uv_pq_conn_flush(c);
+        if ((events & UV_READABLE) && c->state != UV_PQ_DEAD)
+            uv_pq_conn_read(c);
+        if (c->state != UV_PQ_DEAD && c->events == 0)
+            uv_pq_conn_flush(c); /* re-arm after POLLERR */
     }
-    pq_uv_dispatch(p);
+    uv_pq_dispatch(p);
 }
 
-static void pq_uv_conn_begin(pq_uv_conn_t *c)
+static void uv_pq_conn_begin(uv_pq_conn_t *c)
 {
-    pq_uv_pool_t *p = c->pool;
+    uv_pq_pool_t *p = c->pool;
     /* connect_timeout is ignored by PQconnectPoll: the pool's own timer
      * bounds connecting. statement_timeout bounds a hung batch. Values in
      * the DSN win (dbname, expanded, comes last). */
     const char *keys[] = {"options", "dbname", NULL};
-    const char *vals[] = {"-c statement_timeout=60000", p->cfg.dsn, NULL};
+    const char *vals[] = {PG_BATCH_CONN_OPTIONS, p->cfg.dsn, NULL};
     char why[300];
 
     c->pg = PQconnectStartParams(keys, vals, 1);
     if (!c->pg) {
-        c->state = PQ_UV_DEAD;
-        pq_uv_report_ready(p, "PostgreSQL: out of memory starting a connection");
+        c->state = UV_PQ_DEAD;
+        uv_pq_report_ready(p, "PostgreSQL: out of memory starting a connection");
         return;
     }
     if (PQstatus(c->pg) == CONNECTION_BAD) {
-        pq_uv_one_line(why, sizeof why, "cannot connect: ", PQerrorMessage(c->pg));
-        pq_uv_conn_fail(c, why);
+        uv_pq_one_line(why, sizeof why, "cannot connect: ", PQerrorMessage(c->pg));
+        uv_pq_conn_fail(c, why);
         return;
     }
     /* Before the first PQconnectPoll, libpq wants the socket writable. */
-    pq_uv_conn_watch(c, PQsocket(c->pg), UV_WRITABLE);
+    uv_pq_conn_watch(c, PQsocket(c->pg), UV_WRITABLE);
 }
 
-static void pq_uv_connect_timer_cb(uv_timer_t *t)
+static void uv_pq_connect_timer_cb(uv_timer_t *t)
 {
-    pq_uv_pool_t *p = t->data;
+    uv_pq_pool_t *p = t->data;
     char why[200];
     if (!p->started) {
         p->started = 1;
-        uv_timer_start(&p->connect_timer, pq_uv_connect_timer_cb,
+        uv_timer_start(&p->connect_timer, uv_pq_connect_timer_cb,
                        (uint64_t)p->cfg.connect_timeout_ms, 0);
         for (int i = 0; i < p->cfg.conns && !p->ready_reported; i++)
-            pq_uv_conn_begin(&p->conns[i]);
+            uv_pq_conn_begin(&p->conns[i]);
         return;
     }
     snprintf(why, sizeof why, "PostgreSQL: %d of %d connections not ready after %d ms",
              p->cfg.conns - p->nready, p->cfg.conns, p->cfg.connect_timeout_ms);
-    pq_uv_report_ready(p, why);
+    uv_pq_report_ready(p, why);
 }
 
 /* Queues the current batch for sending. */
-static void pq_uv_pool_submit(pq_uv_pool_t *p)
+static void uv_pq_pool_submit(uv_pq_pool_t *p)
 {
     if (!p->current)
         return;
     uv_timer_stop(&p->flush_timer);
-    pq_uv_fifo_push(&p->waiting, p->current);
+    uv_pq_fifo_push(&p->waiting, p->current);
     p->current = NULL;
-    pq_uv_dispatch(p);
+    uv_pq_dispatch(p);
 }
 
-static void pq_uv_flush_timer_cb(uv_timer_t *t)
+static void uv_pq_flush_timer_cb(uv_timer_t *t)
 {
-    pq_uv_pool_submit(t->data);
+    uv_pq_pool_submit(t->data);
 }
 
-pq_uv_pool_t *pq_uv_pool_create(const pq_uv_config_t *cfg, char *err, size_t errlen)
+uv_pq_pool_t *uv_pq_pool_create(const uv_pq_config_t *cfg, char *err, size_t errlen)
 {
-    pq_uv_pool_t *p = calloc(1, sizeof *p);
+    uv_pq_pool_t *p = calloc(1, sizeof *p);
     int rc;
 
     if (!p || !(p->conns = calloc((size_t)cfg->conns, sizeof *p->conns))) {
@@ -515,7 +513,7 @@ pq_uv_pool_t *pq_uv_pool_create(const pq_uv_config_t *cfg, char *err, size_t err
         p->conns[i].pool = p;
         p->conns[i].index = i;
         p->conns[i].fd = -1;
-        p->conns[i].state = PQ_UV_CONNECTING;
+        p->conns[i].state = UV_PQ_CONNECTING;
     }
     /* uv_timer_init cannot fail on unix; checked all the same. */
     if ((rc = uv_timer_init(cfg->loop, &p->flush_timer)) ||
@@ -530,11 +528,11 @@ pq_uv_pool_t *pq_uv_pool_create(const pq_uv_config_t *cfg, char *err, size_t err
     p->connect_timer.data = p;
     /* Connecting starts from the loop so that every outcome, even an
      * immediate failure, arrives through ready_cb. */
-    uv_timer_start(&p->connect_timer, pq_uv_connect_timer_cb, 0, 0);
+    uv_timer_start(&p->connect_timer, uv_pq_connect_timer_cb, 0, 0);
     return p;
 }
 
-static int pq_uv_batch_has(const pq_uv_batch_t *b, uint64_t id)
+static int uv_pq_batch_has(const uv_pq_batch_t *b, uint64_t id)
 {
     for (int i = 0; i < b->rows.n; i++)
         if (b->rows.rows[i].id == id)
@@ -542,41 +540,35 @@ static int pq_uv_batch_has(const pq_uv_batch_t *b, uint64_t id)
     return 0;
 }
 
-void pq_uv_pool_add(pq_uv_pool_t *p, const order_row_t *row)
+void uv_pq_pool_add(uv_pq_pool_t *p, const order_row_t *row)
 {
-    /* One statement may not touch a row twice, and pgbatch_add would merge
+    /* One statement may not touch a row twice, and pg_batch_add would merge
      * the two: an id delivered again while its first row still waits goes
      * into the next batch, so every row added is reported once. */
-    if (p->current && pq_uv_batch_has(p->current, row->id))
-        pq_uv_pool_submit(p);
-    if (!p->current && !(p->current = pq_uv_batch_get(p))) {
+    if (p->current && uv_pq_batch_has(p->current, row->id))
+        uv_pq_pool_submit(p);
+    if (!p->current && !(p->current = uv_pq_batch_get(p))) {
         p->cfg.batch_cb(p->cfg.ud, row, 1, 0, "out of memory for a batch");
         return;
     }
-    p->unsettled++;
-    if (pgbatch_add(&p->current->rows, row)) {
-        pq_uv_pool_submit(p);
+    if (pg_batch_add(&p->current->rows, row)) {
+        uv_pq_pool_submit(p);
         return;
     }
     /* uv_timer_start fails only without a callback. */
     if (p->current->rows.n == 1)
-        uv_timer_start(&p->flush_timer, pq_uv_flush_timer_cb, (uint64_t)p->cfg.flush_ms, 0);
+        uv_timer_start(&p->flush_timer, uv_pq_flush_timer_cb, (uint64_t)p->cfg.flush_ms, 0);
 }
 
-void pq_uv_pool_flush(pq_uv_pool_t *p)
+void uv_pq_pool_flush(uv_pq_pool_t *p)
 {
-    pq_uv_pool_submit(p);
+    uv_pq_pool_submit(p);
 }
 
-uint64_t pq_uv_pool_unsettled(const pq_uv_pool_t *p)
+static void uv_pq_timer_closed_cb(uv_handle_t *h)
 {
-    return p->unsettled;
-}
-
-static void pq_uv_timer_closed_cb(uv_handle_t *h)
-{
-    pq_uv_pool_t *p = h->data;
-    pq_uv_closed_cb cb;
+    uv_pq_pool_t *p = h->data;
+    uv_pq_closed_cb cb;
     void *ud;
     if (--p->timers_open > 0)
         return;
@@ -588,35 +580,35 @@ static void pq_uv_timer_closed_cb(uv_handle_t *h)
         cb(ud);
 }
 
-static void pq_uv_fifo_free(pq_uv_fifo_t *f)
+static void uv_pq_fifo_free(uv_pq_fifo_t *f)
 {
-    pq_uv_batch_t *b;
-    while ((b = pq_uv_fifo_pop(f)))
-        pq_uv_batch_free(b);
+    uv_pq_batch_t *b;
+    while ((b = uv_pq_fifo_pop(f)))
+        uv_pq_batch_free(b);
 }
 
-void pq_uv_pool_close(pq_uv_pool_t *p, pq_uv_closed_cb closed_cb, void *ud)
+void uv_pq_pool_close(uv_pq_pool_t *p, uv_pq_closed_cb closed_cb, void *ud)
 {
     p->closed_cb = closed_cb;
     p->closed_ud = ud;
     for (int i = 0; i < p->cfg.conns; i++) {
-        pq_uv_conn_t *c = &p->conns[i];
-        pq_uv_conn_unwatch(c); /* before PQfinish closes the fd */
+        uv_pq_conn_t *c = &p->conns[i];
+        uv_pq_conn_unwatch(c); /* before PQfinish closes the fd */
         if (c->pg)
             PQfinish(c->pg);
         c->pg = NULL;
-        c->state = PQ_UV_DEAD;
-        pq_uv_fifo_free(&c->inflight);
+        c->state = UV_PQ_DEAD;
+        uv_pq_fifo_free(&c->inflight);
     }
-    pq_uv_fifo_free(&p->waiting);
+    uv_pq_fifo_free(&p->waiting);
     if (p->current)
-        pq_uv_batch_free(p->current);
+        uv_pq_batch_free(p->current);
     p->current = NULL;
     while (p->spare) {
-        pq_uv_batch_t *b = p->spare;
+        uv_pq_batch_t *b = p->spare;
         p->spare = b->next;
-        pq_uv_batch_free(b);
+        uv_pq_batch_free(b);
     }
-    uv_close((uv_handle_t *)&p->flush_timer, pq_uv_timer_closed_cb);
-    uv_close((uv_handle_t *)&p->connect_timer, pq_uv_timer_closed_cb);
+    uv_close((uv_handle_t *)&p->flush_timer, uv_pq_timer_closed_cb);
+    uv_close((uv_handle_t *)&p->connect_timer, uv_pq_timer_closed_cb);
 }

@@ -1,224 +1,49 @@
 #include "engine/uv_redis.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <hiredis/async.h>
 #include <hiredis/adapters/libuv.h>
 
 #include "common/clock.h"
-#include "workload/outcome.h" /* now_ns */
+#include "common/limits.h"
 
-/* How often a ready connection's watchdog looks at its outstanding
- * commands; the timeout it enforces is reply_timeout_ms. */
-#define REDIS_UV_WATCH_MS 250
+typedef enum uv_redis_state {
+    UV_REDIS_CONNECTING,
+    UV_REDIS_READY,
+    UV_REDIS_FAILED,
+    UV_REDIS_CLOSED
+} uv_redis_state_t;
 
-int redis_addr_parse(const char *url, redis_addr_t *a, char *err, size_t errlen)
-{
-    const char *p = url, *at, *hostend, *end;
-    char *num_end;
-    long v;
-
-    memset(a, 0, sizeof *a);
-    a->port = 6379;
-    if (!url || !*url) {
-        snprintf(err, errlen, "empty Redis URL");
-        return -1;
-    }
-    if (strncmp(p, "redis://", 8) == 0)
-        p += 8;
-    end = p + strcspn(p, "/?#");
-    /* userinfo: [user]:password@ */
-    at = memchr(p, '@', (size_t)(end - p));
-    if (at) {
-        const char *colon = memchr(p, ':', (size_t)(at - p));
-        size_t ulen = colon ? (size_t)(colon - p) : 0;
-        const char *pw = colon ? colon + 1 : p;
-        size_t plen = (size_t)(at - pw);
-        if (ulen >= sizeof a->user || plen >= sizeof a->password) {
-            snprintf(err, errlen, "Redis URL %s: user or password too long", url);
-            return -1;
-        }
-        memcpy(a->user, p, ulen);
-        memcpy(a->password, pw, plen);
-        p = at + 1;
-    }
-    if (*p == '[') { /* IPv6 literal */
-        const char *rb = memchr(p, ']', (size_t)(end - p));
-        if (!rb) {
-            snprintf(err, errlen, "Redis URL %s: unterminated [", url);
-            return -1;
-        }
-        if ((size_t)(rb - p - 1) >= sizeof a->host)
-            goto bad_host;
-        memcpy(a->host, p + 1, (size_t)(rb - p - 1));
-        hostend = rb + 1;
-    } else {
-        hostend = memchr(p, ':', (size_t)(end - p));
-        if (!hostend)
-            hostend = end;
-        if ((size_t)(hostend - p) >= sizeof a->host)
-            goto bad_host;
-        memcpy(a->host, p, (size_t)(hostend - p));
-    }
-    if (!a->host[0])
-        goto bad_host;
-    if (hostend < end && *hostend == ':') {
-        errno = 0;
-        v = strtol(hostend + 1, &num_end, 10);
-        if (errno || num_end != end || v < 1 || v > 65535) {
-            snprintf(err, errlen, "Redis URL %s: bad port", url);
-            return -1;
-        }
-        a->port = (int)v;
-    } else if (hostend != end) {
-        goto bad_host;
-    }
-    if (*end == '/' && end[1]) {
-        errno = 0;
-        v = strtol(end + 1, &num_end, 10);
-        if (errno || *num_end || v < 0 || v > 1000000) {
-            snprintf(err, errlen, "Redis URL %s: bad database number", url);
-            return -1;
-        }
-        a->db = (int)v;
-    } else if (*end && strcmp(end, "/") != 0) {
-        snprintf(err, errlen, "Redis URL %s: unexpected \"%s\"", url, end);
-        return -1;
-    }
-    return 0;
-bad_host:
-    snprintf(err, errlen, "Redis URL %s: bad host (want redis://HOST:PORT)", url);
-    return -1;
-}
-
-/* ---- synchronous ---- */
-
-static struct timeval redis_tv(int ms)
-{
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-    return tv;
-}
-
-redisReply *redis_sync_command(redisContext *c, char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    redisReply *r;
-    char verb[32];
-
-    snprintf(verb, sizeof verb, "%.*s", (int)strcspn(fmt, " "), fmt);
-    va_start(ap, fmt);
-    r = redisvCommand(c, fmt, ap);
-    va_end(ap);
-    if (!r) {
-        snprintf(err, errlen, "%s: %s", verb, c->errstr[0] ? c->errstr : "no reply");
-        return NULL;
-    }
-    if (r->type == REDIS_REPLY_ERROR) {
-        snprintf(err, errlen, "%s: %s", verb, r->str);
-        freeReplyObject(r);
-        return NULL;
-    }
-    return r;
-}
-
-redisContext *redis_sync_connect(const redis_addr_t *a, int timeout_ms, char *err, size_t errlen)
-{
-    redisContext *c = redisConnectWithTimeout(a->host, a->port, redis_tv(timeout_ms));
-    redisReply *r = NULL;
-    char why[256];
-
-    if (!c) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    if (c->err) {
-        snprintf(err, errlen, "cannot connect to Redis at %s:%d: %s", a->host, a->port, c->errstr);
-        goto fail;
-    }
-    if (redisSetTimeout(c, redis_tv(timeout_ms)) != REDIS_OK) {
-        snprintf(err, errlen, "Redis at %s:%d: cannot set a socket timeout", a->host, a->port);
-        goto fail;
-    }
-    if (a->password[0]) {
-        r = a->user[0] ? redis_sync_command(c, why, sizeof why, "AUTH %s %s", a->user, a->password)
-                       : redis_sync_command(c, why, sizeof why, "AUTH %s", a->password);
-        if (!r)
-            goto fail_why;
-        freeReplyObject(r);
-    }
-    if (a->db) {
-        if (!(r = redis_sync_command(c, why, sizeof why, "SELECT %d", a->db)))
-            goto fail_why;
-        freeReplyObject(r);
-    }
-    return c;
-fail_why:
-    snprintf(err, errlen, "Redis at %s:%d: %s", a->host, a->port, why);
-fail:
-    redisFree(c);
-    return NULL;
-}
-
-void redis_sync_pin_host(redisContext *c, redis_addr_t *a)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    char buf[INET6_ADDRSTRLEN];
-    const void *addr;
-    if (c->fd < 0 || getpeername(c->fd, (struct sockaddr *)&ss, &len) != 0)
-        return;
-    if (ss.ss_family == AF_INET)
-        addr = &((struct sockaddr_in *)&ss)->sin_addr;
-    else if (ss.ss_family == AF_INET6)
-        addr = &((struct sockaddr_in6 *)&ss)->sin6_addr;
-    else
-        return;
-    if (inet_ntop(ss.ss_family, addr, buf, sizeof buf))
-        snprintf(a->host, sizeof a->host, "%s", buf);
-}
-
-/* ---- asynchronous ---- */
-
-typedef enum redis_uv_state {
-    REDIS_UV_CONNECTING,
-    REDIS_UV_READY,
-    REDIS_UV_FAILED,
-    REDIS_UV_CLOSED
-} redis_uv_state_t;
-
-struct redis_uv {
+struct uv_redis {
     redisAsyncContext *ac; /* NULL once hiredis or we freed it */
     uv_timer_t timer;      /* connect deadline, then the reply watchdog */
-    redis_uv_state_t state;
+    uv_redis_state_t state;
     int outstanding;
     int64_t progress_ns; /* last reply, or when outstanding went 0 -> 1 */
     int connect_timeout_ms, reply_timeout_ms;
-    redis_uv_event_cb event_cb;
+    uv_redis_event_cb event_cb;
     void *ud;
     char where[300]; /* host:port, for messages */
 };
 
 /* One command in flight: hiredis hands privdata back with the reply. */
-typedef struct redis_uv_cmd {
-    redis_uv_t *c;
-    redis_uv_reply_cb cb;
+typedef struct uv_redis_cmd {
+    uv_redis_t *c;
+    uv_redis_reply_cb cb;
     void *pd;
-} redis_uv_cmd_t;
+} uv_redis_cmd_t;
 
-static void redis_uv_fail(redis_uv_t *c, const char *fmt, ...)
+static void uv_redis_fail(uv_redis_t *c, const char *fmt, ...)
 {
     char msg[400];
     va_list ap;
-    if (c->state != REDIS_UV_CONNECTING && c->state != REDIS_UV_READY)
+    if (c->state != UV_REDIS_CONNECTING && c->state != UV_REDIS_READY)
         return;
-    c->state = REDIS_UV_FAILED;
+    c->state = UV_REDIS_FAILED;
     uv_timer_stop(&c->timer);
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -226,31 +51,31 @@ static void redis_uv_fail(redis_uv_t *c, const char *fmt, ...)
     c->event_cb(c, msg, c->ud);
 }
 
-static void redis_uv_reply_trampoline(redisAsyncContext *ac, void *reply, void *privdata)
+static void uv_redis_reply_trampoline(redisAsyncContext *ac, void *reply, void *privdata)
 {
-    redis_uv_cmd_t k = *(redis_uv_cmd_t *)privdata;
-    redis_uv_t *c = k.c;
+    uv_redis_cmd_t k = *(uv_redis_cmd_t *)privdata;
+    uv_redis_t *c = k.c;
     free(privdata);
     c->outstanding--;
     if (!reply) {
         /* hiredis is freeing the context: an error we hear about here
-         * first, or our own redis_uv_close. */
-        redis_uv_fail(c, "lost the connection to Redis at %s: %s", c->where,
+         * first, or our own uv_redis_close. */
+        uv_redis_fail(c, "lost the connection to Redis at %s: %s", c->where,
                       ac->errstr ? ac->errstr : "disconnected");
         return;
     }
     c->progress_ns = clock_now_ns();
-    if (c->state == REDIS_UV_READY)
+    if (c->state == UV_REDIS_READY)
         k.cb(c, reply, k.pd);
 }
 
-static redis_uv_cmd_t *redis_uv_cmd_new(redis_uv_t *c, redis_uv_reply_cb cb, void *pd)
+static uv_redis_cmd_t *uv_redis_cmd_new(uv_redis_t *c, uv_redis_reply_cb cb, void *pd)
 {
-    redis_uv_cmd_t *k;
-    if ((c->state != REDIS_UV_CONNECTING && c->state != REDIS_UV_READY) || !c->ac)
+    uv_redis_cmd_t *k;
+    if ((c->state != UV_REDIS_CONNECTING && c->state != UV_REDIS_READY) || !c->ac)
         return NULL;
     if (!(k = malloc(sizeof *k))) {
-        redis_uv_fail(c, "out of memory queueing a Redis command");
+        uv_redis_fail(c, "out of memory queueing a Redis command");
         return NULL;
     }
     k->c = c;
@@ -259,118 +84,118 @@ static redis_uv_cmd_t *redis_uv_cmd_new(redis_uv_t *c, redis_uv_reply_cb cb, voi
     return k;
 }
 
-static void redis_uv_cmd_sent(redis_uv_t *c)
+static void uv_redis_cmd_sent(uv_redis_t *c)
 {
     if (c->outstanding++ == 0)
         c->progress_ns = clock_now_ns();
 }
 
-int redis_uv_command(redis_uv_t *c, redis_uv_reply_cb cb, void *pd, const char *fmt, ...)
+int uv_redis_command(uv_redis_t *c, uv_redis_reply_cb cb, void *pd, const char *fmt, ...)
 {
-    redis_uv_cmd_t *k = redis_uv_cmd_new(c, cb, pd);
+    uv_redis_cmd_t *k = uv_redis_cmd_new(c, cb, pd);
     va_list ap;
     int rc;
     if (!k)
         return -1;
     va_start(ap, fmt);
-    rc = redisvAsyncCommand(c->ac, redis_uv_reply_trampoline, k, fmt, ap);
+    rc = redisvAsyncCommand(c->ac, uv_redis_reply_trampoline, k, fmt, ap);
     va_end(ap);
     if (rc != REDIS_OK) {
         free(k);
         return -1;
     }
-    redis_uv_cmd_sent(c);
+    uv_redis_cmd_sent(c);
     return 0;
 }
 
-int redis_uv_command_argv(redis_uv_t *c, redis_uv_reply_cb cb, void *pd, int argc,
+int uv_redis_command_argv(uv_redis_t *c, uv_redis_reply_cb cb, void *pd, int argc,
                           const char **argv, const size_t *argvlen)
 {
-    redis_uv_cmd_t *k = redis_uv_cmd_new(c, cb, pd);
+    uv_redis_cmd_t *k = uv_redis_cmd_new(c, cb, pd);
     if (!k)
         return -1;
-    if (redisAsyncCommandArgv(c->ac, redis_uv_reply_trampoline, k, argc, argv, argvlen) !=
+    if (redisAsyncCommandArgv(c->ac, uv_redis_reply_trampoline, k, argc, argv, argvlen) !=
         REDIS_OK) {
         free(k);
         return -1;
     }
-    redis_uv_cmd_sent(c);
+    uv_redis_cmd_sent(c);
     return 0;
 }
 
-int redis_uv_outstanding(const redis_uv_t *c)
+int uv_redis_outstanding(const uv_redis_t *c)
 {
     return c->outstanding;
 }
 
-static void redis_uv_watch_cb(uv_timer_t *t)
+static void uv_redis_watch_cb(uv_timer_t *t)
 {
-    redis_uv_t *c = t->data;
-    if (c->state == REDIS_UV_CONNECTING) {
-        redis_uv_fail(c, "connecting to Redis at %s timed out after %d ms", c->where,
+    uv_redis_t *c = t->data;
+    if (c->state == UV_REDIS_CONNECTING) {
+        uv_redis_fail(c, "connecting to Redis at %s timed out after %d ms", c->where,
                       c->connect_timeout_ms);
         return;
     }
     if (c->outstanding > 0 &&
-        clock_now_ns() - c->progress_ns > (int64_t)c->reply_timeout_ms * 1000000)
-        redis_uv_fail(c, "Redis at %s has not answered for %d ms", c->where, c->reply_timeout_ms);
+        clock_now_ns() - c->progress_ns > c->reply_timeout_ms * CLOCK_NS_PER_MS)
+        uv_redis_fail(c, "Redis at %s has not answered for %d ms", c->where, c->reply_timeout_ms);
 }
 
 /* Setup replies (AUTH, SELECT) only need checking; the last one (CLIENT
  * SETNAME) makes the connection ready. */
-static void redis_uv_setup_reply(redisAsyncContext *ac, void *reply, void *privdata)
+static void uv_redis_setup_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
-    redis_uv_t *c = privdata;
+    uv_redis_t *c = privdata;
     redisReply *r = reply;
     (void)ac;
     c->outstanding--;
     if (!r)
         return; /* the connect or disconnect callback reports it */
     c->progress_ns = clock_now_ns();
-    if (c->state != REDIS_UV_CONNECTING)
+    if (c->state != UV_REDIS_CONNECTING)
         return;
     if (r->type == REDIS_REPLY_ERROR)
-        redis_uv_fail(c, "Redis at %s refused the connection setup: %s", c->where, r->str);
+        uv_redis_fail(c, "Redis at %s refused the connection setup: %s", c->where, r->str);
 }
 
-static void redis_uv_ready_reply(redisAsyncContext *ac, void *reply, void *privdata)
+static void uv_redis_ready_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
-    redis_uv_t *c = privdata;
-    redis_uv_setup_reply(ac, reply, privdata);
-    if (!reply || c->state != REDIS_UV_CONNECTING)
+    uv_redis_t *c = privdata;
+    uv_redis_setup_reply(ac, reply, privdata);
+    if (!reply || c->state != UV_REDIS_CONNECTING)
         return;
-    c->state = REDIS_UV_READY;
-    uv_timer_start(&c->timer, redis_uv_watch_cb, REDIS_UV_WATCH_MS, REDIS_UV_WATCH_MS);
+    c->state = UV_REDIS_READY;
+    uv_timer_start(&c->timer, uv_redis_watch_cb, LIMIT_REDIS_WATCH_MS, LIMIT_REDIS_WATCH_MS);
     c->event_cb(c, NULL, c->ud);
 }
 
-static void redis_uv_connect_cb(const redisAsyncContext *ac, int status)
+static void uv_redis_connect_cb(const redisAsyncContext *ac, int status)
 {
-    redis_uv_t *c = ac->data;
+    uv_redis_t *c = ac->data;
     if (!c || status == REDIS_OK)
         return;
     /* hiredis frees the context right after this callback. */
     c->ac = NULL;
-    redis_uv_fail(c, "cannot connect to Redis at %s: %s", c->where,
+    uv_redis_fail(c, "cannot connect to Redis at %s: %s", c->where,
                   ac->errstr ? ac->errstr : "connect failed");
 }
 
-static void redis_uv_disconnect_cb(const redisAsyncContext *ac, int status)
+static void uv_redis_disconnect_cb(const redisAsyncContext *ac, int status)
 {
-    redis_uv_t *c = ac->data;
+    uv_redis_t *c = ac->data;
     (void)status;
     if (!c)
-        return; /* redis_uv_close freed it */
+        return; /* uv_redis_close freed it */
     c->ac = NULL;
-    redis_uv_fail(c, "lost the connection to Redis at %s: %s", c->where,
+    uv_redis_fail(c, "lost the connection to Redis at %s: %s", c->where,
                   ac->errstr ? ac->errstr : "disconnected");
 }
 
-redis_uv_t *redis_uv_open(uv_loop_t *loop, const redis_addr_t *a, const char *client_name,
-                          int connect_timeout_ms, int reply_timeout_ms, redis_uv_event_cb event_cb,
+uv_redis_t *uv_redis_open(uv_loop_t *loop, const redis_addr_t *a, const char *client_name,
+                          int connect_timeout_ms, int reply_timeout_ms, uv_redis_event_cb event_cb,
                           void *ud, char *err, size_t errlen)
 {
-    redis_uv_t *c = calloc(1, sizeof *c);
+    uv_redis_t *c = calloc(1, sizeof *c);
     redisAsyncContext *ac;
     int rc;
 
@@ -405,22 +230,22 @@ redis_uv_t *redis_uv_open(uv_loop_t *loop, const redis_addr_t *a, const char *cl
     ac->data = c;
     c->ac = ac;
     if (redisLibuvAttach(ac, loop) != REDIS_OK ||
-        redisAsyncSetConnectCallback(ac, redis_uv_connect_cb) != REDIS_OK ||
-        redisAsyncSetDisconnectCallback(ac, redis_uv_disconnect_cb) != REDIS_OK) {
+        redisAsyncSetConnectCallback(ac, uv_redis_connect_cb) != REDIS_OK ||
+        redisAsyncSetDisconnectCallback(ac, uv_redis_disconnect_cb) != REDIS_OK) {
         snprintf(err, errlen, "cannot attach the Redis connection to the event loop");
         goto fail;
     }
     rc = REDIS_OK;
     if (a->password[0] && a->user[0])
-        rc = redisAsyncCommand(ac, redis_uv_setup_reply, c, "AUTH %s %s", a->user, a->password);
+        rc = redisAsyncCommand(ac, uv_redis_setup_reply, c, "AUTH %s %s", a->user, a->password);
     else if (a->password[0])
-        rc = redisAsyncCommand(ac, redis_uv_setup_reply, c, "AUTH %s", a->password);
+        rc = redisAsyncCommand(ac, uv_redis_setup_reply, c, "AUTH %s", a->password);
     if (rc == REDIS_OK && a->password[0])
         c->outstanding++;
     if (rc == REDIS_OK && a->db &&
-        (rc = redisAsyncCommand(ac, redis_uv_setup_reply, c, "SELECT %d", a->db)) == REDIS_OK)
+        (rc = redisAsyncCommand(ac, uv_redis_setup_reply, c, "SELECT %d", a->db)) == REDIS_OK)
         c->outstanding++;
-    if (rc == REDIS_OK && (rc = redisAsyncCommand(ac, redis_uv_ready_reply, c, "CLIENT SETNAME %s",
+    if (rc == REDIS_OK && (rc = redisAsyncCommand(ac, uv_redis_ready_reply, c, "CLIENT SETNAME %s",
                                                   client_name)) == REDIS_OK)
         c->outstanding++;
     if (rc != REDIS_OK) {
@@ -428,29 +253,29 @@ redis_uv_t *redis_uv_open(uv_loop_t *loop, const redis_addr_t *a, const char *cl
         goto fail;
     }
     c->progress_ns = clock_now_ns();
-    uv_timer_start(&c->timer, redis_uv_watch_cb, (uint64_t)connect_timeout_ms, 0);
+    uv_timer_start(&c->timer, uv_redis_watch_cb, (uint64_t)connect_timeout_ms, 0);
     return c;
 fail:
     /* Nothing was reported yet: close quietly through the usual path. */
-    c->state = REDIS_UV_CLOSED;
-    redis_uv_close(c);
+    c->state = UV_REDIS_CLOSED;
+    uv_redis_close(c);
     return NULL;
 }
 
-static void redis_uv_freed_cb(uv_handle_t *h)
+static void uv_redis_freed_cb(uv_handle_t *h)
 {
     free(h->data);
 }
 
-void redis_uv_close(redis_uv_t *c)
+void uv_redis_close(uv_redis_t *c)
 {
     redisAsyncContext *ac = c->ac;
-    c->state = REDIS_UV_CLOSED;
+    c->state = UV_REDIS_CLOSED;
     uv_timer_stop(&c->timer);
     c->ac = NULL;
     if (ac) {
         ac->data = NULL; /* the disconnect callback must not find us */
         redisAsyncFree(ac);
     }
-    uv_close((uv_handle_t *)&c->timer, redis_uv_freed_cb);
+    uv_close((uv_handle_t *)&c->timer, uv_redis_freed_cb);
 }

@@ -1,7 +1,7 @@
-/* Glue between hiredis 0.14 and libuv, plus the bounded synchronous
- * connections the stream-workers coordinator uses.
+/* Glue between hiredis 0.14 and libuv (the blocking connections and the
+ * Redis address are engine/redis_sync.h).
  *
- * Asynchronous connections ride on hiredis's own libuv adapter
+ * Connections ride on hiredis's own libuv adapter
  * (redisLibuvAttach). hiredis 0.14 has no timeouts in its async API and
  * that adapter drops poll errors (a refused or reset connection may then
  * never be reported), so every connection here carries one uv_timer: a
@@ -13,77 +13,47 @@
  * A connection is "ready" once its setup commands (AUTH and SELECT from
  * the URL, then CLIENT SETNAME) have been answered, so a wrong password is
  * a connect error, not the first command's. */
-#ifndef CONCBENCH_REDIS_UV_H
-#define CONCBENCH_REDIS_UV_H
+#ifndef CONCBENCH_ENGINE_UV_REDIS_H
+#define CONCBENCH_ENGINE_UV_REDIS_H
 
 #include <stddef.h>
 #include <hiredis/hiredis.h>
 #include <uv.h>
 
-/* Where a Redis is: redis://[[user]:password@]host[:port][/db]. */
-typedef struct redis_addr {
-    char host[256];
-    int port;           /* default 6379 */
-    char user[128];     /* "" for none */
-    char password[256]; /* "" for none */
-    int db;             /* default 0 */
-} redis_addr_t;
+#include "engine/redis_sync.h"
 
-/* Parses url ("redis://" optional). Returns 0, or -1 with a reason in err. */
-int redis_addr_parse(const char *url, redis_addr_t *a, char *err, size_t errlen);
-
-/* ---- synchronous (the coordinator and `concbench worker` start-up) ---- */
-
-/* Connects within timeout_ms, authenticates and selects the db; every later
- * command on the context times out after timeout_ms too. Returns NULL with
- * a one-line reason in err. */
-redisContext *redis_sync_connect(const redis_addr_t *a, int timeout_ms, char *err, size_t errlen);
-
-/* Replaces a->host with the numeric address c is connected to, so later
- * asynchronous connections (which take the first address a name resolves
- * to, and cannot fall back from a refused ::1 to 127.0.0.1) reach the
- * server this one did. Leaves a unchanged if the peer is unknown. */
-void redis_sync_pin_host(redisContext *c, redis_addr_t *a);
-
-/* Runs one command. Returns its reply (the caller frees it), or NULL with a
- * one-line reason in err for an I/O failure or an error reply; after an I/O
- * failure the context is unusable. */
-redisReply *redis_sync_command(redisContext *c, char *err, size_t errlen, const char *fmt, ...);
-
-/* ---- asynchronous, on a libuv loop ---- */
-
-typedef struct redis_uv redis_uv_t;
+typedef struct uv_redis uv_redis_t;
 
 /* A reply to one command (possibly an error reply), never NULL: once the
  * connection has failed or is closing, outstanding commands are dropped
  * silently and the event callback is the only notice. r is freed after
  * the call. */
-typedef void (*redis_uv_reply_cb)(redis_uv_t *c, redisReply *r, void *pd);
+typedef void (*uv_redis_reply_cb)(uv_redis_t *c, redisReply *r, void *pd);
 /* err NULL: the connection is ready. Else it failed (connect error or
  * timeout, lost, watchdog) and err is one line; it is reported once and no
- * ready follows. The owner still calls redis_uv_close. */
-typedef void (*redis_uv_event_cb)(redis_uv_t *c, const char *err, void *ud);
+ * ready follows. The owner still calls uv_redis_close. */
+typedef void (*uv_redis_event_cb)(uv_redis_t *c, const char *err, void *ud);
 
 /* Starts connecting on loop. client_name is set with CLIENT SETNAME (no
  * spaces). Returns NULL with a reason in err (nothing to close then). */
-redis_uv_t *redis_uv_open(uv_loop_t *loop, const redis_addr_t *a, const char *client_name,
-                          int connect_timeout_ms, int reply_timeout_ms, redis_uv_event_cb event_cb,
+uv_redis_t *uv_redis_open(uv_loop_t *loop, const redis_addr_t *a, const char *client_name,
+                          int connect_timeout_ms, int reply_timeout_ms, uv_redis_event_cb event_cb,
                           void *ud, char *err, size_t errlen);
 
 /* Queues a command (sent as soon as the socket allows; commands queued
  * before ready go after the setup commands). Returns 0, or -1 when the
  * connection failed or is closing (cb is then never called). */
-int redis_uv_command(redis_uv_t *c, redis_uv_reply_cb cb, void *pd, const char *fmt, ...);
-int redis_uv_command_argv(redis_uv_t *c, redis_uv_reply_cb cb, void *pd, int argc,
+int uv_redis_command(uv_redis_t *c, uv_redis_reply_cb cb, void *pd, const char *fmt, ...);
+int uv_redis_command_argv(uv_redis_t *c, uv_redis_reply_cb cb, void *pd, int argc,
                           const char **argv, const size_t *argvlen);
 
 /* Commands sent and not yet answered. */
-int redis_uv_outstanding(const redis_uv_t *c);
+int uv_redis_outstanding(const uv_redis_t *c);
 
 /* Frees the connection: outstanding commands are dropped without their
  * callbacks and no event follows. The memory goes once the loop has run
  * the timer's close callback. Safe from inside this connection's reply
  * callbacks. */
-void redis_uv_close(redis_uv_t *c);
+void uv_redis_close(uv_redis_t *c);
 
 #endif

@@ -1,19 +1,22 @@
 /* semaphore-loop: the same libuv loop as unbounded-loop, with at most C
  * (job->concurrency) requests in flight — the asyncio.Semaphore pattern. A
  * request holds its slot through retries and backoff; a finished one lets
- * the next id in (models/loop_engine.h). */
-#include <stdio.h>
-
+ * the next id in (engine/loop_engine.h). */
 #include "engine/loop_engine.h"
+#include "common/log.h"
 #include "models/model.h"
+
+/* Defined at the end of the file; its name is the log prefix. */
+extern const model_ops_t model_semaphore_loop;
 
 static int semaphore_loop_run(const job_t *job)
 {
+    log_init(model_semaphore_loop.name);
     if (job->concurrency == 0) {
-        fprintf(stderr, "semaphore-loop: concurrency must be at least 1\n");
+        log_error("concurrency must be at least 1");
         return 2;
     }
-    return loop_engine_run_job(job, job->concurrency, "semaphore-loop");
+    return loop_engine_run_job(job, job->concurrency, model_semaphore_loop.name);
 }
 
 const model_ops_t model_semaphore_loop = {

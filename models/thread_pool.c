@@ -11,8 +11,10 @@
 #include <string.h>
 
 #include "common/bqueue.h"
+#include "common/limits.h"
 #include "engine/http.h"
 #include "engine/pg_sink.h"
+#include "common/log.h"
 #include "models/model.h"
 
 typedef struct tp_shared {
@@ -43,15 +45,15 @@ static void *tp_worker(void *arg)
 {
     tp_shared_t *sh = arg;
     const job_t *job = sh->job;
-    fetch_ctx_t fc = {.api = job->api_url,
-                      .transform_cost = job->transform_cost,
-                      .retry = retry_policy_of(job),
-                      .out = job->out};
-    pgsink_t sink;
+    http_fetch_ctx_t fc = {.api = job->api_url,
+                           .transform_cost = job->transform_cost,
+                           .retry = retry_policy_of(job),
+                           .out = job->out};
+    pg_sink_t sink;
     uint64_t id;
     int db_ok;
 
-    db_ok = pgsink_start(&sink, job->pg_dsn, job->run_id, job->batch_size, job->out) == 0;
+    db_ok = pg_sink_start(&sink, job->pg_dsn, job->run_id, job->batch_size, job->out) == 0;
     if (!db_ok)
         tp_abort(sh, "worker cannot connect to PostgreSQL: ", sink.err);
     fc.h = curl_easy_init();
@@ -61,24 +63,27 @@ static void *tp_worker(void *arg)
     }
     while (db_ok && bqueue_pop(&sh->queue, &id) == 0) {
         order_row_t row;
-        err_class_t err = fetch_transform_blocking(&fc, id, &row);
+        err_class_t err = http_fetch_transform(&fc, id, &row);
         if (err != ERR_NONE)
             outcome_fail(job->out, id, err);
-        else if (pgsink_add(&sink, &row) && !sink.ready)
+        else if (pg_sink_add(&sink, &row) && !sink.ready)
             tp_abort(sh, "worker cannot connect to PostgreSQL: ", sink.err);
-        if (pgsink_progress(&sink))
+        if (pg_sink_progress(&sink))
             tp_abort(sh, "worker cannot connect to PostgreSQL: ", sink.err);
     }
-    if (db_ok && pgsink_flush(&sink) && !sink.ready)
+    if (db_ok && pg_sink_flush(&sink) && !sink.ready)
         tp_abort(sh, "worker cannot connect to PostgreSQL: ", sink.err);
     /* Ids this worker popped but could not write are already failed (db);
      * what is still queued after an abort is failed by tp_run. */
-    pgsink_close(&sink);
+    pg_sink_close(&sink);
     if (fc.h)
         curl_easy_cleanup(fc.h);
     fetch_buf_free(&fc.buf);
     return NULL;
 }
+
+/* Defined at the end of the file; its name is the log prefix. */
+extern const model_ops_t model_thread_pool;
 
 static int tp_run(const job_t *job)
 {
@@ -95,14 +100,16 @@ static int tp_run(const job_t *job)
     int started = 0, rc = 0;
     uint64_t id = 1;
 
+    log_init(model_thread_pool.name);
+
     if (!threads || bqueue_init(&sh.queue, depth)) {
-        fprintf(stderr, "thread-pool: out of memory for %d workers\n", nthreads);
+        log_error("out of memory for %d workers", nthreads);
         free(threads);
         return 2;
     }
     pthread_mutex_init(&sh.mu, NULL);
     pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 256 * 1024);
+    pthread_attr_setstacksize(&attr, LIMIT_TP_STACK_BYTES);
     for (; started < nthreads; started++) {
         int e = pthread_create(&threads[started], &attr, tp_worker, &sh);
         if (e) {
@@ -127,7 +134,7 @@ static int tp_run(const job_t *job)
             outcome_fail(job->out, left, ERR_DB);
         for (; id <= job->requests; id++)
             outcome_fail(job->out, id, ERR_DB);
-        fprintf(stderr, "thread-pool: %s\n", sh.err);
+        log_error("%s", sh.err);
         rc = 2;
     }
     pthread_attr_destroy(&attr);

@@ -1,14 +1,19 @@
 /* unbounded-loop: the "asyncio.gather over everything" pattern. All N
  * requests start at once on one libuv loop and one thread — N sockets, N
  * requests in flight at the API — with the PostgreSQL writes on the same
- * loop (models/loop_engine.h). What it costs shows in memory, file
+ * loop (engine/loop_engine.h). What it costs shows in memory, file
  * descriptors and in how the API copes with N concurrent requests. */
 #include "engine/loop_engine.h"
+#include "common/log.h"
 #include "models/model.h"
+
+/* Defined at the end of the file; its name is the log prefix. */
+extern const model_ops_t model_unbounded_loop;
 
 static int unbounded_loop_run(const job_t *job)
 {
-    return loop_engine_run_job(job, 0, "unbounded-loop");
+    log_init(model_unbounded_loop.name);
+    return loop_engine_run_job(job, 0, model_unbounded_loop.name);
 }
 
 const model_ops_t model_unbounded_loop = {

@@ -5,7 +5,7 @@
  * pre-split: a worker that finishes a chunk gets the next one, so a slow
  * worker holds up only the ids in its hands, never the rest of the queue.
  * Each worker owns a keep-alive curl handle and one PostgreSQL connection
- * (process_pool_worker.c).
+ * (worker.c).
  *
  * Chunking. A worker holds at most PP_HELD_MAX = 2 chunks: the one it works
  * on and one prefetched, so the next chunk is already in its socket when it
@@ -19,9 +19,9 @@
  *
  * PP_STARTING. Forked, setting up; holds no ids. It must report READY
  * (curl handle made, PostgreSQL connect started) within
- * PP_SETUP_TIMEOUT_NS. An exit before READY or the timeout fail the run
+ * LIMIT_PP_SETUP_TIMEOUT_S. An exit before READY or the timeout fail the run
  * with exit 2, and so does a SETUP_FAILED report in any state (the
- * connect finishes while the worker fetches, see process_pool_worker.c):
+ * connect finishes while the worker fetches, see worker.c):
  * a worker that cannot reach the database is a broken environment, and
  * respawning it would loop. Killed by a signal while starting (the
  * harness's crash injection does not care about states), it is replaced
@@ -47,7 +47,7 @@
  * unconfirmed ids must be final; any that are not (it died in that last
  * commit) are re-queued as after a crash. The run's work is over when
  * every id is final; workers still starting then are stopped the same way
- * and reaped (PP_STOP_TIMEOUT_NS, then SIGKILL).
+ * and reaped (LIMIT_PP_STOP_TIMEOUT_S, then SIGKILL).
  *
  * Crash recovery. SIGCHLD arrives on a signalfd polled with the sockets.
  * The dispatcher first reads whatever the dead worker reported, then
@@ -75,6 +75,8 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/limits.h"
+#include "common/log.h"
 #include "models/model.h"
 #include "models/process_pool/process_pool.h"
 
@@ -85,17 +87,6 @@
  * on it (batches span chunks), and guided shrinking takes care of the
  * tail, so a larger chunk would buy nothing but a bigger loss per crash. */
 #define PP_CHUNK_DEFAULT 8
-#define PP_SETUP_TIMEOUT_NS (30 * 1000000000LL)
-#define PP_STOP_TIMEOUT_NS (10 * 1000000000LL)
-#define PP_POLL_MS 250
-/* Workers forked between two looks at the sockets while the pool starts,
- * so the first to be ready get chunks while later ones are still forking. */
-#define PP_SPAWN_BATCH 8
-/* What pgsink may spend on one flush: statement_timeout (60 s), a reconnect
- * (10 s) and the retried statement. */
-#define PP_FLUSH_BOUND_MS 130000LL
-/* Backoff allowed per retry: the policy's cap (5 s) or a Retry-After. */
-#define PP_BACKOFF_BOUND_MS 60000LL
 
 typedef enum pp_state { PP_FREE = 0, PP_STARTING, PP_WORKING, PP_STOPPING } pp_state_t;
 
@@ -104,7 +95,10 @@ typedef struct pp_chunk {
     uint32_t *ids;
 } pp_chunk_t;
 
-typedef struct pp_worker {
+/* The dispatcher's record of one worker process (pp_child_*). The worker
+ * process itself is worker.c (pp_worker_*); the two meet only through the
+ * socketpair and the outcome table. */
+typedef struct pp_child {
     pid_t pid; /* 0: slot free */
     int fd;    /* dispatcher's end of the socketpair; -1 when closed */
     pp_state_t state;
@@ -114,7 +108,7 @@ typedef struct pp_worker {
     pp_chunk_t held[PP_HELD_MAX];
     uint32_t *unconf; /* processed ids not final at the last report */
     uint32_t nunconf, unconf_cap;
-} pp_worker_t;
+} pp_child_t;
 
 typedef struct pp_pool {
     const job_t *job;
@@ -122,7 +116,7 @@ typedef struct pp_pool {
     int n; /* worker slots (W) */
     uint32_t chunk_max;
     pid_t self;
-    pp_worker_t *w;
+    pp_child_t *w;
     struct pollfd *pfd; /* [0]: signalfd; [1 + i]: worker i */
     int sigfd;
     sigset_t orig_mask;
@@ -159,12 +153,12 @@ static uint32_t pp_chunk_size(const pp_pool_t *p)
 static int64_t pp_work_bound_ns(const pp_pool_t *p, uint32_t n)
 {
     const job_t *j = p->job;
-    int64_t per_id = (int64_t)(j->retries + 1) * (j->timeout_ms + PP_BACKOFF_BOUND_MS);
+    int64_t per_id = (int64_t)(j->retries + 1) * (j->timeout_ms + LIMIT_MODEL_BACKOFF_BOUND_MS);
     int64_t flushes = n / (uint32_t)(j->batch_size > 0 ? j->batch_size : 1) + 1;
-    return ((int64_t)n * per_id + flushes * PP_FLUSH_BOUND_MS) * 1000000LL;
+    return ((int64_t)n * per_id + flushes * LIMIT_PG_FLUSH_BOUND_MS) * CLOCK_NS_PER_MS;
 }
 
-static void pp_worker_deadline_set(pp_pool_t *p, pp_worker_t *w)
+static void pp_child_deadline_set(pp_pool_t *p, pp_child_t *w)
 {
     if (w->nheld)
         w->deadline_ns = clock_now_ns() + pp_work_bound_ns(p, w->held[w->head].n);
@@ -182,12 +176,12 @@ static int pp_slot_final(const pp_pool_t *p, uint32_t id)
 
 /* Kills a misbehaving worker; its death then goes through the ordinary
  * crash path (re-queue, replacement). */
-static void pp_worker_kill(pp_pool_t *p, int i, const char *why)
+static void pp_child_kill(pp_pool_t *p, int i, const char *why)
 {
-    pp_worker_t *w = &p->w[i];
+    pp_child_t *w = &p->w[i];
     if (w->gone)
         return; /* already dead or dying; its pid may be reaped */
-    fprintf(stderr, "process-pool: worker %d %s; killing it\n", (int)w->pid, why);
+    log_error("worker %d %s; killing it", (int)w->pid, why);
     kill(w->pid, SIGKILL);
     w->gone = 1;
     w->deadline_ns = 0;
@@ -197,10 +191,10 @@ static void pp_worker_kill(pp_pool_t *p, int i, const char *why)
 /* Sends worker i chunks until it holds PP_HELD_MAX or the queue is empty.
  * Ids are taken only once the send succeeded; a worker whose socket
  * refuses is left for the reaper. */
-static void pp_worker_feed(pp_pool_t *p, int i)
+static void pp_child_feed(pp_pool_t *p, int i)
 {
     static pp_chunk_msg_t msg;
-    pp_worker_t *w = &p->w[i];
+    pp_child_t *w = &p->w[i];
 
     while (w->state == PP_WORKING && !w->gone && w->nheld < PP_HELD_MAX && pp_queue_left(p)) {
         uint32_t k = pp_chunk_size(p);
@@ -216,7 +210,7 @@ static void pp_worker_feed(pp_pool_t *p, int i)
             msg.ids[j] = p->next_id + (j - r);
         c->ids = malloc(len - sizeof msg.n);
         if (!c->ids) {
-            fprintf(stderr, "process-pool: out of memory for a chunk of %u ids\n", k);
+            log_error("out of memory for a chunk of %u ids", k);
             p->failed = 1;
             return;
         }
@@ -242,18 +236,18 @@ static void pp_worker_feed(pp_pool_t *p, int i)
         w->nheld++;
         p->outstanding += k;
         if (w->nheld == 1)
-            pp_worker_deadline_set(p, w);
+            pp_child_deadline_set(p, w);
     }
 }
 
 static void pp_feed_all(pp_pool_t *p)
 {
     for (int i = 0; i < p->n && !p->failed; i++)
-        pp_worker_feed(p, i);
+        pp_child_feed(p, i);
 }
 
 /* Frees the oldest held chunk; its ids stop being outstanding. */
-static void pp_chunk_drop(pp_pool_t *p, pp_worker_t *w)
+static void pp_chunk_drop(pp_pool_t *p, pp_child_t *w)
 {
     pp_chunk_t *c = &w->held[w->head];
     p->outstanding -= c->n;
@@ -265,7 +259,7 @@ static void pp_chunk_drop(pp_pool_t *p, pp_worker_t *w)
 }
 
 /* Drops the unconfirmed ids that are final now. */
-static void pp_worker_confirm(pp_pool_t *p, pp_worker_t *w)
+static void pp_child_confirm(pp_pool_t *p, pp_child_t *w)
 {
     uint32_t kept = 0;
     for (uint32_t j = 0; j < w->nunconf; j++)
@@ -277,7 +271,7 @@ static void pp_worker_confirm(pp_pool_t *p, pp_worker_t *w)
 
 /* CHUNK_DONE: the oldest chunk's ids move from held to unconfirmed (those
  * already final are dropped at once). Returns 0, or -1 out of memory. */
-static int pp_worker_chunk_done(pp_pool_t *p, pp_worker_t *w)
+static int pp_child_chunk_done(pp_pool_t *p, pp_child_t *w)
 {
     pp_chunk_t *c = &w->held[w->head];
     uint32_t need = w->nunconf + c->n;
@@ -297,12 +291,12 @@ static int pp_worker_chunk_done(pp_pool_t *p, pp_worker_t *w)
     w->nunconf += c->n;
     p->outstanding += c->n;
     pp_chunk_drop(p, w);
-    pp_worker_confirm(p, w);
+    pp_child_confirm(p, w);
     return 0;
 }
 
 /* Forgets everything worker slot w held. Used once its process is gone. */
-static void pp_worker_clear(pp_pool_t *p, pp_worker_t *w)
+static void pp_child_clear(pp_pool_t *p, pp_child_t *w)
 {
     while (w->nheld)
         pp_chunk_drop(p, w);
@@ -318,22 +312,22 @@ static void pp_worker_clear(pp_pool_t *p, pp_worker_t *w)
  * (PP_STOPPING), not at the end of the run. It leaves the crash-injection
  * list too: all it has left to do is one commit, and once it has exited
  * its pid would be a zombie that a SIGKILL cannot touch. */
-static void pp_worker_retire_if_idle(pp_pool_t *p, int i)
+static void pp_child_retire_if_idle(pp_pool_t *p, int i)
 {
-    pp_worker_t *w = &p->w[i];
+    pp_child_t *w = &p->w[i];
 
     if (w->state != PP_WORKING || w->gone || w->nheld || pp_queue_left(p))
         return;
     outcome_worker_unregister(p->out, w->pid);
     shutdown(w->fd, SHUT_WR);
     w->state = PP_STOPPING;
-    pp_worker_deadline_set(p, w);
+    pp_child_deadline_set(p, w);
 }
 
 /* Reads every report worker i has sent so far. */
-static void pp_worker_read(pp_pool_t *p, int i)
+static void pp_child_read(pp_pool_t *p, int i)
 {
-    pp_worker_t *w = &p->w[i];
+    pp_child_t *w = &p->w[i];
     pp_report_t r;
 
     while (w->fd >= 0 && !p->failed) {
@@ -350,7 +344,7 @@ static void pp_worker_read(pp_pool_t *p, int i)
         }
         if (n == (ssize_t)sizeof r && r.kind == PP_REPORT_SETUP_FAILED) {
             r.text[sizeof r.text - 1] = '\0';
-            fprintf(stderr, "process-pool: worker %d: %s\n", (int)w->pid, r.text);
+            log_error("worker %d: %s", (int)w->pid, r.text);
             p->failed = 1;
             return;
         }
@@ -359,21 +353,21 @@ static void pp_worker_read(pp_pool_t *p, int i)
         if (n == (ssize_t)sizeof r && r.kind == PP_REPORT_READY && w->state == PP_STARTING) {
             w->state = PP_WORKING;
             w->deadline_ns = 0;
-            pp_worker_feed(p, i);
+            pp_child_feed(p, i);
         } else if (n == (ssize_t)sizeof r && r.kind == PP_REPORT_CHUNK_DONE &&
                    w->state == PP_WORKING && w->nheld > 0) {
-            if (pp_worker_chunk_done(p, w)) {
-                fprintf(stderr, "process-pool: out of memory tracking ids\n");
+            if (pp_child_chunk_done(p, w)) {
+                log_error("out of memory tracking ids");
                 p->failed = 1;
                 return;
             }
-            pp_worker_feed(p, i);
-            pp_worker_deadline_set(p, w);
+            pp_child_feed(p, i);
+            pp_child_deadline_set(p, w);
         } else {
-            pp_worker_kill(p, i, "sent a malformed or unexpected report");
+            pp_child_kill(p, i, "sent a malformed or unexpected report");
             return;
         }
-        pp_worker_retire_if_idle(p, i);
+        pp_child_retire_if_idle(p, i);
     }
 }
 
@@ -385,21 +379,19 @@ static void pp_pool_note_peak(pp_pool_t *p)
 }
 
 /* Forks a worker into free slot i. Returns 0, or -1 after printing why. */
-static int pp_worker_spawn(pp_pool_t *p, int i)
+static int pp_child_spawn(pp_pool_t *p, int i)
 {
-    pp_worker_t *w = &p->w[i];
+    pp_child_t *w = &p->w[i];
     int sv[2];
     pid_t pid;
 
     if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv)) {
-        fprintf(stderr, "process-pool: socketpair for worker %d of %d: %s\n", i + 1, p->n,
-                strerror(errno));
+        log_error("socketpair for worker %d of %d: %s", i + 1, p->n, strerror(errno));
         return -1;
     }
     pid = fork();
     if (pid < 0) {
-        fprintf(stderr, "process-pool: cannot fork worker %d of %d: %s\n", i + 1, p->n,
-                strerror(errno));
+        log_error("cannot fork worker %d of %d: %s", i + 1, p->n, strerror(errno));
         close(sv[0]);
         close(sv[1]);
         return -1;
@@ -421,7 +413,7 @@ static int pp_worker_spawn(pp_pool_t *p, int i)
     w->pid = pid;
     w->fd = sv[0];
     w->state = PP_STARTING;
-    w->deadline_ns = clock_now_ns() + PP_SETUP_TIMEOUT_NS;
+    w->deadline_ns = clock_now_ns() + LIMIT_PP_SETUP_TIMEOUT_S * CLOCK_NS_PER_S;
     p->pfd[1 + i] = (struct pollfd){.fd = sv[0], .events = POLLIN};
     outcome_worker_register(p->out, pid);
     p->live++;
@@ -439,7 +431,7 @@ static uint32_t pp_requeue_unfinished(pp_pool_t *p, uint32_t id)
         size_t cap = p->requeue_cap ? 2 * p->requeue_cap : 256;
         uint32_t *q = realloc(p->requeue, cap * sizeof *q);
         if (!q) {
-            fprintf(stderr, "process-pool: out of memory re-queueing ids\n");
+            log_error("out of memory re-queueing ids");
             p->failed = 1;
             return 0;
         }
@@ -452,18 +444,18 @@ static uint32_t pp_requeue_unfinished(pp_pool_t *p, uint32_t id)
 
 /* Worker i has been reaped with wait status `status`: take back what it
  * had not finished, then replace it (or fail the run, see the states). */
-static void pp_worker_lost(pp_pool_t *p, int i, int status)
+static void pp_child_lost(pp_pool_t *p, int i, int status)
 {
-    pp_worker_t *w = &p->w[i];
+    pp_child_t *w = &p->w[i];
     pid_t pid = w->pid;
     pp_state_t was;
     uint32_t k = 0;
     char how[64];
 
-    w->gone = 1;          /* reaped: nothing may be sent or signalled to it */
-    pp_worker_read(p, i); /* reports it sent before dying still count */
+    w->gone = 1;         /* reaped: nothing may be sent or signalled to it */
+    pp_child_read(p, i); /* reports it sent before dying still count */
     was = w->state;
-    pp_worker_confirm(p, w); /* its last commit, if it got that far */
+    pp_child_confirm(p, w); /* its last commit, if it got that far */
     for (int c = 0; c < w->nheld; c++) {
         const pp_chunk_t *ch = &w->held[(w->head + c) % PP_HELD_MAX];
         for (uint32_t j = 0; j < ch->n; j++)
@@ -471,7 +463,7 @@ static void pp_worker_lost(pp_pool_t *p, int i, int status)
     }
     for (uint32_t j = 0; j < w->nunconf; j++)
         k += pp_requeue_unfinished(p, w->unconf[j]);
-    pp_worker_clear(p, w);
+    pp_child_clear(p, w);
     p->pfd[1 + i].fd = -1;
     p->live--;
     if (p->failed ||
@@ -485,34 +477,32 @@ static void pp_worker_lost(pp_pool_t *p, int i, int status)
     if ((was == PP_STARTING && !WIFSIGNALED(status)) ||
         (WIFEXITED(status) && WEXITSTATUS(status) == PP_EXIT_SETUP)) {
         /* Its SETUP_FAILED report, when it sent one, was printed by
-         * pp_worker_read above; exit status PP_EXIT_SETUP alone still says
+         * pp_child_read above; exit status PP_EXIT_SETUP alone still says
          * what kind of failure it was. */
-        fprintf(stderr, "process-pool: worker %d %s during setup%s; stopping the pool\n", (int)pid,
-                how,
-                WIFEXITED(status) && WEXITSTATUS(status) == PP_EXIT_SETUP
-                    ? " (it could not connect to PostgreSQL or set up curl)"
-                    : "");
+        log_error("worker %d %s during setup%s; stopping the pool", (int)pid, how,
+                  WIFEXITED(status) && WEXITSTATUS(status) == PP_EXIT_SETUP
+                      ? " (it could not connect to PostgreSQL or set up curl)"
+                      : "");
         p->failed = 1;
         return;
     }
-    fprintf(stderr, "process-pool: worker %d %s; re-queued %u ids\n", (int)pid, how, k);
+    log_error("worker %d %s; re-queued %u ids", (int)pid, how, k);
     atomic_fetch_add(&p->out->requeued, k);
     if (!pp_queue_left(p))
         return; /* nothing left to hand a replacement */
     if (p->respawns_left-- <= 0) {
-        fprintf(stderr, "process-pool: lost more workers than the pool has (%d); giving up\n",
-                p->n);
+        log_error("lost more workers than the pool has (%d); giving up", p->n);
         p->failed = 1;
         return;
     }
-    if (pp_worker_spawn(p, i)) {
+    if (pp_child_spawn(p, i)) {
         p->failed = 1;
         return;
     }
     pp_feed_all(p);
 }
 
-static int pp_worker_find(const pp_pool_t *p, pid_t pid)
+static int pp_child_find(const pp_pool_t *p, pid_t pid)
 {
     for (int i = 0; i < p->n; i++)
         if (p->w[i].pid == pid)
@@ -538,9 +528,9 @@ static void pp_children_reap(pp_pool_t *p)
         while (r < 0 && errno == EINTR);
         if (r != si.si_pid)
             return;
-        i = pp_worker_find(p, r);
+        i = pp_child_find(p, r);
         if (i >= 0)
-            pp_worker_lost(p, i, status);
+            pp_child_lost(p, i, status);
     }
 }
 
@@ -562,15 +552,15 @@ static void pp_deadlines_check(pp_pool_t *p)
     int64_t now = clock_now_ns();
 
     for (int i = 0; i < p->n && !p->failed; i++) {
-        pp_worker_t *w = &p->w[i];
+        pp_child_t *w = &p->w[i];
         if (!w->pid || w->gone || !w->deadline_ns || now < w->deadline_ns)
             continue;
         if (w->state == PP_STARTING) {
-            fprintf(stderr, "process-pool: worker %d not ready after %lld s; stopping the pool\n",
-                    (int)w->pid, PP_SETUP_TIMEOUT_NS / 1000000000LL);
+            log_error("worker %d not ready after %d s; stopping the pool", (int)w->pid,
+                      LIMIT_PP_SETUP_TIMEOUT_S);
             p->failed = 1;
         } else {
-            pp_worker_kill(p, i, "made no progress within the job's timeouts");
+            pp_child_kill(p, i, "made no progress within the job's timeouts");
         }
     }
 }
@@ -585,12 +575,12 @@ static void pp_pool_kill(pp_pool_t *p)
             kill(p->w[i].pid, SIGKILL);
         }
     for (int i = 0; i < p->n; i++) {
-        pp_worker_t *w = &p->w[i];
+        pp_child_t *w = &p->w[i];
         if (!w->pid)
             continue;
         while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
             ;
-        pp_worker_clear(p, w);
+        pp_child_clear(p, w);
         p->live--;
     }
 }
@@ -598,7 +588,7 @@ static void pp_pool_kill(pp_pool_t *p)
 /* Every id is final: let the workers go and reap them. */
 static void pp_pool_stop(pp_pool_t *p)
 {
-    int64_t deadline = clock_now_ns() + PP_STOP_TIMEOUT_NS;
+    int64_t deadline = clock_now_ns() + LIMIT_PP_STOP_TIMEOUT_S * CLOCK_NS_PER_S;
 
     for (int i = 0; i < p->n; i++)
         if (p->w[i].pid && p->w[i].state != PP_STOPPING) {
@@ -606,14 +596,14 @@ static void pp_pool_stop(pp_pool_t *p)
             p->w[i].state = PP_STOPPING;
         }
     while (p->live > 0 && !p->signo && clock_now_ns() < deadline) {
-        poll(p->pfd, 1, PP_POLL_MS);
+        poll(p->pfd, 1, LIMIT_PP_POLL_MS);
         pp_signals_read(p);
         pp_children_reap(p);
     }
     if (p->live > 0) {
         if (!p->signo)
-            fprintf(stderr, "process-pool: %d workers did not exit within %lld s; killing them\n",
-                    p->live, PP_STOP_TIMEOUT_NS / 1000000000LL);
+            log_error("%d workers did not exit within %d s; killing them", p->live,
+                      LIMIT_PP_STOP_TIMEOUT_S);
         pp_pool_kill(p);
     }
 }
@@ -629,19 +619,19 @@ static uint32_t pp_unfinished_count(const pp_pool_t *p)
 }
 
 /* Runs the pool until every id is final, the run fails or a stop signal
- * comes. Forks the initial workers itself, PP_SPAWN_BATCH at a time. */
+ * comes. Forks the initial workers itself, LIMIT_PP_SPAWN_BATCH at a time. */
 static void pp_loop(pp_pool_t *p)
 {
     int spawned = 0;
 
     while (!p->failed && !p->signo && (spawned < p->n || pp_queue_left(p) || p->outstanding)) {
         int n;
-        for (int b = 0; b < PP_SPAWN_BATCH && spawned < p->n && !p->failed; b++)
-            if (pp_worker_spawn(p, spawned++))
+        for (int b = 0; b < LIMIT_PP_SPAWN_BATCH && spawned < p->n && !p->failed; b++)
+            if (pp_child_spawn(p, spawned++))
                 p->failed = 1;
-        n = poll(p->pfd, (nfds_t)p->n + 1, spawned < p->n ? 0 : PP_POLL_MS);
+        n = poll(p->pfd, (nfds_t)p->n + 1, spawned < p->n ? 0 : LIMIT_PP_POLL_MS);
         if (n < 0 && errno != EINTR) {
-            fprintf(stderr, "process-pool: poll: %s\n", strerror(errno));
+            log_error("poll: %s", strerror(errno));
             p->failed = 1;
             break;
         }
@@ -650,7 +640,7 @@ static void pp_loop(pp_pool_t *p)
          * credited with its predecessor's events. */
         for (int i = 0; n > 0 && i < p->n && !p->failed; i++)
             if (p->pfd[1 + i].fd >= 0 && p->pfd[1 + i].revents)
-                pp_worker_read(p, i);
+                pp_child_read(p, i);
         if (p->pfd[0].revents)
             pp_signals_read(p);
         if (!p->signo)
@@ -659,6 +649,9 @@ static void pp_loop(pp_pool_t *p)
     }
 }
 
+/* Defined at the end of the file; its name is the log prefix. */
+extern const model_ops_t model_process_pool;
+
 static int pp_run(const job_t *job)
 {
     pp_pool_t p = {.job = job, .out = job->out, .sigfd = -1, .next_id = 1, .self = getpid()};
@@ -666,19 +659,20 @@ static int pp_run(const job_t *job)
     sigset_t set;
     int rc = 0;
 
+    log_init(model_process_pool.name);
+
     /* A worker beyond one per request would only hold a connection. */
     p.n = (int)(want < (int64_t)job->requests ? want : (int64_t)job->requests);
     p.respawns_left = p.n;
     p.chunk_max = job->chunk > 0 ? (uint32_t)job->chunk : PP_CHUNK_DEFAULT;
     if (p.chunk_max > PP_CHUNK_MAX) {
-        fprintf(stderr, "process-pool: chunk=%d capped at %d ids per message\n", job->chunk,
-                PP_CHUNK_MAX);
+        log_error("chunk=%d capped at %d ids per message", job->chunk, PP_CHUNK_MAX);
         p.chunk_max = PP_CHUNK_MAX;
     }
     p.w = calloc((size_t)p.n, sizeof *p.w);
     p.pfd = calloc((size_t)p.n + 1, sizeof *p.pfd);
     if (!p.w || !p.pfd) {
-        fprintf(stderr, "process-pool: out of memory for %d workers\n", p.n);
+        log_error("out of memory for %d workers", p.n);
         free(p.w);
         free(p.pfd);
         return 2;
@@ -692,7 +686,7 @@ static int pp_run(const job_t *job)
     sigprocmask(SIG_BLOCK, &set, &p.orig_mask);
     p.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
     if (p.sigfd < 0) {
-        fprintf(stderr, "process-pool: signalfd: %s\n", strerror(errno));
+        log_error("signalfd: %s", strerror(errno));
         rc = 2;
         goto out;
     }
@@ -708,7 +702,7 @@ static int pp_run(const job_t *job)
         pp_pool_stop(&p);
 
     if (p.signo) {
-        fprintf(stderr, "process-pool: stopped by signal %d; workers killed and reaped\n", p.signo);
+        log_error("stopped by signal %d; workers killed and reaped", p.signo);
         close(p.sigfd);
         p.sigfd = -1;
         signal(p.signo, SIG_DFL);
@@ -723,7 +717,7 @@ static int pp_run(const job_t *job)
     } else {
         uint32_t bad = pp_unfinished_count(&p);
         if (bad) {
-            fprintf(stderr, "process-pool: %u ids never reached a final outcome\n", bad);
+            log_error("%u ids never reached a final outcome", bad);
             rc = 2;
         }
     }

@@ -1,5 +1,5 @@
 /* process-pool internals: the wire protocol between the dispatcher
- * (process_pool.c) and its forked workers (process_pool_worker.c), and the
+ * (process_pool.c) and its forked workers (worker.c), and the
  * worker's entry point. Nothing here is part of the model interface.
  *
  * Each worker has one AF_UNIX SOCK_SEQPACKET socketpair with the dispatcher:

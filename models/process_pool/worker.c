@@ -7,10 +7,10 @@
  * SETUP. Fresh from fork(): it arranges to die with the dispatcher
  * (PR_SET_PDEATHSIG), restores default signal handling, creates its curl
  * handle through fetch_easy_setup and starts connecting to PostgreSQL
- * without waiting (pgsink_start), then reports PP_REPORT_READY. The
+ * without waiting (pg_sink_start), then reports PP_REPORT_READY. The
  * connection is first needed at the first commit, so the backend's
  * start-up overlaps the first fetches instead of delaying them; between
- * requests pgsink_progress moves it along. If the curl handle or the
+ * requests pg_sink_progress moves it along. If the curl handle or the
  * connection fails — now or whenever the connect gives up — the worker
  * reports PP_REPORT_SETUP_FAILED with the reason and exits PP_EXIT_SETUP,
  * and the dispatcher fails the run: a pool that cannot reach its database
@@ -72,7 +72,7 @@ static int pp_worker_report(int fd, pp_report_kind_t kind, const char *text)
 
 /* The connection could not be made: says so and leaves. Rows already
  * batched are lost with the run, which fails. */
-_Noreturn static void pp_worker_db_failed(int fd, pgsink_t *sink)
+_Noreturn static void pp_worker_db_failed(int fd, pg_sink_t *sink)
 {
     char why[300];
     snprintf(why, sizeof why, "cannot connect to PostgreSQL: %s", sink->err);
@@ -82,17 +82,17 @@ _Noreturn static void pp_worker_db_failed(int fd, pgsink_t *sink)
 
 /* Processes one chunk. Per-request failures are data (recorded in the
  * outcome table); a failed flush marks its rows failed with class db
- * inside pgsink. A connection that never came up ends the worker. */
-static void pp_worker_chunk(int fd, fetch_ctx_t *fc, pgsink_t *sink, const pp_chunk_msg_t *m)
+ * inside pg_sink. A connection that never came up ends the worker. */
+static void pp_worker_chunk(int fd, http_fetch_ctx_t *fc, pg_sink_t *sink, const pp_chunk_msg_t *m)
 {
     for (uint32_t i = 0; i < m->n; i++) {
         order_row_t row;
-        err_class_t err = fetch_transform_blocking(fc, m->ids[i], &row);
+        err_class_t err = http_fetch_transform(fc, m->ids[i], &row);
         if (err != ERR_NONE)
             outcome_fail(fc->out, m->ids[i], err);
-        else if (pgsink_add(sink, &row) && !sink->ready)
+        else if (pg_sink_add(sink, &row) && !sink->ready)
             pp_worker_db_failed(fd, sink);
-        if (pgsink_progress(sink))
+        if (pg_sink_progress(sink))
             pp_worker_db_failed(fd, sink);
     }
 }
@@ -112,11 +112,11 @@ static ssize_t pp_worker_next(int fd, pp_chunk_msg_t *msg)
 _Noreturn void pp_worker_main(const job_t *job, int fd, pid_t dispatcher, const sigset_t *mask)
 {
     static pp_chunk_msg_t msg; /* 16 KiB: off the stack */
-    fetch_ctx_t fc = {.api = job->api_url,
-                      .transform_cost = job->transform_cost,
-                      .retry = retry_policy_of(job),
-                      .out = job->out};
-    pgsink_t sink;
+    http_fetch_ctx_t fc = {.api = job->api_url,
+                           .transform_cost = job->transform_cost,
+                           .retry = retry_policy_of(job),
+                           .out = job->out};
+    pg_sink_t sink;
     int status = PP_EXIT_OK;
 
     /* Die with the dispatcher, whatever killed it; if it is already gone
@@ -135,7 +135,7 @@ _Noreturn void pp_worker_main(const job_t *job, int fd, pid_t dispatcher, const 
         pp_worker_report(fd, PP_REPORT_SETUP_FAILED, "cannot set up a curl handle");
         _exit(PP_EXIT_SETUP);
     }
-    if (pgsink_start(&sink, job->pg_dsn, job->run_id, job->batch_size, job->out))
+    if (pg_sink_start(&sink, job->pg_dsn, job->run_id, job->batch_size, job->out))
         pp_worker_db_failed(fd, &sink);
     if (pp_worker_report(fd, PP_REPORT_READY, NULL))
         status = PP_EXIT_PROTOCOL;
@@ -143,7 +143,7 @@ _Noreturn void pp_worker_main(const job_t *job, int fd, pid_t dispatcher, const 
     while (status == PP_EXIT_OK) {
         ssize_t n = pp_worker_next(fd, &msg);
         if (n == 0) {
-            if (pgsink_flush(&sink) && !sink.ready)
+            if (pg_sink_flush(&sink) && !sink.ready)
                 pp_worker_db_failed(fd, &sink);
             break;
         }
@@ -156,7 +156,7 @@ _Noreturn void pp_worker_main(const job_t *job, int fd, pid_t dispatcher, const 
         if (pp_worker_report(fd, PP_REPORT_CHUNK_DONE, NULL))
             status = PP_EXIT_PROTOCOL;
     }
-    pgsink_close(&sink);
+    pg_sink_close(&sink);
     curl_easy_cleanup(fc.h);
     fetch_buf_free(&fc.buf);
     close(fd);

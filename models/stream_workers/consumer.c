@@ -9,7 +9,7 @@
  * WORKING. The K "consumers" of the issue are K in-flight slots under one
  * Redis consumer name per process (host-pid), not K consumer names: the
  * engine's inflight_limit keeps at most K requests fetching, and one
- * XREADGROUP GROUP g <name> COUNT <room> BLOCK 1000 tops the process up to
+ * XREADGROUP GROUP g <name> COUNT <room> BLOCK LIMIT_SW_BLOCK_MS tops the process up to
  * what it may hold, so a single round trip replaces up to K. K names would
  * need K blocked connections (or K round trips for the same entries), and
  * would buy nothing: a process lives and dies as a whole, so its pending
@@ -40,7 +40,7 @@
  * STOPPING. SIGTERM/SIGINT (the coordinator ending the run, or Ctrl-C on
  * an external worker), or the stream gone (NOGROUP, or Redis 7 unblocking
  * the read with UNBLOCKED when the coordinator deletes it): no more reads
- * or claims; the ids in hand finish (at most STREAM_WORKER_DRAIN_MS).
+ * or claims; the ids in hand finish (at most LIMIT_SW_DRAIN_MS).
  * A second signal, or a failure, skips the drain; what is left stays
  * pending in the group for the others to claim.
  *
@@ -59,23 +59,20 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/limits.h"
 #include "engine/loop_engine.h"
 #include "models/stream_workers/layout.h"
 
-#define SW_CLOSER_MS 5
-/* How long CLOSING waits for ctl's last acknowledgements. */
-#define SW_FLUSH_BOUND_NS (5 * 1000000000LL)
-
 enum { SW_READY_RD = 1, SW_READY_CTL = 2, SW_READY_ENG = 4, SW_READY_ALL = 7 };
 
-typedef struct sw {
+typedef struct consumer {
     const stream_worker_cfg_t *cfg;
     const job_t *job;
     stream_worker_stats_t *st;
     stream_keys_t keys;
     uv_loop_t loop;
     loop_engine_t *eng;
-    redis_uv_t *rd, *ctl;
+    uv_redis_t *rd, *ctl;
     uv_timer_t tick;   /* lease and claim */
     uv_timer_t closer; /* STOPPING and CLOSING */
     uv_signal_t sig[2];
@@ -95,13 +92,13 @@ typedef struct sw {
     char (*idstr)[24];
     size_t argv_cap;
     int foreign_logged;
-} sw_t;
+} consumer_t;
 
-static void sw_stop(sw_t *w, int drain);
+static void consumer_stop(consumer_t *w, int drain);
 
 /* Records the first failure as one line (one write, so lines of sibling
  * workers sharing stderr do not interleave) and stops without draining. */
-static void sw_fail(sw_t *w, const char *fmt, ...)
+static void consumer_fail(consumer_t *w, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -112,15 +109,15 @@ static void sw_fail(sw_t *w, const char *fmt, ...)
         va_end(ap);
         fprintf(stderr, "stream-workers: worker %s: %s\n", w->st->consumer, msg);
     }
-    sw_stop(w, 0);
+    consumer_stop(w, 0);
 }
 
-static int sw_held(const sw_t *w, uint64_t id)
+static int consumer_held(const consumer_t *w, uint64_t id)
 {
     return (w->held[(id - 1) >> 3] >> ((id - 1) & 7)) & 1;
 }
 
-static void sw_held_set(sw_t *w, uint64_t id, int on)
+static void consumer_held_set(consumer_t *w, uint64_t id, int on)
 {
     uint8_t bit = (uint8_t)(1u << ((id - 1) & 7));
     if (on)
@@ -129,14 +126,14 @@ static void sw_held_set(sw_t *w, uint64_t id, int on)
         w->held[(id - 1) >> 3] &= (uint8_t)~bit;
 }
 
-static uint64_t sw_room(const sw_t *w)
+static uint64_t consumer_room(const consumer_t *w)
 {
     uint64_t n = loop_engine_unsettled(w->eng);
     return n < w->hold_max ? w->hold_max - n : 0;
 }
 
 /* Scratch argv for a command of 3 + n arguments (n entry IDs). */
-static int sw_argv_reserve(sw_t *w, size_t n)
+static int consumer_argv_reserve(consumer_t *w, size_t n)
 {
     size_t need = n + 8;
     if (need <= w->argv_cap)
@@ -149,13 +146,13 @@ static int sw_argv_reserve(sw_t *w, size_t n)
     w->idstr = malloc(need * sizeof *w->idstr);
     w->argv_cap = w->argv && w->argvlen && w->idstr ? need : 0;
     if (!w->argv_cap) {
-        sw_fail(w, "out of memory");
+        consumer_fail(w, "out of memory");
         return -1;
     }
     return 0;
 }
 
-static void sw_argv_set(sw_t *w, size_t i, const char *s)
+static void consumer_argv_set(consumer_t *w, size_t i, const char *s)
 {
     w->argv[i] = s;
     w->argvlen[i] = strlen(s);
@@ -163,49 +160,49 @@ static void sw_argv_set(sw_t *w, size_t i, const char *s)
 
 /* Is a reply the run's end? The stream or group is gone (the coordinator
  * cleaned up), or Redis 7 unblocked our read because it was deleted. */
-static int sw_reply_run_over(const redisReply *r)
+static int consumer_reply_run_over(const redisReply *r)
 {
     return r->type == REDIS_REPLY_ERROR &&
            (strncmp(r->str, "NOGROUP", 7) == 0 || strncmp(r->str, "UNBLOCKED", 9) == 0);
 }
 
 /* A reply that must not be an error: handles it and returns -1 if it is. */
-static int sw_reply_check(sw_t *w, const redisReply *r, const char *what)
+static int consumer_reply_check(consumer_t *w, const redisReply *r, const char *what)
 {
     if (r->type != REDIS_REPLY_ERROR)
         return 0;
-    if (sw_reply_run_over(r)) {
+    if (consumer_reply_run_over(r)) {
         w->st->run_over = 1;
-        sw_stop(w, 1);
+        consumer_stop(w, 1);
     } else {
-        sw_fail(w, "%s: %s", what, r->str);
+        consumer_fail(w, "%s: %s", what, r->str);
     }
     return -1;
 }
 
-static void sw_ctl_reply_cb(redis_uv_t *c, redisReply *r, void *pd)
+static void consumer_ctl_reply_cb(uv_redis_t *c, redisReply *r, void *pd)
 {
     (void)c;
-    sw_reply_check(pd, r, "Redis");
+    consumer_reply_check(pd, r, "Redis");
 }
 
-static void sw_read_more(sw_t *w);
+static void consumer_read_more(consumer_t *w);
 
 /* An entry that is no request of this run (not 0-<id> with id in 1..N):
  * acknowledged so it cannot hold up the run's end, and reported once. */
-static void sw_ack_foreign(sw_t *w, const char *entry_id)
+static void consumer_ack_foreign(consumer_t *w, const char *entry_id)
 {
     if (!w->foreign_logged++)
         fprintf(stderr, "stream-workers: worker %s: ignoring entry %s of %s (not a request id)\n",
                 w->st->consumer, entry_id, w->keys.stream);
-    if (redis_uv_command(w->ctl, sw_ctl_reply_cb, w, "XACK %s %s %s", w->keys.stream, STREAM_GROUP,
-                         entry_id))
-        sw_fail(w, "cannot queue XACK");
+    if (uv_redis_command(w->ctl, consumer_ctl_reply_cb, w, "XACK %s %s %s", w->keys.stream,
+                         STREAM_GROUP, entry_id))
+        consumer_fail(w, "cannot queue XACK");
 }
 
 /* Submits the entries of an XREADGROUP or XAUTOCLAIM reply ([[id, fields],
  * ...]) that we do not hold yet. Returns how many were submitted. */
-static uint64_t sw_take(sw_t *w, const redisReply *entries)
+static uint64_t consumer_take(consumer_t *w, const redisReply *entries)
 {
     uint64_t taken = 0;
     if (entries->type != REDIS_REPLY_ARRAY)
@@ -216,14 +213,14 @@ static uint64_t sw_take(sw_t *w, const redisReply *entries)
         if (e->type != REDIS_REPLY_ARRAY || e->elements < 1 ||
             e->element[0]->type != REDIS_REPLY_STRING)
             continue;
-        id = stream_entry_id(e->element[0]->str);
+        id = stream_layout_entry_id(e->element[0]->str);
         if (!id || id > w->job->requests) {
-            sw_ack_foreign(w, e->element[0]->str);
+            consumer_ack_foreign(w, e->element[0]->str);
             continue;
         }
-        if (sw_held(w, id))
+        if (consumer_held(w, id))
             continue;
-        sw_held_set(w, id, 1);
+        consumer_held_set(w, id, 1);
         if (loop_engine_submit(w->eng, id))
             break; /* the engine failed: its error callback has stopped us */
         taken++;
@@ -231,74 +228,73 @@ static uint64_t sw_take(sw_t *w, const redisReply *entries)
     return taken;
 }
 
-static void sw_read_reply(redis_uv_t *c, redisReply *r, void *pd)
+static void consumer_read_reply(uv_redis_t *c, redisReply *r, void *pd)
 {
-    sw_t *w = pd;
+    consumer_t *w = pd;
     (void)c;
     w->reading = 0;
-    if (sw_reply_check(w, r, "XREADGROUP"))
+    if (consumer_reply_check(w, r, "XREADGROUP"))
         return;
     /* Nil: BLOCK ran out with nothing new. Else [[stream, entries]]. */
     if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
         r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 2)
-        w->st->read += sw_take(w, r->element[0]->element[1]);
-    sw_read_more(w);
+        w->st->read += consumer_take(w, r->element[0]->element[1]);
+    consumer_read_more(w);
 }
 
-static void sw_read_more(sw_t *w)
+static void consumer_read_more(consumer_t *w)
 {
     uint64_t room;
-    if (!w->working || w->stopping || w->reading || !(room = sw_room(w)))
+    if (!w->working || w->stopping || w->reading || !(room = consumer_room(w)))
         return;
-    if (redis_uv_command(w->rd, sw_read_reply, w,
+    if (uv_redis_command(w->rd, consumer_read_reply, w,
                          "XREADGROUP GROUP %s %s COUNT %" PRIu64 " BLOCK %d STREAMS %s >",
-                         STREAM_GROUP, w->st->consumer, room, STREAM_WORKER_BLOCK_MS,
-                         w->keys.stream)) {
-        sw_fail(w, "cannot queue XREADGROUP");
+                         STREAM_GROUP, w->st->consumer, room, LIMIT_SW_BLOCK_MS, w->keys.stream)) {
+        consumer_fail(w, "cannot queue XREADGROUP");
         return;
     }
     w->reading = 1;
 }
 
-static void sw_autoclaim(sw_t *w, int first);
+static void consumer_autoclaim(consumer_t *w, int first);
 
 /* Counts claimed entries where the harness sees them: the shared table
  * for a forked worker, the outcomes stream for an external one. */
-static void sw_count_claimed(sw_t *w, uint64_t n)
+static void consumer_count_claimed(consumer_t *w, uint64_t n)
 {
     w->st->claimed += n;
     if (!w->cfg->external) {
         atomic_fetch_add(&w->job->out->redelivered, (int64_t)n);
         atomic_fetch_add(&w->job->out->requeued, (int64_t)n);
-    } else if (redis_uv_command(w->ctl, sw_ctl_reply_cb, w,
+    } else if (uv_redis_command(w->ctl, consumer_ctl_reply_cb, w,
                                 "XADD %s NOMKSTREAM * claimed %" PRIu64 " worker %s",
                                 w->keys.outcomes, n, w->st->consumer)) {
-        sw_fail(w, "cannot queue XADD");
+        consumer_fail(w, "cannot queue XADD");
     }
 }
 
 /* XAUTOCLAIM reply: [next-cursor, entries, deleted-ids (7.0)]. Deleted ids
  * are already gone from the pending list; nothing to do for them. */
-static void sw_autoclaim_reply(redis_uv_t *c, redisReply *r, void *pd)
+static void consumer_autoclaim_reply(uv_redis_t *c, redisReply *r, void *pd)
 {
-    sw_t *w = pd;
+    consumer_t *w = pd;
     uint64_t n;
     (void)c;
     w->claiming = 0;
-    if (sw_reply_check(w, r, "XAUTOCLAIM"))
+    if (consumer_reply_check(w, r, "XAUTOCLAIM"))
         return;
     if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
         r->element[0]->type != REDIS_REPLY_STRING) {
-        sw_fail(w, "XAUTOCLAIM: unexpected reply (Redis >= 6.2 needed)");
+        consumer_fail(w, "XAUTOCLAIM: unexpected reply (Redis >= 6.2 needed)");
         return;
     }
     snprintf(w->cursor, sizeof w->cursor, "%s", r->element[0]->str);
-    if ((n = sw_take(w, r->element[1])) > 0)
-        sw_count_claimed(w, n);
+    if ((n = consumer_take(w, r->element[1])) > 0)
+        consumer_count_claimed(w, n);
     /* More of the list to scan and room for it: go on now rather than a
      * tick later; the scan resumes from the cursor either way. */
     if (strcmp(w->cursor, "0-0") != 0)
-        sw_autoclaim(w, 0);
+        consumer_autoclaim(w, 0);
 }
 
 /* The tick's first XAUTOCLAIM may take K entries beyond our room: reads
@@ -306,20 +302,20 @@ static void sw_autoclaim_reply(redis_uv_t *c, redisReply *r, void *pd)
  * have none at tick time, and a dead worker's entries would wait for the
  * stream to drain. Abandoned entries go first; the reads pause until the
  * surplus is worked off. Continuing the scan stays within the room. */
-static void sw_autoclaim(sw_t *w, int first)
+static void consumer_autoclaim(consumer_t *w, int first)
 {
     uint64_t room;
     if (w->stopping || w->claiming)
         return;
-    room = sw_room(w);
+    room = consumer_room(w);
     if (first)
         room += (uint64_t)w->cfg->consumers;
     if (!room)
         return;
-    if (redis_uv_command(w->ctl, sw_autoclaim_reply, w, "XAUTOCLAIM %s %s %s %d %s COUNT %" PRIu64,
-                         w->keys.stream, STREAM_GROUP, w->st->consumer, w->cfg->claim_idle_ms,
-                         w->cursor, room)) {
-        sw_fail(w, "cannot queue XAUTOCLAIM");
+    if (uv_redis_command(w->ctl, consumer_autoclaim_reply, w,
+                         "XAUTOCLAIM %s %s %s %d %s COUNT %" PRIu64, w->keys.stream, STREAM_GROUP,
+                         w->st->consumer, w->cfg->claim_idle_ms, w->cursor, room)) {
+        consumer_fail(w, "cannot queue XAUTOCLAIM");
         return;
     }
     w->claiming = 1;
@@ -329,57 +325,57 @@ static void sw_autoclaim(sw_t *w, int first)
  * renew them (XCLAIM to ourselves, JUSTID: no delivery counted; with the
  * same min-idle, so an entry someone just claimed from us stays theirs),
  * then look for abandoned entries. */
-static void sw_lease_reply(redis_uv_t *c, redisReply *r, void *pd)
+static void consumer_lease_reply(uv_redis_t *c, redisReply *r, void *pd)
 {
-    sw_t *w = pd;
+    consumer_t *w = pd;
     size_t n = 0;
     char idle[24];
     (void)c;
     w->claiming = 0;
-    if (sw_reply_check(w, r, "XPENDING"))
+    if (consumer_reply_check(w, r, "XPENDING"))
         return;
     if (r->type == REDIS_REPLY_ARRAY && r->elements > 0) {
-        if (sw_argv_reserve(w, r->elements))
+        if (consumer_argv_reserve(w, r->elements))
             return;
         snprintf(idle, sizeof idle, "%" PRIu64, w->lease_ms);
-        sw_argv_set(w, 0, "XCLAIM");
-        sw_argv_set(w, 1, w->keys.stream);
-        sw_argv_set(w, 2, STREAM_GROUP);
-        sw_argv_set(w, 3, w->st->consumer);
-        sw_argv_set(w, 4, idle);
+        consumer_argv_set(w, 0, "XCLAIM");
+        consumer_argv_set(w, 1, w->keys.stream);
+        consumer_argv_set(w, 2, STREAM_GROUP);
+        consumer_argv_set(w, 3, w->st->consumer);
+        consumer_argv_set(w, 4, idle);
         for (size_t i = 0; i < r->elements; i++) {
             const redisReply *e = r->element[i];
             if (e->type == REDIS_REPLY_ARRAY && e->elements >= 1 &&
                 e->element[0]->type == REDIS_REPLY_STRING)
-                sw_argv_set(w, 5 + n++, e->element[0]->str);
+                consumer_argv_set(w, 5 + n++, e->element[0]->str);
         }
-        sw_argv_set(w, 5 + n, "JUSTID");
-        if (n &&
-            redis_uv_command_argv(w->ctl, sw_ctl_reply_cb, w, (int)(6 + n), w->argv, w->argvlen)) {
-            sw_fail(w, "cannot queue XCLAIM");
+        consumer_argv_set(w, 5 + n, "JUSTID");
+        if (n && uv_redis_command_argv(w->ctl, consumer_ctl_reply_cb, w, (int)(6 + n), w->argv,
+                                       w->argvlen)) {
+            consumer_fail(w, "cannot queue XCLAIM");
             return;
         }
     }
-    sw_autoclaim(w, 1);
+    consumer_autoclaim(w, 1);
 }
 
-static void sw_tick_cb(uv_timer_t *t)
+static void consumer_tick_cb(uv_timer_t *t)
 {
-    sw_t *w = t->data;
+    consumer_t *w = t->data;
     if (!w->working || w->stopping || w->claiming)
         return;
-    if (redis_uv_command(w->ctl, sw_lease_reply, w,
+    if (uv_redis_command(w->ctl, consumer_lease_reply, w,
                          "XPENDING %s %s IDLE %" PRIu64 " - + %" PRIu64 " %s", w->keys.stream,
                          STREAM_GROUP, w->lease_ms, w->hold_max, w->st->consumer)) {
-        sw_fail(w, "cannot queue XPENDING");
+        consumer_fail(w, "cannot queue XPENDING");
         return;
     }
     w->claiming = 1;
 }
 
 /* An external worker's report of one final outcome, from its private
- * table (field meanings in stream_proto.h). */
-static int sw_report_outcome(sw_t *w, uint64_t id, int ok)
+ * table (field meanings in layout.h). */
+static int consumer_report_outcome(consumer_t *w, uint64_t id, int ok)
 {
     const outcome_slot_t *s = outcome_slot(w->job->out, id);
     int64_t wait = s->start_ns && s->queued_ns && s->start_ns >= s->queued_ns
@@ -390,8 +386,8 @@ static int sw_report_outcome(sw_t *w, uint64_t id, int ok)
                         : 0;
     int64_t from = s->fetched_ns ? s->fetched_ns : s->start_ns;
     int64_t commit = from && s->end_ns >= from ? (s->end_ns - from) / 1000 : 0;
-    return redis_uv_command(
-        w->ctl, sw_ctl_reply_cb, w,
+    return uv_redis_command(
+        w->ctl, consumer_ctl_reply_cb, w,
         "XADD %s NOMKSTREAM * id %" PRIu64 " ok %d err %s status %d attempts %u deliveries %u "
         "wait_us %" PRId64 " fetch_us %" PRId64 " commit_us %" PRId64 " worker %s",
         w->keys.outcomes, id, ok, err_class_name(ok ? ERR_NONE : (err_class_t)s->err),
@@ -402,44 +398,44 @@ static int sw_report_outcome(sw_t *w, uint64_t id, int ok)
 /* engine: ids reached their final outcome. Report them (external), then
  * acknowledge them in one XACK; both on ctl, in that order, so when the
  * coordinator sees the pending list empty every report is already in. */
-static void sw_committed_cb(void *ud, const uint64_t *ids, int n, int ok)
+static void consumer_committed_cb(void *ud, const uint64_t *ids, int n, int ok)
 {
-    sw_t *w = ud;
+    consumer_t *w = ud;
     if (ok)
         w->st->committed += (uint64_t)n;
     else
         w->st->failed += (uint64_t)n;
     for (int i = 0; i < n; i++)
-        sw_held_set(w, ids[i], 0);
-    if (w->ctl_failed || w->closed || sw_argv_reserve(w, (size_t)n))
+        consumer_held_set(w, ids[i], 0);
+    if (w->ctl_failed || w->closed || consumer_argv_reserve(w, (size_t)n))
         return;
     for (int i = 0; i < n && w->cfg->external; i++) {
-        if (sw_report_outcome(w, ids[i], ok)) {
-            sw_fail(w, "cannot queue XADD");
+        if (consumer_report_outcome(w, ids[i], ok)) {
+            consumer_fail(w, "cannot queue XADD");
             return;
         }
     }
-    sw_argv_set(w, 0, "XACK");
-    sw_argv_set(w, 1, w->keys.stream);
-    sw_argv_set(w, 2, STREAM_GROUP);
+    consumer_argv_set(w, 0, "XACK");
+    consumer_argv_set(w, 1, w->keys.stream);
+    consumer_argv_set(w, 2, STREAM_GROUP);
     for (int i = 0; i < n; i++) {
         snprintf(w->idstr[i], sizeof w->idstr[i], "0-%" PRIu64, ids[i]);
-        sw_argv_set(w, 3 + (size_t)i, w->idstr[i]);
+        consumer_argv_set(w, 3 + (size_t)i, w->idstr[i]);
     }
-    if (redis_uv_command_argv(w->ctl, sw_ctl_reply_cb, w, 3 + n, w->argv, w->argvlen)) {
-        sw_fail(w, "cannot queue XACK");
+    if (uv_redis_command_argv(w->ctl, consumer_ctl_reply_cb, w, 3 + n, w->argv, w->argvlen)) {
+        consumer_fail(w, "cannot queue XACK");
         return;
     }
-    sw_read_more(w);
+    consumer_read_more(w);
 }
 
-static void sw_register_reply(redis_uv_t *c, redisReply *r, void *pd)
+static void consumer_register_reply(uv_redis_t *c, redisReply *r, void *pd)
 {
     (void)c;
-    sw_reply_check(pd, r, "HSET");
+    consumer_reply_check(pd, r, "HSET");
 }
 
-static void sw_maybe_start(sw_t *w)
+static void consumer_maybe_start(consumer_t *w)
 {
     uint64_t period = w->lease_ms;
     char host[128] = "?";
@@ -449,76 +445,77 @@ static void sw_maybe_start(sw_t *w)
     w->working = 1;
     if (w->cfg->external) {
         gethostname(host, sizeof host - 1);
-        if (redis_uv_command(w->ctl, sw_register_reply, w, "HSET %s %s %s:%d:%d", w->keys.external,
-                             w->st->consumer, host, (int)getpid(), w->cfg->consumers)) {
-            sw_fail(w, "cannot queue HSET");
+        if (uv_redis_command(w->ctl, consumer_register_reply, w, "HSET %s %s %s:%d:%d",
+                             w->keys.external, w->st->consumer, host, (int)getpid(),
+                             w->cfg->consumers)) {
+            consumer_fail(w, "cannot queue HSET");
             return;
         }
     }
-    if ((rc = uv_timer_start(&w->tick, sw_tick_cb, period, period))) {
-        sw_fail(w, "uv_timer_start: %s", uv_strerror(rc));
+    if ((rc = uv_timer_start(&w->tick, consumer_tick_cb, period, period))) {
+        consumer_fail(w, "uv_timer_start: %s", uv_strerror(rc));
         return;
     }
-    sw_read_more(w);
+    consumer_read_more(w);
 }
 
-static void sw_engine_ready_cb(void *ud)
+static void consumer_engine_ready_cb(void *ud)
 {
-    sw_t *w = ud;
+    consumer_t *w = ud;
     w->ready |= SW_READY_ENG;
-    sw_maybe_start(w);
+    consumer_maybe_start(w);
 }
 
-static void sw_engine_error_cb(void *ud, const char *msg)
+static void consumer_engine_error_cb(void *ud, const char *msg)
 {
-    sw_fail(ud, "%s", msg);
+    consumer_fail(ud, "%s", msg);
 }
 
-static void sw_redis_event_cb(redis_uv_t *c, const char *err, void *ud)
+static void consumer_redis_event_cb(uv_redis_t *c, const char *err, void *ud)
 {
-    sw_t *w = ud;
+    consumer_t *w = ud;
     if (err) {
         if (c == w->ctl)
             w->ctl_failed = 1;
         if (!w->closing)
-            sw_fail(w, "%s", err);
+            consumer_fail(w, "%s", err);
         return;
     }
     w->ready |= c == w->rd ? SW_READY_RD : SW_READY_CTL;
-    sw_maybe_start(w);
+    consumer_maybe_start(w);
 }
 
-static void sw_handle_closed_cb(uv_handle_t *h)
+static void consumer_handle_closed_cb(uv_handle_t *h)
 {
     (void)h;
 }
 
 /* Closes tick, closer and the signal handles, as far as initialised. */
-static void sw_handles_close(sw_t *w)
+static void consumer_handles_close(consumer_t *w)
 {
     uv_handle_t *hs[4] = {(uv_handle_t *)&w->tick, (uv_handle_t *)&w->closer,
                           (uv_handle_t *)&w->sig[0], (uv_handle_t *)&w->sig[1]};
     for (int i = 0; i < w->nhandles; i++)
-        uv_close(hs[i], sw_handle_closed_cb);
+        uv_close(hs[i], consumer_handle_closed_cb);
     w->nhandles = 0;
 }
 
 /* CLOSING, second half: everything goes. */
-static void sw_close_all(sw_t *w)
+static void consumer_close_all(consumer_t *w)
 {
     w->closed = 1;
     if (w->ctl)
-        redis_uv_close(w->ctl);
+        uv_redis_close(w->ctl);
     w->ctl = NULL;
     loop_engine_close(w->eng);
-    sw_handles_close(w);
+    consumer_handles_close(w);
 }
 
 /* STOPPING until the ids in hand are reported (or the drain bound), then
  * CLOSING until ctl has answered everything (or the flush bound). */
-static void sw_closer_cb(uv_timer_t *t)
+static void consumer_closer_cb(uv_timer_t *t)
 {
-    sw_t *w = t->data;
+    consumer_t *w = t->data;
     int64_t now = clock_now_ns();
     if (w->closed)
         return;
@@ -526,50 +523,50 @@ static void sw_closer_cb(uv_timer_t *t)
         if (loop_engine_unsettled(w->eng) > 0 && now < w->drain_deadline_ns)
             return;
         w->closing = 1;
-        w->flush_deadline_ns = now + SW_FLUSH_BOUND_NS;
+        w->flush_deadline_ns = now + LIMIT_SW_CLOSE_BOUND_MS * CLOCK_NS_PER_MS;
         /* An external worker leaving a run that goes on says so, so the
          * coordinator does not count on it (the end-of-run clean-up
          * deletes the hash anyway). */
         if (w->cfg->external && w->working && !w->st->run_over && w->ctl && !w->ctl_failed)
-            redis_uv_command(w->ctl, sw_ctl_reply_cb, w, "HDEL %s %s", w->keys.external,
+            uv_redis_command(w->ctl, consumer_ctl_reply_cb, w, "HDEL %s %s", w->keys.external,
                              w->st->consumer);
         if (w->rd)
-            redis_uv_close(w->rd);
+            uv_redis_close(w->rd);
         w->rd = NULL;
     }
-    if (w->ctl && !w->ctl_failed && redis_uv_outstanding(w->ctl) > 0 && now < w->flush_deadline_ns)
+    if (w->ctl && !w->ctl_failed && uv_redis_outstanding(w->ctl) > 0 && now < w->flush_deadline_ns)
         return;
-    sw_close_all(w);
+    consumer_close_all(w);
 }
 
 /* Starts STOPPING (once). Before the engine exists there is nothing to
- * drain or flush: sw_setup closes what it made. */
-static void sw_stop(sw_t *w, int drain)
+ * drain or flush: consumer_setup closes what it made. */
+static void consumer_stop(consumer_t *w, int drain)
 {
-    int64_t deadline = drain ? clock_now_ns() + (int64_t)STREAM_WORKER_DRAIN_MS * 1000000 : 0;
+    int64_t deadline = drain ? clock_now_ns() + LIMIT_SW_DRAIN_MS * CLOCK_NS_PER_MS : 0;
     if (!w->eng) {
         w->stopping = 1;
     } else if (!w->stopping) {
         w->stopping = 1;
         uv_timer_stop(&w->tick);
         w->drain_deadline_ns = deadline;
-        uv_timer_start(&w->closer, sw_closer_cb, 0, SW_CLOSER_MS);
+        uv_timer_start(&w->closer, consumer_closer_cb, 0, LIMIT_SW_CLOSER_MS);
     } else if (deadline < w->drain_deadline_ns) {
         w->drain_deadline_ns = deadline;
     }
 }
 
-static void sw_signal_cb(uv_signal_t *s, int signum)
+static void consumer_signal_cb(uv_signal_t *s, int signum)
 {
-    sw_t *w = s->data;
+    consumer_t *w = s->data;
     (void)signum;
     /* The first asks for a drain; a second one means now. */
-    sw_stop(w, w->signals++ == 0);
+    consumer_stop(w, w->signals++ == 0);
 }
 
 /* Sets the consumer name: host-pid, limited to characters that need no
  * quoting anywhere (CLIENT SETNAME takes no spaces). */
-static void sw_consumer_name(char *buf, size_t len)
+static void consumer_name_make(char *buf, size_t len)
 {
     char host[64] = "";
     gethostname(host, sizeof host - 1);
@@ -580,7 +577,7 @@ static void sw_consumer_name(char *buf, size_t len)
     snprintf(buf, len, "%s-%d", host[0] ? host : "host", (int)getpid());
 }
 
-static int sw_setup(sw_t *w)
+static int consumer_setup(consumer_t *w)
 {
     const stream_worker_cfg_t *cfg = w->cfg;
     loop_engine_config_t ec = {
@@ -590,9 +587,9 @@ static int sw_setup(sw_t *w)
         .max_connects = cfg->consumers,
         .db_conns = cfg->db_conns,
         .name = "stream-workers",
-        .on_committed = sw_committed_cb,
-        .on_ready = sw_engine_ready_cb,
-        .on_error = sw_engine_error_cb,
+        .on_committed = consumer_committed_cb,
+        .on_ready = consumer_engine_ready_cb,
+        .on_error = consumer_engine_error_cb,
         .ud = w,
     };
     char err[400], name[200];
@@ -600,12 +597,12 @@ static int sw_setup(sw_t *w)
     int rc;
 
     if (stream_keys_init(&w->keys, cfg->job.run_id)) {
-        sw_fail(w, "bad run id \"%s\"", cfg->job.run_id);
+        consumer_fail(w, "bad run id \"%s\"", cfg->job.run_id);
         return -1;
     }
     w->held = calloc(cfg->job.requests / 8 + 1, 1);
     if (!w->held) {
-        sw_fail(w, "out of memory");
+        consumer_fail(w, "out of memory");
         return -1;
     }
     w->hold_max = 2 * (uint64_t)cfg->consumers;
@@ -623,51 +620,51 @@ static int sw_setup(sw_t *w)
             goto fail_uv;
         w->nhandles++;
         w->sig[i].data = w;
-        if ((rc = uv_signal_start(&w->sig[i], sw_signal_cb, signums[i])))
+        if ((rc = uv_signal_start(&w->sig[i], consumer_signal_cb, signums[i])))
             goto fail_uv;
     }
     if (!(w->eng = loop_engine_create(&ec, err, sizeof err))) {
-        sw_fail(w, "%s", err);
-        sw_handles_close(w);
+        consumer_fail(w, "%s", err);
+        consumer_handles_close(w);
         return -1;
     }
     /* From here on a failure stops through the closer, which closes the
      * engine, the connections made so far and the handles. */
     snprintf(name, sizeof name, "%s-rd", w->st->consumer);
-    w->rd = redis_uv_open(&w->loop, &cfg->redis, name, STREAM_WORKER_CONNECT_TIMEOUT_MS,
-                          STREAM_WORKER_BLOCK_MS + STREAM_WORKER_REPLY_TIMEOUT_MS,
-                          sw_redis_event_cb, w, err, sizeof err);
+    w->rd = uv_redis_open(&w->loop, &cfg->redis, name, LIMIT_SW_CONNECT_TIMEOUT_MS,
+                          LIMIT_SW_BLOCK_MS + LIMIT_SW_REPLY_TIMEOUT_MS, consumer_redis_event_cb, w,
+                          err, sizeof err);
     if (!w->rd) {
-        sw_fail(w, "%s", err);
+        consumer_fail(w, "%s", err);
         return -1;
     }
     snprintf(name, sizeof name, "%s-ctl", w->st->consumer);
-    w->ctl = redis_uv_open(&w->loop, &cfg->redis, name, STREAM_WORKER_CONNECT_TIMEOUT_MS,
-                           STREAM_WORKER_REPLY_TIMEOUT_MS, sw_redis_event_cb, w, err, sizeof err);
+    w->ctl = uv_redis_open(&w->loop, &cfg->redis, name, LIMIT_SW_CONNECT_TIMEOUT_MS,
+                           LIMIT_SW_REPLY_TIMEOUT_MS, consumer_redis_event_cb, w, err, sizeof err);
     if (!w->ctl) {
-        sw_fail(w, "%s", err);
+        consumer_fail(w, "%s", err);
         return -1;
     }
     return 0;
 fail_uv:
-    sw_fail(w, "libuv: %s", uv_strerror(rc));
-    sw_handles_close(w);
+    consumer_fail(w, "libuv: %s", uv_strerror(rc));
+    consumer_handles_close(w);
     return -1;
 }
 
 int stream_worker_run(const stream_worker_cfg_t *cfg, stream_worker_stats_t *stats)
 {
-    sw_t w = {.cfg = cfg, .job = &cfg->job, .st = stats};
+    consumer_t w = {.cfg = cfg, .job = &cfg->job, .st = stats};
     int rc;
 
     memset(stats, 0, sizeof *stats);
-    sw_consumer_name(stats->consumer, sizeof stats->consumer);
+    consumer_name_make(stats->consumer, sizeof stats->consumer);
     if ((rc = uv_loop_init(&w.loop))) {
         fprintf(stderr, "stream-workers: worker %s: uv_loop_init: %s\n", stats->consumer,
                 uv_strerror(rc));
         return 2;
     }
-    sw_setup(&w);
+    consumer_setup(&w);
     uv_run(&w.loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&w.loop) != 0 && w.rc == 0) {
         fprintf(stderr, "stream-workers: worker %s: a libuv handle was left open\n",

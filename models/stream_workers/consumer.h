@@ -2,22 +2,15 @@
  * stream as one consumer of its group and runs the ids through the shared
  * event-loop engine (loop_engine: curl multi + async libpq), acknowledging
  * each entry once its row is committed. The coordinator forks W of these;
- * `concbench worker` runs one on any host (stream_worker_cmd.c). The
- * design, state by state, is at the top of stream_worker.c. */
-#ifndef CONCBENCH_STREAM_WORKER_H
-#define CONCBENCH_STREAM_WORKER_H
+ * `concbench worker` runs one on any host (worker_cmd.c). The
+ * design, state by state, is at the top of consumer.c. */
+#ifndef CONCBENCH_STREAM_WORKERS_CONSUMER_H
+#define CONCBENCH_STREAM_WORKERS_CONSUMER_H
 
 #include <stdint.h>
 
 #include "engine/uv_redis.h"
 #include "models/model.h"
-
-/* XREADGROUP ... BLOCK: how long an idle read waits before it is renewed. */
-#define STREAM_WORKER_BLOCK_MS 1000
-#define STREAM_WORKER_CONNECT_TIMEOUT_MS 5000
-/* A Redis that leaves a command unanswered this long (beyond BLOCK for a
- * read) is treated as gone: the worker fails instead of hanging. */
-#define STREAM_WORKER_REPLY_TIMEOUT_MS 10000
 
 typedef struct stream_worker_cfg {
     redis_addr_t redis;
@@ -50,8 +43,5 @@ typedef struct stream_worker_stats {
  * PostgreSQL unreachable or lost, an engine failure. Ids it held are then
  * still pending in the group, for the other workers to claim. */
 int stream_worker_run(const stream_worker_cfg_t *cfg, stream_worker_stats_t *stats);
-
-/* How long a stopping worker keeps going for the ids it holds. */
-#define STREAM_WORKER_DRAIN_MS 30000
 
 #endif

@@ -1,15 +1,15 @@
 /* stream-workers: a producer puts the N ids on a Redis Stream and a
  * consumer group of W worker processes × K in-flight requests takes them
- * (each worker: stream_worker.c, one libuv loop with hiredis async, the
+ * (each worker: consumer.c, one libuv loop with hiredis async, the
  * shared curl-multi engine and async libpq; XACK after commit; XAUTOCLAIM
- * recovers a dead consumer's entries). Redis layout: stream_proto.h.
+ * recovers a dead consumer's entries). Redis layout: layout.h.
  *
  * The coordinator — the process run() is called in — never touches the
  * hot path. It uses one synchronous hiredis connection with timeouts, and
  * goes through these phases:
  *
  * SETUP. Connect to Redis (bounded: an unreachable Redis is one line and
- * exit 2 within SWC_CONNECT_TIMEOUT_MS), check it has XAUTOCLAIM (>= 6.2),
+ * exit 2 within LIMIT_SWC_CONNECT_TIMEOUT_MS), check it has XAUTOCLAIM (>= 6.2),
  * and check PostgreSQL answers, so a bad DSN is one line here instead of
  * one per worker. Write the run's config hash (state waiting), create the
  * group at 0 with MKSTREAM and the empty outcomes stream. Fork the W
@@ -17,14 +17,14 @@
  * PostgreSQL and Redis connects overlap with producing.
  *
  * WAITING (external_workers = N > 0). Print the run id and the exact
- * `concbench worker` command line, then wait up to SWC_JOIN_TIMEOUT_S for
+ * `concbench worker` command line, then wait up to LIMIT_SWC_JOIN_TIMEOUT_S for
  * N external workers to register in the run's external hash.
  *
- * PRODUCING. state running; XADD 0-1 .. 0-N, 1000 commands per round trip
- * (redisAppendCommand, then the 1000 replies).
+ * PRODUCING. state running; XADD 0-1 .. 0-N, LIMIT_SWC_XADD_BATCH commands per
+ * round trip (redisAppendCommand, then as many replies).
  *
  * MONITORING. Each lap: read the outcomes stream (XREAD BLOCK
- * SWC_LAP_MS — the lap's sleep, cut short when an external worker reports)
+ * LIMIT_SWC_LAP_MS — the lap's sleep, cut short when an external worker reports)
  * and record those outcomes in the table; reap workers; sample XINFO
  * GROUPS (pending, for max pending; lag / last-delivered-id). A local
  * worker killed by a signal is replaced (at most W times): the survivors'
@@ -55,13 +55,15 @@
 
 #include "common/atomics.h"
 #include "common/clock.h"
+#include "common/limits.h"
 #include "engine/pg_batch.h"
-#include "engine/uv_redis.h"
+#include "engine/redis_sync.h"
+#include "common/log.h"
 #include "models/model.h"
 #include "models/stream_workers/consumer.h"
 #include "models/stream_workers/layout.h"
 
-/* The issue's default, kept on this 2-core machine: a worker is an
+/* Worker processes by default, also on a 2-core machine: a worker is an
  * I/O-bound event loop (a request costs it ~0.1 ms of CPU), so W above the
  * core count costs ~1.5 MB per process and buys crash granularity — one
  * death loses 1/W of the run's in-flight work and capacity. */
@@ -77,12 +79,6 @@
  * rows/s over 4 processes that is ~10 commits/s each; a second one keeps
  * a slow commit from holding up the next batch. */
 #define SWC_DB_CONNS_DEFAULT 2
-#define SWC_CONNECT_TIMEOUT_MS 3000
-#define SWC_XADD_BATCH 1000
-#define SWC_LAP_MS 5
-#define SWC_SAMPLE_NS (20 * 1000000LL)
-#define SWC_JOIN_TIMEOUT_S 300
-#define SWC_STOP_TIMEOUT_NS (10 * 1000000000LL)
 
 static volatile sig_atomic_t swc_signo;
 
@@ -124,7 +120,7 @@ static int swc_spawn(swc_t *s, int slot)
     fflush(NULL);
     pid = fork();
     if (pid < 0) {
-        fprintf(stderr, "stream-workers: cannot fork worker %d: %s\n", slot + 1, strerror(errno));
+        log_error("cannot fork worker %d: %s", slot + 1, strerror(errno));
         return -1;
     }
     if (pid == 0) {
@@ -164,41 +160,39 @@ static int swc_reap(swc_t *s)
             continue;
         if (WIFSIGNALED(st)) {
             int respawn = s->respawns_left > 0;
-            fprintf(stderr,
-                    "stream-workers: worker %d killed by signal %d; the others claim its pending "
-                    "entries once idle %d ms%s\n",
-                    (int)pid, WTERMSIG(st), s->wcfg.claim_idle_ms,
-                    respawn ? "; forking a replacement" : " (no replacements left)");
+            log_error("worker %d killed by signal %d; the others claim its pending "
+                      "entries once idle %d ms%s",
+                      (int)pid, WTERMSIG(st), s->wcfg.claim_idle_ms,
+                      respawn ? "; forking a replacement" : " (no replacements left)");
             if (respawn) {
                 s->respawns_left--;
                 if (swc_spawn(s, slot))
                     failed = 1;
             }
         } else {
-            fprintf(stderr,
-                    "stream-workers: worker %d exited with status %d before the run ended\n",
-                    (int)pid, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+            log_error("worker %d exited with status %d before the run ended", (int)pid,
+                      WIFEXITED(st) ? WEXITSTATUS(st) : -1);
             failed = 1;
         }
     }
     if (!failed && s->live == 0 && s->externals == 0 && !s->ending) {
-        fprintf(stderr, "stream-workers: every worker is gone and none can replace them\n");
+        log_error("every worker is gone and none can replace them");
         failed = 1;
     }
     return failed ? -1 : 0;
 }
 
 /* Asks the local workers to stop (sig) and reaps them, SIGKILLing what is
- * left after SWC_STOP_TIMEOUT_NS. */
+ * left after LIMIT_SWC_STOP_TIMEOUT_S. */
 static void swc_stop_workers(swc_t *s, int sig)
 {
-    int64_t deadline = clock_now_ns() + SWC_STOP_TIMEOUT_NS;
+    int64_t deadline = clock_now_ns() + LIMIT_SWC_STOP_TIMEOUT_S * CLOCK_NS_PER_S;
     s->ending = 1;
     for (int i = 0; i < s->procs; i++)
         if (s->pids[i] > 0)
             kill(s->pids[i], sig);
     while (s->live > 0) {
-        struct timespec ts = {0, 2000000};
+        struct timespec ts = {0, LIMIT_SWC_REAP_POLL_MS * CLOCK_NS_PER_MS};
         swc_reap(s);
         if (s->live == 0)
             break;
@@ -225,10 +219,10 @@ static void swc_cleanup_keys(swc_t *s)
     if (r)
         freeReplyObject(r);
     else
-        fprintf(stderr, "stream-workers: cleaning up %s*: %s\n", s->keys.stream, err);
+        log_error("cleaning up %s*: %s", s->keys.stream, err);
 }
 
-/* Records one external worker's report (stream_proto.h) in the table,
+/* Records one external worker's report (layout.h) in the table,
  * anchoring its durations at now. */
 static void swc_record(swc_t *s, const stream_outcome_t *o)
 {
@@ -265,12 +259,12 @@ static void swc_record(swc_t *s, const stream_outcome_t *o)
 static int swc_outcomes_read(swc_t *s, int block_ms)
 {
     char err[300];
-    redisReply *r =
-        redis_sync_command(s->c, err, sizeof err, "XREAD COUNT 1000 BLOCK %d STREAMS %s %s",
-                           block_ms, s->keys.outcomes, s->outcomes_last);
+    redisReply *r = redis_sync_command(
+        s->c, err, sizeof err, "XREAD COUNT %d BLOCK %d STREAMS %s %s", LIMIT_SWC_OUTCOMES_READ_MAX,
+        block_ms, s->keys.outcomes, s->outcomes_last);
     const redisReply *entries;
     if (!r) {
-        fprintf(stderr, "stream-workers: reading %s: %s\n", s->keys.outcomes, err);
+        log_error("reading %s: %s", s->keys.outcomes, err);
         return -1;
     }
     if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->elements == 2) {
@@ -281,11 +275,10 @@ static int swc_outcomes_read(swc_t *s, int block_ms)
             if (e->type != REDIS_REPLY_ARRAY || e->elements != 2)
                 continue;
             snprintf(s->outcomes_last, sizeof s->outcomes_last, "%s", e->element[0]->str);
-            if (stream_outcome_parse(e, &o) == 0)
+            if (stream_layout_outcome_parse(e, &o) == 0)
                 swc_record(s, &o);
             else
-                fprintf(stderr, "stream-workers: ignoring malformed outcome %s\n",
-                        e->element[0]->str);
+                log_error("ignoring malformed outcome %s", e->element[0]->str);
         }
     }
     freeReplyObject(r);
@@ -308,7 +301,7 @@ static int swc_sample(swc_t *s)
     const char *last = "";
     int found = 0;
     if (!r) {
-        fprintf(stderr, "stream-workers: XINFO GROUPS %s: %s\n", s->keys.stream, err);
+        log_error("XINFO GROUPS %s: %s", s->keys.stream, err);
         return -1;
     }
     for (size_t g = 0; r->type == REDIS_REPLY_ARRAY && g < r->elements; g++) {
@@ -343,15 +336,14 @@ static int swc_sample(swc_t *s)
     }
     freeReplyObject(r);
     if (!found) {
-        fprintf(stderr, "stream-workers: the group %s of %s is gone\n", STREAM_GROUP,
-                s->keys.stream);
+        log_error("the group %s of %s is gone", STREAM_GROUP, s->keys.stream);
         return -1;
     }
     if (s->pending > atomic_load(&s->out->stream_max_pending))
         atomic_store(&s->out->stream_max_pending, s->pending);
     r = redis_sync_command(s->c, err, sizeof err, "HLEN %s", s->keys.external);
     if (!r) {
-        fprintf(stderr, "stream-workers: HLEN %s: %s\n", s->keys.external, err);
+        log_error("HLEN %s: %s", s->keys.external, err);
         return -1;
     }
     s->externals = (int)r->integer;
@@ -378,11 +370,13 @@ static void swc_print_quoted(const char *w)
 static int swc_wait_externals(swc_t *s)
 {
     int want = s->job->external_workers;
-    int64_t deadline = clock_now_ns() + (int64_t)SWC_JOIN_TIMEOUT_S * 1000000000LL;
+    int64_t deadline = clock_now_ns() + LIMIT_SWC_JOIN_TIMEOUT_S * CLOCK_NS_PER_S;
+    /* One message over three lines (the command line is built piecewise), so
+     * it is printed by hand with the log prefix. */
     fprintf(stderr,
-            "stream-workers: run %s waits up to %d s for %d external worker(s); on each worker "
+            "%s: run %s waits up to %d s for %d external worker(s); on each worker "
             "host run:\n  concbench worker --redis %s --pg ",
-            s->job->run_id, SWC_JOIN_TIMEOUT_S, want, s->job->redis_url);
+            log_prefix(), s->job->run_id, LIMIT_SWC_JOIN_TIMEOUT_S, want, s->job->redis_url);
     swc_print_quoted(s->job->pg_dsn);
     fprintf(stderr, " --api %s --run %s\n", s->job->api_url, s->job->run_id);
     if (strstr(s->job->redis_url, "127.0.0.1") || strstr(s->job->redis_url, "localhost"))
@@ -392,17 +386,15 @@ static int swc_wait_externals(swc_t *s)
         if (swc_signo || swc_reap(s) || swc_sample(s))
             return -1;
         if (s->externals >= want) {
-            fprintf(stderr, "stream-workers: %d external worker(s) joined run %s\n", s->externals,
-                    s->job->run_id);
+            log_error("%d external worker(s) joined run %s", s->externals, s->job->run_id);
             return 0;
         }
         if (clock_now_ns() > deadline) {
-            fprintf(stderr,
-                    "stream-workers: only %d of %d external workers joined run %s within %d s\n",
-                    s->externals, want, s->job->run_id, SWC_JOIN_TIMEOUT_S);
+            log_error("only %d of %d external workers joined run %s within %d s", s->externals,
+                      want, s->job->run_id, LIMIT_SWC_JOIN_TIMEOUT_S);
             return -1;
         }
-        if (swc_outcomes_read(s, 100))
+        if (swc_outcomes_read(s, LIMIT_SWC_JOIN_POLL_MS))
             return -1;
     }
 }
@@ -412,22 +404,22 @@ static int swc_produce(swc_t *s)
 {
     uint32_t n = s->job->requests;
     for (uint32_t id = 1; id <= n && !swc_signo;) {
-        uint32_t k = n - id + 1 < SWC_XADD_BATCH ? n - id + 1 : SWC_XADD_BATCH;
+        uint32_t k = n - id + 1 < LIMIT_SWC_XADD_BATCH ? n - id + 1 : LIMIT_SWC_XADD_BATCH;
         for (uint32_t j = 0; j < k; j++) {
             if (redisAppendCommand(s->c, "XADD %s 0-%u id %u", s->keys.stream, id + j, id + j) !=
                 REDIS_OK) {
-                fprintf(stderr, "stream-workers: XADD: %s\n", s->c->errstr);
+                log_error("XADD: %s", s->c->errstr);
                 return -1;
             }
         }
         for (uint32_t j = 0; j < k; j++) {
             redisReply *r = NULL;
             if (redisGetReply(s->c, (void **)&r) != REDIS_OK || !r) {
-                fprintf(stderr, "stream-workers: XADD: %s\n", s->c->errstr);
+                log_error("XADD: %s", s->c->errstr);
                 return -1;
             }
             if (r->type == REDIS_REPLY_ERROR) {
-                fprintf(stderr, "stream-workers: XADD 0-%u: %s\n", id + j, r->str);
+                log_error("XADD 0-%u: %s", id + j, r->str);
                 freeReplyObject(r);
                 return -1;
             }
@@ -446,7 +438,9 @@ static int swc_produce(swc_t *s)
  * consumer gone for good) gets there. */
 static int64_t swc_stall_bound_ns(const job_t *j)
 {
-    return ((int64_t)(j->retries + 1) * (j->timeout_ms + 60000) + 130000) * 1000000LL;
+    return ((int64_t)(j->retries + 1) * (j->timeout_ms + LIMIT_MODEL_BACKOFF_BOUND_MS) +
+            LIMIT_PG_FLUSH_BOUND_MS) *
+           CLOCK_NS_PER_MS;
 }
 
 /* MONITORING until END. Returns 0 or -1 (reason printed). */
@@ -460,17 +454,18 @@ static int swc_monitor(swc_t *s)
         if (swc_signo || swc_reap(s))
             return -1;
         if (s->externals_seen) {
-            if (swc_outcomes_read(s, SWC_LAP_MS))
+            if (swc_outcomes_read(s, LIMIT_SWC_LAP_MS))
                 return -1;
         } else {
             /* No external worker ever joined: nothing to read, just the
              * lap's sleep (saves Redis ~200 polls a second). */
-            struct timespec ts = {0, SWC_LAP_MS * 1000000L};
+            struct timespec ts = {0, LIMIT_SWC_LAP_MS * CLOCK_NS_PER_MS};
             nanosleep(&ts, NULL);
         }
         settled = atomic_load(&s->out->done) + atomic_load(&s->out->failed);
         now = clock_now_ns();
-        if (settled >= s->job->requests || now - last_sample >= SWC_SAMPLE_NS) {
+        if (settled >= s->job->requests ||
+            now - last_sample >= LIMIT_SWC_SAMPLE_MS * CLOCK_NS_PER_MS) {
             if (swc_sample(s))
                 return -1;
             last_sample = now;
@@ -482,11 +477,10 @@ static int swc_monitor(swc_t *s)
             last_read = s->entries_read;
             progress_at = now;
         } else if (now - progress_at > swc_stall_bound_ns(s->job)) {
-            fprintf(stderr,
-                    "stream-workers: no progress for %lld s (%llu of %u ids final, %lld entries "
-                    "pending); giving up\n",
-                    (long long)((now - progress_at) / 1000000000LL), (unsigned long long)settled,
-                    s->job->requests, (long long)s->pending);
+            log_error("no progress for %lld s (%llu of %u ids final, %lld entries "
+                      "pending); giving up",
+                      (long long)((now - progress_at) / CLOCK_NS_PER_S),
+                      (unsigned long long)settled, s->job->requests, (long long)s->pending);
             return -1;
         }
     }
@@ -506,7 +500,7 @@ static int swc_setup(swc_t *s, char *err, size_t errlen)
         snprintf(err, errlen, "run id \"%s\" cannot name a stream", job->run_id);
         return -1;
     }
-    if (!(s->c = redis_sync_connect(&s->addr, SWC_CONNECT_TIMEOUT_MS, err, errlen)))
+    if (!(s->c = redis_sync_connect(&s->addr, LIMIT_SWC_CONNECT_TIMEOUT_MS, err, errlen)))
         return -1;
     redis_sync_pin_host(s->c, &s->addr);
     if (!(r = redis_sync_command(s->c, err, errlen, "INFO server")))
@@ -541,7 +535,7 @@ static int swc_setup(swc_t *s, char *err, size_t errlen)
     rc.claim_idle_ms = s->wcfg.claim_idle_ms;
     snprintf(rc.state, sizeof rc.state, "%s",
              job->external_workers > 0 ? STREAM_STATE_WAITING : STREAM_STATE_RUNNING);
-    if (stream_config_write(s->c, &s->keys, &rc, err, errlen))
+    if (stream_layout_config_write(s->c, &s->keys, &rc, err, errlen))
         return -1;
     if (!(r = redis_sync_command(s->c, err, errlen, "XGROUP CREATE %s %s 0 MKSTREAM",
                                  s->keys.stream, STREAM_GROUP)))
@@ -556,49 +550,95 @@ static int swc_setup(swc_t *s, char *err, size_t errlen)
     return 0;
 }
 
+/* Defined at the end of the file; its name is the log prefix. */
+extern const model_ops_t model_stream_workers;
+
+/* Sizes the run: W worker processes, the in-flight share of each, and the
+ * configuration every worker gets. Returns 0, or -1 (reason printed) when
+ * out of memory; what it allocated is freed by swc_teardown. */
+static int swc_plan(swc_t *s)
+{
+    const job_t *job = s->job;
+    uint32_t c = job->concurrency ? job->concurrency : 1;
+    int w = job->procs > 0 ? job->procs : SWC_PROCS_DEFAULT;
+
+    if (!job->consumers && (uint32_t)w > c)
+        w = (int)c; /* one request in flight per process at least */
+    s->procs = w;
+    s->respawns_left = w;
+    s->slot_k = calloc((size_t)w, sizeof *s->slot_k);
+    s->pids = calloc((size_t)w, sizeof *s->pids);
+    if (!s->slot_k || !s->pids) {
+        log_error("out of memory");
+        return -1;
+    }
+    /* consumers = 0: C spread over the W processes, exactly C in flight. */
+    for (int i = 0; i < w; i++)
+        s->slot_k[i] = job->consumers > 0
+                           ? job->consumers
+                           : (int)(c / (uint32_t)w + ((uint32_t)i < c % (uint32_t)w));
+    s->wcfg.job = *job;
+    s->wcfg.db_conns = job->db_conns > 0 ? job->db_conns : SWC_DB_CONNS_DEFAULT;
+    s->wcfg.claim_idle_ms = job->claim_idle_ms > 0 ? job->claim_idle_ms : SWC_CLAIM_IDLE_DEFAULT_MS;
+    snprintf(s->outcomes_last, sizeof s->outcomes_last, "0-0");
+    return 0;
+}
+
+/* END: marks the run done, ends blocked readers, stops the local workers
+ * (SIGTERM after a complete run, SIGKILL otherwise), deletes the run's keys
+ * and frees what swc_plan and swc_setup made. Safe on a partly set-up s. */
+static void swc_teardown(swc_t *s, int rc)
+{
+    char err[512];
+    redisReply *r;
+
+    if (s->c && !s->c->err) {
+        r = redis_sync_command(s->c, err, sizeof err, "HSET %s state %s", s->keys.config,
+                               STREAM_STATE_DONE);
+        if (r)
+            freeReplyObject(r);
+        /* Deleting the stream first ends blocked readers at once. */
+        r = redis_sync_command(s->c, err, sizeof err, "DEL %s", s->keys.stream);
+        if (r)
+            freeReplyObject(r);
+    }
+    if (s->pids)
+        swc_stop_workers(s, rc == 0 ? SIGTERM : SIGKILL);
+    swc_cleanup_keys(s);
+    if (s->c)
+        redisFree(s->c);
+    free(s->slot_k);
+    free(s->pids);
+}
+
 static int swc_run(const job_t *job)
 {
     swc_t s = {.job = job, .out = job->out, .lag = -1};
     struct sigaction sa = {0}, old_term, old_int;
-    uint32_t c = job->concurrency ? job->concurrency : 1;
     char err[512];
-    int rc = 2, w;
+    int rc = 2;
     redisReply *r;
 
+    log_init(model_stream_workers.name);
     if (job->requests == 0)
         return 0;
-    w = job->procs > 0 ? job->procs : SWC_PROCS_DEFAULT;
-    if (!job->consumers && (uint32_t)w > c)
-        w = (int)c; /* one request in flight per process at least */
-    s.procs = w;
-    s.respawns_left = w;
-    s.slot_k = calloc((size_t)w, sizeof *s.slot_k);
-    s.pids = calloc((size_t)w, sizeof *s.pids);
-    if (!s.slot_k || !s.pids) {
-        fprintf(stderr, "stream-workers: out of memory\n");
-        goto out;
-    }
-    /* consumers = 0: C spread over the W processes, exactly C in flight. */
-    for (int i = 0; i < w; i++)
-        s.slot_k[i] = job->consumers > 0 ? job->consumers
-                                         : (int)(c / (uint32_t)w + ((uint32_t)i < c % (uint32_t)w));
-    s.wcfg.job = *job;
-    s.wcfg.db_conns = job->db_conns > 0 ? job->db_conns : SWC_DB_CONNS_DEFAULT;
-    s.wcfg.claim_idle_ms = job->claim_idle_ms > 0 ? job->claim_idle_ms : SWC_CLAIM_IDLE_DEFAULT_MS;
-    snprintf(s.outcomes_last, sizeof s.outcomes_last, "0-0");
 
+    /* Installed before anything can fail, so the exit path always restores
+     * handlers it saved. */
     sa.sa_handler = swc_on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, &old_term);
     sigaction(SIGINT, &sa, &old_int);
     signal(SIGCHLD, SIG_DFL); /* SIG_IGN would reap the workers behind our back */
 
+    if (swc_plan(&s))
+        goto out;
     if (swc_setup(&s, err, sizeof err)) {
-        fprintf(stderr, "stream-workers: %s\n", err);
+        log_error("%s", err);
         goto out;
     }
     s.wcfg.redis = s.addr;
-    for (int i = 0; i < w; i++)
+    for (int i = 0; i < s.procs; i++)
         if (swc_spawn(&s, i))
             goto out;
     if (job->external_workers > 0) {
@@ -606,7 +646,7 @@ static int swc_run(const job_t *job)
             goto out;
         if (!(r = redis_sync_command(s.c, err, sizeof err, "HSET %s state %s", s.keys.config,
                                      STREAM_STATE_RUNNING))) {
-            fprintf(stderr, "stream-workers: %s\n", err);
+            log_error("%s", err);
             goto out;
         }
         freeReplyObject(r);
@@ -616,23 +656,7 @@ static int swc_run(const job_t *job)
     atomic_store(&s.out->stream_acked, s.entries_read - s.pending);
     rc = 0;
 out:
-    if (s.c && !s.c->err) {
-        r = redis_sync_command(s.c, err, sizeof err, "HSET %s state %s", s.keys.config,
-                               STREAM_STATE_DONE);
-        if (r)
-            freeReplyObject(r);
-        /* Deleting the stream first ends blocked readers at once. */
-        r = redis_sync_command(s.c, err, sizeof err, "DEL %s", s.keys.stream);
-        if (r)
-            freeReplyObject(r);
-    }
-    if (s.pids)
-        swc_stop_workers(&s, rc == 0 ? SIGTERM : SIGKILL);
-    swc_cleanup_keys(&s);
-    if (s.c)
-        redisFree(s.c);
-    free(s.slot_k);
-    free(s.pids);
+    swc_teardown(&s, rc);
     sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGINT, &old_int, NULL);
     if (swc_signo) {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/uv_redis.h"
+#include "engine/redis_sync.h"
 #include "workload/outcome.h"
 
 int stream_keys_init(stream_keys_t *k, const char *run_id)
@@ -21,8 +21,8 @@ int stream_keys_init(stream_keys_t *k, const char *run_id)
     return 0;
 }
 
-int stream_config_write(redisContext *c, const stream_keys_t *k, const stream_run_config_t *rc,
-                        char *err, size_t errlen)
+int stream_layout_config_write(redisContext *c, const stream_keys_t *k,
+                               const stream_run_config_t *rc, char *err, size_t errlen)
 {
     redisReply *r = redis_sync_command(
         c, err, errlen,
@@ -39,7 +39,7 @@ int stream_config_write(redisContext *c, const stream_keys_t *k, const stream_ru
 }
 
 /* Parses a whole decimal field into [lo, hi]. */
-static int stream_num(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
+static int stream_layout_num(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
 {
     char *end;
     if (!s || !*s || *s == '-')
@@ -96,7 +96,7 @@ int stream_config_read(redisContext *c, const stream_keys_t *k, stream_run_confi
         for (int j = 0; j < NF; j++) {
             if (strcmp(f, fields[j].name) != 0)
                 continue;
-            if (stream_num(val, fields[j].lo, fields[j].hi, &v[j])) {
+            if (stream_layout_num(val, fields[j].lo, fields[j].hi, &v[j])) {
                 snprintf(err, errlen, "%s: field %s = \"%s\" is not valid", k->config, f, val);
                 freeReplyObject(r);
                 return -1;
@@ -130,16 +130,16 @@ int stream_config_read(redisContext *c, const stream_keys_t *k, stream_run_confi
     return 0;
 }
 
-static int stream_i64(const char *s, int64_t *out)
+static int stream_layout_i64(const char *s, int64_t *out)
 {
     uint64_t v;
-    if (stream_num(s, 0, INT64_MAX, &v))
+    if (stream_layout_num(s, 0, INT64_MAX, &v))
         return -1;
     *out = (int64_t)v;
     return 0;
 }
 
-int stream_outcome_parse(const redisReply *entry, stream_outcome_t *o)
+int stream_layout_outcome_parse(const redisReply *entry, stream_outcome_t *o)
 {
     const redisReply *f;
     uint64_t v;
@@ -156,13 +156,13 @@ int stream_outcome_parse(const redisReply *entry, stream_outcome_t *o)
         if (!k || !val)
             return -1;
         if (strcmp(k, "id") == 0) {
-            rc = stream_num(val, 1, UINT32_MAX, &o->id);
+            rc = stream_layout_num(val, 1, UINT32_MAX, &o->id);
             have_id = 1;
         } else if (strcmp(k, "claimed") == 0) {
-            rc = stream_num(val, 1, UINT32_MAX, &o->claimed);
+            rc = stream_layout_num(val, 1, UINT32_MAX, &o->claimed);
             have_claimed = 1;
         } else if (strcmp(k, "ok") == 0) {
-            rc = stream_num(val, 0, 1, &v);
+            rc = stream_layout_num(val, 0, 1, &v);
             o->ok = (int)v;
         } else if (strcmp(k, "err") == 0) {
             o->err = -1;
@@ -171,20 +171,20 @@ int stream_outcome_parse(const redisReply *entry, stream_outcome_t *o)
                     o->err = c;
             rc = o->err < 0 ? -1 : 0;
         } else if (strcmp(k, "status") == 0) {
-            rc = stream_num(val, 0, 999, &v);
+            rc = stream_layout_num(val, 0, 999, &v);
             o->status = (int)v;
         } else if (strcmp(k, "attempts") == 0) {
-            rc = stream_num(val, 0, UINT16_MAX, &v);
+            rc = stream_layout_num(val, 0, UINT16_MAX, &v);
             o->attempts = (unsigned)v;
         } else if (strcmp(k, "deliveries") == 0) {
-            rc = stream_num(val, 0, UINT16_MAX, &v);
+            rc = stream_layout_num(val, 0, UINT16_MAX, &v);
             o->deliveries = (unsigned)v;
         } else if (strcmp(k, "wait_us") == 0) {
-            rc = stream_i64(val, &o->wait_us);
+            rc = stream_layout_i64(val, &o->wait_us);
         } else if (strcmp(k, "fetch_us") == 0) {
-            rc = stream_i64(val, &o->fetch_us);
+            rc = stream_layout_i64(val, &o->fetch_us);
         } else if (strcmp(k, "commit_us") == 0) {
-            rc = stream_i64(val, &o->commit_us);
+            rc = stream_layout_i64(val, &o->commit_us);
         }
         if (rc)
             return -1;
@@ -196,10 +196,10 @@ int stream_outcome_parse(const redisReply *entry, stream_outcome_t *o)
     return 0;
 }
 
-uint64_t stream_entry_id(const char *s)
+uint64_t stream_layout_entry_id(const char *s)
 {
     uint64_t v;
-    if (!s || strncmp(s, "0-", 2) != 0 || stream_num(s + 2, 1, UINT32_MAX, &v))
+    if (!s || strncmp(s, "0-", 2) != 0 || stream_layout_num(s + 2, 1, UINT32_MAX, &v))
         return 0;
     return v;
 }

@@ -1,5 +1,5 @@
 /* The Redis layout of one stream-workers run, shared by the coordinator
- * (stream_workers.c) and every worker, forked or `concbench worker`:
+ * (coordinator.c) and every worker, forked or `concbench worker`:
  *
  *   concbench:<run>           the work stream. Entry ID 0-<id> for request
  *                             id (field id=<id>): the entry ID *is* the
@@ -27,8 +27,8 @@
  *                             the run's clean-up cannot recreate it.
  *
  * Every key is deleted when the run ends. */
-#ifndef CONCBENCH_STREAM_PROTO_H
-#define CONCBENCH_STREAM_PROTO_H
+#ifndef CONCBENCH_STREAM_WORKERS_LAYOUT_H
+#define CONCBENCH_STREAM_WORKERS_LAYOUT_H
 
 #include <hiredis/hiredis.h>
 #include <stddef.h>
@@ -69,8 +69,8 @@ typedef struct stream_run_config {
 } stream_run_config_t;
 
 /* HSET of every field and the state. Returns 0 or -1 with err. */
-int stream_config_write(redisContext *c, const stream_keys_t *k, const stream_run_config_t *rc,
-                        char *err, size_t errlen);
+int stream_layout_config_write(redisContext *c, const stream_keys_t *k,
+                               const stream_run_config_t *rc, char *err, size_t errlen);
 /* HGETALL. Returns 0; 1 when the hash does not exist; -1 with err when it
  * cannot be read or a field is missing or malformed. */
 int stream_config_read(redisContext *c, const stream_keys_t *k, stream_run_config_t *rc, char *err,
@@ -96,9 +96,9 @@ typedef struct stream_outcome {
 
 /* Parses one outcomes entry ([entry-id, [field, value, ...]]). Returns 0,
  * or -1 when it is malformed. */
-int stream_outcome_parse(const redisReply *entry, stream_outcome_t *o);
+int stream_layout_outcome_parse(const redisReply *entry, stream_outcome_t *o);
 
 /* Parses a work entry's ID "0-<id>". Returns the id, or 0 if it is not one. */
-uint64_t stream_entry_id(const char *s);
+uint64_t stream_layout_entry_id(const char *s);
 
 #endif

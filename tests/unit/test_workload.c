@@ -124,32 +124,32 @@ static void test_transform_rejects_bad_payloads(void **state)
     free(js);
 }
 
-static void test_pgbatch_params(void **state)
+static void test_pg_batch_params(void **state)
 {
     (void)state;
-    pgbatch_t b;
+    pg_batch_t b;
     order_row_t r1, r2;
-    const char *v[PGBATCH_NPARAMS];
-    assert_int_equal(pgbatch_init(&b, 3), 0);
+    const char *v[PG_BATCH_NPARAMS];
+    assert_int_equal(pg_batch_init(&b, 3), 0);
     assert_int_equal(transform_expected(1, 1, 2, 1, &r1), 0);
     assert_int_equal(transform_expected(1, 2, 2, 1, &r2), 0);
-    assert_int_equal(pgbatch_add(&b, &r1), 0);
-    assert_int_equal(pgbatch_add(&b, &r1), 0); /* same id replaces, does not grow */
+    assert_int_equal(pg_batch_add(&b, &r1), 0);
+    assert_int_equal(pg_batch_add(&b, &r1), 0); /* same id replaces, does not grow */
     assert_int_equal(b.n, 1);
-    assert_int_equal(pgbatch_add(&b, &r2), 0);
-    assert_int_equal(pgbatch_params(&b, "run-x", v), 0);
+    assert_int_equal(pg_batch_add(&b, &r2), 0);
+    assert_int_equal(pg_batch_params(&b, "run-x", v), 0);
     assert_string_equal(v[0], "run-x");
     assert_string_equal(v[1], "{1,2}");
     assert_true(v[2][0] == '{' && v[2][1] == '"');
     strcpy(r1.customer, "a\"b\\c");
     r1.id = 3;
-    assert_int_equal(pgbatch_add(&b, &r1), 1); /* full */
-    assert_int_equal(pgbatch_params(&b, "run-x", v), 0);
+    assert_int_equal(pg_batch_add(&b, &r1), 1); /* full */
+    assert_int_equal(pg_batch_params(&b, "run-x", v), 0);
     assert_non_null(strstr(v[2], "\"a\\\"b\\\\c\"}"));
-    pgbatch_clear(&b);
-    assert_int_equal(pgbatch_params(&b, "run-x", v), 0);
+    pg_batch_clear(&b);
+    assert_int_equal(pg_batch_params(&b, "run-x", v), 0);
     assert_string_equal(v[1], "{}");
-    pgbatch_free(&b);
+    pg_batch_free(&b);
 }
 
 static void test_retry_policy(void **state)
@@ -177,7 +177,7 @@ int main(void)
         cmocka_unit_test(test_transform_matches_generator),
         cmocka_unit_test(test_transform_cost_changes_digest),
         cmocka_unit_test(test_transform_rejects_bad_payloads),
-        cmocka_unit_test(test_pgbatch_params),
+        cmocka_unit_test(test_pg_batch_params),
         cmocka_unit_test(test_retry_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

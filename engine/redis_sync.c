@@ -1,0 +1,173 @@
+#include "engine/redis_sync.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+int redis_addr_parse(const char *url, redis_addr_t *a, char *err, size_t errlen)
+{
+    const char *p = url, *at, *hostend, *end;
+    char *num_end;
+    long v;
+
+    memset(a, 0, sizeof *a);
+    a->port = 6379;
+    if (!url || !*url) {
+        snprintf(err, errlen, "empty Redis URL");
+        return -1;
+    }
+    if (strncmp(p, "redis://", 8) == 0)
+        p += 8;
+    end = p + strcspn(p, "/?#");
+    /* userinfo: [user]:password@ */
+    at = memchr(p, '@', (size_t)(end - p));
+    if (at) {
+        const char *colon = memchr(p, ':', (size_t)(at - p));
+        size_t ulen = colon ? (size_t)(colon - p) : 0;
+        const char *pw = colon ? colon + 1 : p;
+        size_t plen = (size_t)(at - pw);
+        if (ulen >= sizeof a->user || plen >= sizeof a->password) {
+            snprintf(err, errlen, "Redis URL %s: user or password too long", url);
+            return -1;
+        }
+        memcpy(a->user, p, ulen);
+        memcpy(a->password, pw, plen);
+        p = at + 1;
+    }
+    if (*p == '[') { /* IPv6 literal */
+        const char *rb = memchr(p, ']', (size_t)(end - p));
+        if (!rb) {
+            snprintf(err, errlen, "Redis URL %s: unterminated [", url);
+            return -1;
+        }
+        if ((size_t)(rb - p - 1) >= sizeof a->host)
+            goto bad_host;
+        memcpy(a->host, p + 1, (size_t)(rb - p - 1));
+        hostend = rb + 1;
+    } else {
+        hostend = memchr(p, ':', (size_t)(end - p));
+        if (!hostend)
+            hostend = end;
+        if ((size_t)(hostend - p) >= sizeof a->host)
+            goto bad_host;
+        memcpy(a->host, p, (size_t)(hostend - p));
+    }
+    if (!a->host[0])
+        goto bad_host;
+    if (hostend < end && *hostend == ':') {
+        errno = 0;
+        v = strtol(hostend + 1, &num_end, 10);
+        if (errno || num_end != end || v < 1 || v > 65535) {
+            snprintf(err, errlen, "Redis URL %s: bad port", url);
+            return -1;
+        }
+        a->port = (int)v;
+    } else if (hostend != end) {
+        goto bad_host;
+    }
+    if (*end == '/' && end[1]) {
+        errno = 0;
+        v = strtol(end + 1, &num_end, 10);
+        if (errno || *num_end || v < 0 || v > 1000000) {
+            snprintf(err, errlen, "Redis URL %s: bad database number", url);
+            return -1;
+        }
+        a->db = (int)v;
+    } else if (*end && strcmp(end, "/") != 0) {
+        snprintf(err, errlen, "Redis URL %s: unexpected \"%s\"", url, end);
+        return -1;
+    }
+    return 0;
+bad_host:
+    snprintf(err, errlen, "Redis URL %s: bad host (want redis://HOST:PORT)", url);
+    return -1;
+}
+
+static struct timeval redis_tv(int ms)
+{
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    return tv;
+}
+
+redisReply *redis_sync_command(redisContext *c, char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    redisReply *r;
+    char verb[32];
+
+    snprintf(verb, sizeof verb, "%.*s", (int)strcspn(fmt, " "), fmt);
+    va_start(ap, fmt);
+    r = redisvCommand(c, fmt, ap);
+    va_end(ap);
+    if (!r) {
+        snprintf(err, errlen, "%s: %s", verb, c->errstr[0] ? c->errstr : "no reply");
+        return NULL;
+    }
+    if (r->type == REDIS_REPLY_ERROR) {
+        snprintf(err, errlen, "%s: %s", verb, r->str);
+        freeReplyObject(r);
+        return NULL;
+    }
+    return r;
+}
+
+redisContext *redis_sync_connect(const redis_addr_t *a, int timeout_ms, char *err, size_t errlen)
+{
+    redisContext *c = redisConnectWithTimeout(a->host, a->port, redis_tv(timeout_ms));
+    redisReply *r = NULL;
+    char why[256];
+
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (c->err) {
+        snprintf(err, errlen, "cannot connect to Redis at %s:%d: %s", a->host, a->port, c->errstr);
+        goto fail;
+    }
+    if (redisSetTimeout(c, redis_tv(timeout_ms)) != REDIS_OK) {
+        snprintf(err, errlen, "Redis at %s:%d: cannot set a socket timeout", a->host, a->port);
+        goto fail;
+    }
+    if (a->password[0]) {
+        r = a->user[0] ? redis_sync_command(c, why, sizeof why, "AUTH %s %s", a->user, a->password)
+                       : redis_sync_command(c, why, sizeof why, "AUTH %s", a->password);
+        if (!r)
+            goto fail_why;
+        freeReplyObject(r);
+    }
+    if (a->db) {
+        if (!(r = redis_sync_command(c, why, sizeof why, "SELECT %d", a->db)))
+            goto fail_why;
+        freeReplyObject(r);
+    }
+    return c;
+fail_why:
+    snprintf(err, errlen, "Redis at %s:%d: %s", a->host, a->port, why);
+fail:
+    redisFree(c);
+    return NULL;
+}
+
+void redis_sync_pin_host(redisContext *c, redis_addr_t *a)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    char buf[INET6_ADDRSTRLEN];
+    const void *addr;
+    if (c->fd < 0 || getpeername(c->fd, (struct sockaddr *)&ss, &len) != 0)
+        return;
+    if (ss.ss_family == AF_INET)
+        addr = &((struct sockaddr_in *)&ss)->sin_addr;
+    else if (ss.ss_family == AF_INET6)
+        addr = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+    else
+        return;
+    if (inet_ntop(ss.ss_family, addr, buf, sizeof buf))
+        snprintf(a->host, sizeof a->host, "%s", buf);
+}

@@ -1,0 +1,39 @@
+/* Blocking hiredis connections with bounds on every step, for the
+ * stream-workers coordinator and `concbench worker` start-up, and the
+ * Redis address both they and the libuv connections (engine/uv_redis.h)
+ * are given. Nothing here is on a per-request path. */
+#ifndef CONCBENCH_ENGINE_REDIS_SYNC_H
+#define CONCBENCH_ENGINE_REDIS_SYNC_H
+
+#include <stddef.h>
+#include <hiredis/hiredis.h>
+
+/* Where a Redis is: redis://[[user]:password@]host[:port][/db]. */
+typedef struct redis_addr {
+    char host[256];
+    int port;           /* default 6379 */
+    char user[128];     /* "" for none */
+    char password[256]; /* "" for none */
+    int db;             /* default 0 */
+} redis_addr_t;
+
+/* Parses url ("redis://" optional). Returns 0, or -1 with a reason in err. */
+int redis_addr_parse(const char *url, redis_addr_t *a, char *err, size_t errlen);
+
+/* Connects within timeout_ms, authenticates and selects the db; every later
+ * command on the context times out after timeout_ms too. Returns NULL with
+ * a one-line reason in err. */
+redisContext *redis_sync_connect(const redis_addr_t *a, int timeout_ms, char *err, size_t errlen);
+
+/* Replaces a->host with the numeric address c is connected to, so later
+ * asynchronous connections (which take the first address a name resolves
+ * to, and cannot fall back from a refused ::1 to 127.0.0.1) reach the
+ * server this one did. Leaves a unchanged if the peer is unknown. */
+void redis_sync_pin_host(redisContext *c, redis_addr_t *a);
+
+/* Runs one command. Returns its reply (the caller frees it), or NULL with a
+ * one-line reason in err for an I/O failure or an error reply; after an I/O
+ * failure the context is unusable. */
+redisReply *redis_sync_command(redisContext *c, char *err, size_t errlen, const char *fmt, ...);
+
+#endif
