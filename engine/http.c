@@ -11,7 +11,7 @@
 
 static size_t http_write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 {
-    fetch_buf_t *b = ud;
+    http_buf_t *b = ud;
     size_t n = size * nmemb;
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 1024;
@@ -30,7 +30,7 @@ static size_t http_write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-CURLcode fetch_easy_setup(CURL *h, fetch_buf_t *buf, int timeout_ms)
+CURLcode http_easy_setup(CURL *h, http_buf_t *buf, int timeout_ms)
 {
     CURLcode rc;
 #define SET(opt, val)                                                                              \
@@ -91,7 +91,7 @@ long http_retry_after_ms(CURL *h)
     return (long)secs * 1000; /* seconds to ms */
 }
 
-void fetch_buf_free(fetch_buf_t *b)
+void http_buf_free(http_buf_t *b)
 {
     free(b->data);
     memset(b, 0, sizeof *b);

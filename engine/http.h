@@ -12,15 +12,15 @@
 #include "workload/retry.h"
 #include "workload/transform.h"
 
-typedef struct fetch_buf {
+typedef struct http_buf {
     char *data;
     size_t len, cap;
-} fetch_buf_t;
+} http_buf_t;
 
 /* Sets the options every fetch uses (no signals, small buffers, TCP_NODELAY,
  * keep-alive, timeout_ms for the whole transfer, body into buf). Returns
  * CURLE_OK or the first failing option's code. */
-CURLcode fetch_easy_setup(CURL *h, fetch_buf_t *buf, int timeout_ms);
+CURLcode http_easy_setup(CURL *h, http_buf_t *buf, int timeout_ms);
 
 /* Writes "<api>/orders/<id>" into out. */
 void http_url(char *out, size_t cap, const char *api, uint64_t id);
@@ -31,11 +31,11 @@ err_class_t http_classify(CURLcode rc, long status);
 /* Retry-After of the last response in ms, or -1. */
 long http_retry_after_ms(CURL *h);
 
-void fetch_buf_free(fetch_buf_t *b);
+void http_buf_free(http_buf_t *b);
 
 typedef struct http_fetch_ctx {
     CURL *h;
-    fetch_buf_t buf;
+    http_buf_t buf;
     const char *api;
     unsigned transform_cost;
     retry_policy_t retry;

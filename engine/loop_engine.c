@@ -16,7 +16,7 @@
 #include "workload/transform.h"
 
 /* One request slot: an easy handle configured once through
- * fetch_easy_setup, its response buffer, and a backoff timer initialised on
+ * http_easy_setup, its response buffer, and a backoff timer initialised on
  * first use. A released slot goes to a free list of at most
  * loop_engine_spare() slots for the next id; beyond that it is destroyed, so
  * an unbounded burst does not keep N easy handles once it drains. */
@@ -26,7 +26,7 @@ typedef struct loop_req {
     loop_engine_t *eng;
     uv_curl_t *cu; /* the shard its easy handle (and connection) lives in */
     CURL *easy;
-    fetch_buf_t buf;
+    http_buf_t buf;
     uv_timer_t backoff;
     int backoff_inited;
     int in_multi;
@@ -132,7 +132,7 @@ static loop_req_t *loop_req_new(loop_engine_t *e)
     r->eng = e;
     r->cu = e->shards[e->next_shard];
     e->next_shard = (e->next_shard + 1) % e->nshards;
-    if ((rc = fetch_easy_setup(r->easy, &r->buf, e->job->timeout_ms)) != CURLE_OK ||
+    if ((rc = http_easy_setup(r->easy, &r->buf, e->job->timeout_ms)) != CURLE_OK ||
         (rc = curl_easy_setopt(r->easy, CURLOPT_BUFFERSIZE, e->curl_bufsize)) != CURLE_OK ||
         (rc = curl_easy_setopt(r->easy, CURLOPT_PRIVATE, r)) != CURLE_OK) {
         snprintf(msg, sizeof msg, "setting up a curl handle: %s", curl_easy_strerror(rc));
@@ -171,7 +171,7 @@ static void loop_req_destroy(loop_engine_t *e, loop_req_t *r)
     last->index = r->index;
     e->reqs[r->index] = last;
     curl_easy_cleanup(r->easy);
-    fetch_buf_free(&r->buf);
+    http_buf_free(&r->buf);
     if (r->backoff_inited)
         uv_close((uv_handle_t *)&r->backoff, loop_req_freed_cb);
     else
@@ -471,7 +471,7 @@ void loop_engine_close(loop_engine_t *e)
         if (r->in_multi)
             uv_curl_remove(r->cu, r->easy);
         curl_easy_cleanup(r->easy);
-        fetch_buf_free(&r->buf);
+        http_buf_free(&r->buf);
         if (r->backoff_inited) {
             e->closing++;
             uv_close((uv_handle_t *)&r->backoff, loop_req_timer_closed_cb);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char pg_batch_schema_sql[] = "CREATE TABLE IF NOT EXISTS " PGBATCH_TABLE " ("
+static const char pg_batch_schema_sql[] = "CREATE TABLE IF NOT EXISTS " PG_BATCH_TABLE " ("
                                           " run_id text NOT NULL,"
                                           " id bigint NOT NULL,"
                                           " customer text NOT NULL,"
@@ -18,7 +18,7 @@ static const char pg_batch_schema_sql[] = "CREATE TABLE IF NOT EXISTS " PGBATCH_
                                           " PRIMARY KEY (run_id, id))";
 
 const char pg_batch_upsert_sql[] =
-    "INSERT INTO " PGBATCH_TABLE " AS o"
+    "INSERT INTO " PG_BATCH_TABLE " AS o"
     " (run_id, id, customer, currency, item_count, total_cents, digest)"
     " SELECT $1, u.id, u.customer, u.currency, u.item_count, u.total_cents, u.digest"
     " FROM unnest($2::bigint[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::text[])"
@@ -135,12 +135,12 @@ int pg_batch_params(pg_batch_t *b, const char *run_id, const char *values[PG_BAT
     return 0;
 }
 
-int pgbatch_schema_ensure(PGconn *conn, char *err, size_t errlen)
+int pg_batch_schema_ensure(PGconn *conn, char *err, size_t errlen)
 {
     PGresult *r = PQexec(conn, pg_batch_schema_sql);
     int rc = 0;
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        snprintf(err, errlen, "creating table %s: %s", PGBATCH_TABLE, PQresultErrorMessage(r));
+        snprintf(err, errlen, "creating table %s: %s", PG_BATCH_TABLE, PQresultErrorMessage(r));
         err[strcspn(err, "\n")] = '\0';
         rc = -1;
     }

@@ -15,7 +15,7 @@
 
 #define PG_BATCH_NPARAMS 7
 #define PG_BATCH_STMT "concbench_upsert"
-#define PGBATCH_TABLE "concbench_orders"
+#define PG_BATCH_TABLE "concbench_orders"
 
 /* libpq "options" every connection that writes batches passes: the
  * statement timeout, so a hung upsert fails its batch instead of the run. */
@@ -47,7 +47,7 @@ static inline void pg_batch_clear(pg_batch_t *b)
 
 /* Creates the orders table if missing, on conn (blocking). Returns 0 or -1 with the
  * server's message in err. */
-int pgbatch_schema_ensure(PGconn *conn, char *err, size_t errlen);
+int pg_batch_schema_ensure(PGconn *conn, char *err, size_t errlen);
 
 /* Opens a blocking connection with bounded connect time. Returns NULL with a
  * one-line reason in err. */

@@ -24,6 +24,15 @@ typedef struct model_ops {
     /* Runs the job to the end. Returns 0 when every id reached a final
      * outcome (done or failed), or 2 after printing why it could not run. */
     int (*run)(const job_t *job);
+    /* A subcommand of the model's own (`concbench COMMAND ...`), or NULL:
+     * stream-workers' `worker` joins a run from another host. The CLI
+     * dispatches and lists it from here, so a model brings its command
+     * with its one registry line. command_usage is the arguments after the
+     * name, for `concbench --help`; command_main takes argv after the name
+     * and returns the exit status. */
+    const char *command;
+    const char *command_usage;
+    int (*command_main)(int argc, char **argv);
 } model_ops_t;
 
 /* NULL-terminated list of every model. */

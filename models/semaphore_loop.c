@@ -2,8 +2,8 @@
  * (job->concurrency) requests in flight — the asyncio.Semaphore pattern. A
  * request holds its slot through retries and backoff; a finished one lets
  * the next id in (engine/loop_engine.h). */
-#include "engine/loop_engine.h"
 #include "common/log.h"
+#include "engine/loop_engine.h"
 #include "models/model.h"
 
 /* Defined at the end of the file; its name is the log prefix. */

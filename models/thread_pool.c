@@ -12,9 +12,9 @@
 
 #include "common/bqueue.h"
 #include "common/limits.h"
+#include "common/log.h"
 #include "engine/http.h"
 #include "engine/pg_sink.h"
-#include "common/log.h"
 #include "models/model.h"
 
 typedef struct tp_shared {
@@ -57,7 +57,7 @@ static void *tp_worker(void *arg)
     if (!db_ok)
         tp_abort(sh, "worker cannot connect to PostgreSQL: ", sink.err);
     fc.h = curl_easy_init();
-    if (!fc.h || fetch_easy_setup(fc.h, &fc.buf, job->timeout_ms) != CURLE_OK) {
+    if (!fc.h || http_easy_setup(fc.h, &fc.buf, job->timeout_ms) != CURLE_OK) {
         tp_abort(sh, "cannot set up a curl handle", "");
         db_ok = 0;
     }
@@ -78,7 +78,7 @@ static void *tp_worker(void *arg)
     pg_sink_close(&sink);
     if (fc.h)
         curl_easy_cleanup(fc.h);
-    fetch_buf_free(&fc.buf);
+    http_buf_free(&fc.buf);
     return NULL;
 }
 

@@ -3,8 +3,8 @@
  * requests in flight at the API — with the PostgreSQL writes on the same
  * loop (engine/loop_engine.h). What it costs shows in memory, file
  * descriptors and in how the API copes with N concurrent requests. */
-#include "engine/loop_engine.h"
 #include "common/log.h"
+#include "engine/loop_engine.h"
 #include "models/model.h"
 
 /* Defined at the end of the file; its name is the log prefix. */

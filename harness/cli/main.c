@@ -18,25 +18,34 @@
 #include "harness/cli/run_cmd.h"
 #include "harness/config/config.h"
 #include "models/model.h"
-#include "models/stream_workers/stream_workers.h"
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: concbench run [--model M[,M...]|all] [--requests N] [--concurrency C]\n"
-            "                     [--latency-ms L] [--out DIR] [--repeat R] [--warmup W]\n"
-            "                     [--scenario NAME|FILE] [--crash-after FRACTION]\n"
-            "                     [--api URL] [--pg DSN] [--redis URL] [--sweep KEY=V1,V2...]\n"
-            "                     [--baseline FILE] [--save-baseline FILE] [key=value ...]\n"
-            "       concbench compare BASELINE RESULTS [--threshold 10%%] "
-            "[--metric wall,cpu,rss,errors,p99]\n"
-            "       concbench measure [--memory-method M] [--json] -- COMMAND [ARGS...]\n"
-            "       concbench plot DIR\n"
-            "       concbench worker --redis URL --pg DSN --api URL --run RUN_ID [--consumers K]\n"
-            "                        [--db-conns D] [--batch-size B]\n"
-            "       concbench list\n"
-            "Every knob can be given as --knob-name VALUE, --knob-name=VALUE or knob_name=VALUE;\n"
-            "`concbench list` shows them all with their defaults.\n");
+    fprintf(f, "usage: concbench run [--model M[,M...]|all] [--requests N] [--concurrency C]\n"
+               "                     [--latency-ms L] [--out DIR] [--repeat R] [--warmup W]\n"
+               "                     [--scenario NAME|FILE] [--crash-after FRACTION]\n"
+               "                     [--api URL] [--pg DSN] [--redis URL] [--sweep KEY=V1,V2...]\n"
+               "                     [--baseline FILE] [--save-baseline FILE] [key=value ...]\n"
+               "       concbench compare BASELINE RESULTS [--threshold 10%%] "
+               "[--metric wall,cpu,rss,errors,p99]\n"
+               "       concbench measure [--memory-method M] [--json] -- COMMAND [ARGS...]\n"
+               "       concbench plot DIR\n");
+    for (int i = 0; model_registry[i]; i++)
+        if (model_registry[i]->command)
+            fprintf(f, "       concbench %s %s\n", model_registry[i]->command,
+                    model_registry[i]->command_usage);
+    fprintf(f, "       concbench list\n"
+               "Every knob can be given as --knob-name VALUE, --knob-name=VALUE or "
+               "knob_name=VALUE;\n`concbench list` shows them all with their defaults.\n");
+}
+
+/* The model that registered `name` as its subcommand, or NULL. */
+static const model_ops_t *model_command_find(const char *name)
+{
+    for (int i = 0; model_registry[i]; i++)
+        if (model_registry[i]->command && strcmp(model_registry[i]->command, name) == 0)
+            return model_registry[i];
+    return NULL;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -129,8 +138,8 @@ int main(int argc, char **argv)
         rc = measure_cmd(argc - 2, argv + 2);
     } else if (strcmp(argv[1], "plot") == 0) {
         rc = plot_cmd(argc - 2, argv + 2);
-    } else if (strcmp(argv[1], "worker") == 0) {
-        rc = stream_worker_cmd(argc - 2, argv + 2);
+    } else if (model_command_find(argv[1])) {
+        rc = model_command_find(argv[1])->command_main(argc - 2, argv + 2);
     } else if (strcmp(argv[1], "list") == 0) {
         rc = cmd_list();
     } else {

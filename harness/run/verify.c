@@ -68,7 +68,7 @@ int verify_run(PGconn *conn, const char *run_id, outcome_table_t *t, uint64_t se
     const char *params[1] = {run_id};
     PGresult *res = PQexecParams(conn,
                                  "SELECT id, customer, currency, item_count, total_cents, digest,"
-                                 " deliveries FROM " PGBATCH_TABLE " WHERE run_id = $1",
+                                 " deliveries FROM " PG_BATCH_TABLE " WHERE run_id = $1",
                                  1, NULL, params, NULL, NULL, 0);
     int nrows, nthreads = (int)sysconf(_SC_NPROCESSORS_ONLN);
     verify_job_t jobs[16];
@@ -135,7 +135,7 @@ int verify_run(PGconn *conn, const char *run_id, outcome_table_t *t, uint64_t se
 int verify_drop_rows(PGconn *conn, const char *run_id)
 {
     const char *params[1] = {run_id};
-    PGresult *res = PQexecParams(conn, "DELETE FROM " PGBATCH_TABLE " WHERE run_id = $1", 1, NULL,
+    PGresult *res = PQexecParams(conn, "DELETE FROM " PG_BATCH_TABLE " WHERE run_id = $1", 1, NULL,
                                  params, NULL, NULL, 0);
     int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     PQclear(res);

@@ -70,7 +70,7 @@ static int bringup_pg(services_up_t *up, const config_t *cfg)
     }
     v = PQparameterStatus(up->pg_conn, "server_version");
     snprintf(up->pg_version, sizeof up->pg_version, "%s", v ? v : "");
-    if (pgbatch_schema_ensure(up->pg_conn, err, sizeof err)) {
+    if (pg_batch_schema_ensure(up->pg_conn, err, sizeof err)) {
         log_error("PostgreSQL at %s: %s", up->pg_dsn, err);
         return -1;
     }

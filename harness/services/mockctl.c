@@ -7,7 +7,7 @@
 #include "engine/http.h"
 
 /* One control request with a short timeout; the body is returned in b. */
-static int mockctl_request(const char *api, const char *path, int post, fetch_buf_t *b, char *err,
+static int mockctl_request(const char *api, const char *path, int post, http_buf_t *b, char *err,
                            size_t errlen)
 {
     CURL *h = curl_easy_init();
@@ -20,7 +20,7 @@ static int mockctl_request(const char *api, const char *path, int post, fetch_bu
         return -1;
     }
     snprintf(url, sizeof url, "%s%s", api, path);
-    rc = fetch_easy_setup(h, b, 5000);
+    rc = http_easy_setup(h, b, 5000);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(h, CURLOPT_URL, url);
     if (rc == CURLE_OK && post)
@@ -43,15 +43,15 @@ static int mockctl_request(const char *api, const char *path, int post, fetch_bu
 
 int mockctl_reset(const char *api, char *err, size_t errlen)
 {
-    fetch_buf_t b = {0};
+    http_buf_t b = {0};
     int rc = mockctl_request(api, "/__reset", 1, &b, err, errlen);
-    fetch_buf_free(&b);
+    http_buf_free(&b);
     return rc;
 }
 
 json_t *mockctl_stats(const char *api, char *err, size_t errlen)
 {
-    fetch_buf_t b = {0};
+    http_buf_t b = {0};
     json_t *j = NULL;
     json_error_t je;
     if (mockctl_request(api, "/__stats", 0, &b, err, errlen) == 0) {
@@ -62,6 +62,6 @@ json_t *mockctl_stats(const char *api, char *err, size_t errlen)
             j = NULL;
         }
     }
-    fetch_buf_free(&b);
+    http_buf_free(&b);
     return j;
 }

@@ -6,7 +6,7 @@
  *
  * SETUP. Fresh from fork(): it arranges to die with the dispatcher
  * (PR_SET_PDEATHSIG), restores default signal handling, creates its curl
- * handle through fetch_easy_setup and starts connecting to PostgreSQL
+ * handle through http_easy_setup and starts connecting to PostgreSQL
  * without waiting (pg_sink_start), then reports PP_REPORT_READY. The
  * connection is first needed at the first commit, so the backend's
  * start-up overlaps the first fetches instead of delaying them; between
@@ -131,7 +131,7 @@ _Noreturn void pp_worker_main(const job_t *job, int fd, pid_t dispatcher, const 
     sigprocmask(SIG_SETMASK, mask, NULL);
 
     fc.h = curl_easy_init();
-    if (!fc.h || fetch_easy_setup(fc.h, &fc.buf, job->timeout_ms) != CURLE_OK) {
+    if (!fc.h || http_easy_setup(fc.h, &fc.buf, job->timeout_ms) != CURLE_OK) {
         pp_worker_report(fd, PP_REPORT_SETUP_FAILED, "cannot set up a curl handle");
         _exit(PP_EXIT_SETUP);
     }
@@ -158,7 +158,7 @@ _Noreturn void pp_worker_main(const job_t *job, int fd, pid_t dispatcher, const 
     }
     pg_sink_close(&sink);
     curl_easy_cleanup(fc.h);
-    fetch_buf_free(&fc.buf);
+    http_buf_free(&fc.buf);
     close(fd);
     _exit(status);
 }

@@ -66,10 +66,10 @@
 enum { SW_READY_RD = 1, SW_READY_CTL = 2, SW_READY_ENG = 4, SW_READY_ALL = 7 };
 
 typedef struct consumer {
-    const stream_worker_cfg_t *cfg;
+    const consumer_cfg_t *cfg;
     const job_t *job;
-    stream_worker_stats_t *st;
-    stream_keys_t keys;
+    consumer_stats_t *st;
+    stream_layout_keys_t keys;
     uv_loop_t loop;
     loop_engine_t *eng;
     uv_redis_t *rd, *ctl;
@@ -579,7 +579,7 @@ static void consumer_name_make(char *buf, size_t len)
 
 static int consumer_setup(consumer_t *w)
 {
-    const stream_worker_cfg_t *cfg = w->cfg;
+    const consumer_cfg_t *cfg = w->cfg;
     loop_engine_config_t ec = {
         .loop = &w->loop,
         .job = &cfg->job,
@@ -596,7 +596,7 @@ static int consumer_setup(consumer_t *w)
     static const int signums[2] = {SIGTERM, SIGINT};
     int rc;
 
-    if (stream_keys_init(&w->keys, cfg->job.run_id)) {
+    if (stream_layout_keys_init(&w->keys, cfg->job.run_id)) {
         consumer_fail(w, "bad run id \"%s\"", cfg->job.run_id);
         return -1;
     }
@@ -652,7 +652,7 @@ fail_uv:
     return -1;
 }
 
-int stream_worker_run(const stream_worker_cfg_t *cfg, stream_worker_stats_t *stats)
+int consumer_run(const consumer_cfg_t *cfg, consumer_stats_t *stats)
 {
     consumer_t w = {.cfg = cfg, .job = &cfg->job, .st = stats};
     int rc;

@@ -12,7 +12,7 @@
 #include "engine/uv_redis.h"
 #include "models/model.h"
 
-typedef struct stream_worker_cfg {
+typedef struct consumer_cfg {
     redis_addr_t redis;
     /* api_url, pg_dsn, run_id, seed, requests, items, transform_cost,
      * batch_size, timeout_ms, retries, backoff_ms; out is the harness's
@@ -25,16 +25,16 @@ typedef struct stream_worker_cfg {
      * outcomes stream (the coordinator records them), register in the
      * run's external hash, and print a summary line when done. */
     int external;
-} stream_worker_cfg_t;
+} consumer_cfg_t;
 
-typedef struct stream_worker_stats {
+typedef struct consumer_stats {
     char consumer[160]; /* this worker's consumer name in the group */
     uint64_t read;      /* entries delivered by XREADGROUP */
     uint64_t claimed;   /* entries taken over with XAUTOCLAIM */
     uint64_t committed; /* ids whose rows this worker committed */
     uint64_t failed;    /* ids that failed for good here */
     int run_over;       /* the run's stream went away (the coordinator ended it) */
-} stream_worker_stats_t;
+} consumer_stats_t;
 
 /* Runs until the process is asked to stop (SIGTERM/SIGINT: it finishes the
  * ids it holds, at most STREAM_WORKER_DRAIN_MS, then exits) or the run's
@@ -42,6 +42,6 @@ typedef struct stream_worker_stats {
  * (prefixed with the consumer name) when it could not go on: Redis or
  * PostgreSQL unreachable or lost, an engine failure. Ids it held are then
  * still pending in the group, for the other workers to claim. */
-int stream_worker_run(const stream_worker_cfg_t *cfg, stream_worker_stats_t *stats);
+int consumer_run(const consumer_cfg_t *cfg, consumer_stats_t *stats);
 
 #endif

@@ -56,12 +56,13 @@
 #include "common/atomics.h"
 #include "common/clock.h"
 #include "common/limits.h"
+#include "common/log.h"
 #include "engine/pg_batch.h"
 #include "engine/redis_sync.h"
-#include "common/log.h"
 #include "models/model.h"
 #include "models/stream_workers/consumer.h"
 #include "models/stream_workers/layout.h"
+#include "models/stream_workers/stream_workers.h"
 
 /* Worker processes by default, also on a 2-core machine: a worker is an
  * I/O-bound event loop (a request costs it ~0.1 ms of CPU), so W above the
@@ -87,8 +88,8 @@ typedef struct swc {
     outcome_table_t *out;
     redis_addr_t addr;
     redisContext *c;
-    stream_keys_t keys;
-    stream_worker_cfg_t wcfg; /* template of a forked worker */
+    stream_layout_keys_t keys;
+    consumer_cfg_t wcfg; /* template of a forked worker */
     int procs;
     int *slot_k;        /* K of each slot (C spread over W) */
     pid_t *pids;        /* per slot; 0: none */
@@ -124,15 +125,15 @@ static int swc_spawn(swc_t *s, int slot)
         return -1;
     }
     if (pid == 0) {
-        stream_worker_stats_t st;
-        stream_worker_cfg_t cfg = s->wcfg;
+        consumer_stats_t st;
+        consumer_cfg_t cfg = s->wcfg;
         signal(SIGTERM, SIG_DFL);
         signal(SIGINT, SIG_DFL);
         /* The coordinator's connection stays the coordinator's: redisFree
          * only closes this copy of the socket. */
         redisFree(s->c);
         cfg.consumers = s->slot_k[slot];
-        _exit(stream_worker_run(&cfg, &st));
+        _exit(consumer_run(&cfg, &st));
     }
     s->pids[slot] = pid;
     s->live++;
@@ -489,14 +490,14 @@ static int swc_monitor(swc_t *s)
 static int swc_setup(swc_t *s, char *err, size_t errlen)
 {
     const job_t *job = s->job;
-    stream_run_config_t rc = {0};
+    stream_layout_config_t rc = {0};
     redisReply *r;
     PGconn *pg;
     const char *v;
 
     if (redis_addr_parse(job->redis_url, &s->addr, err, errlen))
         return -1;
-    if (stream_keys_init(&s->keys, job->run_id)) {
+    if (stream_layout_keys_init(&s->keys, job->run_id)) {
         snprintf(err, errlen, "run id \"%s\" cannot name a stream", job->run_id);
         return -1;
     }
@@ -674,4 +675,8 @@ const model_ops_t model_stream_workers = {
     .crash_na = NULL,
     .needs_redis = 1,
     .run = swc_run,
+    .command = "worker",
+    .command_usage = "--redis URL --pg DSN --api URL --run RUN_ID [--consumers K]\n"
+                     "                        [--db-conns D] [--batch-size B]",
+    .command_main = stream_worker_cmd,
 };

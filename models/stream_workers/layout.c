@@ -9,7 +9,7 @@
 #include "engine/redis_sync.h"
 #include "workload/outcome.h"
 
-int stream_keys_init(stream_keys_t *k, const char *run_id)
+int stream_layout_keys_init(stream_layout_keys_t *k, const char *run_id)
 {
     if (!run_id || !*run_id || strpbrk(run_id, " \t\r\n") ||
         strlen(run_id) + sizeof STREAM_KEY_PREFIX >= sizeof k->stream)
@@ -21,8 +21,8 @@ int stream_keys_init(stream_keys_t *k, const char *run_id)
     return 0;
 }
 
-int stream_layout_config_write(redisContext *c, const stream_keys_t *k,
-                               const stream_run_config_t *rc, char *err, size_t errlen)
+int stream_layout_config_write(redisContext *c, const stream_layout_keys_t *k,
+                               const stream_layout_config_t *rc, char *err, size_t errlen)
 {
     redisReply *r = redis_sync_command(
         c, err, errlen,
@@ -49,8 +49,8 @@ static int stream_layout_num(const char *s, uint64_t lo, uint64_t hi, uint64_t *
     return errno || *end || *v < lo || *v > hi ? -1 : 0;
 }
 
-int stream_config_read(redisContext *c, const stream_keys_t *k, stream_run_config_t *rc, char *err,
-                       size_t errlen)
+int stream_layout_config_read(redisContext *c, const stream_layout_keys_t *k,
+                              stream_layout_config_t *rc, char *err, size_t errlen)
 {
     static const struct {
         const char *name;

@@ -42,18 +42,18 @@
 #define STREAM_STATE_RUNNING "running"
 #define STREAM_STATE_DONE "done"
 
-typedef struct stream_keys {
+typedef struct stream_layout_keys {
     char stream[256];
     char config[272];
     char external[272];
     char outcomes[272];
-} stream_keys_t;
+} stream_layout_keys_t;
 
 /* Returns 0, or -1 when run_id is empty, too long or has a space. */
-int stream_keys_init(stream_keys_t *k, const char *run_id);
+int stream_layout_keys_init(stream_layout_keys_t *k, const char *run_id);
 
 /* The run parameters a worker takes from the config hash. */
-typedef struct stream_run_config {
+typedef struct stream_layout_config {
     uint64_t seed;
     uint32_t requests;
     int items;
@@ -66,15 +66,15 @@ typedef struct stream_run_config {
     int db_conns;  /* per process, resolved */
     int claim_idle_ms;
     char state[16];
-} stream_run_config_t;
+} stream_layout_config_t;
 
 /* HSET of every field and the state. Returns 0 or -1 with err. */
-int stream_layout_config_write(redisContext *c, const stream_keys_t *k,
-                               const stream_run_config_t *rc, char *err, size_t errlen);
+int stream_layout_config_write(redisContext *c, const stream_layout_keys_t *k,
+                               const stream_layout_config_t *rc, char *err, size_t errlen);
 /* HGETALL. Returns 0; 1 when the hash does not exist; -1 with err when it
  * cannot be read or a field is missing or malformed. */
-int stream_config_read(redisContext *c, const stream_keys_t *k, stream_run_config_t *rc, char *err,
-                       size_t errlen);
+int stream_layout_config_read(redisContext *c, const stream_layout_keys_t *k,
+                              stream_layout_config_t *rc, char *err, size_t errlen);
 
 /* One external outcome, as carried by an outcomes entry with fields
  * id, ok (1 committed / 0 failed for good), err (class name, "none" when

@@ -3,7 +3,7 @@
  * run that a `concbench run --model stream-workers` coordinator has set up
  * on a Redis — on this host or any other that reaches the same Redis,
  * PostgreSQL and mock API. The Redis layout it relies on is described in
- * stream_proto.h. */
+ * layout.h. */
 #ifndef CONCBENCH_STREAM_WORKERS_H
 #define CONCBENCH_STREAM_WORKERS_H
 

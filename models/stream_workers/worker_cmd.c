@@ -102,10 +102,11 @@ static int sw_cmd_args_parse(int argc, char **argv, sw_cmd_args_t *a)
 /* Reads the run's parameters from its config hash on Redis, refusing a
  * run that is over or was never set up. Returns 0, or -1 after printing
  * why. */
-static int sw_cmd_run_config(const sw_cmd_args_t *a, redis_addr_t *addr, stream_run_config_t *rcfg)
+static int sw_cmd_run_config(const sw_cmd_args_t *a, redis_addr_t *addr,
+                             stream_layout_config_t *rcfg)
 {
     const char *redis = a->redis, *run = a->run;
-    stream_keys_t keys;
+    stream_layout_keys_t keys;
     redisContext *c;
     char err[512];
     int rc;
@@ -114,7 +115,7 @@ static int sw_cmd_run_config(const sw_cmd_args_t *a, redis_addr_t *addr, stream_
         log_error("%s", err);
         return -1;
     }
-    if (stream_keys_init(&keys, run)) {
+    if (stream_layout_keys_init(&keys, run)) {
         log_error("bad run id \"%s\"", run);
         return -1;
     }
@@ -123,7 +124,7 @@ static int sw_cmd_run_config(const sw_cmd_args_t *a, redis_addr_t *addr, stream_
         return -1;
     }
     redis_sync_pin_host(c, addr);
-    rc = stream_config_read(c, &keys, rcfg, err, sizeof err);
+    rc = stream_layout_config_read(c, &keys, rcfg, err, sizeof err);
     redisFree(c);
     if (rc < 0) {
         log_error("%s", err);
@@ -144,9 +145,9 @@ int stream_worker_cmd(int argc, char **argv)
     int rc;
     char api_buf[1024];
     redis_addr_t addr;
-    stream_run_config_t rcfg = {0};
-    stream_worker_cfg_t cfg = {0};
-    stream_worker_stats_t st;
+    stream_layout_config_t rcfg = {0};
+    consumer_cfg_t cfg = {0};
+    consumer_stats_t st;
     outcome_table_t *out;
 
     log_init("concbench worker");
@@ -185,7 +186,7 @@ int stream_worker_cmd(int argc, char **argv)
     fdlimit_raise("concbench worker", (uint64_t)(cfg.consumers + cfg.db_conns));
     log_info("joining run %s (%u requests, state %s) with %d consumers", args.run, rcfg.requests,
              rcfg.state, cfg.consumers);
-    rc = stream_worker_run(&cfg, &st);
+    rc = consumer_run(&cfg, &st);
     fprintf(stderr,
             "concbench worker %s: %s; read %llu entries, claimed %llu, committed %llu, failed "
             "%llu\n",

@@ -37,10 +37,9 @@ static int vector_read(FILE *f, vector_t *v)
     while (fgets(line, sizeof line, f)) {
         if (line[0] == '#')
             continue;
-        if (sscanf(line,
-                   "%" SCNu64 "\t%" SCNu64 "\t%d\t%u\t%31s\t%7s\t%d\t%" SCNd64 "\t%79s\t%79s",
-                   &v->seed, &v->id, &v->items, &v->cost, v->customer, v->currency,
-                   &v->item_count, &v->total, v->digest, v->body_sha) == 10)
+        if (sscanf(line, "%" SCNu64 "\t%" SCNu64 "\t%d\t%u\t%31s\t%7s\t%d\t%" SCNd64 "\t%79s\t%79s",
+                   &v->seed, &v->id, &v->items, &v->cost, v->customer, v->currency, &v->item_count,
+                   &v->total, v->digest, v->body_sha) == 10)
             return 1;
         fail_msg("malformed line in %s: %s", vectors_path, line);
     }
