@@ -37,8 +37,12 @@ if [ -n "${ASAN_OPTIONS:-}${TSAN_OPTIONS:-}" ]; then
   # thread: speeds measured under it say nothing about the models.
   echo "skipped: cpu-heavy speed comparison (sanitizer build)"
 else
-  check "cpu-heavy: the thread pool beats the unbounded loop" \
-    "($(m thread-pool).wall_s) < ($(m unbounded-loop).wall_s)" "$r"
+  # Not "the pool is faster": how much a second core adds depends on the
+  # machine (on a 2-vCPU VM here two CPU-bound processes ran only 1.3x
+  # faster together than one after the other). What holds everywhere: the
+  # pool's transforms run on more than one core at once, the loop's on one.
+  check "cpu-heavy: the thread pool uses more cores than the unbounded loop" \
+    "(($(m thread-pool)) | (.cpu_user_s + .cpu_sys_s) / .wall_s) > (($(m unbounded-loop)) | (.cpu_user_s + .cpu_sys_s) / .wall_s)" "$r"
 fi
 check "cpu-heavy: the loop is CPU-bound (CPU near its wall time)" \
   "($(m unbounded-loop) | (.cpu_user_s + .cpu_sys_s) > 0.6 * .wall_s)" "$r"
