@@ -55,3 +55,26 @@ fail:
     unlink(tmp);
     return -1;
 }
+
+int atomic_text_open(atomic_text_t *t, char *err, size_t errlen)
+{
+    t->buf = NULL;
+    t->len = 0;
+    t->f = open_memstream(&t->buf, &t->len);
+    if (!t->f)
+        snprintf(err, errlen, "out of memory");
+    return t->f ? 0 : -1;
+}
+
+int atomic_text_commit(atomic_text_t *t, const char *dir, const char *name, char *err,
+                       size_t errlen)
+{
+    int rc = -1, bad = ferror(t->f);
+    if ((fclose(t->f) != 0) | bad)
+        snprintf(err, errlen, "out of memory writing %s", name);
+    else
+        rc = atomic_file_write(dir, name, t->buf, t->len, err, errlen);
+    free(t->buf);
+    t->buf = NULL;
+    return rc;
+}

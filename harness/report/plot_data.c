@@ -10,36 +10,6 @@
 
 #include "common/atomic_file.h"
 
-/* A file built in memory (open_memstream) and written whole by
- * plot_mem_commit, which also frees it. */
-typedef struct plot_mem {
-    FILE *f;
-    char *buf;
-    size_t len;
-} plot_mem_t;
-
-static int plot_mem_open(plot_mem_t *m, char *err, size_t errlen)
-{
-    m->buf = NULL;
-    m->len = 0;
-    m->f = open_memstream(&m->buf, &m->len);
-    if (!m->f)
-        snprintf(err, errlen, "out of memory");
-    return m->f ? 0 : -1;
-}
-
-static int plot_mem_commit(plot_mem_t *m, const char *dir, const char *name, char *err,
-                           size_t errlen)
-{
-    int rc = -1, bad = ferror(m->f);
-    if ((fclose(m->f) != 0) | bad)
-        snprintf(err, errlen, "out of memory writing %s", name);
-    else
-        rc = atomic_file_write(dir, name, m->buf, m->len, err, errlen);
-    free(m->buf);
-    return rc;
-}
-
 static void plot_csv_field(FILE *f, const char *s)
 {
     if (!strpbrk(s, ",\"\n")) {
@@ -83,8 +53,8 @@ static int plot_write_summary_csv(const plot_results_t *c, char *err, size_t err
         {"error_rate", SUMMARY_ERROR_RATE, 1},
         {"efficiency", SUMMARY_EFFICIENCY, 1},
     };
-    plot_mem_t m;
-    if (plot_mem_open(&m, err, errlen))
+    atomic_text_t m;
+    if (atomic_text_open(&m, err, errlen))
         return -1;
     fputs("model,runs,verified", m.f);
     for (size_t k = 0; k < sizeof figs / sizeof *figs; k++)
@@ -105,15 +75,15 @@ static int plot_write_summary_csv(const plot_results_t *c, char *err, size_t err
                 fprintf(m.f, ",%.6g", p->infra_cpu_s[k]);
         fputc('\n', m.f);
     }
-    return plot_mem_commit(&m, c->dir, "summary.csv", err, errlen);
+    return atomic_text_commit(&m, c->dir, "summary.csv", err, errlen);
 }
 
 static int plot_write_summary_md(const plot_results_t *c, char *err, size_t errlen)
 {
     const char *started = json_string_value(json_object_get(c->doc, "started_at"));
-    plot_mem_t m;
+    atomic_text_t m;
     char cell[7][96];
-    if (plot_mem_open(&m, err, errlen))
+    if (atomic_text_open(&m, err, errlen))
         return -1;
     fprintf(m.f, "# concbench summary: scenario %s\n\n", c->scenario);
     fprintf(m.f, "%s.  \n", c->title_suffix);
@@ -154,7 +124,7 @@ static int plot_write_summary_md(const plot_results_t *c, char *err, size_t errl
                 p->s.verified ? "yes" : "**NO**", p->s.runs, cell[0], cell[1], cell[2], cell[3],
                 cell[4], cell[5], cell[6]);
     }
-    return plot_mem_commit(&m, c->dir, "summary.md", err, errlen);
+    return atomic_text_commit(&m, c->dir, "summary.md", err, errlen);
 }
 
 /* A gnuplot double-quoted string literal. */
@@ -176,8 +146,8 @@ static void plot_gp_string(FILE *f, const char *s)
 static int plot_write_vars(const plot_results_t *c, char *err, size_t errlen)
 {
     int any_unverified = 0, several = 0;
-    plot_mem_t m;
-    if (plot_mem_open(&m, err, errlen))
+    atomic_text_t m;
+    if (atomic_text_open(&m, err, errlen))
         return -1;
     for (int i = 0; i < c->n; i++) {
         any_unverified |= !c->models[i].s.verified;
@@ -199,7 +169,7 @@ static int plot_write_vars(const plot_results_t *c, char *err, size_t errlen)
     plot_gp_string(m.f, c->mem_method[0] ? c->mem_method : "method unknown");
     fprintf(m.f, "\nany_unverified = %d\nnmodels = %d\n", any_unverified, c->n);
     if (c->n == 0) /* gnuplot has no empty arrays; there is nothing to chart */
-        return plot_mem_commit(&m, c->dir, "plotvars.gp", err, errlen);
+        return atomic_text_commit(&m, c->dir, "plotvars.gp", err, errlen);
     fprintf(m.f, "array model[%d] = [", c->n);
     for (int i = 0; i < c->n; i++) {
         fputs(i ? ", " : "", m.f);
@@ -238,7 +208,7 @@ static int plot_write_vars(const plot_results_t *c, char *err, size_t errlen)
                 missing ? " (not measured: shown as 0)" : "");
     }
     fputs("]\n", m.f);
-    return plot_mem_commit(&m, c->dir, "plotvars.gp", err, errlen);
+    return atomic_text_commit(&m, c->dir, "plotvars.gp", err, errlen);
 }
 
 static void plot_dat_figure(FILE *f, const summary_spread_t *x, double scale)
@@ -249,8 +219,8 @@ static void plot_dat_figure(FILE *f, const summary_spread_t *x, double scale)
 /* bars.dat: one row per model, in plotvars.gp's order. */
 static int plot_write_bars(const plot_results_t *c, char *err, size_t errlen)
 {
-    plot_mem_t m;
-    if (plot_mem_open(&m, err, errlen))
+    atomic_text_t m;
+    if (atomic_text_open(&m, err, errlen))
         return -1;
     fputs("# concbench plot data: one row per model, in the order of model[] in plotvars.gp.\n"
           "# Figures: median, min and max over the model's measured runs; services' CPU:\n"
@@ -269,7 +239,7 @@ static int plot_write_bars(const plot_results_t *c, char *err, size_t errlen)
         plot_dat_figure(m.f, &p->s.fig[SUMMARY_ERROR_RATE], 100);
         fprintf(m.f, " %.6g %d\n", p->s.fig[SUMMARY_EFFICIENCY].median, p->s.verified);
     }
-    return plot_mem_commit(&m, c->dir, "bars.dat", err, errlen);
+    return atomic_text_commit(&m, c->dir, "bars.dat", err, errlen);
 }
 
 /* Opens DIR/<kind>-<model>-0.csv. Returns the stream, or NULL with *gone
@@ -364,8 +334,8 @@ static int plot_write_blocks(plot_results_t *c, const char *name, const char *he
                                           size_t),
                              int *any, char *err, size_t errlen)
 {
-    plot_mem_t m;
-    if (plot_mem_open(&m, err, errlen))
+    atomic_text_t m;
+    if (atomic_text_open(&m, err, errlen))
         return -1;
     fprintf(m.f, "# concbench plot data: %s\n", header);
     for (int i = 0; i < c->n; i++) {
@@ -381,7 +351,7 @@ static int plot_write_blocks(plot_results_t *c, const char *name, const char *he
             fputs("NaN NaN NaN\n", m.f);
         *any |= rows > 0;
     }
-    return plot_mem_commit(&m, c->dir, name, err, errlen);
+    return atomic_text_commit(&m, c->dir, name, err, errlen);
 }
 
 int plot_data_write(plot_results_t *r, char *err, size_t errlen)

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,95 +254,68 @@ int report_write_json(const char *dir, const char *name, json_t *doc, char *err,
     return rc;
 }
 
-/* A growable text buffer for the CSVs. */
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    int oom;
-} sbuf_t;
-
-static void sb_printf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf_t *b, const char *fmt, ...)
+/* results.csv: one line per measured run. */
+static int report_write_runs_csv(const char *dir, const config_t *cfg, run_result_t *runs,
+                                 int nruns, char *err, size_t errlen)
 {
-    va_list ap;
-    int n;
-    if (b->oom)
-        return;
-    for (;;) {
-        size_t room = b->cap - b->len;
-        va_start(ap, fmt);
-        n = vsnprintf(b->p ? b->p + b->len : NULL, room, fmt, ap);
-        va_end(ap);
-        if (n >= 0 && (size_t)n < room) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = b->cap ? b->cap * 2 : 4096;
-        while (cap < b->len + (size_t)n + 1)
-            cap *= 2;
-        char *q = realloc(b->p, cap);
-        if (!q) {
-            b->oom = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = cap;
+    atomic_text_t t;
+    if (atomic_text_open(&t, err, errlen))
+        return -1;
+    fprintf(t.f, "model,repeat,requests,concurrency,succeeded,failed,wall_s,floor_s,cpu_user_s,"
+                 "cpu_sys_s,peak_rss_bytes,memory_method,p50_ms,p90_ms,p99_ms,p999_ms,max_ms,"
+                 "rows,verified,duplicates,db_conns,client_peak_inflight\n");
+    for (int i = 0; i < nruns; i++) {
+        run_result_t *r = &runs[i];
+        if (r->repeat < 0)
+            continue;
+        fprintf(t.f,
+                "%s,%d,%u,%u,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%s,%.3f,%.3f,%.3f,%.3f,%.3f,"
+                "%llu,%s,%llu,%lld,%lld\n",
+                r->model->name, r->repeat, cfg->job.requests, cfg->job.concurrency,
+                (unsigned long long)r->succeeded, (unsigned long long)r->failed, r->wall_s,
+                summary_floor_s(cfg), r->cpu_user_s, r->cpu_sys_s,
+                (unsigned long long)r->peak_mem_bytes, mem_method_name(r->mem_method), r->lat_ms[0],
+                r->lat_ms[1], r->lat_ms[2], r->lat_ms[3], r->lat_ms[4],
+                (unsigned long long)r->verify.rows,
+                (!r->verify_error && r->verify.verified && r->complete) ? "true" : "false",
+                (unsigned long long)r->verify.duplicates, (long long)r->db_conns,
+                (long long)r->client_peak_inflight);
     }
+    return atomic_text_commit(&t, dir, "results.csv", err, errlen);
+}
+
+/* timeline-MODEL-R.csv (completions and errors per window) and
+ * latency-MODEL-R.csv (every succeeded request's latency, ascending, with
+ * its cumulative fraction: the latency CDF without re-binning). */
+static int report_write_run_csvs(const char *dir, const run_result_t *r, char *err, size_t errlen)
+{
+    atomic_text_t t;
+    char name[160];
+
+    if (atomic_text_open(&t, err, errlen))
+        return -1;
+    fprintf(t.f, "t_s,completed,errors\n");
+    for (int w = 0; w < r->timeline_len; w++)
+        fprintf(t.f, "%.1f,%u,%u\n", (w + 1) * 0.1, r->timeline_done[w], r->timeline_err[w]);
+    snprintf(name, sizeof name, "timeline-%s-%d.csv", r->model->name, r->repeat);
+    if (atomic_text_commit(&t, dir, name, err, errlen) || atomic_text_open(&t, err, errlen))
+        return -1;
+    fprintf(t.f, "latency_ms,cdf\n");
+    for (int k = 0; k < r->nlat; k++)
+        fprintf(t.f, "%.3f,%.6f\n", r->lat_sorted[k], (double)(k + 1) / r->nlat);
+    snprintf(name, sizeof name, "latency-%s-%d.csv", r->model->name, r->repeat);
+    return atomic_text_commit(&t, dir, name, err, errlen);
 }
 
 int report_write_csv(const char *dir, const config_t *cfg, run_result_t *runs, int nruns, char *err,
                      size_t errlen)
 {
-    sbuf_t b = {0};
-    int rc = 0;
-    sb_printf(&b, "model,repeat,requests,concurrency,succeeded,failed,wall_s,floor_s,cpu_user_s,"
-                  "cpu_sys_s,peak_rss_bytes,memory_method,p50_ms,p90_ms,p99_ms,p999_ms,max_ms,"
-                  "rows,verified,duplicates,db_conns,client_peak_inflight\n");
-    for (int i = 0; i < nruns; i++) {
-        run_result_t *r = &runs[i];
-        if (r->repeat < 0)
-            continue;
-        sb_printf(&b,
-                  "%s,%d,%u,%u,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%s,%.3f,%.3f,%.3f,%.3f,%.3f,"
-                  "%llu,%s,%llu,%lld,%lld\n",
-                  r->model->name, r->repeat, cfg->job.requests, cfg->job.concurrency,
-                  (unsigned long long)r->succeeded, (unsigned long long)r->failed, r->wall_s,
-                  summary_floor_s(cfg), r->cpu_user_s, r->cpu_sys_s,
-                  (unsigned long long)r->peak_mem_bytes, mem_method_name(r->mem_method),
-                  r->lat_ms[0], r->lat_ms[1], r->lat_ms[2], r->lat_ms[3], r->lat_ms[4],
-                  (unsigned long long)r->verify.rows,
-                  (!r->verify_error && r->verify.verified && r->complete) ? "true" : "false",
-                  (unsigned long long)r->verify.duplicates, (long long)r->db_conns,
-                  (long long)r->client_peak_inflight);
-    }
-    if (b.oom || atomic_file_write(dir, "results.csv", b.p ? b.p : "", b.len, err, errlen))
-        rc = -1;
-    for (int i = 0; i < nruns && rc == 0; i++) {
-        run_result_t *r = &runs[i];
-        char name[160];
-        if (r->repeat < 0)
-            continue;
-        b.len = 0;
-        sb_printf(&b, "t_s,completed,errors\n");
-        for (int w = 0; w < r->timeline_len; w++)
-            sb_printf(&b, "%.1f,%u,%u\n", (w + 1) * 0.1, r->timeline_done[w], r->timeline_err[w]);
-        snprintf(name, sizeof name, "timeline-%s-%d.csv", r->model->name, r->repeat);
-        if (b.oom || atomic_file_write(dir, name, b.p ? b.p : "", b.len, err, errlen))
-            rc = -1;
-        /* Every succeeded request's latency, ascending, with its cumulative
-         * fraction: the latency CDF without re-binning. */
-        b.len = 0;
-        sb_printf(&b, "latency_ms,cdf\n");
-        for (int k = 0; k < r->nlat; k++)
-            sb_printf(&b, "%.3f,%.6f\n", r->lat_sorted[k], (double)(k + 1) / r->nlat);
-        snprintf(name, sizeof name, "latency-%s-%d.csv", r->model->name, r->repeat);
-        if (rc == 0 && (b.oom || atomic_file_write(dir, name, b.p ? b.p : "", b.len, err, errlen)))
-            rc = -1;
-    }
-    if (b.oom)
-        snprintf(err, errlen, "out of memory writing CSV files");
-    free(b.p);
-    return rc;
+    if (report_write_runs_csv(dir, cfg, runs, nruns, err, errlen))
+        return -1;
+    for (int i = 0; i < nruns; i++)
+        if (runs[i].repeat >= 0 && report_write_run_csvs(dir, &runs[i], err, errlen))
+            return -1;
+    return 0;
 }
 
 void report_remove_csv(const char *dir, run_result_t *runs, int nruns)

@@ -240,36 +240,6 @@ json_t *sweep_results_json(const sweep_t *s, json_t *const *docs, const char *co
     return doc;
 }
 
-/* A text file built in memory and written whole by sweep_mem_commit. */
-typedef struct sweep_mem {
-    FILE *f;
-    char *buf;
-    size_t len;
-} sweep_mem_t;
-
-static int sweep_mem_open(sweep_mem_t *m, char *err, size_t errlen)
-{
-    m->buf = NULL;
-    m->len = 0;
-    m->f = open_memstream(&m->buf, &m->len);
-    if (!m->f)
-        snprintf(err, errlen, "out of memory");
-    return m->f ? 0 : -1;
-}
-
-/* Writes the text to dir/name atomically and frees it. Returns 0 or -1. */
-static int sweep_mem_commit(sweep_mem_t *m, const char *dir, const char *name, char *err,
-                            size_t errlen)
-{
-    int rc = -1, bad = ferror(m->f);
-    if ((fclose(m->f) != 0) | bad)
-        snprintf(err, errlen, "out of memory writing %s", name);
-    else
-        rc = atomic_file_write(dir, name, m->buf, m->len, err, errlen);
-    free(m->buf);
-    return rc;
-}
-
 /* sweep.csv: one row per model and point. Notes the models in models[]
  * (at most LIMIT_SWEEP_CHART_MODELS, in order of appearance). Returns 0 or -1. */
 static int sweep_csv_write(const char *dir, json_t *doc, const char **models, int *nmodels,
@@ -278,8 +248,8 @@ static int sweep_csv_write(const char *dir, json_t *doc, const char **models, in
     json_t *keys = json_object_get(json_object_get(doc, "sweep"), "keys");
     json_t *summary = json_object_get(doc, "summary"), *row, *key;
     size_t i, k;
-    sweep_mem_t m;
-    if (sweep_mem_open(&m, err, errlen))
+    atomic_text_t m;
+    if (atomic_text_open(&m, err, errlen))
         return -1;
     fprintf(m.f, "model");
     json_array_foreach(keys, k, key) fprintf(m.f, ",%s", json_string_value(key));
@@ -308,7 +278,7 @@ static int sweep_csv_write(const char *dir, json_t *doc, const char **models, in
         if (!seen && *nmodels < LIMIT_SWEEP_CHART_MODELS)
             models[(*nmodels)++] = model;
     }
-    return sweep_mem_commit(&m, dir, "sweep.csv", err, errlen);
+    return atomic_text_commit(&m, dir, "sweep.csv", err, errlen);
 }
 
 /* sweep.dat: the one swept knob on x, one data block per model (in the
@@ -362,7 +332,7 @@ int sweep_write_outputs(const char *dir, json_t *doc, char *err, size_t errlen)
     const char *models[LIMIT_SWEEP_CHART_MODELS], *kname;
     int nmodels = 0;
     double lo, hi;
-    sweep_mem_t dat, vars;
+    atomic_text_t dat, vars;
 
     if (sweep_csv_write(dir, doc, models, &nmodels, err, errlen))
         return -1;
@@ -371,21 +341,21 @@ int sweep_write_outputs(const char *dir, json_t *doc, char *err, size_t errlen)
         return 0;
     }
     kname = json_string_value(json_array_get(keys, 0));
-    if (sweep_mem_open(&dat, err, errlen))
+    if (atomic_text_open(&dat, err, errlen))
         return -1;
-    if (sweep_mem_open(&vars, err, errlen)) {
+    if (atomic_text_open(&vars, err, errlen)) {
         fclose(dat.f);
         free(dat.buf);
         return -1;
     }
     sweep_dat_print(dat.f, doc, kname, models, nmodels, &lo, &hi);
     sweep_vars_print(vars.f, doc, kname, models, nmodels, lo, hi);
-    if (sweep_mem_commit(&dat, dir, "sweep.dat", err, errlen)) {
+    if (atomic_text_commit(&dat, dir, "sweep.dat", err, errlen)) {
         fclose(vars.f);
         free(vars.buf);
         return -1;
     }
-    if (sweep_mem_commit(&vars, dir, "sweepvars.gp", err, errlen) ||
+    if (atomic_text_commit(&vars, dir, "sweepvars.gp", err, errlen) ||
         chart_script_run(dir, "chart-sweep.gp", err, errlen) < 0)
         return -1;
     return 0;
