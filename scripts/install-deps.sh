@@ -13,7 +13,7 @@ PACKAGES=(
   libuv1-dev libcurl4-openssl-dev libpq-dev libjansson-dev libhiredis-dev libssl-dev
   libcmocka-dev
   postgresql redis-server gnuplot-nox
-  jq curl time procps
+  jq curl time procps nghttp2-client
   clang libclang-rt-14-dev valgrind
 )
 
