@@ -470,7 +470,7 @@ void mockapi_conn_accept_cb(uv_stream_t *listener, int status)
         conn_close(c, true);
         return;
     }
-    uv_tcp_nodelay(&c->tcp, 1);
+    /* TCP_NODELAY is inherited from the listener (server_listen). */
     if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb, conn_read_cb) != 0)
         conn_close(c, false);
 }
