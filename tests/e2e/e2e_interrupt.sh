@@ -72,14 +72,24 @@ set -e
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$rc" -eq 130 ] && [ "$ms" -lt 2000 ] && echo "ok: a second SIGINT exits at once (exit $rc after $ms ms)" \
   || fail "second SIGINT: exit $rc after $ms ms"
-sleep 0.5
-left=""
-for p in $tree; do
-  c=$(cat /proc/$p/comm 2>/dev/null || true)
-  # A killed process whose parent has gone waits for init to reap it: a
-  # zombie (state Z) is dead.
-  st=$(awk '{print $3}' /proc/$p/stat 2>/dev/null || true)
-  [ -n "$c" ] && [ "$st" != Z ] && left="$left $p($c,$st)"
+# The services were SIGKILLed; PostgreSQL's backends notice their
+# postmaster's death and exit on their own, which takes a moment on a busy
+# machine: wait for the tree to be gone, up to 5 s. A process whose stat
+# cannot be read any more, or a zombie (state Z, waiting for init to reap
+# it), is dead.
+left_of_tree() {
+  local p c st out=""
+  for p in $tree; do
+    c=$(cat /proc/$p/comm 2>/dev/null || true)
+    st=$(awk '{print $3}' /proc/$p/stat 2>/dev/null || true)
+    [ -n "$c" ] && [ -n "$st" ] && [ "$st" != Z ] && out="$out $p($c,$st)"
+  done
+  echo "$out"
+}
+for _ in $(seq 50); do
+  left=$(left_of_tree)
+  [ -z "$left" ] && break
+  sleep 0.1
 done
 [ -z "$left" ] && echo "ok: neither the model nor a service survives a second SIGINT" \
   || fail "left after a second SIGINT:$left"
