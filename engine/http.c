@@ -30,6 +30,21 @@ static size_t http_write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+/* CURLOPT_PREREQFUNCTION with the handle as data: refuses to send a second
+ * request in one transfer (see http_easy_setup in http.h). */
+static int http_send_once_cb(void *h, char *conn_primary_ip, char *conn_local_ip,
+                             int conn_primary_port, int conn_local_port)
+{
+    long sent = 0;
+    (void)conn_primary_ip;
+    (void)conn_local_ip;
+    (void)conn_primary_port;
+    (void)conn_local_port;
+    if (curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent) != CURLE_OK)
+        return CURL_PREREQFUNC_OK;
+    return sent > 0 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
+}
+
 CURLcode http_easy_setup(CURL *h, http_buf_t *buf, int timeout_ms)
 {
     CURLcode rc;
@@ -47,6 +62,8 @@ CURLcode http_easy_setup(CURL *h, http_buf_t *buf, int timeout_ms)
                                                               : LIMIT_HTTP_CONNECT_TIMEOUT_MAX_MS));
     SET(CURLOPT_PROXY, "");
     SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    SET(CURLOPT_PREREQFUNCTION, http_send_once_cb);
+    SET(CURLOPT_PREREQDATA, h);
 #undef SET
     return CURLE_OK;
 }
@@ -70,6 +87,7 @@ err_class_t http_classify(CURLcode rc, long status)
     case CURLE_SEND_ERROR:
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
+    case CURLE_ABORTED_BY_CALLBACK: /* http_send_once_cb refused a re-send */
         return ERR_RESET;
     default:
         return ERR_BAD_PAYLOAD;
@@ -91,35 +109,6 @@ long http_retry_after_ms(CURL *h)
     return (long)secs * 1000; /* seconds to ms */
 }
 
-/* CURLOPT_PREREQFUNCTION: the first request of a transfer goes, a second
- * (libcurl's re-send after a dead reused connection) is refused. */
-static int http_send_guard_cb(void *ud, char *conn_primary_ip, char *conn_local_ip,
-                              int conn_primary_port, int conn_local_port)
-{
-    http_send_guard_t *g = ud;
-    (void)conn_primary_ip;
-    (void)conn_local_ip;
-    (void)conn_primary_port;
-    (void)conn_local_port;
-    return ++g->sends > 1 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
-}
-
-CURLcode http_send_guard_install(CURL *h, http_send_guard_t *g)
-{
-    CURLcode rc = curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, http_send_guard_cb);
-    return rc != CURLE_OK ? rc : curl_easy_setopt(h, CURLOPT_PREREQDATA, g);
-}
-
-void http_send_guard_arm(http_send_guard_t *g)
-{
-    g->sends = 0;
-}
-
-CURLcode http_send_guard_result(const http_send_guard_t *g, CURLcode rc)
-{
-    return rc == CURLE_ABORTED_BY_CALLBACK && g->sends > 1 ? CURLE_RECV_ERROR : rc;
-}
-
 void http_buf_free(http_buf_t *b)
 {
     free(b->data);
@@ -132,10 +121,7 @@ err_class_t http_fetch_transform(http_fetch_ctx_t *c, uint64_t id, order_row_t *
     err_class_t err = ERR_NONE;
 
     http_url(url, sizeof url, c->api, id);
-    /* Installed here, beside the URL, so no blocking fetch runs without it
-     * whoever set the handle up. */
-    if (curl_easy_setopt(c->h, CURLOPT_URL, url) != CURLE_OK ||
-        http_send_guard_install(c->h, &c->guard) != CURLE_OK)
+    if (curl_easy_setopt(c->h, CURLOPT_URL, url) != CURLE_OK)
         return ERR_CONNECT;
     for (int attempt = 1; attempt <= c->retry.retries + 1; attempt++) {
         long status = 0;
@@ -147,9 +133,8 @@ err_class_t http_fetch_transform(http_fetch_ctx_t *c, uint64_t id, order_row_t *
             clock_sleep_ms(retry_backoff_ms(&c->retry, id, attempt, http_retry_after_ms(c->h)));
         }
         c->buf.len = 0;
-        http_send_guard_arm(&c->guard);
         outcome_attempt_start(c->out, id);
-        rc = http_send_guard_result(&c->guard, curl_easy_perform(c->h));
+        rc = curl_easy_perform(c->h);
         curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
         outcome_attempt_end(c->out, id, (int)status);
         err = http_classify(rc, status);
