@@ -36,10 +36,11 @@ typedef struct http_buf {
  * models' unpatched behaviour, but that behaviour is a backoff-free retry
  * outside the policy docs/workload.md defines, and the event-loop engine
  * mostly does not get it. Measured against mockapi with reset_rate = 0.3,
- * 400 transfers on 4 keep-alive handles, requests sent (PREREQ calls) vs
- * the server's count: curl_easy_perform 484 = 484, a curl_multi_poll-driven
- * multi 484 = 484, the uv_curl glue 400 = 400, because libuv reports the
- * RST as a poll error, uv_curl passes CURL_CSELECT_ERR and curl ends the
+ * 400 transfers on 4 keep-alive handles, the server received (and PREREQ
+ * saw) 484 requests from curl_easy_perform, 484 from a multi handle driven
+ * by curl_multi_poll, and 400 through the uv_curl glue, because libuv
+ * reports the RST as a poll error, uv_curl passes CURL_CSELECT_ERR and curl
+ * ends the
  * transfer with CURLE_SEND_ERROR, which it does not retry; but when the RST
  * is read as a readable event first (recv: ECONNRESET), the multi re-sends
  * too (seen once in 674 requests of semaphore-loop). With the guard every
