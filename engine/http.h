@@ -40,10 +40,9 @@ typedef struct http_buf {
  * saw) 484 requests from curl_easy_perform, 484 from a multi handle driven
  * by curl_multi_poll, and 400 through the uv_curl glue, because libuv
  * reports the RST as a poll error, uv_curl passes CURL_CSELECT_ERR and curl
- * ends the
- * transfer with CURLE_SEND_ERROR, which it does not retry; but when the RST
- * is read as a readable event first (recv: ECONNRESET), the multi re-sends
- * too (seen once in 674 requests of semaphore-loop). With the guard every
+ * ends the transfer with CURLE_SEND_ERROR, which it does not retry; but
+ * when the RST is read as a readable event first (recv: ECONNRESET), the
+ * multi re-sends too (seen once in 674 requests of semaphore-loop). With the guard every
  * model sends exactly the attempts the retry policy allows and records, so
  * under one fault schedule all models fail the same ids.
  *
