@@ -42,9 +42,9 @@ typedef struct http_buf {
  * reports the RST as a poll error, uv_curl passes CURL_CSELECT_ERR and curl
  * ends the transfer with CURLE_SEND_ERROR, which it does not retry; but
  * when the RST is read as a readable event first (recv: ECONNRESET), the
- * multi re-sends too (seen once in 674 requests of semaphore-loop). With the guard every
- * model sends exactly the attempts the retry policy allows and records, so
- * under one fault schedule all models fail the same ids.
+ * multi re-sends too (seen once in 674 requests of semaphore-loop). With
+ * the guard every model sends exactly the attempts the retry policy allows
+ * and records, so under one fault schedule all models fail the same ids.
  *
  * How: CURLOPT_PREREQFUNCTION runs after the connection is ready and before
  * each request is sent, re-sends included; CURLINFO_REQUEST_SIZE, zeroed
