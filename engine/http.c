@@ -30,6 +30,21 @@ static size_t http_write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+/* CURLOPT_PREREQFUNCTION with the handle as data: refuses to send a second
+ * request in one transfer (see http_easy_setup in http.h). */
+static int http_send_once_cb(void *h, char *conn_primary_ip, char *conn_local_ip,
+                             int conn_primary_port, int conn_local_port)
+{
+    long sent = 0;
+    (void)conn_primary_ip;
+    (void)conn_local_ip;
+    (void)conn_primary_port;
+    (void)conn_local_port;
+    if (curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent) != CURLE_OK)
+        return CURL_PREREQFUNC_OK;
+    return sent > 0 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
+}
+
 CURLcode http_easy_setup(CURL *h, http_buf_t *buf, int timeout_ms)
 {
     CURLcode rc;
@@ -47,6 +62,8 @@ CURLcode http_easy_setup(CURL *h, http_buf_t *buf, int timeout_ms)
                                                               : LIMIT_HTTP_CONNECT_TIMEOUT_MAX_MS));
     SET(CURLOPT_PROXY, "");
     SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    SET(CURLOPT_PREREQFUNCTION, http_send_once_cb);
+    SET(CURLOPT_PREREQDATA, h);
 #undef SET
     return CURLE_OK;
 }
@@ -70,6 +87,7 @@ err_class_t http_classify(CURLcode rc, long status)
     case CURLE_SEND_ERROR:
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
+    case CURLE_ABORTED_BY_CALLBACK: /* http_send_once_cb refused a re-send */
         return ERR_RESET;
     default:
         return ERR_BAD_PAYLOAD;
