@@ -2,7 +2,6 @@
 
 #include <libgen.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,19 +46,20 @@ static int bringup_mock_start(services_up_t *up, const config_t *cfg)
     return 0;
 }
 
-/* Whether the results table is ours: CREATE TABLE IF NOT EXISTS keeps a
- * table of that name made by someone else, and without a unique key on
- * (run_id, id) every upsert fails (ON CONFLICT has nothing to match) and
- * a repeated delivery would add a row. Returns 0, or -1 with the reason
- * in err. */
+/* Whether the results table is absent or ours, checked before it is
+ * created: CREATE TABLE IF NOT EXISTS keeps a table of that name made by
+ * someone else, and without a unique key on (run_id, id) every upsert
+ * fails (ON CONFLICT has nothing to match). Returns 0, or -1 with the
+ * reason in err. */
 static int bringup_pg_table_check(PGconn *c, char *err, size_t errlen)
 {
     static const char sql[] =
-        "SELECT count(*) FROM pg_index i WHERE i.indrelid = '" PG_BATCH_TABLE "'::regclass"
+        "SELECT to_regclass('" PG_BATCH_TABLE "') IS NULL OR EXISTS (SELECT 1 FROM pg_index i"
+        " WHERE i.indrelid = to_regclass('" PG_BATCH_TABLE "')"
         " AND i.indisunique AND i.indpred IS NULL AND i.indnkeyatts = 2"
         " AND (SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_attribute a"
         "      WHERE a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey::int2[]))"
-        "     = ARRAY['id', 'run_id']";
+        "     = ARRAY['id', 'run_id'])";
     PGresult *res = PQexec(c, sql);
     int rc = 0;
 
@@ -68,7 +68,7 @@ static int bringup_pg_table_check(PGconn *c, char *err, size_t errlen)
                  PQresultErrorMessage(res));
         err[strcspn(err, "\n")] = '\0';
         rc = -1;
-    } else if (strtol(PQgetvalue(res, 0, 0), NULL, 10) < 1) {
+    } else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
         snprintf(err, errlen,
                  "table %s exists without a unique key on (run_id, id): it is not concbench's; "
                  "drop or rename it, or use another database",
@@ -105,8 +105,8 @@ static int bringup_pg(services_up_t *up, const config_t *cfg)
     }
     v = PQparameterStatus(up->pg_conn, "server_version");
     snprintf(up->pg_version, sizeof up->pg_version, "%s", v ? v : "");
-    if (pg_batch_schema_ensure(up->pg_conn, err, sizeof err) ||
-        bringup_pg_table_check(up->pg_conn, err, sizeof err)) {
+    if (bringup_pg_table_check(up->pg_conn, err, sizeof err) ||
+        pg_batch_schema_ensure(up->pg_conn, err, sizeof err)) {
         log_error("PostgreSQL at %s: %s", cfg->pg[0] ? "--pg" : up->pg_dsn, err);
         return -1;
     }
