@@ -105,13 +105,18 @@ static void shuffle(const model_ops_t **m, int n, uint64_t seed, int round)
 
 /* Runs every model repeat + warmup times in interleaved rounds (warm-ups,
  * repeat < 0, first); within a round the order is shuffled with the seed
- * so drift does not always punish the same model. Returns the number of
- * runs made; *incomplete is set when one could not finish. */
-static int run_rounds(const run_env_t *env, const model_ops_t *const *models, int nmodels,
-                      run_result_t *runs, int *incomplete)
+ * so drift does not always punish the same model. After each run, every
+ * service we started must still be running: a run against a dead mock API
+ * or PostgreSQL measures the outage, not the model, so the rounds stop
+ * there. Returns the number of runs made; *incomplete is set when one
+ * could not finish or a service of ours died. */
+static int run_rounds(const run_env_t *env, const services_up_t *up,
+                      const model_ops_t *const *models, int nmodels, run_result_t *runs,
+                      int *incomplete)
 {
     const config_t *cfg = env->cfg;
     const model_ops_t *order[32];
+    char err[512];
     int nruns = 0;
     for (int round = -cfg->warmup; round < cfg->repeat && !signals_interrupted; round++) {
         memcpy(order, models, sizeof(*models) * (size_t)nmodels);
@@ -119,7 +124,13 @@ static int run_rounds(const run_env_t *env, const model_ops_t *const *models, in
             shuffle(order, nmodels, cfg->job.seed, round);
         for (int i = 0; i < nmodels && !signals_interrupted; i++) {
             run_result_t *r = &runs[nruns];
-            if (runner_run(env, order[i], round, r)) {
+            int failed = runner_run(env, order[i], round, r);
+            if (services_check_alive(up, err, sizeof err)) {
+                log_error("%s; stopping after %s: the results are incomplete", err, order[i]->name);
+                *incomplete = 1;
+                return nruns + !failed;
+            }
+            if (failed) {
                 *incomplete = 1;
                 return nruns;
             }
@@ -238,7 +249,7 @@ static int run_point(struct run_state *st, int p)
                       .pg_conn = st->up.pg_conn};
     for (int i = 0; i < st->nruns; i++)
         run_result_free(&st->runs[i]);
-    st->nruns = run_rounds(&env, st->models, st->nmodels, st->runs, &st->incomplete);
+    st->nruns = run_rounds(&env, &st->up, st->models, st->nmodels, st->runs, &st->incomplete);
     prc = run_output_write(&pc, &st->rep, dir, st->runs, st->nruns, st->incomplete, &st->docs[p],
                            &vrc);
     if (prc > st->rc)

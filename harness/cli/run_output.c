@@ -73,7 +73,7 @@ int run_output_write(const config_t *cfg, report_env_t *rep, const char *dir, ru
         rc = CB_EXIT_USAGE;
     else
         for (int i = 0; i < nruns; i++)
-            if (runs[i].repeat >= 0 && (runs[i].verify_error || !runs[i].verify.verified))
+            if (runs[i].repeat >= 0 && !runs[i].ok)
                 rc = CB_EXIT_FAILED;
     *verify_rc = rc;
     doc = report_results_json(cfg, rep, runs, nruns, rc == 0 || rc == 1, rc);
@@ -148,10 +148,12 @@ void run_output_print_verdict(const config_t *cfg, int sweep, int incomplete, in
     if (signals_interrupted)
         printf("\nINTERRUPTED: the results above are incomplete.\n");
     else if (incomplete)
-        printf("\nINCOMPLETE: a model did not finish its run; the results above are "
-               "incomplete.\n");
+        printf("\nINCOMPLETE: a model did not finish its run, or a service died (see above); "
+               "the results above are incomplete.\n");
     else if (verify_rc == CB_EXIT_FAILED)
-        printf("\nUNVERIFIED: at least one run's rows did not match what it reported.\n");
+        printf("\nNOT OK: at least one run's rows did not match what it reported, or more of "
+               "its requests failed than max_error_rate (%g) allows.\n",
+               cfg->max_error_rate);
     if (!written)
         return;
     printf("results: %s/results.json\n", cfg->out_dir);

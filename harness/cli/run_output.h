@@ -18,7 +18,8 @@ void run_output_utc_now(char *buf, size_t cap, const char *fmt);
  * carries the final exit status), prints its table, compares with
  * (--baseline) and saves (--save-baseline) a baseline, and draws the
  * charts. Returns the folder's exit status (CB_EXIT_USAGE when
- * results.json could not be written); *verify_rc gets the status before
+ * results.json could not be written; CB_EXIT_FAILED when a measured run
+ * is not ok); *verify_rc gets the status before
  * any baseline comparison. *doc_out, when given, gets results.json's
  * document if it was written (the caller decrefs), else is left alone. */
 int run_output_write(const config_t *cfg, report_env_t *rep, const char *dir, run_result_t *runs,
@@ -30,7 +31,7 @@ int run_output_write(const config_t *cfg, report_env_t *rep, const char *dir, ru
 int run_output_write_sweep(const sweep_t *sw, const config_t *cfg, json_t *const *docs,
                            char *const *names, int npoints, int rc);
 
-/* Prints the closing verdict (interrupted, incomplete, unverified) and,
+/* Prints the closing verdict (interrupted, incomplete, not ok) and,
  * when results were written, where they are. */
 void run_output_print_verdict(const config_t *cfg, int sweep, int incomplete, int verify_rc,
                               int written);

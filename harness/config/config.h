@@ -19,6 +19,9 @@ typedef struct config {
     char *api, *pg, *redis;
     int repeat, warmup;
     double crash_after; /* 0 = off */
+    /* The fraction of requests that may fail for good in a run that is
+     * still ok (docs/results.md). */
+    double max_error_rate;
     int pg_max_conns;
     int sample_ms;
     int pss_check_ms;

@@ -67,6 +67,7 @@ static void summary_model_fill(const config_t *cfg, const run_result_t *runs, in
 {
     double floor_s = summary_floor_s(cfg), one[SUMMARY__N];
     m->verified = 1;
+    m->ok = 1;
     for (int i = 0; i < nruns; i++) {
         const run_result_t *r = &runs[i];
         if (r->repeat < 0 || strcmp(r->model->name, m->name) != 0)
@@ -74,8 +75,10 @@ static void summary_model_fill(const config_t *cfg, const run_result_t *runs, in
         summary_run_figures(cfg, floor_s, r, one);
         for (int f = 0; f < SUMMARY__N; f++)
             v[f * nruns + m->runs] = one[f];
-        if (r->verify_error || !r->verify.verified || !r->complete || r->interrupted)
+        if (r->verify_error || !r->verify.rows_match || !r->complete || r->interrupted)
             m->verified = 0;
+        if (!r->ok)
+            m->ok = 0;
         m->runs++;
     }
     for (int f = 0; f < SUMMARY__N; f++)
@@ -124,6 +127,7 @@ json_t *summary_models_json(const summary_model_t *m, int n)
         json_object_set_new(o, "model", json_string(m[k].name));
         json_object_set_new(o, "runs", json_integer(m[k].runs));
         json_object_set_new(o, "verified", json_boolean(m[k].runs > 0 && m[k].verified));
+        json_object_set_new(o, "ok", json_boolean(m[k].runs > 0 && m[k].ok));
         for (int f = 0; f < SUMMARY__N; f++) {
             json_object_set_new(o, summary_figure_keys[f], summary_spread_json(&m[k].fig[f]));
             if (f == SUMMARY_WALL)
@@ -148,6 +152,7 @@ int summary_model_from_json(json_t *row, summary_model_t *m)
         return -1;
     m->runs = (int)json_integer_value(json_object_get(row, "runs"));
     m->verified = json_is_true(json_object_get(row, "verified"));
+    m->ok = json_object_get(row, "ok") ? json_is_true(json_object_get(row, "ok")) : m->verified;
     m->noisy = json_is_true(json_object_get(row, "noisy"));
     for (int f = 0; f < SUMMARY__N; f++) {
         json_t *o = json_object_get(row, summary_figure_keys[f]);

@@ -49,6 +49,12 @@ typedef struct summary_model {
     /* Every measured run verified. From runs in memory it is true for a
      * model with no measured run; results.json writes runs > 0 && this. */
     int verified;
+    /* Every measured run ok (runner.h): rows match and the failures stay
+     * within max_error_rate. From runs in memory it is true for a model
+     * with no measured run; results.json writes runs > 0 && this. Read
+     * back from a document without the key (older results), it is
+     * verified. */
+    int ok;
     int noisy; /* wall time spread beyond the noise limits (LIMIT_NOISY_*) */
     summary_spread_t fig[SUMMARY__N];
 } summary_model_t;

@@ -381,6 +381,8 @@ int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_r
     runner_take_figures(r, &m, &mw, w.t, env, infra0);
     runner_collect(r, w.t, m.t0);
     runner_verify(env, r, w.t);
+    r->ok = !r->verify_error && r->complete && !r->interrupted &&
+            verify_run_ok(&r->verify, r->failed, cfg->job.requests, cfg->max_error_rate);
     outcome_table_destroy(w.t);
     return 0;
 }

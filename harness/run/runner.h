@@ -53,6 +53,10 @@ typedef struct run_result {
     verify_result_t verify;
     int verify_error;
     char verify_err[256];
+    /* The run finished, its rows were read and match (rows_match), and
+     * at most max_error_rate of its requests failed for good
+     * (verify_run_ok). */
+    int ok;
     double *lat_sorted; /* latencies of succeeded requests, ascending (ms) */
     int nlat;
     /* Completions and errors per LIMIT_RUN_TIMELINE_WINDOW_MS window since the start. */

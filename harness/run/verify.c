@@ -125,11 +125,20 @@ int verify_run(PGconn *conn, const char *run_id, outcome_table_t *t, uint64_t se
             r->missing++;
         }
     }
-    r->verified =
+    r->rows_match =
         r->wrong == 0 && r->unexpected == 0 && r->missing == 0 && r->rows == atomic_load(&t->done);
     free(seen);
     PQclear(res);
     return 0;
+}
+
+int verify_run_ok(const verify_result_t *r, uint64_t failed, uint32_t requests,
+                  double max_error_rate)
+{
+    /* In integers, so that 0.1 x 300 is 30 failures allowed, not 29 by a
+     * rounding of the product. */
+    uint64_t allowed = (uint64_t)(max_error_rate * (double)requests + 1e-9);
+    return r->rows_match && failed <= allowed;
 }
 
 int verify_drop_rows(PGconn *conn, const char *run_id)

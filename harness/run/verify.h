@@ -15,7 +15,9 @@ typedef struct verify_result {
     uint64_t unexpected; /* rows for ids the outcome table does not call done */
     uint64_t missing;    /* done ids without a row */
     uint64_t duplicates; /* extra deliveries absorbed by the upsert: Σ(deliveries - 1) */
-    int verified;        /* 1: rows == succeeded and every row is right */
+    /* 1: the table holds exactly the rows the model reported committed
+     * (rows == done, none missing, none unexpected) and each is right. */
+    int rows_match;
     char first_problem[256];
 } verify_result_t;
 
@@ -23,6 +25,13 @@ typedef struct verify_result {
  * or -1 with the reason in err when the rows could not be read. */
 int verify_run(PGconn *conn, const char *run_id, outcome_table_t *t, uint64_t seed, int items,
                unsigned cost, verify_result_t *r, char *err, size_t errlen);
+
+/* Whether a run whose rows were checked into *r is ok: its rows match
+ * (rows_match) and the requests that failed for good are at most
+ * max_error_rate of requests. A run that did not finish is never ok; the
+ * caller checks that. Pure; cannot fail. */
+int verify_run_ok(const verify_result_t *r, uint64_t failed, uint32_t requests,
+                  double max_error_rate);
 
 /* Deletes the run's rows. Returns 0 or -1. */
 int verify_drop_rows(PGconn *conn, const char *run_id);

@@ -1,6 +1,7 @@
 #include "harness/services/bringup.h"
 
 #include <libgen.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "common/log.h"
 #include "engine/pg_batch.h"
 #include "harness/services/mockctl.h"
+#include "harness/services/spawn.h"
 
 /* The folder of the running executable: mockapi is built beside it. "."
  * when /proc/self/exe cannot be read. */
@@ -44,6 +46,39 @@ static int bringup_mock_start(services_up_t *up, const config_t *cfg)
     return 0;
 }
 
+/* Whether the results table is absent or ours, checked before it is
+ * created: CREATE TABLE IF NOT EXISTS keeps a table of that name made by
+ * someone else, and without a unique key on (run_id, id) every upsert
+ * fails (ON CONFLICT has nothing to match). Returns 0, or -1 with the
+ * reason in err. */
+static int bringup_pg_table_check(PGconn *c, char *err, size_t errlen)
+{
+    static const char sql[] =
+        "SELECT to_regclass('" PG_BATCH_TABLE "') IS NULL OR EXISTS (SELECT 1 FROM pg_index i"
+        " WHERE i.indrelid = to_regclass('" PG_BATCH_TABLE "')"
+        " AND i.indisunique AND i.indpred IS NULL AND i.indnkeyatts = 2"
+        " AND (SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_attribute a"
+        "      WHERE a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey::int2[]))"
+        "     = ARRAY['id', 'run_id'])";
+    PGresult *res = PQexec(c, sql);
+    int rc = 0;
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        snprintf(err, errlen, "cannot read the keys of table %s: %s", PG_BATCH_TABLE,
+                 PQresultErrorMessage(res));
+        err[strcspn(err, "\n")] = '\0';
+        rc = -1;
+    } else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+        snprintf(err, errlen,
+                 "table %s exists without a unique key on (run_id, id): it is not concbench's; "
+                 "drop or rename it, or use another database",
+                 PG_BATCH_TABLE);
+        rc = -1;
+    }
+    PQclear(res);
+    return rc;
+}
+
 /* The user's PostgreSQL or a private one, then the harness's connection
  * and the results schema. */
 static int bringup_pg(services_up_t *up, const config_t *cfg)
@@ -70,8 +105,9 @@ static int bringup_pg(services_up_t *up, const config_t *cfg)
     }
     v = PQparameterStatus(up->pg_conn, "server_version");
     snprintf(up->pg_version, sizeof up->pg_version, "%s", v ? v : "");
-    if (pg_batch_schema_ensure(up->pg_conn, err, sizeof err)) {
-        log_error("PostgreSQL at %s: %s", up->pg_dsn, err);
+    if (bringup_pg_table_check(up->pg_conn, err, sizeof err) ||
+        pg_batch_schema_ensure(up->pg_conn, err, sizeof err)) {
+        log_error("PostgreSQL at %s: %s", cfg->pg[0] ? "--pg" : up->pg_dsn, err);
         return -1;
     }
     return 0;
@@ -131,6 +167,32 @@ int services_mock_restart(services_up_t *up, const config_t *cfg)
     svc_stop(&up->mock);
     up->api = NULL;
     return bringup_mock_start(up, cfg);
+}
+
+/* One service we started: 0 while it runs, else -1 with why in err. */
+static int bringup_alive(const svc_t *s, const char *what, char *err, size_t errlen)
+{
+    siginfo_t si;
+    char how[128];
+
+    if (s->pid <= 0 || svc_child_state(s->pid, &si) == SVC_CHILD_RUNNING)
+        return 0;
+    if (si.si_pid)
+        svc_describe_exit(&si, how, sizeof how);
+    else
+        snprintf(how, sizeof how, "gone");
+    snprintf(err, errlen, "%s (pid %d), which concbench started, died during the run (%s)", what,
+             (int)s->pid, how);
+    return -1;
+}
+
+int services_check_alive(const services_up_t *up, char *err, size_t errlen)
+{
+    return bringup_alive(&up->mock, "the mock API", err, errlen) ||
+                   bringup_alive(&up->pg, "PostgreSQL", err, errlen) ||
+                   bringup_alive(&up->redis, "redis-server", err, errlen)
+               ? -1
+               : 0;
 }
 
 void services_bring_down(services_up_t *up)

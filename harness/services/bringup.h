@@ -28,6 +28,11 @@ int services_bring_up(services_up_t *up, config_t *cfg, int need_redis);
  * reason printed (no mock API runs then). */
 int services_mock_restart(services_up_t *up, const config_t *cfg);
 
+/* Whether every service we started (the mock API, PostgreSQL, redis) is
+ * still running; the user's own are not checked. Does not reap. Returns
+ * 0, or -1 with a one-line reason naming the service that died in err. */
+int services_check_alive(const services_up_t *up, char *err, size_t errlen);
+
 /* Closes the harness's connection and stops every private service. Safe
  * on a zeroed or partly brought-up up, and twice. */
 void services_bring_down(services_up_t *up);
