@@ -59,6 +59,14 @@
  * connections costs seconds of CPU; the loop engine shards above this. */
 #define LIMIT_LOOP_SHARD_CONNS 256
 
+/* Attempts the loop engine hands to curl per loop turn. curl connects every
+ * handle added since its last timer callback in one go (~100 us of
+ * socket()+connect() each on loopback), and nothing else on the loop runs
+ * meanwhile; 256 keeps a turn to ~25 ms, so a request is sent and its
+ * response read within a turn or two of its connection being up, while N =
+ * 10,000 are all handed over within 40 turns. */
+#define LIMIT_LOOP_START_SLICE 256
+
 /* Idle request slots (easy handles) the loop engine keeps when there is no
  * in-flight limit: enough for reuse, not one per request ever made. */
 #define LIMIT_LOOP_SPARE_SLOTS 64

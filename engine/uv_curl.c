@@ -5,11 +5,26 @@
 #include <string.h>
 #include <unistd.h>
 
-/* One socket curl asked us to watch. Owned by the fd table until it is
- * taken out and uv_close'd; freed by uv_curl_sock_closed_cb. */
+/* One socket curl asked us to watch, kept for as long as the fd is open
+ * (not just while a transfer uses it), so a keep-alive connection's next
+ * request costs no allocation, no uv_poll_init (an ioctl) and no epoll_ctl.
+ * Owned by the fd table until the fd is closed (uv_curl_closesocket_fn) or
+ * the multi handle goes; then uv_close'd and freed by
+ * uv_curl_sock_closed_cb.
+ *
+ * events is what the poll handle watches now (0: stopped). parked: curl no
+ * longer cares about the socket (CURL_POLL_REMOVE: its connection sits idle
+ * in the cache), but the poll keeps its events, because libuv's
+ * uv_poll_start and uv_poll_stop each cost an epoll_ctl DEL (uv_poll_start
+ * stops first) and the next request on the connection usually wants the
+ * same events back. An event on a parked socket (the server closed the idle
+ * connection) is not curl's business: the poll is stopped then, and curl
+ * finds the connection dead when it next looks. */
 typedef struct uv_curl_sock {
     uv_poll_t poll;
     curl_socket_t fd;
+    int events;
+    int parked;
     uv_curl_t *cu;
 } uv_curl_sock_t;
 
@@ -90,6 +105,11 @@ static void uv_curl_poll_cb(uv_poll_t *h, int status, int events)
     int flags = 0, running;
     CURLMcode mc;
 
+    if (sk->parked) {
+        uv_poll_stop(&sk->poll); /* cannot fail for a poll handle */
+        sk->events = 0;
+        return;
+    }
     if (status < 0)
         flags = CURL_CSELECT_ERR;
     if (events & UV_READABLE)
@@ -151,6 +171,34 @@ static int uv_curl_table_grow(uv_curl_t *cu, size_t need)
     return 0;
 }
 
+/* The poll handle of fd, created on first use. NULL after uv_curl_fail. */
+static uv_curl_sock_t *uv_curl_sock_get(uv_curl_t *cu, curl_socket_t fd)
+{
+    uv_curl_sock_t *sk;
+    int rc;
+    if ((size_t)fd >= cu->nsocks && uv_curl_table_grow(cu, (size_t)fd + 1)) {
+        uv_curl_fail(cu, "socket_fn: growing the socket table", "out of memory");
+        return NULL;
+    }
+    if ((sk = cu->socks[fd]))
+        return sk;
+    if (!(sk = calloc(1, sizeof *sk))) {
+        uv_curl_fail(cu, "socket_fn: calloc", "out of memory");
+        return NULL;
+    }
+    rc = uv_poll_init_socket(cu->loop, &sk->poll, fd);
+    if (rc) {
+        free(sk); /* a failed init leaves nothing to close */
+        uv_curl_fail(cu, "socket_fn: uv_poll_init_socket", uv_strerror(rc));
+        return NULL;
+    }
+    sk->fd = fd;
+    sk->cu = cu;
+    sk->poll.data = sk;
+    cu->socks[fd] = sk;
+    return sk;
+}
+
 /* CURLMOPT_SOCKETFUNCTION. Returning -1 makes curl abort every transfer on
  * the multi handle, which is what a failing uv call deserves: we could no
  * longer tell curl about its sockets. */
@@ -163,51 +211,38 @@ static int uv_curl_socket_fn(CURL *easy, curl_socket_t fd, int what, void *userp
     (void)socketp;
 
     if (what == CURL_POLL_REMOVE) {
-        uv_curl_sock_forget(cu, fd);
+        /* The fd stays open (closes come through uv_curl_closesocket_fn):
+         * park its poll handle for the connection's next request. */
+        if (fd >= 0 && (size_t)fd < cu->nsocks && (sk = cu->socks[fd]))
+            sk->parked = 1;
         return 0;
     }
     if (fd < 0) {
         uv_curl_fail(cu, "socket_fn", "negative socket");
         return -1;
     }
-    if ((size_t)fd >= cu->nsocks && uv_curl_table_grow(cu, (size_t)fd + 1)) {
-        uv_curl_fail(cu, "socket_fn: growing the socket table", "out of memory");
+    if (!(sk = uv_curl_sock_get(cu, fd)))
         return -1;
-    }
-    sk = cu->socks[fd];
-    if (!sk) {
-        sk = calloc(1, sizeof *sk);
-        if (!sk) {
-            uv_curl_fail(cu, "socket_fn: calloc", "out of memory");
-            return -1;
-        }
-        rc = uv_poll_init_socket(cu->loop, &sk->poll, fd);
-        if (rc) {
-            free(sk); /* a failed init leaves nothing to close */
-            uv_curl_fail(cu, "socket_fn: uv_poll_init_socket", uv_strerror(rc));
-            return -1;
-        }
-        sk->fd = fd;
-        sk->cu = cu;
-        sk->poll.data = sk;
-        cu->socks[fd] = sk;
-    }
+    sk->parked = 0;
     if (what & CURL_POLL_IN)
         events |= UV_READABLE;
     if (what & CURL_POLL_OUT)
         events |= UV_WRITABLE;
+    if (events == sk->events)
+        return 0; /* already watching exactly these: no epoll_ctl */
     rc = events ? uv_poll_start(&sk->poll, events, uv_curl_poll_cb) : uv_poll_stop(&sk->poll);
     if (rc) {
         uv_curl_fail(cu, "socket_fn: uv_poll_start", uv_strerror(rc));
         return -1;
     }
+    sk->events = events;
     return 0;
 }
 
-/* CURLOPT_CLOSESOCKETFUNCTION: curl normally says CURL_POLL_REMOVE before it
- * closes a socket, but not for every path (a connection closed while no
- * transfer owns it); forgetting the poll handle here first keeps libuv from
- * ever watching a closed, possibly reused, fd. */
+/* CURLOPT_CLOSESOCKETFUNCTION: every socket of a transfer added here is
+ * closed through this (curl records the function on the connection), so
+ * this is where a socket's poll handle goes: before the fd is closed, so
+ * libuv never watches a closed, possibly reused, fd. */
 static int uv_curl_closesocket_fn(void *clientp, curl_socket_t fd)
 {
     uv_curl_sock_forget(clientp, fd);

@@ -5,11 +5,14 @@
  * taken off the multi handle and handed to done_cb, so the owner can reuse
  * the easy handle at once.
  *
- * Sockets: a poll handle per socket curl asks about, found by fd in a table.
+ * Sockets: a poll handle per open socket curl has asked about, found by fd
+ * in a table, kept from the first time curl asks until the fd is closed, so
+ * a request on a keep-alive connection costs no allocation and, when it
+ * wants the events the last one did, no epoll_ctl (see uv_curl_sock_t).
  * libuv aborts when a watched fd is closed under it, so every easy handle
- * added here gets a CURLOPT_CLOSESOCKETFUNCTION that stops and closes the
- * socket's poll handle (if curl has not already removed it) before the fd
- * is closed. A poll handle is freed by its uv_close callback.
+ * added here gets a CURLOPT_CLOSESOCKETFUNCTION that closes the socket's
+ * poll handle before the fd is closed. A poll handle is freed by its
+ * uv_close callback.
  *
  * Errors: a failing curl_multi_* or uv_* call inside a callback cannot be
  * returned to anyone, so the first one is recorded as "where: what" and

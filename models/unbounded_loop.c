@@ -1,8 +1,10 @@
 /* unbounded-loop: the "asyncio.gather over everything" pattern. All N
- * requests start at once on one libuv loop and one thread — N sockets, N
- * requests in flight at the API — with the PostgreSQL writes on the same
- * loop (engine/loop_engine.h). What it costs shows in memory, file
- * descriptors and in how the API copes with N concurrent requests. */
+ * requests start at once on one libuv loop and one thread, one connection
+ * each while in flight, with the PostgreSQL writes on the same loop
+ * (engine/loop_engine.h). The engine hands them to curl 256 per loop turn
+ * so connects, sends and reads interleave; how many are in flight at the
+ * API at once is then connect rate x latency (all N at 2,000 and 1 s). What it costs shows in
+ * memory, file descriptors and in how the API copes with N concurrent requests. */
 #include "common/log.h"
 #include "engine/loop_engine.h"
 #include "models/model.h"
