@@ -13,8 +13,8 @@
 
 /* Raises the soft limit to the hard one. Returns the soft limit now in
  * force (UINT64_MAX when unlimited). When need > 0 and even the hard limit
- * is below need + FDLIMIT_RESERVE, prints one line naming who (e.g.
- * "concbench worker") and what will fail. Cannot fail otherwise. */
-uint64_t fdlimit_raise(const char *who, uint64_t need);
+ * is below need + FDLIMIT_RESERVE, prints one warning (the log prefix
+ * names the program) saying what will fail. Cannot fail otherwise. */
+uint64_t fdlimit_raise(uint64_t need);
 
 #endif

@@ -632,7 +632,7 @@ int loop_engine_run_job(const job_t *job, uint32_t inflight_limit, const char *m
     char err[300];
     int rc;
 
-    fdlimit_raise(model, width);
+    fdlimit_raise(width);
     if ((rc = uv_loop_init(&loop))) {
         log_error("uv_loop_init: %s", uv_strerror(rc));
         return 2;

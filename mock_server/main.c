@@ -18,7 +18,7 @@
  * Sets app->max_conns from the result. */
 static void main_raise_nofile(mockapi_t *app)
 {
-    uint64_t cur = fdlimit_raise("mockapi", MOCKAPI_NOFILE_WANT - FDLIMIT_RESERVE);
+    uint64_t cur = fdlimit_raise(MOCKAPI_NOFILE_WANT - FDLIMIT_RESERVE);
     app->max_conns = cur == UINT64_MAX           ? INT64_MAX
                      : cur > FDLIMIT_RESERVE + 1 ? (int64_t)(cur - FDLIMIT_RESERVE)
                                                  : 1;

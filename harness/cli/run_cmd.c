@@ -187,7 +187,7 @@ static int run_prepare(struct run_state *st)
     for (int i = 0; i < st->nmodels; i++)
         need_redis |= st->models[i]->needs_redis;
     signals_install();
-    fdlimit_raise("concbench", 0);
+    fdlimit_raise(0);
     run_output_utc_now(st->rep.started_at, sizeof st->rep.started_at, "%Y-%m-%dT%H:%M:%SZ");
     st->runs =
         calloc((size_t)st->nmodels * (size_t)(st->cfg.repeat + st->cfg.warmup), sizeof *st->runs);

@@ -183,7 +183,7 @@ int stream_worker_cmd(int argc, char **argv)
     cfg.claim_idle_ms = rcfg.claim_idle_ms;
     cfg.external = 1;
     signal(SIGPIPE, SIG_IGN);
-    fdlimit_raise("concbench worker", (uint64_t)(cfg.consumers + cfg.db_conns));
+    fdlimit_raise((uint64_t)(cfg.consumers + cfg.db_conns));
     log_info("joining run %s (%u requests, state %s) with %d consumers", args.run, rcfg.requests,
              rcfg.state, cfg.consumers);
     rc = consumer_run(&cfg, &st);
