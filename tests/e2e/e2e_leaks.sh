@@ -107,9 +107,11 @@ vg_verdict "mockapi" "$WORK/vg-mockapi" 1
 # ---- one small run of every model, with faults; a crash where it applies ----
 # The faults (503s, resets, hangs, bad bodies, short timeouts) drive the
 # retry and failure paths, where a leak hides more easily than on the happy
-# path; the run must still verify.
+# path; the run must still verify. With one retry some requests fail for
+# good: max_error_rate lets the run be ok, so its exit status speaks of
+# valgrind's findings only.
 FAULTS=(fail_rate=0.1 reset_rate=0.05 hang_rate=0.03 bad_body_rate=0.05 timeout_ms=300
-  retries=1 backoff_ms=5)
+  retries=1 backoff_ms=5 max_error_rate=0.5)
 list=$("$CONCBENCH" list)
 models=$(echo "$list" | awk '/^Models:/ {m = 1; next} /^$/ {m = 0} m && /^  [a-z]/ {print $1}')
 crashable=$(echo "$list" | awk '/^Models:/ {m = 1; next} /^$/ {m = 0}

@@ -63,6 +63,7 @@ set -e
   --out "$WORK/rep" progress=0 >/dev/null 2>"$WORK/rep.err" || fail "repeat run failed: $(tail -3 "$WORK/rep.err")"
 r="$WORK/rep/results.json"
 check "three measured runs" '(.runs | length) == 3 and .summary[0].runs == 3' "$r"
-check "median within min..max" '.summary[0].wall_s | (.min <= .median and .median <= .max and (has("mad")))' "$r"
-check "noisy flag present" '.summary[0] | has("noisy")' "$r"
+# The summary's figures recomputed here from the three runs' wall times.
+check "summary wall_s: median, min and max of the runs" \
+  '([.runs[].wall_s] | sort) as $w | .summary[0].wall_s | (.median == $w[1] and .min == $w[0] and .max == $w[2])' "$r"
 finish

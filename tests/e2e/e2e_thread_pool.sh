@@ -47,7 +47,7 @@ check "crash not applicable, with a reason" \
 check "crash run verified" '.runs[0].verified == true' "$out2/results.json"
 
 # Baselines: --save-baseline writes the results; --baseline compares with
-# one (a loose threshold so machine noise cannot fail this test), and a
+# one (a loose threshold, 200%, so machine noise cannot fail this test), and a
 # baseline of another workload is refused with exit 2.
 out3="$WORK/tp-base"
 "$CONCBENCH" run --model thread-pool --requests 200 --concurrency 10 --latency-ms 5 \
@@ -55,7 +55,7 @@ out3="$WORK/tp-base"
 cmp -s <(jq -S . "$out3/results.json") <(jq -S . "$WORK/base.json") && echo "ok: baseline saved" || fail "baseline differs from results.json"
 set +e
 "$CONCBENCH" run --model thread-pool --requests 200 --concurrency 10 --latency-ms 5 \
-  --out "$WORK/tp-cmp" --baseline "$WORK/base.json" threshold=10 progress=0 >"$WORK/cmp.out" 2>&1
+  --out "$WORK/tp-cmp" --baseline "$WORK/base.json" threshold=2 progress=0 >"$WORK/cmp.out" 2>&1
 rc=$?
 "$CONCBENCH" run --model thread-pool --requests 300 --concurrency 10 --latency-ms 5 \
   --out "$WORK/tp-cmp2" --baseline "$WORK/base.json" progress=0 >"$WORK/cmp2.out" 2>&1
@@ -65,4 +65,16 @@ set -e
   || fail "baseline comparison: exit $rc: $(tail -5 "$WORK/cmp.out")"
 [ "$rc2" -eq 2 ] && grep -q "different workload" "$WORK/cmp2.out" && echo "ok: other workload refused" \
   || fail "other workload: exit $rc2: $(tail -3 "$WORK/cmp2.out")"
+# The same gate closes on a real difference: against a baseline whose wall
+# times are a tenth of these (ten times as fast, far beyond the 200%
+# threshold and any machine noise), the run is a regression: exit 1.
+jq '(.runs[].wall_s) |= (. / 10) | (.summary[].wall_s[]?) |= (if type == "number" then . / 10 else . end)' \
+  "$WORK/base.json" >"$WORK/base-fast.json"
+set +e
+"$CONCBENCH" run --model thread-pool --requests 200 --concurrency 10 --latency-ms 5 \
+  --out "$WORK/tp-cmp3" --baseline "$WORK/base-fast.json" threshold=2 progress=0 >"$WORK/cmp3.out" 2>&1
+rc3=$?
+set -e
+[ "$rc3" -eq 1 ] && grep -q "REGRESSION" "$WORK/cmp3.out" && echo "ok: a ten times faster baseline: exit 1" \
+  || fail "ten times faster baseline: exit $rc3: $(tail -5 "$WORK/cmp3.out")"
 finish
