@@ -224,7 +224,11 @@ json_t *report_results_json(const config_t *cfg, const report_env_t *env, run_re
     summary_model_t *models = summary_models(cfg, runs, nruns, &nmodels);
     for (const knob_t *k = config_knobs; k->name; k++) {
         config_format(cfg, k, buf, sizeof buf);
-        if (k->type == KNOB_STR || k->type == KNOB_CHOICE)
+        if (k->flags & KNOB_SECRET) {
+            char shown[sizeof buf];
+            config_redact(buf, shown, sizeof shown);
+            json_object_set_new(conf, k->name, json_string(shown));
+        } else if (k->type == KNOB_STR || k->type == KNOB_CHOICE)
             json_object_set_new(conf, k->name, json_string(buf));
         else if (k->type == KNOB_DOUBLE)
             json_object_set_new(conf, k->name, json_real(strtod(buf, NULL)));
