@@ -30,7 +30,12 @@ check "seed: the unbounded loop beats the bounded one on wall time" \
 check "seed: and has far more requests in flight at the mock API" \
   "($(m unbounded-loop).server.peak_inflight) > 2 * ($(m semaphore-loop).server.peak_inflight)" "$r"
 
-run_ok cpu-heavy 0.2
+# Under a sanitizer the 50 pool workers' instrumented transforms starve
+# the PostgreSQL backends they start until a connect times out (10 s):
+# 10 workers there test the same claims with less contention.
+cpu_args=()
+[ -n "${ASAN_OPTIONS:-}${TSAN_OPTIONS:-}" ] && cpu_args=(concurrency=10)
+run_ok cpu-heavy 0.2 "${cpu_args[@]}"
 r="$WORK/cpu-heavy/results.json"
 # Not "the pools are faster": on a 2-vCPU VM here two CPU-bound
 # processes ran only 1.3x faster together than one after the other, and
