@@ -66,33 +66,49 @@ static int svc_pg_find_bindir(char *out, size_t outlen)
     return out[0] ? 0 : -1;
 }
 
+/* Spawns BINDIR/PROG (argv[0] is set to it) with stdout and stderr going
+ * to DIR/LOGNAME and its working directory, identity and signals from sp.
+ * Records the pid in e. Returns the pid, or -1 with err set. path and
+ * logpath (PATH_MAX each) receive the program's and the log's paths. */
+static pid_t svc_pg_spawn(struct svc_entry *e, const char *bindir, const char *prog,
+                          const char *logname, char **argv, struct svc_spawn_spec *sp, char *path,
+                          char *logpath, char *err, size_t errlen)
+{
+    pid_t pid;
+    int log;
+
+    snprintf(path, PATH_MAX, "%s/%s", bindir, prog);
+    snprintf(logpath, PATH_MAX, "%s/%s", e->tmpdir, logname);
+    log = svcfs_open_log(logpath, err, errlen);
+    if (log < 0)
+        return -1;
+    argv[0] = path;
+    sp->path = path;
+    sp->argv = argv;
+    sp->out_fd = sp->err_fd = log;
+    pid = svc_spawn(sp, prog, err, errlen);
+    close(log);
+    if (pid > 0)
+        e->pid = pid; /* only a real child: a negative pid would reach kill() */
+    return pid;
+}
+
 /* Runs initdb into DIR/data as the entry's current process; its output goes
  * to DIR/initdb.log, shown on failure. */
 static int svc_pg_initdb(struct svc_entry *e, const char *bindir, struct svc_spawn_spec *sp,
                          char *err, size_t errlen)
 {
     char path[PATH_MAX], data[PATH_MAX], logpath[PATH_MAX], tail[512], status[96];
-    char *argv[] = {path,   "-D",          data, "-A",        "trust", "-E",
+    char *argv[] = {NULL,   "-D",          data, "-A",        "trust", "-E",
                     "UTF8", "--no-locale", "-U", "concbench", NULL};
     siginfo_t si;
     pid_t pid;
-    int log;
 
-    snprintf(path, sizeof path, "%s/initdb", bindir);
     snprintf(data, sizeof data, "%s/data", e->tmpdir);
-    snprintf(logpath, sizeof logpath, "%s/initdb.log", e->tmpdir);
-    log = svcfs_open_log(logpath, err, errlen);
-    if (log < 0)
-        return -1;
-    sp->path = path;
-    sp->argv = argv;
-    sp->out_fd = sp->err_fd = log;
     sp->death_sig = SIGKILL;
-    pid = svc_spawn(sp, "initdb", err, errlen);
-    close(log);
+    pid = svc_pg_spawn(e, bindir, "initdb", "initdb.log", argv, sp, path, logpath, err, errlen);
     if (pid < 0)
         return -1;
-    e->pid = pid;
     if (svc_wait_exit(pid, LIMIT_SVC_PG_INITDB_MS, &si) != SVC_CHILD_EXITED) {
         svc_err(err, errlen, "initdb (%s) did not finish within %d s", path,
                 LIMIT_SVC_PG_INITDB_MS / 1000);
@@ -115,31 +131,20 @@ static int svc_pg_launch(struct svc_entry *e, const char *bindir, struct svc_spa
                          int port, char *err, size_t errlen)
 {
     char path[PATH_MAX], data[PATH_MAX], logpath[PATH_MAX], dsn[512], tail[512], status[96];
-    char *argv[] = {path, "-D", data, NULL};
+    char *argv[] = {NULL, "-D", data, NULL};
     int64_t deadline;
     siginfo_t si;
     pid_t pid;
-    int log;
 
-    snprintf(path, sizeof path, "%s/postgres", bindir);
     snprintf(data, sizeof data, "%s/data", e->tmpdir);
-    snprintf(logpath, sizeof logpath, "%s/postgres.log", e->tmpdir);
     snprintf(dsn, sizeof dsn, "host=%s port=%d user=concbench dbname=postgres connect_timeout=%d",
              e->tmpdir, port, LIMIT_SVC_PG_PROBE_TIMEOUT_S);
-    log = svcfs_open_log(logpath, err, errlen);
-    if (log < 0)
-        return -1;
-    sp->path = path;
-    sp->argv = argv;
-    sp->out_fd = sp->err_fd = log;
     sp->death_sig = SIGQUIT; /* immediate shutdown: the postmaster takes its backends along */
     e->stop_sig = SIGINT;    /* fast shutdown */
     e->name = "postgres";
-    pid = svc_spawn(sp, "postgres", err, errlen);
-    close(log);
+    pid = svc_pg_spawn(e, bindir, "postgres", "postgres.log", argv, sp, path, logpath, err, errlen);
     if (pid < 0)
         return -1;
-    e->pid = pid;
     deadline = clock_now_ns() + (int64_t)LIMIT_SVC_PG_READY_MS * CLOCK_NS_PER_MS;
     for (;;) {
         PGPing ping = PQping(dsn);

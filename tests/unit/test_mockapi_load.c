@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -25,6 +24,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "common/fdlimit.h"
 #include "mock_server/faults.h"
 #include "tests/lib/mockapi_client.h"
 
@@ -267,7 +267,6 @@ static void test_fd_limit(void **state)
 
 int main(int argc, char **argv)
 {
-    struct rlimit rl;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_pipelining_in_order, server_teardown),
         cmocka_unit_test_teardown(test_max_inflight, server_teardown),
@@ -283,9 +282,6 @@ int main(int argc, char **argv)
     }
     mockapi_path = argv[1];
     signal(SIGPIPE, SIG_IGN);
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
+    fdlimit_raise(0); /* the test's own client sockets */
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
