@@ -39,31 +39,52 @@ void outcome_table_destroy(outcome_table_t *t)
 
 void outcome_queued(outcome_table_t *t, uint64_t id)
 {
+    outcome_queued_at(t, id, clock_now_ns());
+}
+
+void outcome_queued_at(outcome_table_t *t, uint64_t id, int64_t now)
+{
     outcome_slot_t *s = outcome_slot(t, id);
     if (!s->queued_ns)
-        s->queued_ns = clock_now_ns();
+        s->queued_ns = now;
 }
 
 void outcome_attempt_start(outcome_table_t *t, uint64_t id)
+{
+    outcome_attempt_start_at(t, id, clock_now_ns());
+}
+
+void outcome_attempt_start_at(outcome_table_t *t, uint64_t id, int64_t now)
 {
     outcome_slot_t *s = outcome_slot(t, id);
     int64_t cur = atomic_fetch_add(&t->inflight, 1) + 1;
     atomic_peak_update(&t->peak_inflight, cur);
     if (!s->start_ns)
-        s->start_ns = clock_now_ns();
+        s->start_ns = now;
     s->attempts++;
 }
 
 void outcome_attempt_end(outcome_table_t *t, uint64_t id, int status)
 {
+    outcome_attempt_end_at(t, id, status, clock_now_ns());
+}
+
+void outcome_attempt_end_at(outcome_table_t *t, uint64_t id, int status, int64_t now)
+{
+    (void)now;
     atomic_fetch_sub(&t->inflight, 1);
     outcome_slot(t, id)->status = status;
 }
 
 void outcome_fetched(outcome_table_t *t, uint64_t id)
 {
+    outcome_fetched_at(t, id, clock_now_ns());
+}
+
+void outcome_fetched_at(outcome_table_t *t, uint64_t id, int64_t now)
+{
     outcome_slot_t *s = outcome_slot(t, id);
-    s->fetched_ns = clock_now_ns();
+    s->fetched_ns = now;
     s->deliveries++;
     uint8_t expect = SLOT_PENDING;
     if (atomic_compare_exchange_strong(&s->state, &expect, SLOT_FETCHED))
@@ -72,9 +93,14 @@ void outcome_fetched(outcome_table_t *t, uint64_t id)
 
 void outcome_done(outcome_table_t *t, uint64_t id)
 {
+    outcome_done_at(t, id, clock_now_ns());
+}
+
+void outcome_done_at(outcome_table_t *t, uint64_t id, int64_t now)
+{
     outcome_slot_t *s = outcome_slot(t, id);
     uint8_t prev;
-    s->end_ns = clock_now_ns();
+    s->end_ns = now;
     s->err = ERR_NONE;
     prev = atomic_exchange(&s->state, SLOT_DONE);
     if (prev == SLOT_FAILED)
@@ -85,6 +111,11 @@ void outcome_done(outcome_table_t *t, uint64_t id)
 
 void outcome_fail(outcome_table_t *t, uint64_t id, err_class_t c)
 {
+    outcome_fail_at(t, id, c, clock_now_ns());
+}
+
+void outcome_fail_at(outcome_table_t *t, uint64_t id, err_class_t c, int64_t now)
+{
     outcome_slot_t *s = outcome_slot(t, id);
     uint8_t prev = atomic_load(&s->state);
     /* A committed row stays committed: a late failure of a re-delivery does
@@ -93,7 +124,7 @@ void outcome_fail(outcome_table_t *t, uint64_t id, err_class_t c)
         if (prev == SLOT_DONE || prev == SLOT_FAILED)
             return;
     } while (!atomic_compare_exchange_weak(&s->state, &prev, SLOT_FAILED));
-    s->end_ns = clock_now_ns();
+    s->end_ns = now;
     s->err = (uint8_t)c;
     atomic_fetch_add(&t->failed, 1);
 }

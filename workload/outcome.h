@@ -95,6 +95,15 @@ void outcome_fetched(outcome_table_t *t, uint64_t id);
 void outcome_done(outcome_table_t *t, uint64_t id);
 /* The request failed for good with class c. */
 void outcome_fail(outcome_table_t *t, uint64_t id, err_class_t c);
+/* The same events at a given clock_now_ns() reading instead of now: for
+ * an adapter that replays events another process timed on the same
+ * CLOCK_MONOTONIC (external models, docs/external-models.md). */
+void outcome_queued_at(outcome_table_t *t, uint64_t id, int64_t now);
+void outcome_attempt_start_at(outcome_table_t *t, uint64_t id, int64_t now);
+void outcome_attempt_end_at(outcome_table_t *t, uint64_t id, int status, int64_t now);
+void outcome_fetched_at(outcome_table_t *t, uint64_t id, int64_t now);
+void outcome_done_at(outcome_table_t *t, uint64_t id, int64_t now);
+void outcome_fail_at(outcome_table_t *t, uint64_t id, err_class_t c, int64_t now);
 /* Registers a worker pid for crash injection; returns its index or -1. */
 int outcome_worker_register(outcome_table_t *t, pid_t pid);
 void outcome_worker_unregister(outcome_table_t *t, pid_t pid);
