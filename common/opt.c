@@ -82,21 +82,115 @@ int opt_parse_int(const char *name, const char *text, int lo, int hi, int *out, 
     return 0;
 }
 
+/* Reads a plain decimal number (digits, optionally '.' and digits; or
+ * '.' and digits) at the start of text. Returns the number of characters
+ * it took (0: none) and the value in *v. */
+static size_t opt_scan_decimal(const char *text, double *v)
+{
+    size_t i = 0, digits = 0;
+    char buf[64];
+
+    while (text[i] >= '0' && text[i] <= '9')
+        i++, digits++;
+    if (text[i] == '.') {
+        size_t j = i + 1;
+        while (text[j] >= '0' && text[j] <= '9')
+            j++;
+        if (j > i + 1) {
+            digits += j - i - 1;
+            i = j;
+        }
+    }
+    if (digits == 0 || i >= sizeof buf)
+        return 0;
+    memcpy(buf, text, i);
+    buf[i] = '\0';
+    *v = strtod(buf, NULL);
+    return isfinite(*v) ? i : 0;
+}
+
 int opt_parse_double(const char *name, const char *text, double lo, double hi, double *out,
                      char *err, size_t errlen)
 {
-    char *end;
     double v;
+    size_t n = opt_scan_decimal(text, &v);
 
-    errno = 0;
-    /* strtod skips leading spaces; a value is the whole text or nothing. */
-    v = *text == '\0' || *text == ' ' || *text == '\t' ? NAN : strtod(text, &end);
-    if (isnan(v) || *end != '\0') {
+    if (n == 0 || text[n] != '\0') {
         snprintf(err, errlen, "%s: '%s' is not a number in [%g, %g]", name, text, lo, hi);
         return -1;
     }
-    if (errno == ERANGE || !isfinite(v) || v < lo || v > hi) {
+    if (v < lo || v > hi) {
         snprintf(err, errlen, "%s: %s is out of range [%g, %g]", name, text, lo, hi);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* The duration units and their length in milliseconds. */
+static const struct {
+    const char *unit;
+    double ms;
+} opt_units[] = {{"us", 1e-3}, {"ms", 1}, {"s", 1e3}, {"min", 60e3}, {"", 1}};
+
+int opt_parse_ms(const char *name, const char *text, double lo_ms, double hi_ms, int whole,
+                 double *out, char *err, size_t errlen)
+{
+    double v, ms = -1;
+    size_t n = opt_scan_decimal(text, &v);
+
+    for (size_t u = 0; n && u < sizeof opt_units / sizeof opt_units[0] && ms < 0; u++)
+        if (strcmp(text + n, opt_units[u].unit) == 0)
+            ms = v * opt_units[u].ms;
+    if (ms < 0) {
+        snprintf(err, errlen,
+                 "%s: '%s' is not a duration: write e.g. 50ms, 2s, 500us, 1.5min or a number "
+                 "of milliseconds, in [%g, %g] ms",
+                 name, text, lo_ms, hi_ms);
+        return -1;
+    }
+    /* 1.1s is 1100.0000000000002 ms in binary: round off what the unit's
+     * scaling adds before asking whether it is whole. */
+    if (fabs(ms - round(ms)) < 1e-9 * (ms > 1 ? ms : 1))
+        ms = round(ms);
+    if (whole && ms != floor(ms)) {
+        snprintf(err, errlen, "%s: '%s' is not a whole number of milliseconds", name, text);
+        return -1;
+    }
+    if (ms < lo_ms || ms > hi_ms) {
+        snprintf(err, errlen, "%s: %s is out of range [%g, %g] ms", name, text, lo_ms, hi_ms);
+        return -1;
+    }
+    *out = ms;
+    return 0;
+}
+
+int opt_parse_fraction(const char *name, const char *text, double lo, double hi, double *out,
+                       char *err, size_t errlen)
+{
+    double v;
+    size_t n = opt_scan_decimal(text, &v);
+    int pct = n && strcmp(text + n, "%") == 0;
+
+    if (n == 0 || (text[n] != '\0' && !pct)) {
+        snprintf(err, errlen,
+                 "%s: '%s' is not a fraction: write a percentage like 10%% or a fraction like "
+                 "0.1, in [%g%%, %g%%]",
+                 name, text, 100 * lo, 100 * hi);
+        return -1;
+    }
+    if (!pct && v > 1) {
+        snprintf(err, errlen,
+                 "%s: '%s' is ambiguous: write %s%% for a percentage, or a fraction "
+                 "like 0.1",
+                 name, text, text);
+        return -1;
+    }
+    if (pct)
+        v /= 100;
+    if (v < lo || v > hi) {
+        snprintf(err, errlen, "%s: %s is out of range [%g%%, %g%%]", name, text, 100 * lo,
+                 100 * hi);
         return -1;
     }
     *out = v;

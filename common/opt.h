@@ -8,10 +8,19 @@
  * also permutes argv and keeps its state in globals. Options here match
  * their whole name or not at all.
  *
- * Number parsers are strict: the whole text, no sign, no spaces, no
- * "1e3" for a whole number, finite fractions only, within an inclusive
- * range. On error they write one line (no newline) naming the option, the
- * bad value and the accepted range, and leave *out untouched. */
+ * One number syntax for every command and knob (README "Numbers"):
+ *   whole numbers   digits only: 1000
+ *   numbers         digits with an optional decimal part: 20, 0.5, .5
+ *   durations       a number and a unit, us, ms, s or min: 500us, 50ms,
+ *                   2s, 1.5min; a bare number is milliseconds (the unit
+ *                   every duration knob is named in, "*_ms")
+ *   fractions       0.1 or 10%; a bare number above 1 ("10") is refused
+ *                   as ambiguous rather than read as 1000%
+ * No sign, no spaces, no exponent ("1e3"), no hex, no inf or nan.
+ *
+ * Parsers take the whole text, within an inclusive range. On error they
+ * write one line (no newline) naming the option, the bad value, what is
+ * accepted and the range, and leave *out untouched. */
 #ifndef CONCBENCH_COMMON_OPT_H
 #define CONCBENCH_COMMON_OPT_H
 
@@ -55,10 +64,21 @@ int opt_parse_u64(const char *name, const char *text, uint64_t lo, uint64_t hi, 
 int opt_parse_int(const char *name, const char *text, int lo, int hi, int *out, char *err,
                   size_t errlen);
 
-/* A finite number in [lo, hi], as strtod reads it (fractions, exponents),
- * with nothing before or after it. Returns 0 or -1. */
+/* A number (digits, optional decimal part) in [lo, hi]. Returns 0 or -1. */
 int opt_parse_double(const char *name, const char *text, double lo, double hi, double *out,
                      char *err, size_t errlen);
+
+/* A duration in milliseconds, in [lo_ms, hi_ms]: "50ms", "2s", "500us",
+ * "1.5min" or a bare number of milliseconds. With whole set, the value
+ * must be a whole number of milliseconds ("1.5ms" is refused, "1.5s" is
+ * 1500). Returns 0 or -1. */
+int opt_parse_ms(const char *name, const char *text, double lo_ms, double hi_ms, int whole,
+                 double *out, char *err, size_t errlen);
+
+/* A fraction in [lo, hi]: "0.1" or "10%". A bare number above 1 is refused
+ * as ambiguous (10% or 1000%?). Returns 0 or -1. */
+int opt_parse_fraction(const char *name, const char *text, double lo, double hi, double *out,
+                       char *err, size_t errlen);
 
 /* Which of the '|'-separated choices text is: its index, or -1 with
  * "NAME: 'TEXT' is not one of a|b|c" in err. */

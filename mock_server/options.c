@@ -67,7 +67,7 @@ static int options_fail(char *err, size_t errcap, const char *fmt, ...)
     return OPTIONS_ERROR;
 }
 
-enum mock_opt_kind { K_U64, K_INT, K_DOUBLE, K_HOST, K_DIST };
+enum mock_opt_kind { K_U64, K_INT, K_DOUBLE, K_MS, K_RATE, K_HOST, K_DIST, K_WHOLE_MS };
 
 /* Index of each behaviour knob, so the cross-flag rules can ask whether it
  * was given (a default value and an explicit one can be equal). */
@@ -96,7 +96,7 @@ static const struct opt_spec specs[] = {
         {"--host", K_HOST, 0, 0, OFF(host), 0, "127.0.0.1"},
     {"--port", K_INT, 0, 65535, OFF(port), 0, "8080"},
     {"--backlog", K_INT, 1, 1048576, OFF(backlog), 0, "65535"},
-    {"--header-timeout-ms", K_U64, 1, 86400000, OFF(header_timeout_ms), 0, "10000"},
+    {"--header-timeout-ms", K_WHOLE_MS, 1, 86400000, OFF(header_timeout_ms), 0, "10000"},
     {"--seed", K_U64, 0, (double)UINT64_MAX, OFF(seed), 0, "42"},
     {"--items", K_INT, 1, ORDER_ITEMS_MAX, OFF(items), 0, "10"},
     {"--max-id", K_U64, 1, 4294967295.0, OFF(max_id), 0, "10000000"},
@@ -132,6 +132,18 @@ static int options_apply(const struct opt_spec *sp, const char *v, mockapi_optio
                              errcap);
     case K_DOUBLE:
         return opt_parse_double(sp->name, v, sp->lo, sp->hi, (double *)(void *)field, err, errcap);
+    case K_MS:
+        return opt_parse_ms(sp->name, v, sp->lo, sp->hi, 0, (double *)(void *)field, err, errcap);
+    case K_RATE:
+        return opt_parse_fraction(sp->name, v, sp->lo, sp->hi, (double *)(void *)field, err,
+                                  errcap);
+    case K_WHOLE_MS: {
+        double ms;
+        if (opt_parse_ms(sp->name, v, sp->lo, sp->hi, 1, &ms, err, errcap))
+            return -1;
+        *(uint64_t *)(void *)field = (uint64_t)ms;
+        return 0;
+    }
     }
     return -1;
 }

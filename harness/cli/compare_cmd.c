@@ -1,8 +1,5 @@
 #include "harness/cli/compare_cmd.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +7,7 @@
 #include "common/exitcode.h"
 #include "common/log.h"
 #include "common/opt.h"
+#include "harness/config/config.h"
 #include "harness/report/compare.h"
 
 static void compare_usage(FILE *f)
@@ -21,31 +19,13 @@ static void compare_usage(FILE *f)
                "noise, or an unverified run in RESULTS; 2 the two cannot be compared.\n");
 }
 
-/* "10%" or a fraction "0.1". A bare number of 1 or more is refused rather
- * than guessed at: "10" could mean 10% or 1000%. */
+/* --threshold: the same row, parser and range as `concbench run`'s
+ * threshold knob, so "10%" and "0.1" mean the same in both and "10" is
+ * refused by both as ambiguous. */
 static int compare_threshold_parse(const char *s, double *t, char *err, size_t errlen)
 {
-    char *end;
-    double v;
-    errno = 0;
-    v = isdigit((unsigned char)s[0]) || s[0] == '.' ? strtod(s, &end) : NAN;
-    if (isnan(v) || errno || !isfinite(v) || !(*end == '\0' || (end[0] == '%' && !end[1]))) {
-        snprintf(err, errlen,
-                 "bad threshold '%s': want a percentage like 10%% or a fraction like 0.10", s);
-        return -1;
-    }
-    if (*end == '\0' && v >= 1) {
-        snprintf(err, errlen, "ambiguous threshold '%s': write %g%% or %g", s, v, v / 100);
-        return -1;
-    }
-    if (*end == '%')
-        v /= 100;
-    if (v > 10) {
-        snprintf(err, errlen, "threshold '%s' is above 1000%%: nothing could ever regress", s);
-        return -1;
-    }
-    *t = v;
-    return 0;
+    const knob_t *k = config_knob_find("threshold");
+    return opt_parse_fraction("--threshold", s, k->min, k->max, t, err, errlen);
 }
 
 /* Reads the arguments into o and paths[0..1]. Returns 0, 1 after --help

@@ -32,14 +32,26 @@ void config_free(config_t *c)
 
 /* Numbers go through common/opt's strict parsers, so a knob refuses
  * "1e3" for a whole number, a sign, or trailing text the same way a
- * command's own flags do, with the knob's name and range in the message. */
+ * command's own flags do, with the knob's name and range in the message;
+ * durations take units and fractions a '%' (common/opt.h). */
 static int config_set_number(const knob_t *k, void *p, const char *value, char *err, size_t errlen)
 {
     uint64_t u;
     double d;
 
+    if (k->flags & KNOB_DURATION) {
+        if (opt_parse_ms(k->name, value, k->min, k->max, k->type != KNOB_DOUBLE, &d, err, errlen))
+            return -1;
+        if (k->type == KNOB_DOUBLE)
+            *(double *)p = d;
+        else
+            *(int *)p = (int)d; /* duration knobs are KNOB_DOUBLE or KNOB_INT */
+        return 0;
+    }
     if (k->type == KNOB_DOUBLE) {
-        if (opt_parse_double(k->name, value, k->min, k->max, &d, err, errlen))
+        if ((k->flags & KNOB_FRACTION)
+                ? opt_parse_fraction(k->name, value, k->min, k->max, &d, err, errlen)
+                : opt_parse_double(k->name, value, k->min, k->max, &d, err, errlen))
             return -1;
         *(double *)p = d;
         return 0;

@@ -59,6 +59,13 @@ enum knob_flag {
     /* May hold credentials (a DSN or URL with a password): never to be
      * written to results or logs. */
     KNOB_SECRET = 1 << 3,
+    /* A duration in milliseconds: takes "50ms", "2s", "500us", "1.5min" or
+     * a bare number of ms (common/opt.h); an integer knob must come out a
+     * whole number of ms. */
+    KNOB_DURATION = 1 << 4,
+    /* A fraction: takes "0.1" or "10%"; a bare number above 1 is refused
+     * as ambiguous (common/opt.h). */
+    KNOB_FRACTION = 1 << 5,
 };
 
 typedef struct knob {

@@ -16,6 +16,16 @@
 #define KNOB_TYPE_U64 KNOB_U64
 #define KNOB_TYPE_INT KNOB_INT
 #define KNOB_TYPE_DIST KNOB_CHOICE
+#define KNOB_TYPE_MS KNOB_DOUBLE
+#define KNOB_TYPE_RATE KNOB_DOUBLE
+#define KNOB_FLAGS_DOUBLE 0
+#define KNOB_FLAGS_U64 0
+#define KNOB_FLAGS_INT 0
+#define KNOB_FLAGS_DIST 0
+#define KNOB_FLAGS_MS KNOB_DURATION
+#define KNOB_FLAGS_RATE KNOB_FRACTION
+#define KNOB_CHOICES_MS NULL
+#define KNOB_CHOICES_RATE NULL
 #define KNOB_CHOICES_DOUBLE NULL
 #define KNOB_CHOICES_U64 NULL
 #define KNOB_CHOICES_INT NULL
@@ -57,7 +67,7 @@ const knob_t config_knobs[] = {
      .def = run_def,                                                                               \
      .min = lo,                                                                                    \
      .max = hi,                                                                                    \
-     .flags = KNOB_WORKLOAD | KNOB_MOCK,                                                           \
+     .flags = KNOB_WORKLOAD | KNOB_MOCK | KNOB_FLAGS_##ktype,                                      \
      .mock_flag = flag,                                                                            \
      .choices = KNOB_CHOICES_##ktype,                                                              \
      .help = text},
@@ -104,7 +114,7 @@ const knob_t config_knobs[] = {
      .def = "10000",
      .min = 1,
      .max = 600000,
-     .flags = KNOB_WORKLOAD,
+     .flags = KNOB_WORKLOAD | KNOB_DURATION,
      .help = "timeout of one HTTP attempt, connect included"},
     {.name = "retries",
      .type = KNOB_INT,
@@ -120,7 +130,7 @@ const knob_t config_knobs[] = {
      .def = "50",
      .min = 1,
      .max = 60000,
-     .flags = KNOB_WORKLOAD,
+     .flags = KNOB_WORKLOAD | KNOB_DURATION,
      .help = "first retry backoff (doubles per attempt, equal jitter, Retry-After honoured)"},
     {.name = "db_conns",
      .type = KNOB_INT,
@@ -176,7 +186,7 @@ const knob_t config_knobs[] = {
      .def = "0",
      .min = 0,
      .max = 600000,
-     .flags = KNOB_WORKLOAD | KNOB_MODEL,
+     .flags = KNOB_WORKLOAD | KNOB_MODEL | KNOB_DURATION,
      .help = "stream-workers: claim pending entries idle this long (0: model default)"},
     {.name = "external_workers",
      .type = KNOB_INT,
@@ -248,7 +258,7 @@ const knob_t config_knobs[] = {
      .def = "0",
      .min = 0,
      .max = 0.99,
-     .flags = KNOB_WORKLOAD,
+     .flags = KNOB_WORKLOAD | KNOB_FRACTION,
      .help = "SIGKILL one worker once this fraction of requests completed (0: off)"},
     {.name = "max_error_rate",
      .type = KNOB_DOUBLE,
@@ -256,7 +266,7 @@ const knob_t config_knobs[] = {
      .def = "0",
      .min = 0,
      .max = 1,
-     .flags = KNOB_WORKLOAD,
+     .flags = KNOB_WORKLOAD | KNOB_FRACTION,
      .help = "a run is ok while at most this fraction of its requests fails for good (0: none)"},
     {.name = "pg_max_conns",
      .type = KNOB_INT,
@@ -272,7 +282,7 @@ const knob_t config_knobs[] = {
      .def = "10",
      .min = 1,
      .max = 10000,
-     .flags = 0,
+     .flags = KNOB_DURATION,
      .help = "interval of /proc memory sampling when no cgroup is usable"},
     {.name = "pss_check_ms",
      .type = KNOB_INT,
@@ -280,7 +290,7 @@ const knob_t config_knobs[] = {
      .def = "0",
      .min = 0,
      .max = 600000,
-     .flags = 0,
+     .flags = KNOB_DURATION,
      .help = "beside a cgroup, sum the tree's PSS this often as a cross-check (0: never; it costs "
              "~0.1 ms per process)"},
     {.name = "memory_method",
@@ -331,7 +341,7 @@ const knob_t config_knobs[] = {
      .def = "0.10",
      .min = 0.001,
      .max = 10,
-     .flags = 0,
+     .flags = KNOB_FRACTION,
      .help = "with baseline: a metric is worse beyond this fraction (and beyond the noise)"},
     {.name = "keep_rows",
      .type = KNOB_INT,

@@ -44,7 +44,7 @@ expect "unverified run" 1 out "^UNVERIFIED: process-pool repeat 0" -- "$B" "$WOR
 printf '{"schema_version": 1,' >"$WORK/cur/results.json"
 expect "malformed file" 2 err "^concbench compare: results .*/results.json: line 1:" -- "$B" "$WORK/cur"
 expect "missing file" 2 err "^concbench compare: baseline /nonexistent/x.json: unable to open" -- /nonexistent/x.json "$B"
-expect "malformed threshold" 2 err "bad threshold 'ten%'" -- "$B" "$B" --threshold ten%
+expect "malformed threshold" 2 err "--threshold: 'ten%' is not a fraction" -- "$B" "$B" --threshold ten%
 expect "unknown metric" 2 err "unknown metric 'latency'" -- "$B" "$B" --metric wall,latency
 expect "one file" 2 err "want two files" -- "$B"
 expect "help" 0 out "^usage: concbench compare" -- --help

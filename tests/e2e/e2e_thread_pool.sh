@@ -55,7 +55,7 @@ out3="$WORK/tp-base"
 cmp -s <(jq -S . "$out3/results.json") <(jq -S . "$WORK/base.json") && echo "ok: baseline saved" || fail "baseline differs from results.json"
 set +e
 "$CONCBENCH" run --model thread-pool --requests 200 --concurrency 10 --latency-ms 5 \
-  --out "$WORK/tp-cmp" --baseline "$WORK/base.json" threshold=2 progress=0 >"$WORK/cmp.out" 2>&1
+  --out "$WORK/tp-cmp" --baseline "$WORK/base.json" threshold=200% progress=0 >"$WORK/cmp.out" 2>&1
 rc=$?
 "$CONCBENCH" run --model thread-pool --requests 300 --concurrency 10 --latency-ms 5 \
   --out "$WORK/tp-cmp2" --baseline "$WORK/base.json" progress=0 >"$WORK/cmp2.out" 2>&1
@@ -72,7 +72,7 @@ jq '(.runs[].wall_s) |= (. / 10) | (.summary[].wall_s[]?) |= (if type == "number
   "$WORK/base.json" >"$WORK/base-fast.json"
 set +e
 "$CONCBENCH" run --model thread-pool --requests 200 --concurrency 10 --latency-ms 5 \
-  --out "$WORK/tp-cmp3" --baseline "$WORK/base-fast.json" threshold=2 progress=0 >"$WORK/cmp3.out" 2>&1
+  --out "$WORK/tp-cmp3" --baseline "$WORK/base-fast.json" threshold=200% progress=0 >"$WORK/cmp3.out" 2>&1
 rc3=$?
 set -e
 [ "$rc3" -eq 1 ] && grep -q "REGRESSION" "$WORK/cmp3.out" && echo "ok: a ten times faster baseline: exit 1" \

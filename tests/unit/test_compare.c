@@ -480,12 +480,14 @@ static void test_cmd_arguments(void **state)
     rmdir(dir);
 
     assert_int_equal(run_cmd(err, sizeof err, 4, base, tight, "--threshold", "ten%"), 2);
-    assert_string_equal(err, "concbench compare: bad threshold 'ten%': want a percentage like "
-                             "10% or a fraction like 0.10\n");
+    assert_string_equal(err, "concbench compare: --threshold: 'ten%' is not a fraction: write a "
+                             "percentage like 10% or a fraction like 0.1, in [0.1%, 1000%]\n");
     assert_int_equal(run_cmd(err, sizeof err, 4, base, tight, "--threshold", "10"), 2);
-    assert_non_null(strstr(err, "ambiguous threshold '10': write 10% or 0.1"));
+    assert_non_null(strstr(err, "--threshold: '10' is ambiguous: write 10% for a percentage"));
     assert_int_equal(run_cmd(err, sizeof err, 4, base, tight, "--threshold", "-5%"), 2);
-    assert_non_null(strstr(err, "bad threshold '-5%'"));
+    assert_non_null(strstr(err, "--threshold: '-5%' is not a fraction"));
+    assert_int_equal(run_cmd(err, sizeof err, 4, base, tight, "--threshold", "2000%"), 2);
+    assert_non_null(strstr(err, "--threshold: 2000% is out of range [0.1%, 1000%]"));
     assert_int_equal(run_cmd(err, sizeof err, 4, base, tight, "--threshold", "10%%"), 2);
     assert_int_equal(run_cmd(err, sizeof err, 3, base, tight, "--threshold"), 2);
     assert_non_null(strstr(err, "option '--threshold' needs a value"));
