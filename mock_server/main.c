@@ -11,6 +11,7 @@
 #include "common/exitcode.h"
 #include "common/fdlimit.h"
 #include "common/log.h"
+#include "common/version.h"
 
 #define MOCKAPI_NOFILE_WANT 20000
 
@@ -79,6 +80,10 @@ int main(int argc, char **argv)
     rc = options_parse(argc, argv, &app.opt, err, sizeof err);
     if (rc == OPTIONS_HELP) {
         fputs(options_usage(), stdout);
+        return CB_EXIT_OK;
+    }
+    if (rc == OPTIONS_VERSION) {
+        printf("mockapi %s (git %s)\nlibuv %s\n", cb_version, cb_git_commit, uv_version_string());
         return CB_EXIT_OK;
     }
     if (rc != OPTIONS_OK) {

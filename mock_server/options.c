@@ -50,7 +50,9 @@ const char *options_usage(void)
     MOCK_KNOBS(MOCK_USAGE)
 #undef MOCK_USAGE
     if (len < sizeof usage)
-        snprintf(usage + len, sizeof usage - len, "  --help                    this text\n");
+        snprintf(usage + len, sizeof usage - len,
+                 "  --version                 version, git commit and libuv version\n"
+                 "  --help                    this text\n");
     return usage;
 }
 
@@ -226,6 +228,8 @@ int options_parse(int argc, char **argv, mockapi_options_t *o, char *err, size_t
     while ((kind = opt_iter_next(&it)) != OPT_END) {
         if (kind == OPT_HELP)
             return OPTIONS_HELP;
+        if (strcmp(it.arg, "--version") == 0)
+            return OPTIONS_VERSION;
         sp = NULL;
         for (size_t k = 0; k < NSPECS && !sp; k++)
             if (opt_iter_is(&it, specs[k].name))

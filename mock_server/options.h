@@ -26,12 +26,13 @@ typedef struct mockapi_options {
 
 enum {
     OPTIONS_OK = 0,
-    OPTIONS_HELP = 1,   /* --help was given: print options_usage() and exit 0 */
-    OPTIONS_ERROR = -1, /* err holds one line (no newline); exit 2 */
+    OPTIONS_HELP = 1,    /* --help was given: print options_usage() and exit 0 */
+    OPTIONS_VERSION = 2, /* --version was given: print the version and exit 0 */
+    OPTIONS_ERROR = -1,  /* err holds one line (no newline); exit 2 */
 };
 
 /* Fills *o with defaults, then applies argv[1..argc). Flags take their value
- * as the next argument or after '='. Returns OPTIONS_OK, OPTIONS_HELP, or
+ * as the next argument or after '='. Returns OPTIONS_OK, OPTIONS_HELP, OPTIONS_VERSION, or
  * OPTIONS_ERROR with a one-line reason in err (errcap bytes). */
 int options_parse(int argc, char **argv, mockapi_options_t *o, char *err, size_t errcap);
 

@@ -9,15 +9,31 @@
 #include <string.h>
 
 #include <curl/curl.h>
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <uv.h>
 
 #include "common/exitcode.h"
 #include "common/log.h"
+#include "common/version.h"
 #include "harness/cli/compare_cmd.h"
 #include "harness/cli/measure_cmd.h"
 #include "harness/cli/plot_cmd.h"
 #include "harness/cli/run_cmd.h"
 #include "harness/config/config.h"
 #include "models/model.h"
+
+/* `concbench --version`: what was built, from which commit, against
+ * which libraries (the ones linked in, as they report themselves). */
+static void print_version(void)
+{
+    int pq = PQlibVersion();
+    printf("concbench %s (git %s, %s build)\n", cb_version, cb_git_commit, CONCBENCH_BUILD_TYPE);
+    printf("libcurl %s, libuv %s, libpq %d.%d, jansson %s, hiredis %d.%d.%d\n",
+           curl_version_info(CURLVERSION_NOW)->version, uv_version_string(), pq / 10000, pq % 10000,
+           JANSSON_VERSION, HIREDIS_MAJOR, HIREDIS_MINOR, HIREDIS_PATCH);
+}
 
 static void usage(FILE *f)
 {
@@ -35,6 +51,7 @@ static void usage(FILE *f)
             fprintf(f, "       concbench %s %s\n", model_registry[i]->command,
                     model_registry[i]->command_usage);
     fprintf(f, "       concbench list\n"
+               "       concbench --version\n"
                "Every knob can be given as --knob-name VALUE, --knob-name=VALUE or "
                "knob_name=VALUE;\n`concbench list` shows them all with their defaults.\n");
 }
@@ -125,6 +142,10 @@ int main(int argc, char **argv)
         strcmp(argv[1], "help") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? CB_EXIT_USAGE : CB_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        print_version();
+        return CB_EXIT_OK;
     }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         log_error("libcurl failed to initialise");

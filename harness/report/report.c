@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include "common/atomic_file.h"
+#include "common/version.h"
 #include "harness/report/summary.h"
 
 static json_t *num_or_null(double v)
@@ -201,7 +202,8 @@ static json_t *report_env_json(const report_env_t *e)
     json_object_set_new(o, "cgroup", json_string(cgroup_layout()));
     json_object_set_new(o, "compiler", json_string(__VERSION__));
     json_object_set_new(o, "build_type", json_string(CONCBENCH_BUILD_TYPE));
-    json_object_set_new(o, "git_commit", json_string(CONCBENCH_GIT_COMMIT));
+    json_object_set_new(o, "concbench_version", json_string(cb_version));
+    json_object_set_new(o, "git_commit", json_string(cb_git_commit));
     json_object_set_new(o, "postgres_version", json_string(e->pg_version));
     snprintf(buf, sizeof buf, "%d.%d", PQlibVersion() / 10000, PQlibVersion() % 10000);
     json_object_set_new(o, "libpq", json_string(buf));
