@@ -6,6 +6,7 @@
 #include "common/exitcode.h"
 #include "common/log.h"
 #include "common/opt.h"
+#include "common/safe_dir.h"
 #include "harness/report/plot.h"
 
 /* argv holds the arguments after `plot` (main passes argc - 2, argv + 2). */
@@ -30,7 +31,9 @@ int plot_cmd(int argc, char **argv)
         fprintf(stderr, "usage: concbench plot DIR (a folder written by concbench run)\n");
         return CB_EXIT_USAGE;
     }
-    if (plot_results_dir(dir, err, sizeof err)) {
+    /* The folder is written to, read back and drawn from: it must be ours
+     * alone, as concbench run's --out must. */
+    if (safe_dir_check(dir, err, sizeof err) || plot_results_dir(dir, err, sizeof err)) {
         log_error("%s", err);
         return CB_EXIT_USAGE;
     }

@@ -16,6 +16,7 @@
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/prng.h"
+#include "common/safe_dir.h"
 #include "harness/cli/run_args.h"
 #include "harness/cli/run_cmd.h"
 #include "harness/cli/run_output.h"
@@ -45,26 +46,13 @@ struct run_state {
     int rc, verify_rc, incomplete, written, default_out;
 };
 
-static int mkdir_p(const char *path)
-{
-    char tmp[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0755) && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    }
-    return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
-}
-
-/* Picks and creates the output folder; the default is
- * results/<UTC time>-<scenario>, with results/latest pointing at it. */
+/* Picks, creates and checks the output folder; the default is
+ * results/<UTC time>-<scenario>, with results/latest pointing at it. The
+ * folder must be ours alone (safe_dir_check): concbench writes into it,
+ * reads its files back and hands them to gnuplot. */
 static int prepare_out_dir(config_t *cfg, int *is_default)
 {
-    char err[256], dir[PATH_MAX], stamp[32], probe[PATH_MAX + 16];
+    char err[PATH_MAX + 256], dir[PATH_MAX], stamp[32], probe[PATH_MAX + 16];
     int fd;
     *is_default = cfg->out_dir[0] == '\0';
     if (*is_default) {
@@ -78,8 +66,14 @@ static int prepare_out_dir(config_t *cfg, int *is_default)
         if (config_set(cfg, "out", dir, err, sizeof err))
             return -1;
     }
-    snprintf(probe, sizeof probe, "%s/.probe", cfg->out_dir);
-    if (mkdir_p(cfg->out_dir) || (fd = open(probe, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+    if (safe_dir_make(cfg->out_dir, err, sizeof err)) {
+        log_error("%s", err);
+        return -1;
+    }
+    /* Can we write there (a read-only mount, a full quota)? A fresh random
+     * name, created exclusively, never an existing file or symlink. */
+    snprintf(probe, sizeof probe, "%s/.probe-XXXXXX", cfg->out_dir);
+    if ((fd = mkostemp(probe, O_CLOEXEC)) < 0) {
         log_error("cannot write to output folder %s: %s (choose another with --out)", cfg->out_dir,
                   strerror(errno));
         return -1;
@@ -274,7 +268,8 @@ static void run_points(struct run_state *st)
     if (st->sw.nkeys && p > 0)
         st->rc =
             run_output_write_sweep(&st->sw, &st->cfg, st->docs, st->names, st->npoints, st->rc);
-    run_output_print_verdict(&st->cfg, st->sw.nkeys, st->incomplete, st->verify_rc, st->written);
+    run_output_print_verdict(&st->cfg, st->sw.nkeys, st->incomplete, st->verify_rc, st->written,
+                             st->rep.report_failed);
     if (st->default_out)
         run_output_update_latest(st->cfg.out_dir);
 }

@@ -104,9 +104,18 @@ int run_output_write(const config_t *cfg, report_env_t *rep, const char *dir, ru
         }
     }
     /* Charts, summary files and report.html are derived from what was just
-     * written; failing to draw them does not change the run's verdict. */
-    if (written && nruns && plot_results_dir(dir, err, sizeof err))
-        log_error("charts not written: %s", err);
+     * written. When they cannot be written (a full disk, gnuplot failing)
+     * the invocation did not produce what it promised: exit 2, and
+     * results.json says so too if it still can be rewritten. */
+    if (written && nruns && plot_results_dir(dir, err, sizeof err)) {
+        log_error("report not complete: %s", err);
+        rep->report_failed = 1;
+        rc = CB_EXIT_USAGE;
+        json_object_set_new(doc, "exit_status", json_integer(rc));
+        if (report_write_json(dir, "results.json", doc, err, sizeof err))
+            log_error("%s (it says exit status %d: the report is missing)", err,
+                      (int)json_integer_value(json_object_get(doc, "exit_status")));
+    }
     if (doc_out && written)
         *doc_out = doc;
     else
@@ -143,8 +152,9 @@ int run_output_write_sweep(const sweep_t *sw, const config_t *cfg, json_t *const
 }
 
 void run_output_print_verdict(const config_t *cfg, int sweep, int incomplete, int verify_rc,
-                              int written)
+                              int written, int report_failed)
 {
+    char path[PATH_MAX + 16];
     if (signals_interrupted)
         printf("\nINTERRUPTED: the results above are incomplete.\n");
     else if (incomplete)
@@ -157,8 +167,13 @@ void run_output_print_verdict(const config_t *cfg, int sweep, int incomplete, in
     if (!written)
         return;
     printf("results: %s/results.json\n", cfg->out_dir);
-    if (!sweep)
-        printf("report:  %s/report.html\n", cfg->out_dir);
+    /* plot_results_dir removes an older report.html first: one that
+     * exists now was written by this run. */
+    snprintf(path, sizeof path, "%s/report.html", cfg->out_dir);
+    if (!sweep && access(path, F_OK) == 0)
+        printf("report:  %s%s\n", path, report_failed ? " (incomplete: see above)" : "");
+    else if (!sweep)
+        printf("report:  not written (see above)\n");
     else
         printf("sweep:   %s/sweep.csv, %s/chart-sweep.png; each point's report in its "
                "folder\n",

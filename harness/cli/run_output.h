@@ -34,7 +34,7 @@ int run_output_write_sweep(const sweep_t *sw, const config_t *cfg, json_t *const
 /* Prints the closing verdict (interrupted, incomplete, not ok) and,
  * when results were written, where they are. */
 void run_output_print_verdict(const config_t *cfg, int sweep, int incomplete, int verify_rc,
-                              int written);
+                              int written, int report_failed);
 
 /* Points results/latest at dir (a default output folder); a failure is
  * reported and otherwise ignored. */

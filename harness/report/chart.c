@@ -1,5 +1,6 @@
 #include "harness/report/chart.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -83,19 +84,40 @@ char *chart_file_read(const char *dir, const char *name, size_t *len)
     return buf;
 }
 
-int chart_script_copy(const char *dir, const char *name, char *err, size_t errlen)
+/* Copies from/name to to/name. Returns 0, or -1 with the reason in err. */
+static int chart_copy(const char *from, const char *to, const char *name, char *err, size_t errlen)
 {
     size_t len;
-    char *text = chart_file_read(CONCBENCH_PLOTS_DIR, name, &len);
+    char *text = chart_file_read(from, name, &len);
     int rc;
     if (!text) {
-        snprintf(err, errlen, "cannot read the chart script %s/%s: %s", CONCBENCH_PLOTS_DIR, name,
-                 strerror(errno));
+        snprintf(err, errlen, "cannot read %s/%s: %s", from, name, strerror(errno));
         return -1;
     }
-    rc = atomic_file_write(dir, name, text, len, err, errlen);
+    rc = atomic_file_write(to, name, text, len, err, errlen);
     free(text);
     return rc;
+}
+
+int chart_script_copy(const char *dir, const char *name, char *err, size_t errlen)
+{
+    return chart_copy(CONCBENCH_PLOTS_DIR, dir, name, err, errlen);
+}
+
+void chart_gp_string(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputs("''", f);
+        else if (*s == '\n')
+            fputs("'.\"\\n\".'", f);
+        else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            fputc(' ', f);
+        else
+            fputc(*s, f);
+    }
+    fputc('\'', f);
 }
 
 int chart_gnuplot_find(char *out, size_t cap)
@@ -185,20 +207,94 @@ int chart_gnuplot_run(const char *gnuplot, const char *dir, const char *script, 
         tail[--used] = '\0';
     line = strrchr(tail, '\n');
     if (WIFSIGNALED(status))
-        snprintf(err, errlen, "gnuplot died of signal %d on %s/%s", WTERMSIG(status), dir, script);
+        snprintf(err, errlen, "gnuplot died of signal %d on %s", WTERMSIG(status), script);
     else
-        snprintf(err, errlen, "gnuplot failed on %s/%s: %.300s", dir, script,
+        snprintf(err, errlen, "gnuplot failed on %s: %.300s", script,
                  used ? (line ? line + 1 : tail) : "no message");
     return -1;
 }
 
-int chart_script_run(const char *dir, const char *script, char *err, size_t errlen)
+int chart_work_open(chart_work_t *w, const char *src, const char *const *inputs, char *err,
+                    size_t errlen)
 {
-    char gnuplot[PATH_MAX];
+    const char *tmp = getenv("TMPDIR");
+    w->src = src;
+    if (!tmp || tmp[0] != '/' ||
+        (size_t)snprintf(w->dir, sizeof w->dir, "%s/concbench-plot-XXXXXX", tmp) >= sizeof w->dir)
+        snprintf(w->dir, sizeof w->dir, "/tmp/concbench-plot-XXXXXX");
+    if (!mkdtemp(w->dir)) {
+        snprintf(err, errlen, "cannot create a private folder for gnuplot (%s): %s", w->dir,
+                 strerror(errno));
+        w->dir[0] = '\0';
+        return -1;
+    }
+    if (chart_script_copy(w->dir, CHART_COMMON_SCRIPT, err, errlen))
+        return -1;
+    for (; *inputs; inputs++)
+        if (chart_copy(src, w->dir, *inputs, err, errlen))
+            return -1;
+    return 0;
+}
+
+int chart_work_draw(chart_work_t *w, const char *gnuplot, const char *stem, char *err,
+                    size_t errlen)
+{
+    static const char *const ext[] = {"png", "svg"};
+    char name[160], dest[PATH_MAX];
+    snprintf(name, sizeof name, "%s.gp", stem);
+    if (chart_script_copy(w->dir, name, err, errlen) ||
+        chart_gnuplot_run(gnuplot, w->dir, name, err, errlen))
+        return -1;
+    for (int e = 0; e < 2; e++) {
+        snprintf(name, sizeof name, "%s.%s", stem, ext[e]);
+        if (chart_copy(w->dir, w->src, name, err, errlen)) {
+            /* No chart of this stem is left half-updated. */
+            for (int k = 0; k < 2; k++) {
+                snprintf(dest, sizeof dest, "%s/%s.%s", w->src, stem, ext[k]);
+                unlink(dest);
+            }
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void chart_work_close(chart_work_t *w)
+{
+    char path[PATH_MAX + 256];
+    DIR *d;
+    struct dirent *de;
+    if (!w->dir[0])
+        return;
+    /* Only we can write the folder (mkdtemp, 0700): its entries are ours. */
+    if ((d = opendir(w->dir)) != NULL) {
+        while ((de = readdir(d)) != NULL)
+            if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+                snprintf(path, sizeof path, "%s/%s", w->dir, de->d_name);
+                unlink(path);
+            }
+        closedir(d);
+    }
+    if (rmdir(w->dir))
+        log_warn("cannot remove %s: %s", w->dir, strerror(errno));
+    w->dir[0] = '\0';
+}
+
+int chart_script_run(const char *dir, const char *script, const char *const *inputs, char *err,
+                     size_t errlen)
+{
+    char gnuplot[PATH_MAX], stem[128];
+    chart_work_t w;
+    int rc;
+    snprintf(stem, sizeof stem, "%.*s", (int)strcspn(script, "."), script);
     if (chart_script_copy(dir, CHART_COMMON_SCRIPT, err, errlen) ||
         chart_script_copy(dir, script, err, errlen))
         return -1;
     if (chart_gnuplot_find(gnuplot, sizeof gnuplot))
         return 1;
-    return chart_gnuplot_run(gnuplot, dir, script, err, errlen);
+    rc = chart_work_open(&w, dir, inputs, err, errlen);
+    if (rc == 0)
+        rc = chart_work_draw(&w, gnuplot, stem, err, errlen);
+    chart_work_close(&w);
+    return rc;
 }

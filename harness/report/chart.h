@@ -6,7 +6,9 @@
 #ifndef CONCBENCH_REPORT_CHART_H
 #define CONCBENCH_REPORT_CHART_H
 
+#include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* The script every chart script loads (styles, terminals): copied beside
  * them into every folder charts are drawn in. */
@@ -33,15 +35,47 @@ int chart_script_copy(const char *dir, const char *name, char *err, size_t errle
  * how to install it. */
 int chart_gnuplot_find(char *out, size_t cap);
 
-/* Runs `gnuplot SCRIPT` in dir. Returns 0, or -1 with the last line gnuplot
- * printed on stderr (its error) in err. Its warnings are dropped when it
- * succeeds. */
+/* Runs `gnuplot SCRIPT` in dir (chart_work_t's private folder). Returns 0, or -1 with the last line
+ * gnuplot printed on stderr (its error) in err. Its warnings are dropped when it succeeds. */
 int chart_gnuplot_run(const char *gnuplot, const char *dir, const char *script, char *err,
                       size_t errlen);
 
-/* Copies plots/SCRIPT and common.gp into dir and runs gnuplot on SCRIPT
- * there. Returns 0; 1 when gnuplot is missing (said on stderr); -1 with
- * the reason in err. */
-int chart_script_run(const char *dir, const char *script, char *err, size_t errlen);
+/* Writes s as a gnuplot string literal: single-quoted, where gnuplot
+ * substitutes nothing (a double-quoted string runs `backquoted` shell
+ * commands and expands escapes); a newline becomes "\n" joined with '.',
+ * other control characters a space. Text from a results.json is never
+ * code in a chart script. */
+void chart_gp_string(FILE *f, const char *s);
+
+/* A private folder (mkdtemp, mode 0700) where gnuplot runs: common.gp and
+ * the chart scripts come from the source tree's plots/, the inputs are
+ * copied from the results folder src, and each chart is moved into src
+ * whole (written under a temporary name and renamed) once gnuplot is done.
+ * Nobody else can swap what gnuplot loads, and a chart gnuplot could not
+ * finish (a full disk) never appears in src. */
+typedef struct chart_work {
+    char dir[PATH_MAX];
+    const char *src;
+} chart_work_t;
+
+/* Creates the folder and copies common.gp and src/inputs[...] (a
+ * NULL-terminated list of names) into it. Returns 0, or -1 with the reason
+ * in err; chart_work_close must be called either way. */
+int chart_work_open(chart_work_t *w, const char *src, const char *const *inputs, char *err,
+                    size_t errlen);
+/* Runs plots/STEM.gp there and moves STEM.png and STEM.svg into src.
+ * Returns 0, or -1 with the reason in err (gnuplot's last line, or the
+ * write that failed); src then has no STEM.png or STEM.svg. */
+int chart_work_draw(chart_work_t *w, const char *gnuplot, const char *stem, char *err,
+                    size_t errlen);
+/* Removes the folder. Safe after a failed open. */
+void chart_work_close(chart_work_t *w);
+
+/* Copies plots/SCRIPT and common.gp into dir (to redraw by hand) and draws
+ * SCRIPT from a private folder holding dir's inputs (NULL-terminated).
+ * Returns 0; 1 when gnuplot is missing (said on stderr); -1 with the
+ * reason in err. */
+int chart_script_run(const char *dir, const char *script, const char *const *inputs, char *err,
+                     size_t errlen);
 
 #endif

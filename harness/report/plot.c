@@ -74,14 +74,24 @@ static int plot_copy_scripts(const plot_results_t *c, char *err, size_t errlen)
     return 0;
 }
 
-/* Draws every chart that has data with gnuplot and loads its SVG for the
- * page. Returns 0, or -1 with the first failure in err (the other charts
- * are still drawn). */
+/* What the chart scripts read, besides common.gp (plot_data.c writes
+ * them into the results folder). */
+static const char *const plot_chart_inputs[] = {"plotvars.gp", "bars.dat", "cdf.dat",
+                                                "throughput.dat", NULL};
+
+/* Draws every chart that has data with gnuplot, from a private folder
+ * (chart_work_t), and loads its SVG for the page. Returns 0, or -1 with
+ * the first failure in err (the other charts are still drawn). */
 static int plot_charts_draw(const plot_results_t *c, const char *gnuplot, html_chart_t *charts,
                             char *err, size_t errlen)
 {
-    char name[128], path[PATH_MAX], msg[1024];
+    char name[128], msg[1024];
+    chart_work_t w;
     int rc = 0;
+    if (chart_work_open(&w, c->dir, plot_chart_inputs, err, errlen)) {
+        chart_work_close(&w);
+        return -1;
+    }
     for (int k = 0; k < PLOT_NCHARTS; k++) {
         const plot_chart_def_t *d = &plot_charts[k];
         size_t len;
@@ -91,29 +101,24 @@ static int plot_charts_draw(const plot_results_t *c, const char *gnuplot, html_c
                      d->needs_latency ? "latency-<model>-0.csv" : "timeline-<model>-0.csv");
             continue;
         }
-        snprintf(name, sizeof name, "%s.gp", d->name);
-        if (chart_gnuplot_run(gnuplot, c->dir, name, msg, sizeof msg)) {
+        if (chart_work_draw(&w, gnuplot, d->name, msg, sizeof msg)) {
             if (rc == 0)
                 snprintf(err, errlen, "%s", msg);
             snprintf(charts[k].missing, sizeof charts[k].missing, "%.390s", msg);
             rc = -1;
-            /* No half-drawn chart is left behind. */
-            for (int e = 0; e < 2; e++) {
-                snprintf(path, sizeof path, "%s/%s.%s", c->dir, d->name, e ? "svg" : "png");
-                unlink(path);
-            }
             continue;
         }
         snprintf(name, sizeof name, "%s.svg", d->name);
-        charts[k].svg = chart_file_read(c->dir, name, &len);
+        charts[k].svg = chart_file_read(w.dir, name, &len);
         if (!charts[k].svg) {
-            snprintf(msg, sizeof msg, "gnuplot did not write %s/%s", c->dir, name);
+            snprintf(msg, sizeof msg, "gnuplot did not write %s", name);
             snprintf(charts[k].missing, sizeof charts[k].missing, "%.390s", msg);
             if (rc == 0)
                 snprintf(err, errlen, "%s", msg);
             rc = -1;
         }
     }
+    chart_work_close(&w);
     return rc;
 }
 
@@ -168,7 +173,7 @@ int plot_results_dir(const char *dir, char *err, size_t errlen)
 {
     plot_results_t c = {.dir = dir};
     html_chart_t charts[PLOT_NCHARTS];
-    char gnuplot[PATH_MAX], name[160], draw_err[1024] = "";
+    char gnuplot[PATH_MAX], name[PATH_MAX], draw_err[1024] = "";
     const char *note = NULL;
     int rc = -1, drawn = 0;
 
@@ -183,8 +188,14 @@ int plot_results_dir(const char *dir, char *err, size_t errlen)
     if (plot_results_load(&c, err, errlen) || plot_data_write(&c, err, errlen) ||
         plot_copy_scripts(&c, err, errlen))
         goto out;
-    /* Charts from an earlier `concbench plot` would no longer match the
-     * data: every chart present after this call was drawn by it. */
+    /* Charts and a page from an earlier `concbench plot` would no longer
+     * match the data: every chart present after this call, and
+     * report.html, were written by it. */
+    snprintf(name, sizeof name, "%s/report.html", dir);
+    if (unlink(name) && errno != ENOENT) {
+        snprintf(err, errlen, "cannot remove the old %s: %s", name, strerror(errno));
+        goto out;
+    }
     for (int k = 0; k < PLOT_NCHARTS; k++)
         for (int e = 0; e < 2; e++) {
             snprintf(name, sizeof name, "%s/%s.%s", dir, plot_charts[k].name, e ? "svg" : "png");

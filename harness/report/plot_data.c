@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/atomic_file.h"
+#include "harness/report/chart.h"
 
 static void plot_csv_field(FILE *f, const char *s)
 {
@@ -127,21 +128,6 @@ static int plot_write_summary_md(const plot_results_t *c, char *err, size_t errl
     return atomic_text_commit(&m, c->dir, "summary.md", err, errlen);
 }
 
-/* A gnuplot double-quoted string literal. */
-static void plot_gp_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fputc('\\', f);
-        if (*s == '\n')
-            fputs("\\n", f);
-        else
-            fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 /* plotvars.gp: what the chart scripts need besides the .dat files. */
 static int plot_write_vars(const plot_results_t *c, char *err, size_t errlen)
 {
@@ -158,7 +144,7 @@ static int plot_write_vars(const plot_results_t *c, char *err, size_t errlen)
           "# `concbench plot`; edit a copy to restyle a chart by hand.\n",
           m.f);
     fputs("title_suffix = ", m.f);
-    plot_gp_string(m.f, c->title_suffix);
+    chart_gp_string(m.f, c->title_suffix);
     fprintf(m.f, "\nruns_note = \"%s\"\n",
             several ? "median of the runs, whiskers min–max" : "one run per model");
     fprintf(m.f, "floor_s = %.6g\n", c->floor_s);
@@ -166,14 +152,14 @@ static int plot_write_vars(const plot_results_t *c, char *err, size_t errlen)
                  "sustain (0: no API latency)\n");
     fprintf(m.f, "ceiling_rps = %.6g\n", c->ceiling_rps);
     fputs("mem_method = ", m.f);
-    plot_gp_string(m.f, c->mem_method[0] ? c->mem_method : "method unknown");
+    chart_gp_string(m.f, c->mem_method[0] ? c->mem_method : "method unknown");
     fprintf(m.f, "\nany_unverified = %d\nnmodels = %d\n", any_unverified, c->n);
     if (c->n == 0) /* gnuplot has no empty arrays; there is nothing to chart */
         return atomic_text_commit(&m, c->dir, "plotvars.gp", err, errlen);
     fprintf(m.f, "array model[%d] = [", c->n);
     for (int i = 0; i < c->n; i++) {
         fputs(i ? ", " : "", m.f);
-        plot_gp_string(m.f, c->models[i].s.name);
+        chart_gp_string(m.f, c->models[i].s.name);
     }
     fprintf(m.f, "]\narray color[%d] = [", c->n);
     for (int i = 0; i < c->n; i++)

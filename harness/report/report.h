@@ -15,6 +15,7 @@
 typedef struct report_env {
     char started_at[32], finished_at[32];
     char pg_version[64], redis_version[64];
+    int report_failed; /* set when a folder's charts or report.html could not be written */
 } report_env_t;
 
 /* The whole document. complete = 0 marks an interrupted or failed

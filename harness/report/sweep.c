@@ -315,20 +315,29 @@ static void sweep_vars_print(FILE *f, json_t *doc, const char *kname, const char
 {
     json_t *cfg = json_object_get(doc, "config"), *env = json_object_get(doc, "env");
     const char *cpu = json_string_value(json_object_get(env, "cpu_model"));
+    char suffix[512];
     fprintf(f, "nmodels = %d\narray model[%d]\narray color[%d]\n", nmodels, nmodels, nmodels);
-    for (int m = 0; m < nmodels; m++)
-        fprintf(f, "model[%d] = \"%s\"\ncolor[%d] = \"%s\"\n", m + 1, models[m], m + 1,
-                chart_model_color(models[m], NULL));
-    fprintf(f, "sweep_key = \"%s\"\nsweep_logx = %d\n", kname, lo > 0 && hi / lo >= 10);
-    fprintf(f, "title_suffix = \"N = %lld · latency %lld ms · %s, %lld cores\"\n",
-            (long long)json_integer_value(json_object_get(cfg, "requests")),
-            (long long)json_number_value(json_object_get(cfg, "latency_ms")), cpu ? cpu : "",
-            (long long)json_integer_value(json_object_get(env, "cores")));
+    for (int m = 0; m < nmodels; m++) {
+        fprintf(f, "model[%d] = ", m + 1);
+        chart_gp_string(f, models[m]);
+        fprintf(f, "\ncolor[%d] = \"%s\"\n", m + 1, chart_model_color(models[m], NULL));
+    }
+    fputs("sweep_key = ", f);
+    chart_gp_string(f, kname);
+    fprintf(f, "\nsweep_logx = %d\n", lo > 0 && hi / lo >= 10);
+    snprintf(suffix, sizeof suffix, "N = %lld · latency %lld ms · %s, %lld cores",
+             (long long)json_integer_value(json_object_get(cfg, "requests")),
+             (long long)json_number_value(json_object_get(cfg, "latency_ms")), cpu ? cpu : "",
+             (long long)json_integer_value(json_object_get(env, "cores")));
+    fputs("title_suffix = ", f);
+    chart_gp_string(f, suffix);
+    fputc('\n', f);
 }
 
 int sweep_write_outputs(const char *dir, json_t *doc, char *err, size_t errlen)
 {
     json_t *keys = json_object_get(json_object_get(doc, "sweep"), "keys");
+    static const char *const inputs[] = {"sweepvars.gp", "sweep.dat", NULL};
     const char *models[LIMIT_SWEEP_CHART_MODELS], *kname;
     int nmodels = 0;
     double lo, hi;
@@ -356,7 +365,7 @@ int sweep_write_outputs(const char *dir, json_t *doc, char *err, size_t errlen)
         return -1;
     }
     if (atomic_text_commit(&vars, dir, "sweepvars.gp", err, errlen) ||
-        chart_script_run(dir, "chart-sweep.gp", err, errlen) < 0)
+        chart_script_run(dir, "chart-sweep.gp", inputs, err, errlen) < 0)
         return -1;
     return 0;
 }
