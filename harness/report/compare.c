@@ -14,6 +14,7 @@
 
 #include "common/exitcode.h"
 #include "harness/report/compare_side.h"
+#include "harness/report/noise.h"
 
 _Static_assert((1u << CMP_M_WALL) == COMPARE_M_WALL && (1u << CMP_M_CPU) == COMPARE_M_CPU &&
                    (1u << CMP_M_RSS) == COMPARE_M_RSS && (1u << CMP_M_ERRORS) == COMPARE_M_ERRORS &&
@@ -37,18 +38,33 @@ typedef enum verdict { V_SAME, V_BETTER, V_WORSE, V_NOISY, V_NA } verdict_t;
 
 static const char *const verdict_names[] = {"same", "better", "worse", "noisy", "n/a"};
 
+/* The kind of noise of each compared metric (noise.h). */
+static const noise_figure_t cmp_noise_kind[CMP_M__N] = {
+    [CMP_M_WALL] = NOISE_WALL,    [CMP_M_CPU] = NOISE_CPU,      [CMP_M_RSS] = NOISE_MEM,
+    [CMP_M_ERRORS] = NOISE_COUNT, [CMP_M_P99] = NOISE_LAT_TAIL,
+};
+
+/* Whether a side's figure took the minimum noise (too few runs to measure
+ * its own). */
+static int cmp_floored(int metric, summary_spread_t s)
+{
+    return noise_interval(&s, cmp_noise_kind[metric]).floored &&
+           noise_min_rel(cmp_noise_kind[metric]) > 0;
+}
+
 /* All figures compared are lower-is-better. errors is a count of failed
  * requests: usually zero, so a ratio means nothing; it is worse when it
  * grows by at least one request and by more than threshold x the
  * baseline's count. The others are worse when the median exceeds the
- * baseline's by more than the threshold. Then the noise: with repetitions
- * on either side the change must also clear the two [min, max] intervals
- * (a single run's interval is its value); without, the threshold alone
- * decides. A change beyond the threshold that the intervals do not clear,
- * in either direction, is noisy. */
+ * baseline's by more than the threshold. Then the noise (noise.h): the
+ * change must also clear the two sides' intervals, [min, max] of the
+ * repetitions, widened to the metric's minimum noise on a side with fewer
+ * than NOISE_MEASURED_RUNS runs. A change beyond the threshold that the
+ * intervals do not clear, in either direction, is noisy. */
 static verdict_t cmp_verdict(int metric, summary_spread_t b, summary_spread_t c, double t)
 {
-    int up, down, reps = b.n > 1 || c.n > 1;
+    noise_interval_t bi, ci;
+    int up, down;
     if (metric == CMP_M_ERRORS) {
         up = c.median - b.median >= 1 && c.median - b.median > t * b.median;
         down = b.median - c.median >= 1 && b.median - c.median > t * b.median;
@@ -58,11 +74,11 @@ static verdict_t cmp_verdict(int metric, summary_spread_t b, summary_spread_t c,
     }
     if (!up && !down)
         return V_SAME;
-    if (!reps)
-        return up ? V_WORSE : V_BETTER;
+    bi = noise_interval(&b, cmp_noise_kind[metric]);
+    ci = noise_interval(&c, cmp_noise_kind[metric]);
     if (up)
-        return c.min > b.max ? V_WORSE : V_NOISY;
-    return c.max < b.min ? V_BETTER : V_NOISY;
+        return noise_below(bi, ci) ? V_WORSE : V_NOISY;
+    return noise_below(ci, bi) ? V_BETTER : V_NOISY;
 }
 
 static double cmp_scale(int metric, double v)
@@ -230,13 +246,35 @@ static void cmp_row_print(FILE *out, const char *model, int m, const cmp_row_t *
                 row->cur_mem ? row->cur_mem : "an unrecorded method");
 }
 
+/* Says, below the table, that a side with too few runs to measure its
+ * own noise was judged with the minimum noise, and what that is. */
+static void cmp_print_floor_note(FILE *out, const compare_opts_t *o)
+{
+    int first = 1;
+    fprintf(out,
+            "note: a model with fewer than %d runs on a side cannot measure its noise; its "
+            "figures are taken to lie within the minimum noise measured for concbench "
+            "(docs/results.md), ",
+            NOISE_MEASURED_RUNS);
+    for (int m = 0; m < CMP_M__N; m++) {
+        noise_figure_t kind = cmp_noise_kind[m];
+        if (!(o->metrics & (1u << m)) || noise_min_rel(kind) <= 0)
+            continue;
+        fprintf(out, "%s%s +/-%.0f%%", first ? "" : ", ", metric_info[m].name,
+                100 * noise_min_rel(kind));
+        first = 0;
+    }
+    fprintf(out, " of the median, so only a larger change is worse; --repeat %d measures it\n",
+            NOISE_MEASURED_RUNS);
+}
+
 /* The table: every baseline model's selected metrics, judged, then the
  * models only the results have. Returns the number of noisy rows. */
 static int cmp_print_table(FILE *out, const compare_side_t *b, const compare_side_t *c,
                            const compare_opts_t *o, size_t *first, double *scratch)
 {
     size_t nmodels = compare_side_models(b, first);
-    int nnoisy = 0;
+    int nnoisy = 0, nfloored = 0;
     for (size_t k = 0; k < nmodels; k++) {
         const char *model = b->runs[first[k]].model;
         for (int m = 0; m < CMP_M__N; m++) {
@@ -245,12 +283,15 @@ static int cmp_print_table(FILE *out, const compare_side_t *b, const compare_sid
             cmp_row_t row = cmp_row_judge(b, c, model, m, o->threshold, scratch);
             cmp_row_print(out, model, m, &row);
             nnoisy += row.verdict == V_NOISY;
+            nfloored += cmp_floored(m, row.base) || cmp_floored(m, row.cur);
         }
     }
     nmodels = compare_side_models(c, first);
     for (size_t k = 0; k < nmodels; k++)
         if (!compare_side_has_model(b, c->runs[first[k]].model))
             fprintf(out, "%-16s not in the baseline: not compared\n", c->runs[first[k]].model);
+    if (nfloored)
+        cmp_print_floor_note(out, o);
     return nnoisy;
 }
 
@@ -275,10 +316,13 @@ static void cmp_print_failures(FILE *out, const compare_side_t *b, const compare
             cmp_format_spread(m, row.base, 0, bt, sizeof bt);
             cmp_format_spread(m, row.cur, 0, ct, sizeof ct);
             cmp_format_ratio(m, row.base, row.cur, ratio, sizeof ratio);
-            fprintf(out, "WORSE: %s %s %s -> %s %s (%s)%s\n", model, metric_info[m].name, bt, ct,
-                    metric_info[m].unit, ratio,
-                    row.base.n > 1 || row.cur.n > 1 ? ", outside the spread of the repetitions"
-                                                    : ", single runs: the threshold alone decides");
+            fprintf(out, "WORSE: %s %s %s -> %s %s (%s), ", model, metric_info[m].name, bt, ct,
+                    metric_info[m].unit, ratio);
+            if (cmp_floored(m, row.base) || cmp_floored(m, row.cur))
+                fprintf(out, "beyond the minimum noise (fewer than %d runs on a side)\n",
+                        NOISE_MEASURED_RUNS);
+            else
+                fprintf(out, "outside the spread of the repetitions\n");
             (*nworse)++;
         }
     }
@@ -335,9 +379,7 @@ int compare_results(json_t *base, json_t *cur, const compare_opts_t *o, FILE *ou
     else
         fprintf(out, "OK: no metric worse beyond the %g%% threshold and the noise%s\n",
                 100 * o->threshold,
-                nnoisy ? "; noisy rows moved more than the threshold but within the spread of "
-                         "the repetitions"
-                       : "");
+                nnoisy ? "; noisy rows moved more than the threshold but within the noise" : "");
 out:
     free(first);
     free(scratch);

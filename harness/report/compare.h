@@ -3,11 +3,11 @@
  * the current figure, their ratio, the machine-independent normalised
  * figure and a verdict, and turns that into an exit status. The rules are
  * documented in docs/ci.md; in short:
- *   - worse: the median moved the wrong way by more than the threshold and,
- *     when either side has repetitions, the two [min, max] intervals do not
- *     overlap (the current best is worse than the baseline's worst);
- *   - noisy: beyond the threshold but inside the measured noise; not a
- *     failure;
+ *   - worse: the median moved the wrong way by more than the threshold and
+ *     beyond the noise: the two sides' intervals (noise.h: [min, max] of
+ *     the repetitions, at least the metric's minimum noise on a side with
+ *     fewer than NOISE_MEASURED_RUNS runs) do not overlap;
+ *   - noisy: beyond the threshold but inside the noise; not a failure;
  *   - an unverified run in the current results is a failure too;
  *   - inputs that do not describe the same workload cannot be compared. */
 #ifndef CONCBENCH_COMPARE_H

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/limits.h"
+
 /* The page's only style: no web font, no script, nothing fetched. */
 static const char html_report_css[] =
     "body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
@@ -154,9 +156,10 @@ static void html_summary_table(FILE *f, const html_report_t *r)
         fprintf(f, "<tr%s><td class=\"l\"><span class=\"sw\" style=\"background:%s\"></span>",
                 m->s.verified ? "" : " class=\"unverified\"", m->color);
         html_esc(f, m->s.name);
-        fprintf(f, "</td><td class=\"l\">%s</td><td>%d</td>",
+        fprintf(f, "</td><td class=\"l\">%s</td><td>%d%s%s</td>",
                 m->s.verified ? "yes" : "<span class=\"no\">NO: rows did not verify</span>",
-                m->s.runs);
+                m->s.runs, m->s.runs == 1 ? " (single run)" : "",
+                m->s.noisy ? " <span class=\"no\">noisy</span>" : "");
         summary_spread_format(&m->s.fig[SUMMARY_WALL], m->s.runs, "%.2f", 1, "", cell, sizeof cell);
         fprintf(f, "<td>%s</td>", cell);
         summary_spread_format(&m->s.fig[SUMMARY_EFFICIENCY], m->s.runs, "%.2f", 1, "", cell,
@@ -352,7 +355,14 @@ char *html_report_render(const html_report_t *r, size_t *len)
           f);
 
     fputs("<section id=\"summary-section\">\n<h2>Summary</h2>\n<p>Medians over each model's "
-          "measured runs, (min–max) when it has several. Efficiency = floor / wall time (1.00 "
+          "measured runs, (min–max) when it has several; a single run has no spread "
+          "measured. ",
+          f);
+    fprintf(f,
+            "<b>noisy</b>: the model's wall times spread more than %.2f× (max/min) or their "
+            "MAD exceeds %.0f%% of the median: compare its figures with care. ",
+            LIMIT_NOISY_MAX_OVER_MIN, 100 * LIMIT_NOISY_MAD_OVER_MEDIAN);
+    fputs("Efficiency = floor / wall time (1.00 "
           "is the floor). Peak memory: the model's whole process tree. Services CPU: what the "
           "mock API, PostgreSQL and Redis spent during the model's runs (– : not measured, "
           "e.g. a service concbench did not start).</p>\n",

@@ -14,7 +14,9 @@
 #include <uv.h>
 
 #include "common/atomic_file.h"
+#include "common/limits.h"
 #include "common/version.h"
+#include "harness/report/noise.h"
 #include "harness/report/summary.h"
 
 static json_t *num_or_null(double v)
@@ -347,18 +349,37 @@ void report_remove_csv(const char *dir, run_result_t *runs, int nruns)
     }
 }
 
-/* The table's figures, each the median over a model's measured runs. */
+/* The table's columns: each the median of one summary figure over a
+ * model's measured runs, times a scale, printed in a width with a
+ * precision, its star judged by one kind of noise (noise.h). */
 enum { T_WALL, T_XFLOOR, T_CPU, T_MB, T_P50, T_P99, T_ERR, T__N };
 
-static void report_table_row(const summary_model_t *m, double floor_s, double row[T__N])
+static const struct {
+    const char *head;
+    int width, prec, fig;
+    noise_figure_t noise;
+} table_col[T__N] = {
+    [T_WALL] = {"wall s", 9, 2, SUMMARY_WALL, NOISE_WALL},
+    [T_XFLOOR] = {"xfloor", 8, 2, SUMMARY_WALL, NOISE_WALL},
+    [T_CPU] = {"cpu s", 9, 2, SUMMARY_CPU, NOISE_CPU},
+    [T_MB] = {"peak MB", 10, 1, SUMMARY_RSS, NOISE_MEM},
+    [T_P50] = {"p50 ms", 9, 1, SUMMARY_P50, NOISE_LAT_MID},
+    [T_P99] = {"p99 ms", 9, 1, SUMMARY_P99, NOISE_LAT_TAIL},
+    [T_ERR] = {"errors %", 9, 2, SUMMARY_ERROR_RATE, NOISE_COUNT},
+};
+
+static double table_scale(int k, double floor_s)
 {
-    row[T_WALL] = m->fig[SUMMARY_WALL].median;
-    row[T_XFLOOR] = floor_s > 0 ? row[T_WALL] / floor_s : 0;
-    row[T_CPU] = m->fig[SUMMARY_CPU].median;
-    row[T_MB] = m->fig[SUMMARY_RSS].median / 1048576.0;
-    row[T_P50] = m->fig[SUMMARY_P50].median;
-    row[T_P99] = m->fig[SUMMARY_P99].median;
-    row[T_ERR] = 100 * m->fig[SUMMARY_ERROR_RATE].median;
+    switch (k) {
+    case T_XFLOOR:
+        return floor_s > 0 ? 1 / floor_s : 0;
+    case T_MB:
+        return 1 / 1048576.0;
+    case T_ERR:
+        return 100;
+    default:
+        return 1;
+    }
 }
 
 /* Whether a model's figures may be the best of a column: every run ok and
@@ -368,51 +389,88 @@ static int report_table_eligible(const summary_model_t *m)
     return m->runs > 0 && m->ok && m->fig[SUMMARY_ERROR_RATE].max < 1;
 }
 
+/* One cell: prefix, the value at the column's precision, suffix,
+ * right-aligned in the column's width; the prefix may be one two-byte
+ * character ("±"), which takes one column. */
+static void report_table_cell(FILE *f, int k, const char *prefix, double v, const char *suffix)
+{
+    char text[64];
+    int len = snprintf(text, sizeof text, "%s%.*f%s", prefix, table_col[k].prec, v, suffix);
+    if (prefix[0] & 0x80)
+        len--;
+    fprintf(f, " %*s%s", table_col[k].width > len ? table_col[k].width - len : 0, "", text);
+}
+
 void report_print_table(FILE *f, const config_t *cfg, const run_result_t *runs, int nruns)
 {
-    static const char *const fmt[T__N] = {"%9.2f", "%8.2f", "%9.2f", "%10.1f",
-                                          "%9.1f", "%9.1f", "%9.2f"};
-    int nm;
+    int nm, star[T__N], *eligible, any_noisy = 0;
     summary_model_t *m = summary_models(cfg, runs, nruns, &nm);
-    double(*row)[T__N] = calloc((size_t)nm + 1, sizeof *row), best[T__N];
+    const summary_spread_t **col = calloc((size_t)nm + 1, sizeof *col);
     double floor_s = summary_floor_s(cfg), max_err = cfg->max_error_rate;
 
-    if (!row)
+    eligible = calloc((size_t)nm + 1, sizeof *eligible);
+    if (!col || !eligible)
         nm = 0;
-    for (int i = 0; i < nm; i++)
-        report_table_row(&m[i], floor_s, row[i]);
-    /* The best (lowest) value of each column among the models that may
-     * win one gets a '*': a run not ok cannot win anything, and neither
-     * can a model with a run where nothing succeeded (its latencies are
-     * 0, not fast). */
+    for (int i = 0; i < nm; i++) {
+        eligible[i] = report_table_eligible(&m[i]);
+        any_noisy |= m[i].noisy;
+    }
+    /* A column's star: the lowest median among the models that may win
+     * one (a run not ok cannot win anything, and neither can a model with
+     * a run where nothing succeeded: its latencies are 0, not fast), when
+     * it stands out from every other beyond the noise (noise.h). */
     for (int k = 0; k < T__N; k++) {
-        best[k] = INFINITY;
         for (int i = 0; i < nm; i++)
-            if (report_table_eligible(&m[i]) && row[i][k] < best[k])
-                best[k] = row[i][k];
+            col[i] = &m[i].fig[table_col[k].fig];
+        star[k] = noise_star(col, eligible, nm, table_col[k].noise);
     }
     fprintf(f,
-            "\n%u requests, concurrency %u, API latency %g ms: floor %.2f s (ceil(N/C) x "
-            "latency)%s\n",
-            cfg->job.requests, cfg->job.concurrency, cfg->mock.latency_ms, floor_s,
-            cfg->repeat > 1 ? "; medians of the repetitions" : "");
-    fprintf(f, "%-16s %-10s %9s %8s %9s %10s %9s %9s %9s %5s\n", "model", "ok", "wall s", "xfloor",
-            "cpu s", "peak MB", "p50 ms", "p99 ms", "errors %", "runs");
+            "\n%u requests, concurrency %u, API latency %g ms: floor %.2f s (ceil(N/C) x latency)",
+            cfg->job.requests, cfg->job.concurrency, cfg->mock.latency_ms, floor_s);
+    if (cfg->repeat > 1)
+        fprintf(f, "; medians of %d runs, \u00b1 their median absolute deviation below\n",
+                cfg->repeat);
+    else
+        fprintf(f, "; single run: no spread measured\n");
+    fprintf(f, "%-16s %-10s", "model", "ok");
+    for (int k = 0; k < T__N; k++)
+        fprintf(f, " %*s", table_col[k].width, table_col[k].head);
+    fprintf(f, " %5s\n", "runs");
     for (int i = 0; i < nm; i++) {
         fprintf(f, "%-16s %-10s", m[i].name, m[i].ok ? "ok" : "NOT OK <<<");
-        for (int k = 0; k < T__N; k++) {
-            char cell[32];
-            int mark = nm > 1 && report_table_eligible(&m[i]) && row[i][k] <= best[k];
-            snprintf(cell, sizeof cell, fmt[k], row[i][k]);
-            fprintf(f, " %s%s", mark ? cell + 1 : cell, mark ? "*" : "");
-        }
-        fprintf(f, " %5d\n", m[i].runs);
+        for (int k = 0; k < T__N; k++)
+            report_table_cell(f, k, "", m[i].fig[table_col[k].fig].median * table_scale(k, floor_s),
+                              star[k] == i ? "*" : " ");
+        fprintf(f, " %5d%s\n", m[i].runs, m[i].noisy ? "  noisy" : "");
+        if (m[i].runs < 2)
+            continue;
+        fprintf(f, "%-16s %-10s", "", "");
+        for (int k = 0; k < T__N; k++)
+            report_table_cell(f, k, "\u00b1",
+                              m[i].fig[table_col[k].fig].mad * table_scale(k, floor_s), " ");
+        fprintf(f, "\n");
     }
-    if (nm > 1)
-        fprintf(f, "* the best of the column among ok models with successes in every run\n");
+    if (nm > 1) {
+        fprintf(f, "* the best of the column beyond the noise: the lowest median among ok models "
+                   "with successes in every run, its runs' range clear of every other's\n");
+        if (cfg->repeat < NOISE_MEASURED_RUNS)
+            fprintf(f,
+                    "  (with fewer than %d runs, a range of at least the minimum noise: wall "
+                    "\u00b1%.0f%%, cpu \u00b1%.0f%%, memory \u00b1%.0f%%, p50 \u00b1%.0f%%, "
+                    "p99 \u00b1%.0f%%; docs/results.md)\n",
+                    NOISE_MEASURED_RUNS, 100 * noise_min_rel(NOISE_WALL),
+                    100 * noise_min_rel(NOISE_CPU), 100 * noise_min_rel(NOISE_MEM),
+                    100 * noise_min_rel(NOISE_LAT_MID), 100 * noise_min_rel(NOISE_LAT_TAIL));
+    }
+    if (any_noisy)
+        fprintf(f,
+                "noisy: the model's wall times spread more than %.2fx (max/min) or their MAD "
+                "exceeds %.0f%% of the median: compare its figures with care\n",
+                LIMIT_NOISY_MAX_OVER_MIN, 100 * LIMIT_NOISY_MAD_OVER_MEDIAN);
     if (max_err > 0)
         fprintf(f, "ok: rows match and at most %g%% of requests failed (max_error_rate)\n",
                 100 * max_err);
     free(m);
-    free(row);
+    free(col);
+    free(eligible);
 }
