@@ -8,11 +8,20 @@
  * the client has started must be finished within --header-timeout-ms (408).
  *
  * Queueing. Each parsed request becomes a mockapi_pending_t appended to the
- * connection's FIFO with the loop time at which it may be answered. Answers
- * leave strictly in arrival order (HTTP/1.1 pipelining): an answer that is due
- * waits behind an earlier one that is not. One timer per connection is armed
- * for the earliest of: the head of the FIFO, the header deadline, the linger
- * deadline.
+ * connection's FIFO with the time (uv_hrtime, µs) at which it may be answered:
+ * the read that completed it plus the drawn latency. Answers leave strictly in
+ * arrival order (HTTP/1.1 pipelining): an answer that is due waits behind an
+ * earlier one that is not.
+ *
+ * Waking. A connection that waits for something holds one node in its
+ * worker's deadline heap (deadlines.h), keyed by the earliest of: the head of
+ * the FIFO, the header deadline, the linger deadline. The worker has no timer
+ * per connection: after every read, accept and write callback it writes the
+ * answers that are due by then (mockapi_worker_run_due), and one timerfd per
+ * worker, armed in absolute monotonic time for the heap's top, wakes an idle
+ * loop. So a due answer neither waits for libuv's next timer phase behind a
+ * batch of up to 48 x 1,024 events, nor for libuv's millisecond loop clock
+ * (CLOCK_MONOTONIC_COARSE, 4 ms steps here) to catch up.
  *
  * Writing. conn_flush() renders every due answer at the front of the FIFO
  * into the loop's out buffer and writes it with one uv_try_write; only what
@@ -33,8 +42,12 @@
  */
 #include "mockapi.h"
 
+#include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "http_framing.h"
@@ -47,17 +60,15 @@
 #define CONN_FLUSH_BYTES (256 * 1024)
 
 struct mockapi_conn {
-    uv_tcp_t tcp;     /* data = this connection */
-    uv_timer_t timer; /* data = this connection */
+    uv_tcp_t tcp;         /* data = this connection */
+    deadline_node_t wake; /* in w->wakeups while the connection waits for a time */
     mockapi_worker_t *w;
     http_framer_t framer;
     uint32_t npending;
-    uint32_t writes_pending; /* uv_write requests not yet completed */
-    uint64_t head_deadline;  /* loop ms by which the current request must arrive; 0 = none */
-    uint64_t linger_deadline;
-    uint64_t timer_due; /* when the timer is armed for; 0 = not armed */
+    uint32_t writes_pending;  /* uv_write requests not yet completed */
+    uint64_t head_deadline;   /* µs by which the current request must arrive; 0 = none */
+    uint64_t linger_deadline; /* µs */
     mockapi_pending_t *head, *tail;
-    uint8_t open_handles;
     bool closing;      /* uv_close requested */
     bool done_reading; /* a close_after answer is queued: parse nothing more */
     bool paused;       /* reading stopped for back-pressure */
@@ -73,21 +84,25 @@ typedef struct conn_write {
     char data[];
 } conn_write_t;
 
-static void conn_flush(mockapi_conn_t *c);
-static void conn_after_io(mockapi_conn_t *c);
+static void conn_flush(mockapi_conn_t *c, uint64_t now);
+static void conn_after_io(mockapi_conn_t *c, uint64_t now);
+
+/* The clock of every due time and deadline: CLOCK_MONOTONIC in µs. */
+static uint64_t conn_clock_us(void)
+{
+    return uv_hrtime() / 1000;
+}
 
 static void conn_close_cb(uv_handle_t *h)
 {
     mockapi_conn_t *c = h->data;
 
-    if (--c->open_handles > 0)
-        return;
     stats_conn_close(&c->w->app->stats);
     free(c);
 }
 
-/* Drops every unanswered request and closes both handles, with RST when
- * reset is set. c stays allocated until both close callbacks ran. */
+/* Drops every unanswered request and closes the socket, with RST when reset
+ * is set. c stays allocated until the close callback ran. */
 static void conn_close(mockapi_conn_t *c, bool reset)
 {
     mockapi_pending_t *e;
@@ -101,11 +116,11 @@ static void conn_close(mockapi_conn_t *c, bool reset)
     }
     c->tail = NULL;
     c->npending = 0;
+    deadlines_remove(&c->w->wakeups, &c->wake);
     http_framer_reset(&c->framer);
     /* uv_tcp_close_reset refuses after uv_shutdown; a plain close then. */
     if (!reset || c->shutdown_sent || uv_tcp_close_reset(&c->tcp, conn_close_cb) != 0)
         uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
-    uv_close((uv_handle_t *)&c->timer, conn_close_cb);
 }
 
 void mockapi_conn_close_handle(uv_handle_t *h)
@@ -138,7 +153,7 @@ static mockapi_pending_t *conn_dequeue(mockapi_conn_t *c)
 
 /* Queues a final error answer (400, 408, 413) and stops framing: the bytes
  * of an incomplete request are dropped. */
-static void conn_fail(mockapi_conn_t *c, int status)
+static void conn_fail(mockapi_conn_t *c, int status, uint64_t now)
 {
     mockapi_pending_t *e = mockapi_respond_error(status);
 
@@ -148,7 +163,7 @@ static void conn_fail(mockapi_conn_t *c, int status)
         conn_close(c, false);
         return;
     }
-    e->due_ms = uv_now(&c->w->loop);
+    e->due_us = now;
     conn_enqueue(c, e);
 }
 
@@ -156,17 +171,20 @@ static void conn_write_cb(uv_write_t *req, int status)
 {
     conn_write_t *wr = (conn_write_t *)req;
     mockapi_conn_t *c = wr->c;
+    mockapi_worker_t *w = c->w;
+    uint64_t now = conn_clock_us();
 
     free(wr);
     c->writes_pending--;
-    if (c->closing)
-        return;
-    if (status < 0) {
+    if (c->closing) {
+        /* nothing */
+    } else if (status < 0) {
         conn_close(c, false);
-        return;
+    } else {
+        conn_flush(c, now);
+        conn_after_io(c, now);
     }
-    conn_flush(c);
-    conn_after_io(c);
+    mockapi_worker_run_due(w);
 }
 
 /* Writes and empties w->out. Returns 0, or -1 when the connection was closed
@@ -216,6 +234,7 @@ static int conn_write_out(mockapi_conn_t *c)
 static void conn_shutdown_cb(uv_shutdown_t *req, int status)
 {
     mockapi_conn_t *c = req->data;
+    uint64_t now = conn_clock_us();
 
     free(req);
     if (c->closing)
@@ -225,8 +244,9 @@ static void conn_shutdown_cb(uv_shutdown_t *req, int status)
         return;
     }
     c->lingering = true;
-    c->linger_deadline = uv_now(&c->w->loop) + CONN_LINGER_MS;
-    conn_after_io(c);
+    c->linger_deadline = now + CONN_LINGER_MS * 1000;
+    conn_after_io(c, now);
+    mockapi_worker_run_due(c->w);
 }
 
 static void conn_shutdown(mockapi_conn_t *c)
@@ -246,15 +266,14 @@ static void conn_shutdown(mockapi_conn_t *c)
 }
 
 /* Sends every answer at the front of the FIFO that is due, in order. */
-static void conn_flush(mockapi_conn_t *c)
+static void conn_flush(mockapi_conn_t *c, uint64_t now)
 {
     mockapi_worker_t *w = c->w;
-    uint64_t now = uv_now(&w->loop);
     mockapi_pending_t *e;
 
     if (c->closing)
         return;
-    while (!c->shutting && (e = c->head) && e->fault != FAULT_HANG && e->due_ms <= now) {
+    while (!c->shutting && (e = c->head) && e->fault != FAULT_HANG && e->due_us <= now) {
         if (e->fault == FAULT_RESET) {
             /* Earlier answers must reach the client before the RST. */
             if (w->out_len && conn_write_out(c) != 0)
@@ -267,7 +286,7 @@ static void conn_flush(mockapi_conn_t *c)
         }
         if (e->kind == REPLY_ORDER) {
             uint64_t t_us = uv_hrtime() / 1000;
-            stats_late(&w->app->stats, t_us > e->due_ms * 1000 ? t_us - e->due_ms * 1000 : 0);
+            stats_late(&w->app->stats, t_us > e->due_us ? t_us - e->due_us : 0);
         }
         if (mockapi_respond_render(w, e) != 0) {
             w->out_len = 0;
@@ -293,9 +312,8 @@ static void conn_flush(mockapi_conn_t *c)
 /* Frames n bytes just read and queues one request per complete head; a
  * malformed stream queues its error answer. Starts the header timeout while
  * the client owes the rest of a request, stops it once nothing is owed. */
-static void conn_feed(mockapi_conn_t *c, const char *data, size_t n)
+static void conn_feed(mockapi_conn_t *c, const char *data, size_t n, uint64_t now)
 {
-    uint64_t now = uv_now(&c->w->loop);
     http_frame_t frame;
     int r = 0;
 
@@ -313,7 +331,7 @@ static void conn_feed(mockapi_conn_t *c, const char *data, size_t n)
         conn_enqueue(c, e);
     }
     if (r < 0)
-        conn_fail(c, http_framer_error_status(r));
+        conn_fail(c, http_framer_error_status(r), now);
     if (c->closing)
         return;
     if (c->done_reading) {
@@ -325,7 +343,7 @@ static void conn_feed(mockapi_conn_t *c, const char *data, size_t n)
     if (c->done_reading || !http_framer_in_request(&c->framer))
         c->head_deadline = 0;
     else if (c->head_deadline == 0)
-        c->head_deadline = now + c->w->app->opt.header_timeout_ms;
+        c->head_deadline = now + c->w->app->opt.header_timeout_ms * 1000;
 }
 
 static void conn_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -338,52 +356,96 @@ static void conn_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     *buf = uv_buf_init(c->w->rbuf, MOCKAPI_READ_BUF);
 }
 
+/* The clock starts here: a request's due time is the time of the read that
+ * completed it plus its latency. */
 static void conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     mockapi_conn_t *c = s->data;
+    mockapi_worker_t *w = c->w;
+    uint64_t now = conn_clock_us();
 
-    if (nread == 0 || c->closing)
-        return;
-    if (nread < 0) {
+    if (nread == 0 || c->closing) {
+        /* nothing */
+    } else if (nread < 0) {
         if (nread != UV_EOF || c->lingering) {
             conn_close(c, false);
-            return;
+        } else {
+            c->peer_eof = true;
+            c->head_deadline = 0;
+            uv_read_stop(s);
+            conn_flush(c, now);
+            conn_after_io(c, now);
         }
-        c->peer_eof = true;
-        c->head_deadline = 0;
-        uv_read_stop(s);
-        conn_flush(c);
-        conn_after_io(c);
-        return;
+    } else if (!c->done_reading) { /* after the last answer: discard */
+        conn_feed(c, buf->base, (size_t)nread, now);
+        conn_flush(c, now);
+        conn_after_io(c, now);
     }
-    if (c->done_reading)
-        return; /* after the last answer: discard */
-    conn_feed(c, buf->base, (size_t)nread);
-    conn_flush(c);
-    conn_after_io(c);
+    mockapi_worker_run_due(w);
 }
 
-static void conn_timer_cb(uv_timer_t *t)
+/* c's deadline came: close a lingering connection, answer 408 to a stalled
+ * request, write the answers now due. */
+static void conn_wake(mockapi_conn_t *c, uint64_t now)
 {
-    mockapi_conn_t *c = t->data;
-    uint64_t now = uv_now(&c->w->loop);
-
-    c->timer_due = 0;
     if (c->lingering && now >= c->linger_deadline) {
         conn_close(c, false);
         return;
     }
     if (c->head_deadline && now >= c->head_deadline && !c->done_reading)
-        conn_fail(c, 408);
-    conn_flush(c);
-    conn_after_io(c);
+        conn_fail(c, 408, now);
+    conn_flush(c, now);
+    conn_after_io(c, now);
+}
+
+/* Arms the worker's timerfd for the heap's top (or disarms it). */
+static void worker_arm(mockapi_worker_t *w)
+{
+    deadline_node_t *top = deadlines_top(&w->wakeups);
+    uint64_t at = top ? top->at : 0;
+    struct itimerspec its = {0};
+
+    if (at == w->timer_armed_us)
+        return;
+    its.it_value.tv_sec = (time_t)(at / 1000000);
+    its.it_value.tv_nsec = (long)(at % 1000000) * 1000;
+    if (timerfd_settime(w->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+        w->timer_armed_us = at;
+    else
+        log_error("mockapi: timerfd_settime: %s", strerror(errno));
+}
+
+void mockapi_worker_run_due(mockapi_worker_t *w)
+{
+    uint64_t now = conn_clock_us();
+    deadline_node_t *top;
+
+    while ((top = deadlines_top(&w->wakeups)) && top->at <= now) {
+        mockapi_conn_t *c = (mockapi_conn_t *)((char *)top - offsetof(mockapi_conn_t, wake));
+
+        deadlines_remove(&w->wakeups, top);
+        conn_wake(c, now);
+    }
+    worker_arm(w);
+}
+
+void mockapi_worker_timer_cb(uv_poll_t *p, int status, int events)
+{
+    mockapi_worker_t *w = p->data;
+    uint64_t expirations;
+
+    (void)status;
+    (void)events;
+    /* The count does not matter; reading resets the readable state. */
+    if (read(w->timer_fd, &expirations, sizeof expirations) < 0 && errno != EAGAIN)
+        log_error("mockapi: reading the timerfd: %s", strerror(errno));
+    w->timer_armed_us = 0; /* one-shot: it has fired */
+    mockapi_worker_run_due(w);
 }
 
 /* Applies back-pressure and re-arms the timer after any progress. */
-static void conn_after_io(mockapi_conn_t *c)
+static void conn_after_io(mockapi_conn_t *c, uint64_t now)
 {
-    uv_loop_t *loop = &c->w->loop;
-    uint64_t now = uv_now(loop);
     uint64_t next = UINT64_MAX;
     size_t queued;
 
@@ -403,25 +465,20 @@ static void conn_after_io(mockapi_conn_t *c)
             return;
         }
         if (http_framer_in_request(&c->framer))
-            c->head_deadline = now + c->w->app->opt.header_timeout_ms;
+            c->head_deadline = now + c->w->app->opt.header_timeout_ms * 1000;
     }
 
     if (c->head_deadline)
         next = c->head_deadline;
     if (c->lingering && c->linger_deadline < next)
         next = c->linger_deadline;
-    if (!c->shutting && c->head && c->head->fault != FAULT_HANG && c->head->due_ms > now &&
-        c->head->due_ms < next)
-        next = c->head->due_ms;
-    if (next == UINT64_MAX) {
-        if (c->timer_due) {
-            uv_timer_stop(&c->timer);
-            c->timer_due = 0;
-        }
-    } else if (next != c->timer_due) {
-        uv_timer_start(&c->timer, conn_timer_cb, next > now ? next - now : 0, 0);
-        c->timer_due = next;
-    }
+    if (!c->shutting && c->head && c->head->fault != FAULT_HANG && c->head->due_us > now &&
+        c->head->due_us < next)
+        next = c->head->due_us;
+    if (next == UINT64_MAX)
+        deadlines_remove(&c->w->wakeups, &c->wake);
+    else if (deadlines_set(&c->w->wakeups, &c->wake, next) != 0)
+        conn_close(c, false); /* out of memory: it could never be woken */
 }
 
 /* Prints why connections are being refused, once per process. */
@@ -455,10 +512,9 @@ void mockapi_conn_accept_cb(uv_stream_t *listener, int status)
         return;
     }
     c->w = w;
+    deadline_node_init(&c->wake);
     uv_tcp_init(&w->loop, &c->tcp);
-    uv_timer_init(&w->loop, &c->timer);
-    c->tcp.data = c->timer.data = c;
-    c->open_handles = 2;
+    c->tcp.data = c;
     stats_conn_open(&app->stats);
     if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
         conn_close(c, false);
@@ -473,4 +529,5 @@ void mockapi_conn_accept_cb(uv_stream_t *listener, int status)
     /* TCP_NODELAY is inherited from the listener (server_listen). */
     if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb, conn_read_cb) != 0)
         conn_close(c, false);
+    mockapi_worker_run_due(w);
 }

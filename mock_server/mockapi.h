@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "attempts.h"
+#include "deadlines.h"
 #include "http_parser.h"
 #include "options.h"
 #include "stats.h"
@@ -47,13 +48,17 @@ struct mockapi_worker {
     uv_loop_t loop;
     bool loop_ready; /* uv_loop_init succeeded */
     uv_tcp_t listener;
-    uv_async_t stop;     /* wakes the loop to close everything */
-    uv_timer_t tick;     /* worker 0 only: the stats timeline */
-    uv_signal_t sigint;  /* worker 0 only */
-    uv_signal_t sigterm; /* worker 0 only */
-    uv_thread_t thread;  /* workers 1.. only */
-    char *rbuf;          /* every read of this loop lands here first */
-    char *out;           /* responses being assembled for one connection */
+    uv_async_t stop;         /* wakes the loop to close everything */
+    uv_timer_t tick;         /* worker 0 only: the stats timeline */
+    uv_signal_t sigint;      /* worker 0 only */
+    uv_signal_t sigterm;     /* worker 0 only */
+    uv_thread_t thread;      /* workers 1.. only */
+    deadlines_t wakeups;     /* connections waiting for a time (conn.c) */
+    int timer_fd;            /* CLOCK_MONOTONIC timerfd armed for wakeups' top; -1 = none */
+    uv_poll_t timer_poll;    /* readable when timer_fd fires */
+    uint64_t timer_armed_us; /* what timer_fd is armed for; 0 = disarmed */
+    char *rbuf;              /* every read of this loop lands here first */
+    char *out;               /* responses being assembled for one connection */
     size_t out_len, out_cap;
     char *body; /* one order's JSON */
     size_t body_cap;
@@ -76,10 +81,10 @@ typedef enum mockapi_reply {
 } mockapi_reply_t;
 
 /* One parsed request waiting for its answer. Requests on a connection are
- * answered in arrival order, each no earlier than due_ms (loop time). */
+ * answered in arrival order, each no earlier than due_us (uv_hrtime in µs). */
 struct mockapi_pending {
     mockapi_pending_t *next;
-    uint64_t due_ms;
+    uint64_t due_us;
     uint64_t id;
     uint32_t attempt;
     uint16_t status;     /* REPLY_ERROR: the status to send */
@@ -96,10 +101,10 @@ struct mockapi_pending {
 /* respond.c */
 
 /* Decides what req gets (routing, throttling, faults, latency, counting) and
- * returns a new entry to queue, due no earlier than now_ms. Applies
+ * returns a new entry to queue, due no earlier than now_us. Applies
  * POST /__reset at once. NULL when out of memory (nothing counted). */
 mockapi_pending_t *mockapi_respond_route(mockapi_worker_t *w, const http_request_t *req,
-                                         uint64_t now_ms);
+                                         uint64_t now_us);
 
 /* A new entry answering status (400, 408, 413) and closing the connection.
  * NULL when out of memory. */
@@ -116,6 +121,14 @@ void mockapi_respond_release(mockapi_worker_t *w, mockapi_pending_t *e);
 
 /* uv_connection_cb of every listener. */
 void mockapi_conn_accept_cb(uv_stream_t *listener, int status);
+
+/* Wakes every connection of w whose deadline has come (answers due, header
+ * and linger deadlines), then re-arms w's timerfd. Called after every
+ * connection callback, so due answers leave without waiting for a timer. */
+void mockapi_worker_run_due(mockapi_worker_t *w);
+
+/* uv_poll_cb of w->timer_poll. */
+void mockapi_worker_timer_cb(uv_poll_t *p, int status, int events);
 
 /* Closes the connection owning handle h (a connection handle) at once,
  * dropping unanswered requests. Idempotent. */

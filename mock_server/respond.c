@@ -74,7 +74,7 @@ static void respond_error_entry(mockapi_pending_t *e, int status, uint8_t allow)
 
 /* GET /orders/{id}: rate limit, in-flight limit, then the draws. */
 static void respond_route_order(mockapi_worker_t *w, mockapi_pending_t *e, uint64_t id,
-                                uint64_t now_ms)
+                                uint64_t now_us)
 {
     mockapi_t *app = w->app;
     const mockapi_options_t *o = &app->opt;
@@ -96,13 +96,12 @@ static void respond_route_order(mockapi_worker_t *w, mockapi_pending_t *e, uint6
     e->attempt = attempt;
     e->fault = (uint8_t)faults_decide(&o->faults, o->seed, id, attempt);
     stats_fault(&app->stats, (fault_kind_t)e->fault);
-    /* uv timers tick in whole milliseconds. */
     ms = faults_latency_ms(&o->latency, o->seed, id, attempt);
-    e->due_ms = now_ms + (uint64_t)llround(ms);
+    e->due_us = now_us + (uint64_t)llround(ms * 1000.0);
 }
 
 mockapi_pending_t *mockapi_respond_route(mockapi_worker_t *w, const http_request_t *req,
-                                         uint64_t now_ms)
+                                         uint64_t now_us)
 {
     mockapi_t *app = w->app;
     mockapi_pending_t *e = calloc(1, sizeof *e);
@@ -112,7 +111,7 @@ mockapi_pending_t *mockapi_respond_route(mockapi_worker_t *w, const http_request
 
     if (!e)
         return NULL;
-    e->due_ms = now_ms;
+    e->due_us = now_us;
     /* A request with a body we answer before reading it (Expect:
      * 100-continue) leaves the framing unknown: close after answering. */
     e->close_after = !req->keep_alive || (req->expect_continue && req->content_length > 0);
@@ -143,7 +142,7 @@ mockapi_pending_t *mockapi_respond_route(mockapi_worker_t *w, const http_request
     }
     if (respond_order_id(req->target, plen, app->opt.max_id, &id) &&
         respond_method_is(req, "GET")) {
-        respond_route_order(w, e, id, now_ms);
+        respond_route_order(w, e, id, now_us);
         return e;
     }
     /* Anything else is answered at once but still counted and in flight. */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "common/exitcode.h"
@@ -144,6 +145,8 @@ static int server_worker_init(mockapi_t *app, mockapi_worker_t *w, int index)
     w->app = app;
     w->index = index;
     w->date_sec = -1;
+    w->timer_fd = -1;
+    deadlines_init(&w->wakeups);
     rc = uv_loop_init(&w->loop);
     if (rc != 0)
         return rc;
@@ -158,6 +161,14 @@ static int server_worker_init(mockapi_t *app, mockapi_worker_t *w, int index)
     if (rc != 0)
         return rc;
     w->stop.data = w;
+    w->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (w->timer_fd < 0)
+        return uv_translate_sys_error(errno);
+    if ((rc = uv_poll_init(&w->loop, &w->timer_poll, w->timer_fd)) != 0)
+        return rc;
+    w->timer_poll.data = w;
+    if ((rc = uv_poll_start(&w->timer_poll, UV_READABLE, mockapi_worker_timer_cb)) != 0)
+        return rc;
     if (index != 0)
         return 0;
     if ((rc = uv_timer_init(&w->loop, &w->tick)) != 0 ||
@@ -181,6 +192,9 @@ static void server_worker_teardown(mockapi_worker_t *w)
         uv_run(&w->loop, UV_RUN_DEFAULT);
         uv_loop_close(&w->loop);
     }
+    if (w->timer_fd >= 0)
+        close(w->timer_fd);
+    deadlines_free(&w->wakeups);
     free(w->rbuf);
     free(w->out);
     free(w->body);
