@@ -246,6 +246,9 @@
 #define LIMIT_RUN_PROGRESS_TTY_MS 200
 /* ...and how often a new one is printed to a log file or pipe. */
 #define LIMIT_RUN_PROGRESS_LOG_MS 5000
+/* How often `progress = json` writes a line: often enough for a
+ * dashboard, rare enough not to flood a CI log. */
+#define LIMIT_RUN_PROGRESS_JSON_MS 1000
 /* The width of one window of the throughput timeline (results and the
  * throughput chart): fine enough to show a pool's start-up and stalls. */
 #define LIMIT_RUN_TIMELINE_WINDOW_MS 100

@@ -1,5 +1,7 @@
 #include "common/log.h"
 
+#include "common/term.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,18 +21,19 @@ const char *log_prefix(void)
 
 /* One fprintf per line, so lines from forked workers that share stderr do
  * not interleave mid-line (stderr is unbuffered; one write per call). */
-static void log_line(const char *level, const char *fmt, va_list ap)
+static void log_line(term_colour_t colour, const char *level, const char *fmt, va_list ap)
 {
     char msg[2048];
     vsnprintf(msg, sizeof msg, fmt, ap);
-    fprintf(stderr, "%s: %s%s\n", log_name, level, msg);
+    fprintf(stderr, "%s%s: %s%s%s\n", term_sgr(stderr, colour), log_name, level,
+            term_sgr(stderr, TERM_RESET), msg);
 }
 
 void log_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    log_line("", fmt, ap);
+    log_line(TERM_RED, "", fmt, ap);
     va_end(ap);
 }
 
@@ -38,7 +41,7 @@ void log_warn(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    log_line("warning: ", fmt, ap);
+    log_line(TERM_YELLOW, "warning: ", fmt, ap);
     va_end(ap);
 }
 
@@ -52,6 +55,6 @@ void log_info(const char *fmt, ...)
     if (log_quiet)
         return;
     va_start(ap, fmt);
-    log_line("", fmt, ap);
+    log_line(TERM_DIM, "", fmt, ap);
     va_end(ap);
 }

@@ -9,14 +9,21 @@
 #include "common/opt.h"
 #include "harness/config/config.h"
 #include "harness/report/compare.h"
+#include "harness/report/limits.h"
 
 static void compare_usage(FILE *f)
 {
-    fprintf(f, "usage: concbench compare BASELINE RESULTS [--threshold 10%%] "
-               "[--metric wall,cpu,rss,errors,p99]\n"
-               "BASELINE and RESULTS are results.json files or folders holding one.\n"
-               "Exit status: 0 no regression; 1 a metric worse beyond the threshold and the\n"
-               "noise, or an unverified run in RESULTS; 2 the two cannot be compared.\n");
+    fprintf(f,
+            "usage: concbench compare BASELINE RESULTS [--threshold 10%%] "
+            "[--metric wall,cpu,rss,errors,p99]\n"
+            "                         [--max-error-rate F] [--max-p99-ms D] [--max-mem-mib M]\n"
+            "       concbench compare RESULTS --max-error-rate F|--max-p99-ms D|--max-mem-mib M\n"
+            "BASELINE and RESULTS are results.json files or folders holding one. The --max-*\n"
+            "limits are absolute: every run's error rate, each model's median p99 and peak\n"
+            "memory in RESULTS (docs/ci.md).\n"
+            "Exit status: 0 no regression and every limit kept; 1 a metric worse beyond the\n"
+            "threshold and the noise, a limit exceeded, or an unverified run in RESULTS;\n"
+            "2 the two cannot be compared.\n");
 }
 
 /* --threshold: the same row, parser and range as `concbench run`'s
@@ -28,15 +35,47 @@ static int compare_threshold_parse(const char *s, double *t, char *err, size_t e
     return opt_parse_fraction("--threshold", s, k->min, k->max, t, err, errlen);
 }
 
+/* --max-error-rate, --max-p99-ms, --max-mem-mib: parsed by the knobs of
+ * the same names (so "5%", "200ms" and "1.5s" read as in `run`). Returns
+ * 1 when it is one of them (set, or -1 with err), 0 when it is not. */
+static int compare_limit_parse(const opt_iter_t *it, const char *val, limits_t *l, char *err,
+                               size_t errlen)
+{
+    static const char *const flags[] = {"--max-error-rate", "--max-p99-ms", "--max-mem-mib"};
+    static const char *const knobs[] = {"max_error_rate", "max_p99_ms", "max_mem_mib"};
+    config_t c;
+    int which = -1, rc;
+
+    for (int i = 0; i < 3; i++)
+        if (opt_iter_is(it, flags[i]))
+            which = i;
+    if (which < 0)
+        return 0;
+    if (config_init(&c)) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    rc = config_set(&c, knobs[which], val, err, errlen);
+    if (rc == 0 && which == 0)
+        l->max_error_rate = c.max_error_rate;
+    else if (rc == 0 && which == 1)
+        l->max_p99_ms = c.max_p99_ms;
+    else if (rc == 0)
+        l->max_mem_mib = c.max_mem_mib;
+    config_free(&c);
+    return rc ? -1 : 1;
+}
+
 /* Reads the arguments into o and paths[0..1]. Returns 0, 1 after --help
  * (printed), or -1 with the reason in err. */
-static int compare_args_parse(int argc, char **argv, compare_opts_t *o, const char **paths,
-                              char *err, size_t errlen)
+static int compare_args_parse(int argc, char **argv, compare_opts_t *o, limits_t *l,
+                              const char **paths, int *npaths, char *err, size_t errlen)
 {
     opt_iter_t it;
     const char *val;
-    int kind, npaths = 0;
+    int kind, is_metric, is_limit;
 
+    *npaths = 0;
     opt_iter_init(&it, argc, argv);
     while ((kind = opt_iter_next(&it)) != OPT_END) {
         int is_threshold = opt_iter_is(&it, "--threshold");
@@ -45,16 +84,21 @@ static int compare_args_parse(int argc, char **argv, compare_opts_t *o, const ch
             return 1;
         }
         if (kind == OPT_OPERAND) {
-            if (npaths == 2) {
+            if (*npaths == 2) {
                 snprintf(err, errlen, "unexpected argument '%s': want BASELINE and RESULTS only",
                          it.arg);
                 return -1;
             }
-            paths[npaths++] = it.arg;
+            paths[(*npaths)++] = it.arg;
             continue;
         }
-        if (!is_threshold && !opt_iter_is(&it, "--metric") && !opt_iter_is(&it, "--metrics")) {
-            snprintf(err, errlen, "unknown option '%.*s' (options: --threshold PCT, --metric LIST)",
+        is_metric = opt_iter_is(&it, "--metric") || opt_iter_is(&it, "--metrics");
+        is_limit = opt_iter_is(&it, "--max-error-rate") || opt_iter_is(&it, "--max-p99-ms") ||
+                   opt_iter_is(&it, "--max-mem-mib");
+        if (!is_threshold && !is_metric && !is_limit) {
+            snprintf(err, errlen,
+                     "unknown option '%.*s' (options: --threshold PCT, --metric LIST, "
+                     "--max-error-rate F, --max-p99-ms D, --max-mem-mib M)",
                      (int)it.name_len, it.arg);
             return -1;
         }
@@ -62,11 +106,18 @@ static int compare_args_parse(int argc, char **argv, compare_opts_t *o, const ch
             snprintf(err, errlen, "option '%s' needs a value", it.arg);
             return -1;
         }
-        if (is_threshold ? compare_threshold_parse(val, &o->threshold, err, errlen)
-                         : compare_metrics_parse(val, &o->metrics, err, errlen))
+        if (is_limit       ? compare_limit_parse(&it, val, l, err, errlen) < 0
+            : is_threshold ? compare_threshold_parse(val, &o->threshold, err, errlen)
+                           : compare_metrics_parse(val, &o->metrics, err, errlen))
             return -1;
     }
-    if (npaths != 2) {
+    if (*npaths == 1 && !limits_any(l)) {
+        snprintf(err, errlen,
+                 "want two files, BASELINE and RESULTS, or one with a --max-* limit to check "
+                 "(concbench compare --help)");
+        return -1;
+    }
+    if (*npaths == 0) {
         snprintf(err, errlen, "want two files, BASELINE and RESULTS (concbench compare --help)");
         return -1;
     }
@@ -76,23 +127,37 @@ static int compare_args_parse(int argc, char **argv, compare_opts_t *o, const ch
 int compare_cmd(int argc, char **argv)
 {
     compare_opts_t o = {0.10, COMPARE_M_ALL};
+    limits_t l = {.max_error_rate = -1};
     const char *paths[2];
     json_t *docs[2] = {NULL, NULL};
     char err[4400];
-    int rc = CB_EXIT_USAGE;
+    int rc = CB_EXIT_USAGE, npaths, nlim = 0;
 
     log_init("concbench compare");
-    switch (compare_args_parse(argc, argv, &o, paths, err, sizeof err)) {
+    switch (compare_args_parse(argc, argv, &o, &l, paths, &npaths, err, sizeof err)) {
     case 1:
         return CB_EXIT_OK;
     case -1:
         log_error("%s", err);
         return CB_EXIT_USAGE;
     }
-    docs[0] = compare_load("baseline", paths[0], err, sizeof err);
-    docs[1] = docs[0] ? compare_load("results", paths[1], err, sizeof err) : NULL;
-    if (docs[0] && docs[1])
-        rc = compare_results(docs[0], docs[1], &o, stdout, err, sizeof err);
+    /* With one file, it is RESULTS and only the limits are checked. */
+    docs[1] = compare_load("results", paths[npaths - 1], err, sizeof err);
+    docs[0] = docs[1] && npaths == 2 ? compare_load("baseline", paths[0], err, sizeof err) : NULL;
+    if (docs[1] && (npaths == 1 || docs[0]))
+        rc = npaths == 2 ? compare_results(docs[0], docs[1], &o, stdout, err, sizeof err)
+                         : CB_EXIT_OK;
+    if (rc != CB_EXIT_USAGE && limits_any(&l)) {
+        nlim = limits_check(docs[1], &l, stdout, err, sizeof err);
+        if (nlim < 0)
+            rc = CB_EXIT_USAGE;
+        else if (nlim > 0)
+            printf("LIMITS EXCEEDED: %d figure(s) beyond the --max-* limits\n", nlim);
+        else
+            printf("LIMITS KEPT: every run and model within the --max-* limits\n");
+        if (nlim > 0 && rc == CB_EXIT_OK)
+            rc = CB_EXIT_FAILED;
+    }
     json_decref(docs[0]);
     json_decref(docs[1]);
     if (rc == CB_EXIT_USAGE)

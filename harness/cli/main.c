@@ -16,10 +16,12 @@
 
 #include "common/exitcode.h"
 #include "common/log.h"
+#include "common/term.h"
 #include "common/version.h"
 #include "harness/cli/compare_cmd.h"
 #include "harness/cli/measure_cmd.h"
 #include "harness/cli/plot_cmd.h"
+#include "harness/cli/run_args.h"
 #include "harness/cli/run_cmd.h"
 #include "harness/config/config.h"
 #include "models/model.h"
@@ -37,15 +39,15 @@ static void print_version(void)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: concbench run [--model M[,M...]|all] [--requests N] [--concurrency C]\n"
-               "                     [--latency-ms L] [--out DIR] [--repeat R] [--warmup W]\n"
-               "                     [--scenario NAME|FILE] [--crash-after FRACTION]\n"
-               "                     [--api URL] [--pg DSN] [--redis URL] [--sweep KEY=V1,V2...]\n"
-               "                     [--baseline FILE] [--save-baseline FILE] [key=value ...]\n"
-               "       concbench compare BASELINE RESULTS [--threshold 10%%] "
-               "[--metric wall,cpu,rss,errors,p99]\n"
-               "       concbench measure [--memory-method M] [--json] -- COMMAND [ARGS...]\n"
-               "       concbench plot DIR\n");
+    fprintf(f,
+            "%s"
+            "       concbench compare BASELINE RESULTS [--threshold 10%%] "
+            "[--metric wall,cpu,rss,errors,p99]\n"
+            "                         [--max-error-rate F] [--max-p99-ms D] [--max-mem-mib M]\n"
+            "       concbench measure [--memory-method M] [--sample-ms D] [--json] -- COMMAND "
+            "[ARGS...]\n"
+            "       concbench plot DIR\n",
+            run_args_synopsis);
     for (int i = 0; model_registry[i]; i++)
         if (model_registry[i]->command)
             fprintf(f, "       concbench %s %s\n", model_registry[i]->command,
@@ -53,7 +55,9 @@ static void usage(FILE *f)
     fprintf(f, "       concbench list\n"
                "       concbench --version\n"
                "Every knob can be given as --knob-name VALUE, --knob-name=VALUE or "
-               "knob_name=VALUE;\n`concbench list` shows them all with their defaults.\n");
+               "knob_name=VALUE;\n`concbench list` shows them all with their defaults. "
+               "--no-color (or NO_COLOR=1) turns colour off.\n"
+               "Each command has --help; man concbench describes them all.\n");
 }
 
 /* The model that registered `name` as its subcommand, or NULL. */
@@ -70,7 +74,38 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Prints each preset's name and the first line of its header comment. */
+/* A scenario's description: its header comment ("# name — what it
+ * asks ..."), the lines joined, up to the end of the first sentence ('.',
+ * '?' or '!' before a space or the comment's end), so that nothing is cut
+ * mid-sentence. Writes "" when the file has no header. */
+static void scenario_describe(const char *path, char *out, size_t cap)
+{
+    char line[512];
+    size_t len = 0;
+    FILE *f = fopen(path, "re");
+
+    out[0] = '\0';
+    while (f && fgets(line, sizeof line, f) && line[0] == '#' && len + 1 < cap) {
+        const char *text = line + 1 + (line[1] == ' '), *dash;
+        line[strcspn(line, "\n")] = '\0';
+        /* "# name — what it asks": keep what it asks. */
+        if (len == 0 && (dash = strstr(text, " — ")))
+            text = dash + strlen(" — ");
+        len += (size_t)snprintf(out + len, cap - len, "%s%s", len ? " " : "", text);
+        if (len >= cap)
+            len = cap - 1;
+        for (char *p = out; *p; p++)
+            if (strchr(".?!", *p) && (p[1] == ' ' || p[1] == '\0')) {
+                p[1] = '\0';
+                len = cap; /* done */
+                break;
+            }
+    }
+    if (f)
+        fclose(f);
+}
+
+/* Prints each preset's name and what it asks. */
 static void list_scenarios(void)
 {
     DIR *d = opendir(CONCBENCH_SCENARIO_DIR);
@@ -89,22 +124,10 @@ static void list_scenarios(void)
     closedir(d);
     qsort(names, (size_t)n, sizeof *names, cmp_str);
     for (int i = 0; i < n; i++) {
-        char path[PATH_MAX], line[512] = "";
-        FILE *f;
+        char path[PATH_MAX], what[1024];
         snprintf(path, sizeof path, "%s/%s.conf", CONCBENCH_SCENARIO_DIR, names[i]);
-        f = fopen(path, "re");
-        if (f) {
-            if (!fgets(line, sizeof line, f))
-                line[0] = '\0';
-            fclose(f);
-        }
-        line[strcspn(line, "\n")] = '\0';
-        /* "# name — what it asks": print what it asks. */
-        const char *what = strstr(line, " — ");
-        printf("  %-12s %s\n", names[i],
-               line[0] != '#' ? ""
-               : what         ? what + strlen(" — ")
-                              : line + 2);
+        scenario_describe(path, what, sizeof what);
+        printf("  %-12s %s\n", names[i], what);
         free(names[i]);
     }
 }
@@ -135,9 +158,30 @@ static int cmd_list(void)
     return CB_EXIT_OK;
 }
 
+/* --no-color may stand anywhere before a "--" (after it, the words are a
+ * measured command's): it is taken out of argv and turns colour off. */
+static int main_take_no_color(int argc, char **argv)
+{
+    int n = 0, seen_dashes = 0;
+
+    for (int i = 0; i < argc; i++) {
+        seen_dashes |= strcmp(argv[i], "--") == 0;
+        if (!seen_dashes && i > 0 &&
+            (strcmp(argv[i], "--no-color") == 0 || strcmp(argv[i], "--no-colour") == 0)) {
+            term_colour_disable();
+            continue;
+        }
+        argv[n++] = argv[i];
+    }
+    argv[n] = NULL;
+    return n;
+}
+
 int main(int argc, char **argv)
 {
     int rc;
+
+    argc = main_take_no_color(argc, argv);
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(argc < 2 ? stderr : stdout);

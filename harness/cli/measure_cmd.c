@@ -14,14 +14,17 @@
 
 #include "common/exitcode.h"
 #include "common/limits.h"
+#include "common/opt.h"
 #include "harness/cli/measure_cmd.h"
 #include "harness/run/measure.h"
 #include "harness/run/monitor.h"
 
-static void measure_usage(void)
+static void measure_usage(FILE *f)
 {
-    fprintf(stderr, "usage: concbench measure [--memory-method auto|cgroup-v2|cgroup-v1|proc-pss] "
-                    "[--sample-ms N] [--json] -- COMMAND [ARGS...]\n");
+    fprintf(f, "usage: concbench measure [--memory-method auto|cgroup-v2|cgroup-v1|proc-pss] "
+               "[--sample-ms MS] [--json] -- COMMAND [ARGS...]\n"
+               "Runs COMMAND as a measured process tree and prints its wall time, CPU and peak\n"
+               "memory (--json: one JSON object on stdout). Exit status: COMMAND's.\n");
 }
 
 /* The child: the command, or a line saying why it could not run. */
@@ -66,25 +69,38 @@ int measure_cmd(int argc, char **argv)
     char err[256];
 
     for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            measure_usage(stdout);
+            return CB_EXIT_OK;
+        } else if (strcmp(argv[i], "--json") == 0) {
             json = 1;
         } else if (strcmp(argv[i], "--memory-method") == 0 && i + 1 < argc) {
             method = argv[++i];
         } else if (strcmp(argv[i], "--sample-ms") == 0 && i + 1 < argc) {
-            sample_ms = atoi(argv[++i]);
-            if (sample_ms < 1 || sample_ms > LIMIT_MEASURE_SAMPLE_MS_MAX) {
-                fprintf(stderr, "concbench measure: --sample-ms must be 1..%d\n",
-                        LIMIT_MEASURE_SAMPLE_MS_MAX);
+            double ms;
+            if (opt_parse_ms("--sample-ms", argv[++i], 1, LIMIT_MEASURE_SAMPLE_MS_MAX, 1, &ms, err,
+                             sizeof err)) {
+                fprintf(stderr, "concbench measure: %s\n", err);
                 return CB_EXIT_USAGE;
             }
+            sample_ms = (int)ms;
+        } else if (argv[i][0] != '-') {
+            /* The command must come after "--", so that its own options
+             * are never taken for measure's. */
+            fprintf(stderr,
+                    "concbench measure: put the command after --: concbench measure [options] -- "
+                    "%s ...\n",
+                    argv[i]);
+            return CB_EXIT_USAGE;
         } else {
-            fprintf(stderr, "concbench measure: unknown option '%s'\n", argv[i]);
-            measure_usage();
+            fprintf(stderr, "concbench measure: unknown option '%s' (concbench measure --help)\n",
+                    argv[i]);
             return CB_EXIT_USAGE;
         }
     }
     if (i + 1 >= argc) {
-        measure_usage();
+        fprintf(stderr, "concbench measure: no command to measure: give it after --\n");
+        measure_usage(stderr);
         return CB_EXIT_USAGE;
     }
     hooks.arg = argv + i + 1;

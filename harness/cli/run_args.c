@@ -8,15 +8,23 @@
 #include "common/log.h"
 #include "common/opt.h"
 
+const char run_args_synopsis[] =
+    "usage: concbench run [--model M[,M...]|all] [--requests N] [--concurrency C]\n"
+    "                     [--latency-ms L] [--out DIR] [--repeat R] [--warmup W]\n"
+    "                     [--scenario NAME|FILE] [--crash-after FRACTION]\n"
+    "                     [--api URL] [--pg DSN] [--redis URL] [--sweep KEY=V1,V2...]\n"
+    "                     [--baseline FILE] [--save-baseline FILE] [--threshold T]\n"
+    "                     [--max-error-rate F] [--max-p99-ms D] [--max-mem-mib M]\n"
+    "                     [--progress 1|0|json] [--no-color] [key=value ...]\n";
+
 void run_args_usage(void)
 {
-    printf("usage: concbench run [--model M[,M...]|all] [--requests N] [--concurrency C]\n"
-           "                     [--latency-ms L] [--out DIR] [--repeat R] [--warmup W]\n"
-           "                     [--scenario NAME|FILE] [--crash-after FRACTION]\n"
-           "                     [--api URL] [--pg DSN] [--redis URL] [--sweep KEY=V1,V2...]\n"
-           "                     [--baseline FILE] [--save-baseline FILE] [key=value ...]\n"
+    printf("%s"
+           "With no arguments, runs the default scenario (what ./run_all.sh runs).\n"
            "Every knob can be given as --knob-name VALUE, --knob-name=VALUE or "
-           "knob_name=VALUE;\n`concbench list` shows them all with their defaults.\n");
+           "knob_name=VALUE;\n`concbench list` shows them all with their defaults. Durations "
+           "take units\n(50ms, 2s), fractions a percent sign (10%% or 0.1).\n",
+           run_args_synopsis);
 }
 
 /* Splits the current argument into a knob name ('_' spelling, "models"
@@ -85,10 +93,21 @@ static int run_args_apply(config_t *cfg, const char *name, const char *val)
  * the command line wins over the scenario wherever it stands. */
 int run_args_parse(int argc, char **argv, config_t *cfg)
 {
+    static char *bare[] = {"--scenario", "default"};
     char name[128];
     const char *val;
     opt_iter_t it;
     int kind;
+
+    /* A bare `concbench run` runs what ./run_all.sh runs, and says so,
+     * rather than the knobs' defaults, which make no scenario. */
+    if (argc == 0) {
+        log_info("no arguments: running the default scenario (%s/default.conf); concbench run "
+                 "--help shows the options",
+                 CONCBENCH_SCENARIO_DIR);
+        argc = 2;
+        argv = bare;
+    }
 
     for (int pass = 0; pass < 2; pass++) {
         opt_iter_init(&it, argc, argv);

@@ -6,6 +6,9 @@
 #include "harness/config/config.h"
 #include "models/model.h"
 
+/* run's synopsis, "usage: concbench run ..." (several lines). */
+extern const char run_args_synopsis[];
+
 /* Prints run's usage on stdout. */
 void run_args_usage(void);
 

@@ -21,6 +21,8 @@
 #include "harness/cli/run_cmd.h"
 #include "harness/cli/run_output.h"
 #include "harness/config/config.h"
+#include "harness/report/compare.h"
+#include "harness/report/compare_side.h"
 #include "harness/report/report.h"
 #include "harness/report/sweep.h"
 #include "harness/run/runner.h"
@@ -44,6 +46,7 @@ struct run_state {
     char **names;  /* each point's folder name (sweeps only) */
     int npoints;
     int rc, verify_rc, incomplete, written, default_out;
+    json_t *baseline; /* --baseline's document, read and checked before any run */
 };
 
 /* Picks, creates and checks the output folder; the default is
@@ -119,6 +122,7 @@ static int run_rounds(const run_env_t *env, const services_up_t *up,
         for (int i = 0; i < nmodels && !signals_interrupted; i++) {
             run_result_t *r = &runs[nruns];
             int failed = runner_run(env, order[i], round, r);
+            r->ran = nruns + 1;
             if (services_check_alive(up, err, sizeof err)) {
                 log_error("%s; stopping after %s: the results are incomplete", err, order[i]->name);
                 *incomplete = 1;
@@ -136,6 +140,70 @@ static int run_rounds(const run_env_t *env, const services_up_t *up,
         }
     }
     return nruns;
+}
+
+/* The models' order on the command line (registry order for "all"), for
+ * sorting runs: the shuffle decides only when a model runs, never where
+ * its row stands. */
+static const model_ops_t *const *run_order_models;
+static int run_order_nmodels;
+
+static int run_order_rank(const model_ops_t *m)
+{
+    for (int i = 0; i < run_order_nmodels; i++)
+        if (run_order_models[i] == m)
+            return i;
+    return run_order_nmodels;
+}
+
+static int run_order_cmp(const void *a, const void *b)
+{
+    const run_result_t *x = a, *y = b;
+    int rx = run_order_rank(x->model), ry = run_order_rank(y->model);
+    return rx != ry ? (rx > ry) - (rx < ry) : (x->repeat > y->repeat) - (x->repeat < y->repeat);
+}
+
+/* Puts runs in a fixed order, whatever the shuffle ran them in: by model
+ * as given (--model, or the registry for all), then warm-ups and
+ * repetitions in turn. The table, results.json and results.csv follow it. */
+static void run_order(const model_ops_t *const *models, int nmodels, run_result_t *runs, int nruns)
+{
+    run_order_models = models;
+    run_order_nmodels = nmodels;
+    qsort(runs, (size_t)nruns, sizeof *runs, run_order_cmp);
+}
+
+/* --baseline is read and judged before anything runs: a file that cannot
+ * be read, is not a complete and verified results.json of this schema, ran
+ * another workload or lacks a model of this run would otherwise be found
+ * only after the whole benchmark. Keeps the document for the comparison
+ * at the end. Returns 0 or CB_EXIT_USAGE (reason printed). */
+static int run_check_baseline(struct run_state *st)
+{
+    const char *names[RUN_MODELS_MAX];
+    char err[4400];
+    json_t *conf;
+    int bad;
+
+    if (!st->cfg.baseline[0])
+        return 0;
+    st->baseline = compare_load("--baseline", st->cfg.baseline, err, sizeof err);
+    if (!st->baseline) {
+        log_error("cannot read %s (nothing was run)", err);
+        return CB_EXIT_USAGE;
+    }
+    for (int i = 0; i < st->nmodels; i++)
+        names[i] = st->models[i]->name;
+    conf = report_config_json(&st->cfg);
+    bad =
+        compare_baseline_precheck(st->baseline, conf, names, (size_t)st->nmodels, err, sizeof err);
+    json_decref(conf);
+    if (bad) {
+        log_error("--baseline %s cannot be compared with this run: %s (nothing was run)",
+                  st->cfg.baseline, err);
+        return CB_EXIT_USAGE;
+    }
+    return 0;
 }
 
 /* The checks that need the whole command line: --scale applied, the
@@ -166,7 +234,7 @@ static int run_check_args(struct run_state *st)
                   "point (compare a point's folder instead)");
         return CB_EXIT_USAGE;
     }
-    return 0;
+    return run_check_baseline(st);
 }
 
 /* Everything up to the first run: output folder, signals, buffers, the
@@ -244,8 +312,9 @@ static int run_point(struct run_state *st, int p)
     for (int i = 0; i < st->nruns; i++)
         run_result_free(&st->runs[i]);
     st->nruns = run_rounds(&env, &st->up, st->models, st->nmodels, st->runs, &st->incomplete);
-    prc = run_output_write(&pc, &st->rep, dir, st->runs, st->nruns, st->incomplete, &st->docs[p],
-                           &vrc);
+    run_order(st->models, st->nmodels, st->runs, st->nruns);
+    prc = run_output_write(&pc, &st->rep, dir, st->runs, st->nruns, st->incomplete, st->baseline,
+                           &st->docs[p], &vrc);
     if (prc > st->rc)
         st->rc = prc;
     if (vrc > st->verify_rc)
@@ -286,6 +355,7 @@ static void run_state_free(struct run_state *st)
     free(st->docs);
     free(st->names);
     services_bring_down(&st->up);
+    json_decref(st->baseline);
     sweep_free(&st->sw);
     config_free(&st->cfg);
 }

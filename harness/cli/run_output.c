@@ -12,7 +12,9 @@
 
 #include "common/exitcode.h"
 #include "common/log.h"
+#include "common/term.h"
 #include "harness/report/compare.h"
+#include "harness/report/limits.h"
 #include "harness/report/plot.h"
 #include "harness/report/sweep.h"
 #include "harness/run/signals.h"
@@ -26,32 +28,47 @@ void run_output_utc_now(char *buf, size_t cap, const char *fmt)
 }
 
 /* --baseline FILE compares the results (in memory, before they are
- * written, so the file carries the final verdict) with a stored baseline by
- * concbench compare's rules: a regression makes rc 1, incomparable inputs
- * 2. Returns the new rc. */
-static int run_baseline_compare(const config_t *cfg, json_t *doc, int rc)
+ * written, so the file carries the final verdict) with the baseline read
+ * and checked before the run, by concbench compare's rules: a regression
+ * makes rc 1, incomparable inputs 2. Returns the new rc. */
+static int run_baseline_compare(const config_t *cfg, json_t *base, json_t *doc, int rc)
 {
     char err[1024];
-    json_error_t je;
-    json_t *base;
     compare_opts_t o = {cfg->threshold, COMPARE_M_ALL};
     int c;
 
-    if (!cfg->baseline[0])
+    if (!base)
         return rc;
-    base = json_load_file(cfg->baseline, 0, &je);
-    if (!base) {
-        log_error("cannot read baseline %s: %s", cfg->baseline, je.text);
-        return CB_EXIT_USAGE;
-    }
     printf("\nAgainst the baseline %s:\n", cfg->baseline);
     c = compare_results(base, doc, &o, stdout, err, sizeof err);
-    json_decref(base);
     if (c == 2) {
         log_error("cannot compare with the baseline: %s", err);
         return CB_EXIT_USAGE;
     }
     return c == 1 && rc == 0 ? CB_EXIT_FAILED : rc;
+}
+
+/* The absolute limits max_p99_ms and max_mem_mib (max_error_rate already
+ * decided each run's ok): a figure beyond one makes rc 1. Returns the new
+ * rc. */
+static int run_limits_check(const config_t *cfg, json_t *doc, int rc)
+{
+    limits_t l = {
+        .max_error_rate = -1, .max_p99_ms = cfg->max_p99_ms, .max_mem_mib = cfg->max_mem_mib};
+    char err[512];
+    int n;
+
+    if (!limits_any(&l))
+        return rc;
+    n = limits_check(doc, &l, stdout, err, sizeof err);
+    if (n < 0) {
+        log_error("cannot check the limits: %s", err);
+        return CB_EXIT_USAGE;
+    }
+    if (n > 0)
+        printf("%sLIMITS EXCEEDED: %d figure(s) beyond max_p99_ms / max_mem_mib%s\n",
+               term_sgr(stdout, TERM_RED), n, term_sgr(stdout, TERM_RESET));
+    return n > 0 && rc == 0 ? CB_EXIT_FAILED : rc;
 }
 
 /* Writes one results folder (the CSVs, then results.json last, so a
@@ -60,7 +77,7 @@ static int run_baseline_compare(const config_t *cfg, json_t *doc, int rc)
  * saves a baseline, and draws the charts. Returns the folder's exit status;
  * *verify_rc gets the status before any baseline comparison. */
 int run_output_write(const config_t *cfg, report_env_t *rep, const char *dir, run_result_t *runs,
-                     int nruns, int incomplete, json_t **doc_out, int *verify_rc)
+                     int nruns, int incomplete, json_t *baseline, json_t **doc_out, int *verify_rc)
 {
     char err[512];
     int rc = 0, written = 0;
@@ -79,8 +96,10 @@ int run_output_write(const config_t *cfg, report_env_t *rep, const char *dir, ru
     doc = report_results_json(cfg, rep, runs, nruns, rc == 0 || rc == 1, rc);
     if (nruns)
         report_print_table(stdout, cfg, runs, nruns);
-    if (nruns && !signals_interrupted && !incomplete)
-        rc = run_baseline_compare(cfg, doc, rc);
+    if (nruns && !signals_interrupted && !incomplete) {
+        rc = run_limits_check(cfg, doc, rc);
+        rc = run_baseline_compare(cfg, baseline, doc, rc);
+    }
     if (report_write_csv(dir, cfg, runs, nruns, err, sizeof err)) {
         log_error("%s", err);
         report_remove_csv(dir, runs, nruns);
@@ -155,15 +174,18 @@ void run_output_print_verdict(const config_t *cfg, int sweep, int incomplete, in
                               int written, int report_failed)
 {
     char path[PATH_MAX + 16];
+    const char *red = term_sgr(stdout, TERM_RED), *off = term_sgr(stdout, TERM_RESET);
+
     if (signals_interrupted)
-        printf("\nINTERRUPTED: the results above are incomplete.\n");
+        printf("\n%sINTERRUPTED%s: the results above are incomplete.\n", red, off);
     else if (incomplete)
-        printf("\nINCOMPLETE: a model did not finish its run, or a service died (see above); "
-               "the results above are incomplete.\n");
+        printf("\n%sINCOMPLETE%s: a model did not finish its run, or a service died (see above); "
+               "the results above are incomplete.\n",
+               red, off);
     else if (verify_rc == CB_EXIT_FAILED)
-        printf("\nNOT OK: at least one run's rows did not match what it reported, or more of "
+        printf("\n%sNOT OK%s: at least one run's rows did not match what it reported, or more of "
                "its requests failed than max_error_rate (%g) allows.\n",
-               cfg->max_error_rate);
+               red, off, cfg->max_error_rate);
     if (!written)
         return;
     printf("results: %s/results.json\n", cfg->out_dir);

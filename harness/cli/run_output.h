@@ -23,7 +23,7 @@ void run_output_utc_now(char *buf, size_t cap, const char *fmt);
  * any baseline comparison. *doc_out, when given, gets results.json's
  * document if it was written (the caller decrefs), else is left alone. */
 int run_output_write(const config_t *cfg, report_env_t *rep, const char *dir, run_result_t *runs,
-                     int nruns, int incomplete, json_t **doc_out, int *verify_rc);
+                     int nruns, int incomplete, json_t *baseline, json_t **doc_out, int *verify_rc);
 
 /* Writes the sweep's own results.json and files from each point's
  * document (NULL where a point wrote none) and prints the knees. Returns

@@ -30,12 +30,21 @@ typedef struct config {
     char *sweep;
     double scale;
     double threshold;
+    /* Absolute limits (harness/report/limits.h): 0 = off. */
+    double max_p99_ms, max_mem_mib;
     /* The mock API's behaviour (workload/mock_knobs.h), passed to a
      * mockapi the harness starts. */
     mock_settings_t mock;
     int keep_rows;
-    int progress; /* 1 = progress line on stderr */
+    int progress; /* enum config_progress */
 } config_t;
+
+/* The progress knob's choices, in the order of its row's "0|1|json". */
+enum config_progress {
+    CONFIG_PROGRESS_OFF = 0,  /* "0" */
+    CONFIG_PROGRESS_BAR = 1,  /* "1": a progress line (harness/run/progress.h) */
+    CONFIG_PROGRESS_JSON = 2, /* "json": one JSON object per line */
+};
 
 /* KNOB_CHOICE is an int: the index of its value in the row's choices. */
 typedef enum knob_type {

@@ -254,11 +254,34 @@ static int cmp_workload_check(const compare_side_t *b, const compare_side_t *c, 
 
 /* Everything that makes the two documents incomparable, checked before a
  * line is printed. Returns 0 or -1 with err. */
-int compare_sides_check(const compare_side_t *b, const compare_side_t *c, char *err, size_t errlen)
+/* The baseline's own conditions: every run verified, and every model of
+ * it among the models of the other side (has_model). */
+static int cmp_baseline_usable(const compare_side_t *b,
+                               int (*has_model)(const void *, const char *), const void *other,
+                               char *err, size_t errlen)
 {
-    json_int_t bv = json_integer_value(json_object_get(b->doc, "schema_version"));
-    json_int_t cv = json_integer_value(json_object_get(c->doc, "schema_version"));
+    for (size_t i = 0; i < b->nruns; i++) {
+        const compare_run_t *r = &b->runs[i];
+        if (!r->verified) {
+            snprintf(err, errlen,
+                     "baseline run %s repeat %lld is not verified (%s): a baseline must be a "
+                     "correct run",
+                     r->model, r->repeat, r->problem ? r->problem : "no detail");
+            return -1;
+        }
+        if (!has_model(other, r->model)) {
+            snprintf(err, errlen,
+                     "model %s is in the baseline but not in the results: run it, or refresh the "
+                     "baseline",
+                     r->model);
+            return -1;
+        }
+    }
+    return 0;
+}
 
+static int cmp_schema_check(json_int_t bv, json_int_t cv, char *err, size_t errlen)
+{
     if (bv != cv) {
         snprintf(err, errlen,
                  "schema_version differs: %lld in the baseline, %lld in the results (refresh the "
@@ -271,24 +294,55 @@ int compare_sides_check(const compare_side_t *b, const compare_side_t *c, char *
                  (long long)bv, RESULTS_SCHEMA_VERSION);
         return -1;
     }
-    if (cmp_workload_check(b, c, err, errlen))
-        return -1;
-    for (size_t i = 0; i < b->nruns; i++) {
-        const compare_run_t *r = &b->runs[i];
-        if (!r->verified) {
-            snprintf(err, errlen,
-                     "baseline run %s repeat %lld is not verified (%s): a baseline must be a "
-                     "correct run",
-                     r->model, r->repeat, r->problem ? r->problem : "no detail");
-            return -1;
-        }
-        if (!compare_side_has_model(c, r->model)) {
-            snprintf(err, errlen,
-                     "model %s is in the baseline but not in the results: run it, or refresh the "
-                     "baseline",
-                     r->model);
-            return -1;
-        }
-    }
     return 0;
+}
+
+static int cmp_side_has_model(const void *side, const char *model)
+{
+    return compare_side_has_model(side, model);
+}
+
+/* Everything that makes the two documents incomparable, checked before a
+ * line is printed. Returns 0 or -1 with err. */
+int compare_sides_check(const compare_side_t *b, const compare_side_t *c, char *err, size_t errlen)
+{
+    if (cmp_schema_check(json_integer_value(json_object_get(b->doc, "schema_version")),
+                         json_integer_value(json_object_get(c->doc, "schema_version")), err,
+                         errlen) ||
+        cmp_workload_check(b, c, err, errlen))
+        return -1;
+    return cmp_baseline_usable(b, cmp_side_has_model, c, err, errlen);
+}
+
+/* The model names about to run, for cmp_baseline_usable. */
+struct cmp_names {
+    const char *const *names;
+    size_t n;
+};
+
+static int cmp_names_have(const void *names, const char *model)
+{
+    const struct cmp_names *m = names;
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->names[i], model) == 0)
+            return 1;
+    return 0;
+}
+
+int compare_baseline_precheck(json_t *base, json_t *config, const char *const *models,
+                              size_t nmodels, char *err, size_t errlen)
+{
+    compare_side_t b, c = {.label = "results", .config = config};
+    struct cmp_names names = {models, nmodels};
+    int rc;
+
+    rc = compare_side_load(&b, "baseline", base, err, errlen) ||
+                 cmp_schema_check(json_integer_value(json_object_get(base, "schema_version")),
+                                  RESULTS_SCHEMA_VERSION, err, errlen) ||
+                 cmp_workload_check(&b, &c, err, errlen) ||
+                 cmp_baseline_usable(&b, cmp_names_have, &names, err, errlen)
+             ? -1
+             : 0;
+    compare_side_free(&b);
+    return rc;
 }

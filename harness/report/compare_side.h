@@ -64,4 +64,11 @@ void compare_json_text(json_t *v, char *buf, size_t cap);
  * lack). Returns 0, or -1 with one line in err. */
 int compare_sides_check(const compare_side_t *b, const compare_side_t *c, char *err, size_t errlen);
 
+/* The same checks made before a run, against what is about to run: the
+ * results.json "config" object it will write and the model names. So a
+ * bad --baseline is refused before the benchmark, not after it. Returns 0,
+ * or -1 with one line in err. base and config are only read. */
+int compare_baseline_precheck(json_t *base, json_t *config, const char *const *models,
+                              size_t nmodels, char *err, size_t errlen);
+
 #endif

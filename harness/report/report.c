@@ -98,6 +98,7 @@ static json_t *report_run_json(const config_t *cfg, const run_result_t *r)
 
     json_object_set_new(o, "model", json_string(r->model->name));
     json_object_set_new(o, "repeat", json_integer(r->repeat));
+    json_object_set_new(o, "ran", json_integer(r->ran));
     json_object_set_new(o, "run_id", json_string(r->run_id));
     json_object_set_new(o, "requests", json_integer(cfg->job.requests));
     json_object_set_new(o, "concurrency", json_integer(cfg->job.concurrency));
@@ -219,13 +220,10 @@ static json_t *report_env_json(const report_env_t *e)
     return o;
 }
 
-json_t *report_results_json(const config_t *cfg, const report_env_t *env, run_result_t *runs,
-                            int nruns, int complete, int exit_status)
+json_t *report_config_json(const config_t *cfg)
 {
-    json_t *doc = json_object(), *conf = json_object(), *arr = json_array();
+    json_t *conf = json_object();
     char buf[512];
-    int nmodels;
-    summary_model_t *models = summary_models(cfg, runs, nruns, &nmodels);
     for (const knob_t *k = config_knobs; k->name; k++) {
         config_format(cfg, k, buf, sizeof buf);
         if (k->flags & KNOB_SECRET) {
@@ -239,6 +237,15 @@ json_t *report_results_json(const config_t *cfg, const report_env_t *env, run_re
         else
             json_object_set_new(conf, k->name, json_integer(strtoll(buf, NULL, 10)));
     }
+    return conf;
+}
+
+json_t *report_results_json(const config_t *cfg, const report_env_t *env, run_result_t *runs,
+                            int nruns, int complete, int exit_status)
+{
+    json_t *doc = json_object(), *conf = report_config_json(cfg), *arr = json_array();
+    int nmodels;
+    summary_model_t *models = summary_models(cfg, runs, nruns, &nmodels);
     for (int i = 0; i < nruns; i++)
         if (runs[i].repeat >= 0)
             json_array_append_new(arr, report_run_json(cfg, &runs[i]));

@@ -20,6 +20,9 @@ typedef struct report_env {
 
 /* The whole document. complete = 0 marks an interrupted or failed
  * invocation. */
+/* results.json's "config": every knob by name, secrets redacted. */
+json_t *report_config_json(const config_t *cfg);
+
 json_t *report_results_json(const config_t *cfg, const report_env_t *env, run_result_t *runs,
                             int nruns, int complete, int exit_status);
 /* Writes json to dir/name atomically. Returns 0 or -1 with err. */

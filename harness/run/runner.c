@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/stats.h"
 #include "harness/run/monitor.h"
+#include "harness/run/progress.h"
 #include "harness/run/signals.h"
 #include "harness/services/mockctl.h"
 
@@ -27,33 +28,16 @@ static double tv_s(struct timeval tv)
     return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
-static void runner_progress(const run_result_t *r, outcome_table_t *t, int64_t t0, int final,
-                            int tty)
-{
-    uint64_t done = atomic_load(&t->done), failed = atomic_load(&t->failed);
-    double el = (double)(clock_now_ns() - t0) / 1e9;
-    double rate = el > 0 ? (double)(done + failed) / el : 0;
-    int width = 24, fill = (int)((double)width * (double)(done + failed) / t->n);
-    char bar[32];
-    for (int i = 0; i < width; i++)
-        bar[i] = i < fill ? '#' : '.';
-    bar[width] = '\0';
-    fprintf(stderr, "%s  %-15s [%s] %" PRIu64 "/%u  %.0f req/s  errors %" PRIu64 "  %.1fs%s",
-            tty ? "\r" : "", r->model->name, bar, done + failed, t->n, rate, failed, el,
-            tty ? (final ? "\n" : "\033[K") : "\n");
-}
-
 /* Kills one registered worker once the completed fraction passes
  * crash_after. Returns 1 once done. */
-static int runner_crash(outcome_table_t *t, const run_result_t *r)
+static int runner_crash(outcome_table_t *t, const run_result_t *r, progress_t *pg)
 {
     int n = atomic_load(&t->n_workers);
     for (int i = 0; i < n; i++) {
         pid_t p = atomic_load(&t->worker_pids[i]);
         if (p > 0 && kill(p, SIGKILL) == 0) {
             atomic_fetch_add(&t->crash_killed, 1);
-            /* After the progress line, which may lack its newline. */
-            fputc('\n', stderr);
+            progress_break(pg);
             log_error("crash injection: SIGKILL %s worker %d after %" PRIu64 "/%u requests",
                       r->model->name, (int)p, atomic_load(&t->fetched) + atomic_load(&t->failed),
                       t->n);
@@ -179,8 +163,9 @@ struct runner_watch {
     const model_ops_t *model;
     outcome_table_t *t;
     run_result_t *r;
-    int tty, crashed, term_sent;
-    int64_t term_at, last_progress;
+    int crashed, term_sent;
+    int64_t term_at;
+    progress_t progress;
     uint64_t crash_at; /* completed requests before the crash injection; 0: none */
     double self0;      /* the harness's CPU when the model started */
 };
@@ -221,6 +206,7 @@ static void runner_on_start(monitor_t *m, void *arg)
     signals_model_pgid = m->pid;
     w->self0 = self_cpu_s();
     w->t->run_start_ns = m->t0;
+    w->progress.t0 = w->progress.last = m->t0;
 }
 
 /* The runner's policy, every tick: an interruption stops the whole tree
@@ -250,13 +236,8 @@ static int runner_on_tick(monitor_t *m, int64_t now, void *arg)
      * at the end, when there is nothing left to kill. */
     if (w->crash_at && !w->crashed &&
         atomic_load(&t->fetched) + atomic_load(&t->failed) >= w->crash_at)
-        w->crashed = runner_crash(t, w->r);
-    if (w->env->cfg->progress &&
-        now - w->last_progress >
-            (w->tty ? LIMIT_RUN_PROGRESS_TTY_MS : LIMIT_RUN_PROGRESS_LOG_MS) * CLOCK_NS_PER_MS) {
-        runner_progress(w->r, t, m->t0, 0, w->tty);
-        w->last_progress = now;
-    }
+        w->crashed = runner_crash(t, w->r, &w->progress);
+    progress_tick(&w->progress, now, atomic_load(&t->done), atomic_load(&t->failed), t->n, 0);
     return w->crash_at && !w->crashed ? LIMIT_RUN_CRASH_TICK_MS : -1;
 }
 
@@ -344,7 +325,7 @@ static void runner_verify(const run_env_t *env, run_result_t *r, outcome_table_t
 int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_result_t *r)
 {
     const config_t *cfg = env->cfg;
-    struct runner_watch w = {.env = env, .model = model, .r = r, .tty = isatty(2)};
+    struct runner_watch w = {.env = env, .model = model, .r = r};
     monitor_hooks_t hooks = {runner_child_prepare, runner_child_run, runner_on_start,
                              runner_on_tick, &w};
     memwatch_t mw;
@@ -360,6 +341,7 @@ int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_r
     r->db_conns_server_peak = -1;
     snprintf(r->run_id, sizeof r->run_id, "cb%lld-%d-%s-%s%d", (long long)time(NULL), (int)getpid(),
              model->name, repeat < 0 ? "w" : "r", repeat < 0 ? -repeat : repeat);
+    progress_init(&w.progress, cfg, model->name, repeat);
     if (runner_setup(env, model, repeat, &w.t, &mw))
         return -1;
     if (cfg->crash_after > 0 && r->crash_applicable)
@@ -372,8 +354,7 @@ int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_r
     }
     r->harness_cpu_s = self_cpu_s() - w.self0;
     signals_model_pgid = 0;
-    if (cfg->progress)
-        runner_progress(r, w.t, m.t0, 1, w.tty);
+    progress_tick(&w.progress, m.t1, atomic_load(&w.t->done), atomic_load(&w.t->failed), w.t->n, 1);
     if (w.crash_at && !w.crashed)
         log_error("crash injection: %s had no registered worker left to kill once %" PRIu64
                   " requests were done (crash.killed = 0)",

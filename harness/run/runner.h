@@ -27,6 +27,7 @@ typedef struct run_env {
 typedef struct run_result {
     const model_ops_t *model;
     int repeat; /* 0-based measured repetition, -1 for a warm-up */
+    int ran;    /* 1-based place in the order the runs ran, warm-ups included */
     char run_id[128];
     int exit_status; /* the model child's exit code, or 128+signal */
     int complete;    /* every request reached a final outcome */

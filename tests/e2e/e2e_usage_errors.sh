@@ -40,6 +40,34 @@ expect_error "fractional whole-ms duration" 2 "backoff_ms: '2.5ms' is not a whol
 expect_error "duration out of range" 2 "timeout_ms: 11min is out of range \[1, 600000\] ms" -- \
   run --timeout-ms 11min --out "$WORK/c"
 expect_error "fraction out of range" 2 "fail_rate: 150% is out of range \[0%, 100%\]" -- run --fail-rate 150% --out "$WORK/c"
+# --baseline is judged before anything runs (no services, no results).
+DATA=$(dirname "$0")/../data/compare
+echo '{"not": "results"' >"$WORK/broken.json"
+start=$(date +%s)
+expect_error "unreadable --baseline, before the run" 2 "cannot read --baseline $WORK/missing.json: .*\(nothing was run\)" -- \
+  run --model thread-pool --requests 300 --baseline "$WORK/missing.json" --out "$WORK/bl1"
+expect_error "malformed --baseline" 2 "cannot read --baseline $WORK/broken.json: line [0-9]+: .*(nothing was run)" -- \
+  run --model thread-pool --baseline "$WORK/broken.json" --out "$WORK/bl2"
+expect_error "--baseline of another workload" 2 "cannot be compared with this run: different workload .*requests is 200 in the baseline, 300 in the results" -- \
+  run --model thread-pool,process-pool --requests 300 --concurrency 20 --baseline "$DATA/baseline.json" --out "$WORK/bl3"
+expect_error "--baseline with a model this run lacks" 2 "model process-pool is in the baseline but not in the results" -- \
+  run --model thread-pool --requests 200 --concurrency 20 --latency-ms 50ms --baseline "$DATA/baseline.json" --out "$WORK/bl4"
+[ $(($(date +%s) - start)) -lt 10 ] && [ ! -e "$WORK/bl1/results.json" ] && [ ! -e "$WORK/bl3/results.json" ] &&
+  echo "ok: bad baselines refused at once, nothing written" || fail "a bad --baseline ran something first"
+expect_error "bad --max-p99-ms" 2 "max_p99_ms: '200x' is not a duration" -- run --max-p99-ms 200x --out "$WORK/c"
+expect_error "compare: one file and no limit" 2 "want two files, BASELINE and RESULTS, or one with a --max-\* limit" -- \
+  compare "$DATA/baseline.json"
+
+# measure: --help works, the command goes after --
+"$CONCBENCH" measure --help >"$WORK/mh" 2>&1 && grep -q "^usage: concbench measure" "$WORK/mh" &&
+  echo "ok: measure --help" || fail "measure --help: $(head -c 300 "$WORK/mh")"
+expect_error "measure without --" 2 "put the command after --: concbench measure \[options\] -- sleep" -- measure sleep 1
+expect_error "measure with nothing to run" 2 "no command to measure" -- measure --json
+expect_error "measure --sample-ms with a unit it refuses" 2 "--sample-ms: '1.5ms' is not a whole number" -- \
+  measure --sample-ms 1.5ms -- true
+"$CONCBENCH" measure --sample-ms 20ms --json -- true >"$WORK/mj" 2>&1 && grep -q '"exit_status":0' "$WORK/mj" &&
+  echo "ok: measure --sample-ms 20ms" || fail "measure --sample-ms 20ms: $(head -c 300 "$WORK/mj")"
+
 expect_error "unknown command" 2 "unknown command" -- frobnicate
 expect_error "missing scenario" 2 "cannot read scenario" -- run --scenario /nonexistent.conf
 expect_error "unreachable PostgreSQL" 2 "cannot connect to PostgreSQL" -- \
@@ -50,6 +78,14 @@ expect_error "unreachable mock API" 2 "mock API not usable" -- \
 mkdir -p "$WORK/ro" && touch "$WORK/ro/file"
 expect_error "output folder not writable" 2 "cannot write to output folder" -- \
   run --model thread-pool --requests 10 --out "$WORK/ro/file/sub"
+
+# list: every scenario's description ends a sentence; doubles print short
+"$CONCBENCH" list >"$WORK/list"
+sed -n '/^Scenarios/,/^$/p' "$WORK/list" | tail -n +2 | grep -v '^$' >"$WORK/scen"
+[ -s "$WORK/scen" ] && ! grep -vE '[.?!]$' "$WORK/scen" >/dev/null &&
+  echo "ok: list: every scenario description ends a sentence" || fail "list cuts a description: $(grep -vE '[.?!]$' "$WORK/scen" | head -2)"
+grep -qE '^  threshold +0\.1 ' "$WORK/list" && ! grep -qE '0\.[0-9]*0000000' "$WORK/list" &&
+  echo "ok: list prints shortest doubles" || fail "list doubles: $(grep threshold "$WORK/list")"
 
 # list works and names every registered model and knob
 "$CONCBENCH" list >"$WORK/list" && grep -q "thread-pool" "$WORK/list" && grep -q "transform_cost" "$WORK/list" \

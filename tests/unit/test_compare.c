@@ -17,6 +17,8 @@
 
 #include "harness/cli/compare_cmd.h"
 #include "harness/report/compare.h"
+#include "harness/report/compare_side.h"
+#include "harness/report/limits.h"
 
 static const char *data_dir;
 
@@ -527,6 +529,63 @@ static int run_cmd(char *err, size_t cap, int argc, ...)
     return rc;
 }
 
+/* limits_check on RESULTS alone: its LIMIT lines and their count. */
+static int limits_run(json_t *doc, limits_t l, char **out)
+{
+    char err[256];
+    size_t len = 0;
+    FILE *f = open_memstream(out, &len);
+    int n;
+    assert_non_null(f);
+    n = limits_check(doc, &l, f, err, sizeof err);
+    fclose(f);
+    return n;
+}
+
+/* The absolute limits: every run's error rate; each model's median p99 and
+ * peak memory (values set here: thread-pool p99 10, 50, 20 ms -> median
+ * 20, process-pool 5; process-pool peak 24 MiB in every run). */
+static void test_absolute_limits(void **state)
+{
+    json_t *doc = load("baseline.json");
+    const double p99[3] = {10, 50, 20}, failed[3] = {0, 90, 0};
+    char *out = NULL;
+    (void)state;
+    json_t *r;
+    size_t i;
+    json_array_foreach(json_object_get(doc, "runs"), i, r)
+    {
+        json_t *lat = json_object_get(r, "latency_ms");
+        int tp = strcmp(json_string_value(json_object_get(r, "model")), "thread-pool") == 0;
+        /* process-pool's p99 stays under every limit tried: 5 ms */
+        json_object_set_new(
+            lat, "p99", json_real(tp ? p99[json_integer_value(json_object_get(r, "repeat"))] : 5));
+    }
+    set_runs(doc, "process-pool", "failed", failed);
+    set_runs(doc, "process-pool", "peak_rss_bytes", (const double[]){25165824, 25165824, 25165824});
+
+    assert_int_equal(limits_run(doc, (limits_t){.max_p99_ms = 20, .max_error_rate = -1}, &out), 0);
+    free(out);
+    assert_int_equal(limits_run(doc, (limits_t){.max_p99_ms = 19.9, .max_error_rate = -1}, &out),
+                     1);
+    assert_non_null(strstr(out, "LIMIT: thread-pool p99 latency 20.0 ms (median of its runs) > "
+                                "19.9 ms (max_p99_ms)"));
+    free(out);
+    /* 90 of 200 failed: 45%, in the one run that had them */
+    assert_int_equal(limits_run(doc, (limits_t){.max_error_rate = 0.05}, &out), 1);
+    assert_non_null(strstr(out, "LIMIT: process-pool repeat 1 error rate 45.00% > 5%"));
+    free(out);
+    assert_int_equal(limits_run(doc, (limits_t){.max_error_rate = 0.45}, &out), 0);
+    free(out);
+    assert_int_equal(limits_run(doc, (limits_t){.max_mem_mib = 24, .max_error_rate = -1}, &out), 0);
+    free(out);
+    assert_int_equal(limits_run(doc, (limits_t){.max_mem_mib = 23.5, .max_error_rate = -1}, &out),
+                     1);
+    assert_non_null(strstr(out, "LIMIT: process-pool peak memory 24.0 MiB"));
+    free(out);
+    json_decref(doc);
+}
+
 static void test_cmd_arguments(void **state)
 {
     (void)state;
@@ -574,6 +633,18 @@ static void test_cmd_arguments(void **state)
     assert_non_null(strstr(err, "want two files"));
     assert_int_equal(run_cmd(err, sizeof err, 3, base, tight, base), 2);
     assert_non_null(strstr(err, "unexpected argument"));
+    /* one file with a limit: only the limits are checked */
+    assert_int_equal(run_cmd(err, sizeof err, 3, tight, "--max-p99-ms", "60ms"), 0);
+    assert_int_equal(run_cmd(err, sizeof err, 3, tight, "--max-p99-ms", "59ms"), 1);
+    assert_int_equal(run_cmd(err, sizeof err, 3, tight, "--max-mem-mib", "24"), 0);
+    assert_int_equal(run_cmd(err, sizeof err, 3, tight, "--max-mem-mib", "23"), 1);
+    /* a limit exceeded fails a comparison that found no regression */
+    assert_int_equal(run_cmd(err, sizeof err, 4, base, base, "--max-mem-mib", "23"), 1);
+    assert_int_equal(run_cmd(err, sizeof err, 4, base, base, "--max-error-rate", "0%"), 0);
+    assert_int_equal(run_cmd(err, sizeof err, 4, base, base, "--max-error-rate", "45"), 2);
+    assert_non_null(strstr(err, "max_error_rate: '45' is ambiguous"));
+    assert_int_equal(run_cmd(err, sizeof err, 4, base, base, "--max-p99-ms", "2h"), 2);
+    assert_non_null(strstr(err, "max_p99_ms: '2h' is not a duration"));
     assert_int_equal(run_cmd(err, sizeof err, 2, base, "/nonexistent/results.json"), 2);
     assert_non_null(strstr(err, "results /nonexistent/results.json: unable to open"));
     assert_int_equal(run_cmd(err, sizeof err, 2, "/nonexistent", base), 2);
@@ -602,6 +673,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_memory_method_mismatch_not_judged),
         cmocka_unit_test(test_unverified_run_fails),
         cmocka_unit_test(test_incomparable_inputs),
+        cmocka_unit_test(test_absolute_limits),
         cmocka_unit_test(test_cmd_arguments),
     };
     if (argc != 2) {

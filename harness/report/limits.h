@@ -1,0 +1,34 @@
+/* Absolute limits for CI: figures a run must stay within whatever the
+ * baseline did (docs/ci.md "Absolute limits"). One rule for `concbench
+ * run` (knobs max_p99_ms, max_mem_mib, with max_error_rate deciding each
+ * run's ok) and `concbench compare` (--max-error-rate, --max-p99-ms,
+ * --max-mem-mib on RESULTS):
+ *   - the error rate (failed / requests) of every measured run;
+ *   - the p99 latency (latency_ms.p99) and the peak memory
+ *     (peak_rss_bytes) of each model as the median of its measured runs,
+ *     the figure the table shows, so one noisy repetition does not decide.
+ * A limit of 0 (or, for the error rate, below 0) is off. */
+#ifndef CONCBENCH_REPORT_LIMITS_H
+#define CONCBENCH_REPORT_LIMITS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+typedef struct limits {
+    double max_error_rate; /* a fraction; < 0: off */
+    double max_p99_ms;     /* 0: off */
+    double max_mem_mib;    /* 0: off */
+} limits_t;
+
+/* Whether any limit is on. */
+int limits_any(const limits_t *l);
+
+/* Checks the runs of a results.json document against l and prints one
+ * "LIMIT: <model> ..." line to out per figure beyond its limit. Returns
+ * how many there were, or -1 with the reason in err when doc is not a
+ * readable results.json. doc is only read. */
+int limits_check(json_t *doc, const limits_t *l, FILE *out, char *err, size_t errlen);
+
+#endif
