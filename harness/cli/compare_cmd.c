@@ -18,9 +18,9 @@ static void compare_usage(FILE *f)
             "[--metric wall,cpu,rss,errors,p99]\n"
             "                         [--max-error-rate F] [--max-p99-ms D] [--max-mem-mib M]\n"
             "       concbench compare RESULTS --max-error-rate F|--max-p99-ms D|--max-mem-mib M\n"
-            "BASELINE and RESULTS are results.json files or folders holding one. The --max-*\n"
-            "limits are absolute: every run's error rate, each model's median p99 and peak\n"
-            "memory in RESULTS (docs/ci.md).\n"
+            "BASELINE and RESULTS are results.json files or folders holding one. The limits\n"
+            "are absolute: every run's error rate, each model's median p99 and peak memory\n"
+            "in RESULTS (docs/ci.md).\n"
             "Exit status: 0 no regression and every limit kept; 1 a metric worse beyond the\n"
             "threshold and the noise, a limit exceeded, or an unverified run in RESULTS;\n"
             "2 the two cannot be compared.\n");
