@@ -260,6 +260,25 @@
 #define LIMIT_MEASURE_SAMPLE_MS_DEFAULT 10
 #define LIMIT_MEASURE_SAMPLE_MS_MAX 10000
 
+/* A run's measurement is valid (harness/run/validity.h) only when the mock
+ * API answered on time: the p99 of how late it handed answers to the
+ * socket, past their due time, at most this fraction of the API's latency
+ * and at most LIMIT_VALID_LATE_MAX_MS (issue 16: 10%, 5 ms) — but never
+ * below LIMIT_VALID_LATE_RESOLUTION_MS, the mock's own resolution: its
+ * lateness histogram has 1 ms buckets reported by their upper bound, so
+ * a p99 of 1 ms may be no delay at all. */
+#define LIMIT_VALID_LATE_FRACTION 0.10
+#define LIMIT_VALID_LATE_MAX_MS 5.0
+#define LIMIT_VALID_LATE_RESOLUTION_MS 1.0
+/* ...and when other processes left the machine to the run: the CPU time
+ * the machine spent outside the run's own processes (the model's tree,
+ * the services concbench started, the harness) and the kernel's threads,
+ * plus the time the hypervisor stole, at most this fraction of the
+ * machine's capacity (cores x the run's time). A quarter is a whole core on a 4-core laptop, half
+ * of one on the 2-core VM this was written on: enough to make a pool wait
+ * for its CPU. */
+#define LIMIT_VALID_OTHERS_CPU_SHARE 0.25
+
 /* ---- harness: reports ---- */
 
 /* Spread of a model's run-to-run wall time above which results.json marks

@@ -17,13 +17,16 @@ static void compare_usage(FILE *f)
             "usage: concbench compare BASELINE RESULTS [--threshold 10%%] "
             "[--metric wall,cpu,rss,errors,p99]\n"
             "                         [--max-error-rate F] [--max-p99-ms D] [--max-mem-mib M]\n"
+            "                         [--allow-invalid]\n"
             "       concbench compare RESULTS --max-error-rate F|--max-p99-ms D|--max-mem-mib M\n"
-            "BASELINE and RESULTS are results.json files or folders holding one. The limits\n"
-            "are absolute: every run's error rate, each model's median p99 and peak memory\n"
-            "in RESULTS (docs/ci.md).\n"
+            "BASELINE and RESULTS are results.json files or folders holding one. The --max-*\n"
+            "limits are absolute: every run's error rate, each model's median p99 and peak\n"
+            "memory in RESULTS (docs/ci.md). --allow-invalid judges runs that were not valid\n"
+            "measurements (mock API late, machine busy) instead of refusing them.\n"
             "Exit status: 0 no regression and every limit kept; 1 a metric worse beyond the\n"
             "threshold and the noise, a limit exceeded, or an unverified run in RESULTS;\n"
-            "2 the two cannot be compared.\n");
+            "2 the two cannot be compared, or a run was not a valid measurement (without\n"
+            "--allow-invalid).\n");
 }
 
 /* --threshold: the same row, parser and range as `concbench run`'s
@@ -92,13 +95,17 @@ static int compare_args_parse(int argc, char **argv, compare_opts_t *o, limits_t
             paths[(*npaths)++] = it.arg;
             continue;
         }
+        if (opt_iter_is(&it, "--allow-invalid")) {
+            o->allow_invalid = 1;
+            continue;
+        }
         is_metric = opt_iter_is(&it, "--metric") || opt_iter_is(&it, "--metrics");
         is_limit = opt_iter_is(&it, "--max-error-rate") || opt_iter_is(&it, "--max-p99-ms") ||
                    opt_iter_is(&it, "--max-mem-mib");
         if (!is_threshold && !is_metric && !is_limit) {
             snprintf(err, errlen,
                      "unknown option '%.*s' (options: --threshold PCT, --metric LIST, "
-                     "--max-error-rate F, --max-p99-ms D, --max-mem-mib M)",
+                     "--max-error-rate F, --max-p99-ms D, --max-mem-mib M, --allow-invalid)",
                      (int)it.name_len, it.arg);
             return -1;
         }
@@ -126,7 +133,7 @@ static int compare_args_parse(int argc, char **argv, compare_opts_t *o, limits_t
 
 int compare_cmd(int argc, char **argv)
 {
-    compare_opts_t o = {0.10, COMPARE_M_ALL};
+    compare_opts_t o = {0.10, COMPARE_M_ALL, 0};
     limits_t l = {.max_error_rate = -1};
     const char *paths[2];
     json_t *docs[2] = {NULL, NULL};

@@ -32,6 +32,7 @@ typedef struct config {
     double threshold;
     /* Absolute limits (harness/report/limits.h): 0 = off. */
     double max_p99_ms, max_mem_mib;
+    int allow_invalid; /* with baseline: judge runs that were not valid measurements */
     /* The mock API's behaviour (workload/mock_knobs.h), passed to a
      * mockapi the harness starts. */
     mock_settings_t mock;

@@ -9,6 +9,8 @@
  *     fewer than NOISE_MEASURED_RUNS runs) do not overlap;
  *   - noisy: beyond the threshold but inside the noise; not a failure;
  *   - an unverified run in the current results is a failure too;
+ *   - a run that was not a valid measurement (validity.h) voids the
+ *     verdict unless allow_invalid;
  *   - inputs that do not describe the same workload cannot be compared. */
 #ifndef CONCBENCH_COMPARE_H
 #define CONCBENCH_COMPARE_H
@@ -21,6 +23,10 @@
 typedef struct compare_opts {
     double threshold; /* 0.10 = 10% */
     unsigned metrics; /* bitmask of COMPARE_M_* */
+    /* Judge runs that were not valid measurements (runs[].valid false)
+     * anyway; 0: such a run in the results voids the verdict (exit 2,
+     * after the table), in the baseline makes the two incomparable. */
+    int allow_invalid;
 } compare_opts_t;
 
 enum {
@@ -35,7 +41,9 @@ enum {
 /* Compares two results.json documents. Prints the table to out. Returns 0
  * (no regression), 1 (a metric worse beyond threshold AND beyond noise, or
  * a run of cur not verified), 2 (cannot be compared; one line saying why in
- * err, nothing printed to out). The documents are only read. */
+ * err, nothing printed to out — or, without allow_invalid, a run of cur
+ * that was not a valid measurement: the table is printed, then err says
+ * the verdict is void). The documents are only read. */
 int compare_results(json_t *base, json_t *cur, const compare_opts_t *o, FILE *out, char *err,
                     size_t errlen);
 

@@ -57,6 +57,8 @@ static int cmp_run_parse(const compare_side_t *s, size_t i, json_t *j, double la
     verify = json_object_get(j, "verify");
     r->problem = json_string_value(json_object_get(verify, "problem"));
     r->mem_method = json_string_value(json_object_get(j, "memory_method"));
+    r->valid = !json_is_false(json_object_get(j, "valid"));
+    r->reasons = json_object_get(json_object_get(j, "validity"), "reasons");
 
     r->raw[CMP_M_WALL] = v[WALL];
     r->raw[CMP_M_CPU] = v[USER] + v[SYS];

@@ -21,6 +21,8 @@ typedef struct compare_run {
     int verified;
     const char *problem;    /* verify.problem, or NULL */
     const char *mem_method; /* or NULL when absent */
+    int valid;              /* runs[].valid; true when absent (older results) */
+    json_t *reasons;        /* runs[].validity.reasons, or NULL */
     double raw[CMP_M__N];
     double norm[CMP_M__N]; /* NAN when undefined (no floor, zero latency) */
 } compare_run_t;

@@ -141,6 +141,30 @@ static void html_banners(FILE *f, const html_report_t *r)
     }
 }
 
+/* A banner per model with runs that were not valid measurements, naming
+ * the reasons (validity.h). */
+static void html_validity_banners(FILE *f, const html_report_t *r)
+{
+    for (int i = 0; i < r->nmodels; i++) {
+        const summary_model_t *s = &r->models[i].s;
+        if (!s->invalid_runs)
+            continue;
+        fputs("<div class=\"note\"><b>NOT VALID</b>: ", f);
+        html_esc(f, s->name);
+        fprintf(f, " — %d of %d runs were not valid measurements:", s->invalid_runs, s->runs);
+        if (s->invalid_reasons & VALIDITY_MOCK_LATE)
+            fprintf(f,
+                    " the mock API answered late (the p99 of its lateness beyond %.0f%% of the "
+                    "API latency or %g ms);",
+                    100 * LIMIT_VALID_LATE_FRACTION, LIMIT_VALID_LATE_MAX_MS);
+        if (s->invalid_reasons & VALIDITY_OTHERS_CPU)
+            fprintf(f, " other processes took more than %.0f%% of the machine's CPU;",
+                    100 * LIMIT_VALID_OTHERS_CPU_SHARE);
+        fputs(" its figures measure the machine as much as the model (see the runs table).</div>\n",
+              f);
+    }
+}
+
 static void html_summary_table(FILE *f, const html_report_t *r)
 {
     char cell[96];
@@ -189,13 +213,37 @@ static void html_summary_table(FILE *f, const html_report_t *r)
     fputs("</table></div>\n", f);
 }
 
+/* A run's valid cell: yes, or no with the reasons' codes; – for results
+ * written before the key existed. */
+static void html_td_validity(FILE *f, json_t *run)
+{
+    json_t *valid = json_object_get(run, "valid"), *reason;
+    size_t k;
+    if (!json_is_boolean(valid)) {
+        fputs("<td class=\"l\">–</td>", f);
+        return;
+    }
+    if (json_is_true(valid)) {
+        fputs("<td class=\"l\">yes</td>", f);
+        return;
+    }
+    fputs("<td class=\"l\"><span class=\"no\">no:", f);
+    json_array_foreach(json_object_get(json_object_get(run, "validity"), "reasons"), k, reason)
+    {
+        fputs(k ? ", " : " ", f);
+        html_esc(f, json_string_value(reason));
+    }
+    fputs("</span></td>", f);
+}
+
 /* Every measured run as results.json lists it, with what verification found. */
 static void html_runs_table(FILE *f, const html_report_t *r)
 {
     json_t *runs = json_object_get(r->doc, "runs"), *run;
     size_t i;
     fputs("<div class=\"wrap\"><table id=\"runs-table\">\n<tr><th class=\"l\">model</th>"
-          "<th>repeat</th><th class=\"l\">verified</th><th>wall s</th><th>CPU user+sys s</th>"
+          "<th>repeat</th><th class=\"l\">verified</th><th class=\"l\">valid</th><th>wall "
+          "s</th><th>CPU user+sys s</th>"
           "<th>peak MB</th><th>p50 ms</th><th>p99 ms</th><th>max ms</th><th>succeeded</th>"
           "<th>failed</th><th class=\"l\">failures by class</th><th>duplicates</th>"
           "<th>DB conns</th><th class=\"l\">verification problem</th></tr>\n",
@@ -212,6 +260,7 @@ static void html_runs_table(FILE *f, const html_report_t *r)
         fputs("</td>", f);
         html_td_num(f, run, "repeat", "%.0f", 1);
         fprintf(f, "<td class=\"l\">%s</td>", verified ? "yes" : "<span class=\"no\">NO</span>");
+        html_td_validity(f, run);
         html_td_num(f, run, "wall_s", "%.3f", 1);
         fprintf(f, "<td>%.3f</td>", html_num(run, "cpu_user_s") + html_num(run, "cpu_sys_s"));
         html_td_num(f, run, "peak_rss_bytes", "%.1f", 1.0 / 1048576);
@@ -349,6 +398,7 @@ char *html_report_render(const html_report_t *r, size_t *len)
     fprintf(f, "; concbench exited with status %.0f.</p>\n</header>\n",
             html_num(r->doc, "exit_status"));
     html_banners(f, r);
+    html_validity_banners(f, r);
     fputs("<nav><a href=\"#summary-section\">Summary</a><a href=\"#charts\">Charts</a>"
           "<a href=\"#runs\">Runs</a><a href=\"#environment\">Environment</a>"
           "<a href=\"#configuration\">Configuration</a></nav>\n",

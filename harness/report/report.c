@@ -141,6 +141,8 @@ static json_t *report_run_json(const config_t *cfg, const run_result_t *r)
     json_object_set_new(o, "rows_match", json_boolean(report_rows_match(r)));
     json_object_set_new(o, "verified", json_boolean(report_rows_match(r)));
     json_object_set_new(o, "ok", json_boolean(r->ok));
+    json_object_set_new(o, "valid", json_boolean(r->valid));
+    json_object_set_new(o, "validity", validity_json(&r->validity));
     json_object_set_new(o, "duplicates", json_integer((json_int_t)r->verify.duplicates));
     json_object_set_new(ver, "wrong", json_integer((json_int_t)r->verify.wrong));
     json_object_set_new(ver, "missing", json_integer((json_int_t)r->verify.missing));
@@ -448,7 +450,8 @@ void report_print_table(FILE *f, const config_t *cfg, const run_result_t *runs, 
         for (int k = 0; k < T__N; k++)
             report_table_cell(f, k, "", m[i].fig[table_col[k].fig].median * table_scale(k, floor_s),
                               star[k] == i ? "*" : " ");
-        fprintf(f, " %5d%s\n", m[i].runs, m[i].noisy ? "  noisy" : "");
+        fprintf(f, " %5d%s%s\n", m[i].runs, m[i].noisy ? "  noisy" : "",
+                m[i].invalid_runs ? "  INVALID" : "");
         if (m[i].runs < 2)
             continue;
         fprintf(f, "%-16s %-10s", "", "");
@@ -474,6 +477,16 @@ void report_print_table(FILE *f, const config_t *cfg, const run_result_t *runs, 
                 "noisy: the model's wall times spread more than %.2fx (max/min) or their MAD "
                 "exceeds %.0f%% of the median: compare its figures with care\n",
                 LIMIT_NOISY_MAX_OVER_MIN, 100 * LIMIT_NOISY_MAD_OVER_MEDIAN);
+    for (int i = 0; i < nm; i++) {
+        if (!m[i].invalid_runs)
+            continue;
+        fprintf(f, "INVALID: %s: %d of %d runs not a valid measurement (", m[i].name,
+                m[i].invalid_runs, m[i].runs);
+        for (unsigned bit = 1, n = 0; bit <= VALIDITY_LAST; bit <<= 1)
+            if (m[i].invalid_reasons & bit)
+                fprintf(f, "%s%s", n++ ? ", " : "", validity_reason_name(bit));
+        fprintf(f, "): see the warnings above and runs[].validity\n");
+    }
     if (max_err > 0)
         fprintf(f, "ok: rows match and at most %g%% of requests failed (max_error_rate)\n",
                 100 * max_err);

@@ -79,6 +79,10 @@ static void summary_model_fill(const config_t *cfg, const run_result_t *runs, in
             m->verified = 0;
         if (!r->ok)
             m->ok = 0;
+        if (!r->valid) {
+            m->invalid_runs++;
+            m->invalid_reasons |= r->validity.reasons;
+        }
         m->runs++;
     }
     for (int f = 0; f < SUMMARY__N; f++)
@@ -119,6 +123,16 @@ static json_t *summary_spread_json(const summary_spread_t *s)
     return o;
 }
 
+/* The reasons' codes, in validity.h's order. */
+static json_t *summary_reasons_json(unsigned reasons)
+{
+    json_t *a = json_array();
+    for (unsigned bit = 1; bit <= VALIDITY_LAST; bit <<= 1)
+        if (reasons & bit)
+            json_array_append_new(a, json_string(validity_reason_name(bit)));
+    return a;
+}
+
 json_t *summary_models_json(const summary_model_t *m, int n)
 {
     json_t *arr = json_array();
@@ -128,6 +142,9 @@ json_t *summary_models_json(const summary_model_t *m, int n)
         json_object_set_new(o, "runs", json_integer(m[k].runs));
         json_object_set_new(o, "verified", json_boolean(m[k].runs > 0 && m[k].verified));
         json_object_set_new(o, "ok", json_boolean(m[k].runs > 0 && m[k].ok));
+        json_object_set_new(o, "valid", json_boolean(m[k].invalid_runs == 0));
+        json_object_set_new(o, "invalid_runs", json_integer(m[k].invalid_runs));
+        json_object_set_new(o, "invalid_reasons", summary_reasons_json(m[k].invalid_reasons));
         for (int f = 0; f < SUMMARY__N; f++) {
             json_object_set_new(o, summary_figure_keys[f], summary_spread_json(&m[k].fig[f]));
             if (f == SUMMARY_WALL)
@@ -146,6 +163,8 @@ static double summary_json_num(json_t *o, const char *key)
 
 int summary_model_from_json(json_t *row, summary_model_t *m)
 {
+    size_t i;
+    json_t *v;
     memset(m, 0, sizeof *m);
     m->name = json_string_value(json_object_get(row, "model"));
     if (!m->name)
@@ -154,6 +173,13 @@ int summary_model_from_json(json_t *row, summary_model_t *m)
     m->verified = json_is_true(json_object_get(row, "verified"));
     m->ok = json_object_get(row, "ok") ? json_is_true(json_object_get(row, "ok")) : m->verified;
     m->noisy = json_is_true(json_object_get(row, "noisy"));
+    m->invalid_runs = (int)json_integer_value(json_object_get(row, "invalid_runs"));
+    json_array_foreach(json_object_get(row, "invalid_reasons"), i, v)
+    {
+        for (unsigned bit = 1; bit <= VALIDITY_LAST; bit <<= 1)
+            if (json_is_string(v) && strcmp(json_string_value(v), validity_reason_name(bit)) == 0)
+                m->invalid_reasons |= bit;
+    }
     for (int f = 0; f < SUMMARY__N; f++) {
         json_t *o = json_object_get(row, summary_figure_keys[f]);
         summary_spread_t *s = &m->fig[f];

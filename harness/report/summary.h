@@ -56,6 +56,11 @@ typedef struct summary_model {
      * verified. */
     int ok;
     int noisy; /* wall time spread beyond the noise limits (LIMIT_NOISY_*) */
+    /* Measured runs that were not valid measurements (validity.h), and
+     * the union of their reasons (VALIDITY_* bits). Read back from a
+     * document without the keys (older results), 0. */
+    int invalid_runs;
+    unsigned invalid_reasons;
     summary_spread_t fig[SUMMARY__N];
 } summary_model_t;
 

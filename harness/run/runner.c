@@ -303,6 +303,25 @@ static void runner_take_figures(run_result_t *r, const monitor_t *m, const memwa
     r->stream_external = atomic_load(&t->stream_external);
 }
 
+/* Judges whether the run measured the model (validity.h) from the
+ * machine's CPU counters around it and the mock API's stats, and warns
+ * on stderr when a measured run did not. */
+static void runner_validity(const run_env_t *env, run_result_t *r, const validity_cpu_t *cpu0,
+                            const validity_cpu_t *cpu1)
+{
+    double ours = r->cpu_user_s + r->cpu_sys_s;
+    char why[512];
+    for (int i = 0; i < 3; i++)
+        if (r->infra_cpu_s[i] > 0)
+            ours += r->infra_cpu_s[i];
+    validity_measure(&r->validity, cpu0, cpu1, ours, r->server, env->cfg->mock.latency_ms);
+    r->valid = r->validity.reasons == 0;
+    if (r->valid || r->repeat < 0)
+        return;
+    validity_describe(&r->validity, why, sizeof why);
+    log_warn("%s run %d is not a valid measurement: %s", r->model->name, r->repeat, why);
+}
+
 /* The mock API's stats, then the rows the model wrote checked against
  * what it reported (and dropped unless keep_rows). */
 static void runner_verify(const run_env_t *env, run_result_t *r, outcome_table_t *t)
@@ -332,6 +351,7 @@ int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_r
     monitor_t m = {
         .mw = &mw, .sample_ms = cfg->sample_ms, .new_group = 1, .pss_check_ms = cfg->pss_check_ms};
     double infra0[3];
+    validity_cpu_t cpu0, cpu1;
     char err[512];
 
     memset(r, 0, sizeof *r);
@@ -347,11 +367,14 @@ int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_r
     if (cfg->crash_after > 0 && r->crash_applicable)
         w.crash_at = (uint64_t)ceil(cfg->crash_after * w.t->n);
     runner_infra(env, infra0);
+    validity_load_read(r->validity.load_start);
+    validity_cpu_read(&cpu0);
     if (monitor_run(&m, &hooks, err, sizeof err)) {
         log_error("%s", err);
         outcome_table_destroy(w.t);
         return -1;
     }
+    validity_cpu_read(&cpu1);
     r->harness_cpu_s = self_cpu_s() - w.self0;
     signals_model_pgid = 0;
     progress_tick(&w.progress, m.t1, atomic_load(&w.t->done), atomic_load(&w.t->failed), w.t->n, 1);
@@ -362,6 +385,7 @@ int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_r
     runner_take_figures(r, &m, &mw, w.t, env, infra0);
     runner_collect(r, w.t, m.t0);
     runner_verify(env, r, w.t);
+    runner_validity(env, r, &cpu0, &cpu1);
     r->ok = !r->verify_error && r->complete && !r->interrupted &&
             verify_run_ok(&r->verify, r->failed, cfg->job.requests, cfg->max_error_rate);
     outcome_table_destroy(w.t);

@@ -11,6 +11,7 @@
 
 #include "harness/config/config.h"
 #include "harness/run/measure.h"
+#include "harness/run/validity.h"
 #include "harness/run/verify.h"
 #include "harness/services/services.h"
 #include "models/model.h"
@@ -58,6 +59,10 @@ typedef struct run_result {
      * at most max_error_rate of its requests failed for good
      * (verify_run_ok). */
     int ok;
+    /* Whether the measurement can be trusted (validity.h): the mock API on
+     * time, the machine left to the run. valid is validity.reasons == 0. */
+    validity_t validity;
+    int valid;
     double *lat_sorted; /* latencies of succeeded requests, ascending (ms) */
     int nlat;
     /* Completions and errors per LIMIT_RUN_TIMELINE_WINDOW_MS window since the start. */

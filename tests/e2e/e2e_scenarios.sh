@@ -84,18 +84,20 @@ r="$WORK/db-bound/results.json"
 check "db-bound: one connection per thread-pool worker" "($(m thread-pool).db_conns) == 100" "$r"
 check "db-bound: the loops funnel through few connections" "($(m semaphore-loop).db_conns) <= 8" "$r"
 
-# ci: a real run compared against itself passes the gate.
+# ci: a real run compared against itself passes the gate. --allow-invalid:
+# on a loaded test machine the runs may not be valid measurements, which
+# this check is not about (e2e_validity is).
 run_ok ci 0.2
 r="$WORK/ci/results.json"
 check "ci: three repetitions of every model" '.summary | length == 5 and all(.runs == 3)' "$r"
-"$CONCBENCH" compare "$WORK/ci" "$WORK/ci" >"$WORK/ci-cmp.out" 2>&1 && echo "ok: ci run compared with itself: exit 0" \
+"$CONCBENCH" compare "$WORK/ci" "$WORK/ci" --allow-invalid >"$WORK/ci-cmp.out" 2>&1 && echo "ok: ci run compared with itself: exit 0" \
   || fail "ci compared with itself: $(tail -3 "$WORK/ci-cmp.out")"
 # And the gate can close: the same results against a baseline three times
 # as fast (every wall time divided by 3) are a regression.
 jq '(.runs[].wall_s) |= (. / 3) | (.summary[].wall_s[]?) |= (if type == "number" then . / 3 else . end)' \
   "$r" >"$WORK/ci-fast.json"
 set +e
-"$CONCBENCH" compare "$WORK/ci-fast.json" "$WORK/ci" >"$WORK/ci-cmp2.out" 2>&1
+"$CONCBENCH" compare "$WORK/ci-fast.json" "$WORK/ci" --allow-invalid >"$WORK/ci-cmp2.out" 2>&1
 rc=$?
 set -e
 [ "$rc" -eq 1 ] && grep -q REGRESSION "$WORK/ci-cmp2.out" && echo "ok: ci against a 3x faster baseline: exit 1, REGRESSION" \

@@ -47,18 +47,19 @@ check "crash not applicable, with a reason" \
 check "crash run verified" '.runs[0].verified == true' "$out2/results.json"
 
 # Baselines: --save-baseline writes the results; --baseline compares with
-# one (a loose threshold, 200%, so machine noise cannot fail this test), and a
-# baseline of another workload is refused with exit 2.
+# one (a loose threshold, 200%, so machine noise cannot fail this test, and
+# allow_invalid=1, so a busy machine cannot either: e2e_validity tests
+# that), and a baseline of another workload is refused with exit 2.
 out3="$WORK/tp-base"
 "$CONCBENCH" run --model thread-pool --requests 200 --concurrency 10 --latency-ms 5 \
   --out "$out3" --save-baseline "$WORK/base.json" progress=0 >/dev/null 2>&1 || fail "save-baseline run failed"
 cmp -s <(jq -S . "$out3/results.json") <(jq -S . "$WORK/base.json") && echo "ok: baseline saved" || fail "baseline differs from results.json"
 set +e
 "$CONCBENCH" run --model thread-pool --requests 200 --concurrency 10 --latency-ms 5 \
-  --out "$WORK/tp-cmp" --baseline "$WORK/base.json" threshold=200% progress=0 >"$WORK/cmp.out" 2>&1
+  --out "$WORK/tp-cmp" --baseline "$WORK/base.json" threshold=200% allow_invalid=1 progress=0 >"$WORK/cmp.out" 2>&1
 rc=$?
 "$CONCBENCH" run --model thread-pool --requests 300 --concurrency 10 --latency-ms 5 \
-  --out "$WORK/tp-cmp2" --baseline "$WORK/base.json" progress=0 >"$WORK/cmp2.out" 2>&1
+  --out "$WORK/tp-cmp2" --baseline "$WORK/base.json" allow_invalid=1 progress=0 >"$WORK/cmp2.out" 2>&1
 rc2=$?
 set -e
 [ "$rc" -eq 0 ] && grep -q "Against the baseline" "$WORK/cmp.out" && echo "ok: compared with the baseline" \
@@ -72,7 +73,7 @@ jq '(.runs[].wall_s) |= (. / 10) | (.summary[].wall_s[]?) |= (if type == "number
   "$WORK/base.json" >"$WORK/base-fast.json"
 set +e
 "$CONCBENCH" run --model thread-pool --requests 200 --concurrency 10 --latency-ms 5 \
-  --out "$WORK/tp-cmp3" --baseline "$WORK/base-fast.json" threshold=200% progress=0 >"$WORK/cmp3.out" 2>&1
+  --out "$WORK/tp-cmp3" --baseline "$WORK/base-fast.json" threshold=200% allow_invalid=1 progress=0 >"$WORK/cmp3.out" 2>&1
 rc3=$?
 set -e
 [ "$rc3" -eq 1 ] && grep -q "REGRESSION" "$WORK/cmp3.out" && echo "ok: a ten times faster baseline: exit 1" \

@@ -71,17 +71,22 @@ typedef struct result {
     char err[512];
 } result_t;
 
-static result_t run_compare(json_t *base, json_t *cur, double threshold, unsigned metrics)
+static result_t run_compare_opts(json_t *base, json_t *cur, compare_opts_t o)
 {
     result_t r;
     size_t len = 0;
     FILE *out = open_memstream(&r.out, &len);
-    compare_opts_t o = {threshold, metrics};
     assert_non_null(out);
     r.err[0] = '\0';
     r.rc = compare_results(base, cur, &o, out, r.err, sizeof r.err);
     fclose(out);
     return r;
+}
+
+static result_t run_compare(json_t *base, json_t *cur, double threshold, unsigned metrics)
+{
+    compare_opts_t o = {threshold, metrics, 0};
+    return run_compare_opts(base, cur, o);
 }
 
 /* The table row of model and metric label ("wall s"), or NULL. */
@@ -389,6 +394,61 @@ static void test_unverified_run_fails(void **state)
     json_decref(c);
 }
 
+/* Marks runs[i] not a valid measurement for reason. */
+static void set_invalid(json_t *doc, size_t i, const char *reason)
+{
+    json_t *run = json_array_get(json_object_get(doc, "runs"), i);
+    json_object_set_new(run, "valid", json_false());
+    json_object_set_new(run, "validity", json_pack("{s:[s]}", "reasons", reason));
+}
+
+/* A run that was not a valid measurement voids the verdict, unless
+ * --allow-invalid; results without the key (older files) are valid. */
+static void test_invalid_runs(void **state)
+{
+    (void)state;
+    json_t *b = load("baseline.json"), *c = load("baseline.json");
+    compare_opts_t allow = {0.10, COMPARE_M_ALL, 1};
+    result_t r = run_compare(b, c, 0.10, COMPARE_M_ALL);
+    assert_int_equal(r.rc, 0); /* no "valid" key anywhere */
+    assert_null(strstr(r.out, "INVALID"));
+    free(r.out);
+
+    set_invalid(c, 3, "mock_late"); /* process-pool repeat 1 */
+    r = run_compare(b, c, 0.10, COMPARE_M_ALL);
+    assert_int_equal(r.rc, 2);
+    assert_non_null(row_of(&r, "thread-pool", "wall s")); /* the table is there */
+    assert_non_null(strstr(
+        r.out, "INVALID: results process-pool repeat 1: not a valid measurement (mock_late)"));
+    assert_non_null(strstr(r.out, "VOID: 1 run(s)"));
+    assert_null(strstr(r.out, "OK: no metric worse"));
+    assert_non_null(strstr(r.err, "rerun on a quieter machine, or pass --allow-invalid"));
+    free(r.out);
+
+    r = run_compare_opts(b, c, allow);
+    assert_int_equal(r.rc, 0);
+    assert_non_null(strstr(r.out, "INVALID: results process-pool repeat 1"));
+    assert_non_null(strstr(r.out, "judged anyway (--allow-invalid)"));
+    assert_non_null(strstr(r.out, "OK: no metric worse"));
+    free(r.out);
+
+    /* an invalid baseline cannot be compared against */
+    json_decref(c);
+    c = load("baseline.json");
+    set_invalid(b, 0, "others_cpu");
+    r = run_compare(b, c, 0.10, COMPARE_M_ALL);
+    assert_int_equal(r.rc, 2);
+    assert_string_equal(r.out, "");
+    assert_non_null(strstr(
+        r.err, "baseline run thread-pool repeat 0 was not a valid measurement (others_cpu)"));
+    free(r.out);
+    r = run_compare_opts(b, c, allow);
+    assert_int_equal(r.rc, 0);
+    free(r.out);
+    json_decref(b);
+    json_decref(c);
+}
+
 static void test_incomparable_inputs(void **state)
 {
     (void)state;
@@ -672,6 +732,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_errors_rule),
         cmocka_unit_test(test_memory_method_mismatch_not_judged),
         cmocka_unit_test(test_unverified_run_fails),
+        cmocka_unit_test(test_invalid_runs),
         cmocka_unit_test(test_incomparable_inputs),
         cmocka_unit_test(test_absolute_limits),
         cmocka_unit_test(test_cmd_arguments),
