@@ -1,7 +1,6 @@
 #include "workload/transform.h"
 
 #include <inttypes.h>
-#include <jansson.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <openssl/sha.h>
@@ -9,17 +8,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int copy_str(json_t *obj, const char *key, char *dst, size_t cap)
+#include "workload/transform_json.h"
+
+/* The string member key of obj into dst: non-empty and shorter than cap,
+ * else -1. */
+static int copy_str(tj_span_t obj, const char *key, char *dst, size_t cap)
 {
-    const char *s = json_string_value(json_object_get(obj, key));
+    tj_span_t v;
     size_t n;
-    if (!s)
+
+    if (tj_object_get(obj, key, &v) != 0 || tj_string(v, dst, cap, &n) != 0)
         return -1;
-    n = strlen(s);
-    if (n == 0 || n >= cap)
-        return -1;
-    memcpy(dst, s, n + 1);
-    return 0;
+    return n == 0 || n >= cap ? -1 : 0;
+}
+
+/* An integer member; -1 when absent or not an integer. */
+static int get_int(tj_span_t obj, const char *key, long long *out)
+{
+    tj_span_t v;
+    return tj_object_get(obj, key, &v) != 0 ? -1 : tj_integer(v, out);
 }
 
 /* One SHA-256 of buf into md. OpenSSL 3's one-shot SHA256() looks the
@@ -72,54 +79,61 @@ static int sha256(const unsigned char *buf, size_t len, unsigned char *md)
 }
 
 /* The canonical form is "id|customer|currency|sku:qty:price;..." so two
- * orders with the same fields hash the same whatever their JSON layout. */
+ * orders with the same fields hash the same whatever their JSON layout.
+ * The body is read with transform_json.h, which accepts exactly what
+ * jansson's json_loadb does; the canonical form is built in a stack buffer
+ * when it fits (an order of up to ~80 items). */
 int transform_order(const char *json, size_t len, uint64_t expect_id, unsigned cost,
                     order_row_t *out)
 {
-    json_error_t jerr;
-    json_t *root = json_loadb(json, len, 0, &jerr);
-    json_t *items, *id;
-    char *canon = NULL;
-    size_t canon_len = 0, canon_cap;
+    static const char hex[] = "0123456789abcdef";
+    tj_span_t root, items, it_v;
+    tj_iter_t it;
+    long long id;
+    char stackbuf[4096], *canon = stackbuf;
+    size_t canon_len = 0, canon_cap, nitems = 0;
     unsigned char md[SHA256_DIGEST_LENGTH];
     int rc = -1;
 
-    if (!root || !json_is_object(root))
-        goto out;
-    id = json_object_get(root, "id");
-    if (!json_is_integer(id) || (uint64_t)json_integer_value(id) != expect_id)
-        goto out;
+    if (tj_parse(json, len, &root) != 0 || get_int(root, "id", &id) != 0 ||
+        (uint64_t)id != expect_id)
+        return -1;
     out->id = expect_id;
     if (copy_str(root, "customer", out->customer, sizeof out->customer) ||
         copy_str(root, "currency", out->currency, sizeof out->currency))
-        goto out;
-    items = json_object_get(root, "items");
-    if (!json_is_array(items) || json_array_size(items) == 0)
-        goto out;
-    canon_cap = SHA256_DIGEST_LENGTH + 64 + json_array_size(items) * 48;
-    canon = malloc(canon_cap);
-    if (!canon)
-        goto out;
+        return -1;
+    if (tj_object_get(root, "items", &items) != 0 || tj_array_begin(items, &it) != 0)
+        return -1;
+    while (tj_array_next(&it, &it_v))
+        nitems++;
+    if (nitems == 0)
+        return -1;
+    canon_cap = SHA256_DIGEST_LENGTH + 64 + nitems * 48;
+    if (canon_cap > sizeof stackbuf && !(canon = malloc(canon_cap)))
+        return -1;
     canon_len = SHA256_DIGEST_LENGTH;
     canon_len += (size_t)snprintf(canon + canon_len, canon_cap - canon_len, "%" PRIu64 "|%s|%s|",
                                   out->id, out->customer, out->currency);
     out->total_cents = 0;
     out->item_count = 0;
-    for (size_t i = 0; i < json_array_size(items); i++) {
-        json_t *it = json_array_get(items, i);
-        const char *sku = json_string_value(json_object_get(it, "sku"));
-        json_t *qty = json_object_get(it, "qty"), *price = json_object_get(it, "price_cents");
+    tj_array_begin(items, &it);
+    while (tj_array_next(&it, &it_v)) {
+        char sku[21];
+        size_t sku_len;
+        tj_span_t sku_v;
+        long long qty, price;
+        int64_t line;
         int n;
-        if (!sku || !json_is_integer(qty) || !json_is_integer(price))
+
+        if (tj_object_get(it_v, "sku", &sku_v) != 0 ||
+            tj_string(sku_v, sku, sizeof sku, &sku_len) != 0 || get_int(it_v, "qty", &qty) ||
+            get_int(it_v, "price_cents", &price))
             goto out;
-        n = snprintf(canon + canon_len, canon_cap - canon_len,
-                     "%.20s:%" JSON_INTEGER_FORMAT ":%" JSON_INTEGER_FORMAT ";", sku,
-                     json_integer_value(qty), json_integer_value(price));
+        n = snprintf(canon + canon_len, canon_cap - canon_len, "%s:%lld:%lld;", sku, qty, price);
         if (n < 0 || (size_t)n >= canon_cap - canon_len)
             goto out;
         canon_len += (size_t)n;
-        int64_t line;
-        if (__builtin_mul_overflow(json_integer_value(qty), json_integer_value(price), &line) ||
+        if (__builtin_mul_overflow(qty, price, &line) ||
             __builtin_add_overflow(out->total_cents, line, &out->total_cents))
             goto out;
         out->item_count++;
@@ -137,12 +151,15 @@ int transform_order(const char *json, size_t len, uint64_t expect_id, unsigned c
         if (sha256((const unsigned char *)canon, SHA256_DIGEST_LENGTH + canon_len, md))
             goto out;
     }
-    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-        snprintf(out->digest + 2 * i, 3, "%02x", md[i]);
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+        out->digest[2 * i] = hex[md[i] >> 4];
+        out->digest[2 * i + 1] = hex[md[i] & 15];
+    }
+    out->digest[2 * SHA256_DIGEST_LENGTH] = '\0';
     rc = 0;
 out:
-    free(canon);
-    json_decref(root);
+    if (canon != stackbuf)
+        free(canon);
     return rc;
 }
 

@@ -7,13 +7,17 @@
  * fit their columns, at least one item, a 64-digit lowercase hex digest),
  * the same body gives the same row again, and a body cut short is never
  * accepted as the same order. AddressSanitizer watches every read of the
- * exact-size body; LeakSanitizer every allocation. */
+ * exact-size body; LeakSanitizer every allocation. And the transform's own
+ * JSON reader gives jansson's json_loadb verdict on every input. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "workload/transform.h"
+#include "workload/transform_json.h"
 
 #define FUZZ_ID 7
 
@@ -48,6 +52,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     order_row_t a, b;
     int rc;
 
+    {
+        json_error_t jerr;
+        json_t *j = json_loadb((const char *)data, size, 0, &jerr);
+        tj_span_t root;
+        FUZZ_CHECK((tj_parse((const char *)data, size, &root) == 0) == (j != NULL));
+        json_decref(j);
+    }
     memset(&a, 0xa5, sizeof a);
     rc = transform_order((const char *)data, size, FUZZ_ID, 1, &a);
     FUZZ_CHECK(rc == 0 || rc == -1);

@@ -9,11 +9,16 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <openssl/sha.h>
+#include <stdio.h>
 
 #include "engine/pg_batch.h"
 #include "workload/order.h"
 #include "workload/retry.h"
 #include "workload/transform.h"
+#include "workload/transform_json.h"
 
 static char *json_of(uint64_t seed, uint64_t id, int items, size_t *len)
 {
@@ -94,6 +99,198 @@ static void test_transform_matches_generator(void **state)
     assert_string_equal(row.digest, again.digest);
     free(js);
     free(o);
+}
+
+/* The reference the transform's own JSON reader is held to: the same
+ * transform written on jansson's json_loadb (as it was before the reader
+ * replaced it), cost 1. Returns 0 and the row, or -1. */
+static int ref_transform(const char *json, size_t len, uint64_t expect_id, order_row_t *out)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(json, len, 0, &jerr), *items, *id;
+    const char *cust, *cur;
+    char canon[8192];
+    size_t n = 0, cap;
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    int rc = -1;
+
+    if (!root || !json_is_object(root))
+        goto out;
+    id = json_object_get(root, "id");
+    cust = json_string_value(json_object_get(root, "customer"));
+    cur = json_string_value(json_object_get(root, "currency"));
+    items = json_object_get(root, "items");
+    if (!json_is_integer(id) || (uint64_t)json_integer_value(id) != expect_id || !cust || !cur ||
+        !*cust || strlen(cust) >= sizeof out->customer || !*cur ||
+        strlen(cur) >= sizeof out->currency || !json_is_array(items) || !json_array_size(items))
+        goto out;
+    memset(out, 0, sizeof *out);
+    out->id = expect_id;
+    strcpy(out->customer, cust);
+    strcpy(out->currency, cur);
+    cap = 64 + json_array_size(items) * 48; /* the transform's own bound */
+    if (cap > sizeof canon)
+        goto out;
+    n = (size_t)snprintf(canon, cap, "%" PRIu64 "|%s|%s|", out->id, cust, cur);
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        json_t *it = json_array_get(items, i), *q = json_object_get(it, "qty"),
+               *p = json_object_get(it, "price_cents");
+        const char *sku = json_string_value(json_object_get(it, "sku"));
+        int64_t line;
+        int k;
+        if (!sku || !json_is_integer(q) || !json_is_integer(p))
+            goto out;
+        k = snprintf(canon + n, cap - n, "%.20s:%lld:%lld;", sku, json_integer_value(q),
+                     json_integer_value(p));
+        if (k < 0 || (size_t)k >= cap - n ||
+            __builtin_mul_overflow(json_integer_value(q), json_integer_value(p), &line) ||
+            __builtin_add_overflow(out->total_cents, line, &out->total_cents))
+            goto out;
+        n += (size_t)k;
+        out->item_count++;
+    }
+    SHA256((const unsigned char *)canon, n, md);
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+        snprintf(out->digest + 2 * i, 3, "%02x", md[i]);
+    rc = 0;
+out:
+    json_decref(root);
+    return rc;
+}
+
+/* transform_order and the reference agree on body (accepted or not, and
+ * then the row), and the reader's verdict on the JSON is jansson's. */
+static void check_like_jansson(const char *body, size_t len, uint64_t id)
+{
+    order_row_t a, b;
+    json_error_t jerr;
+    json_t *j = json_loadb(body, len, 0, &jerr);
+    tj_span_t root;
+    int ra, rb;
+
+    if ((tj_parse(body, len, &root) == 0) != (j != NULL))
+        fail_msg("JSON verdict differs from jansson's (%s) on: %.*s", j ? "valid" : jerr.text,
+                 (int)len, body);
+    json_decref(j);
+    memset(&a, 0, sizeof a);
+    ra = transform_order(body, len, id, 1, &a);
+    rb = ref_transform(body, len, id, &b);
+    if (ra != rb)
+        fail_msg("transform %d, reference %d on: %.*s", ra, rb, (int)len, body);
+    if (ra == 0) {
+        assert_int_equal(a.id, b.id);
+        assert_string_equal(a.customer, b.customer);
+        assert_string_equal(a.currency, b.currency);
+        assert_int_equal(a.item_count, b.item_count);
+        assert_int_equal(a.total_cents, b.total_cents);
+        assert_string_equal(a.digest, b.digest);
+    }
+}
+
+static void test_transform_reads_json_like_jansson(void **state)
+{
+    static const int sizes[] = {1, 3, 10, 40};
+    static const char subst[] = {
+        '\0', '"', '\\', '{', '}',  '[', ']', ',', ':',        '0',        '9',        '-',
+        '.',  'e', 'x',  ' ', '\n', 'u', 't', 'n', (char)0x80, (char)0xc3, (char)0xff, (char)0x1f};
+    static const char *const cases[] = {
+        "{\"id\":5,\"customer\":\"c\",\"currency\":\"EUR\",\"items\":[{\"sku\":\"s\",\"qty\":2,"
+        "\"price_cents\":3}]}",
+        " \t\r\n{\"id\":5,\"customer\":\"c\",\"currency\":\"EUR\",\"items\":[{\"sku\":\"s\","
+        "\"qty\":2,\"price_cents\":3}]} \n",
+        /* duplicates: the last wins, whatever its type */
+        "{\"id\":4,\"id\":5,\"customer\":\"x\",\"customer\":\"c\",\"currency\":\"EUR\",\"items\":"
+        "[{\"sku\":\"s\",\"qty\":2,\"price_cents\":3,\"qty\":7}]}",
+        "{\"id\":5,\"customer\":\"c\",\"customer\":1,\"currency\":\"EUR\",\"items\":[{\"sku\":"
+        "\"s\",\"qty\":2,\"price_cents\":3}]}",
+        /* escapes, UTF-8, surrogates */
+        "{\"id\":5,\"customer\":\"\\u00e9\\n\\\"\\/\",\"currency\":\"\\u20ac\",\"items\":[{\"sku\":"
+        "\"\\ud83d\\ude00abcdefghijklmnopqrstuv\",\"qty\":2,\"price_cents\":3}]}",
+        "{\"id\":5,\"customer\":\"\\ud83d\",\"currency\":\"EUR\",\"items\":[]}",
+        "{\"id\":5,\"customer\":\"\\ude00\",\"currency\":\"EUR\",\"items\":[]}",
+        "{\"id\":5,\"customer\":\"a\\u0000b\",\"currency\":\"EUR\",\"items\":[]}",
+        "{\"id\":5,\"customer\":\"\xc0\xaf\",\"currency\":\"EUR\",\"items\":[]}",
+        "{\"id\":5,\"customer\":\"\xed\xa0\x80\",\"currency\":\"EUR\",\"items\":[]}",
+        "{\"id\":5,\"customer\":\"\xf4\x90\x80\x80\",\"currency\":\"EUR\",\"items\":[]}",
+        "{\"id\":5,\"customer\":\"\xe2\x82\xac\",\"currency\":\"EUR\",\"items\":[{\"sku\":\"s\","
+        "\"qty\":2,\"price_cents\":3}]}",
+        /* numbers */
+        "{\"id\":5.0,\"customer\":\"c\",\"currency\":\"EUR\",\"items\":[]}",
+        "{\"id\":5,\"x\":1e400,\"customer\":\"c\",\"currency\":\"EUR\",\"items\":[{\"sku\":\"s\","
+        "\"qty\":2,\"price_cents\":3}]}",
+        "{\"id\":5,\"x\":1e-400,\"customer\":\"c\",\"currency\":\"EUR\",\"items\":[{\"sku\":\"s\","
+        "\"qty\":2,\"price_cents\":3}]}",
+        "{\"id\":5,\"x\":9223372036854775808,\"customer\":\"c\",\"currency\":\"EUR\",\"items\":"
+        "[{\"sku\":\"s\",\"qty\":2,\"price_cents\":3}]}",
+        "{\"id\":5,\"x\":-9223372036854775808,\"customer\":\"c\",\"currency\":\"EUR\",\"items\":"
+        "[{\"sku\":\"s\",\"qty\":-0,\"price_cents\":3}]}",
+        "{\"id\":05,\"customer\":\"c\",\"currency\":\"EUR\",\"items\":[]}",
+        "{\"id\":5,\"x\":[1.5e+3,-0.0,true,false,null,{}],\"customer\":\"c\",\"currency\":\"EUR\","
+        "\"items\":[{\"sku\":\"s\",\"qty\":2,\"price_cents\":3}]}",
+        /* literals, trailing bytes, roots */
+        "{\"id\":5,\"x\":truex,\"customer\":\"c\",\"currency\":\"EUR\",\"items\":[]}",
+        "{\"id\":5,\"x\":nul,\"customer\":\"c\",\"currency\":\"EUR\",\"items\":[]}",
+        "{\"id\":5,\"customer\":\"c\",\"currency\":\"EUR\",\"items\":[{\"sku\":\"s\",\"qty\":2,"
+        "\"price_cents\":3}]} x",
+        "{\"id\":5,\"customer\":\"c\",\"currency\":\"EUR\",\"items\":[{\"sku\":\"s\",\"qty\":2,"
+        "\"price_cents\":3},]}",
+        "[{\"id\":5}]",
+        "\"x\"",
+        "5",
+        "",
+        "{\"id\":5,\"customer\":\"c\",\"currency\":\"EUR\",\"items\":[5]}",
+        "{\"id\":5,\"customer\":\"c\",\"currency\":\"EURO\",\"items\":[{\"sku\":\"s\",\"qty\":2,"
+        "\"price_cents\":3}]}",
+        "{\"id\":5,\"customer\":\"0123456789abcdef\",\"currency\":\"EUR\",\"items\":[{\"sku\":"
+        "\"s\","
+        "\"qty\":2,\"price_cents\":3}]}",
+        "{\"id\":5,\"customer\":\"c\",\"currency\":\"EUR\",\"items\":[{\"sku\":"
+        "\"01234567890123456789"
+        "0\",\"qty\":2147483648,\"price_cents\":4294967296}]}",
+    };
+    char buf[4096];
+    size_t len;
+    char *js;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        check_like_jansson(cases[i], strlen(cases[i]), 5);
+    for (int depth = 2047; depth <= 2049; depth++) {
+        char *deep = malloc(2 * (size_t)depth + 64);
+        size_t n = 0;
+        assert_non_null(deep);
+        n += (size_t)sprintf(deep, "{\"x\":");
+        for (int d = 1; d < depth; d++)
+            deep[n++] = '[';
+        for (int d = 1; d < depth; d++)
+            deep[n++] = ']';
+        deep[n++] = '}';
+        check_like_jansson(deep, n, 5);
+        free(deep);
+    }
+    for (uint64_t id = 1; id <= 100; id++) {
+        js = json_of(7, id, sizes[id % 4], &len);
+        check_like_jansson(js, len, id);
+        free(js);
+    }
+    /* Every one-byte change of one order: replaced, deleted, inserted. */
+    js = json_of(42, 5, 3, &len);
+    assert_true(len + 1 < sizeof buf);
+    for (size_t i = 0; i < len; i++) {
+        for (size_t k = 0; k < sizeof subst; k++) {
+            memcpy(buf, js, len);
+            buf[i] = subst[k];
+            check_like_jansson(buf, len, 5);
+            memcpy(buf, js, i);
+            buf[i] = subst[k];
+            memcpy(buf + i + 1, js + i, len - i);
+            check_like_jansson(buf, len + 1, 5);
+        }
+        memcpy(buf, js, i);
+        memcpy(buf + i, js + i + 1, len - i - 1);
+        check_like_jansson(buf, len - 1, 5);
+    }
+    free(js);
 }
 
 static void test_transform_cost_changes_digest(void **state)
@@ -177,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_transform_matches_generator),
         cmocka_unit_test(test_transform_cost_changes_digest),
         cmocka_unit_test(test_transform_rejects_bad_payloads),
+        cmocka_unit_test(test_transform_reads_json_like_jansson),
         cmocka_unit_test(test_pg_batch_params),
         cmocka_unit_test(test_retry_policy),
     };
