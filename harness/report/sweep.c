@@ -13,7 +13,7 @@
 
 int sweep_parse(const char *spec, const config_t *base, sweep_t *s, char *err, size_t errlen)
 {
-    char *copy = strdup(spec), *save = NULL, msg[300];
+    char *copy = strdup(spec), *save = NULL, msg[300], canon[64];
     config_t scratch = *base; /* numeric knobs only: nothing it owns is freed */
 
     memset(s, 0, sizeof *s);
@@ -63,7 +63,10 @@ int sweep_parse(const char *spec, const config_t *base, sweep_t *s, char *err, s
                 snprintf(err, errlen, "sweep: %s", msg);
                 goto fail;
             }
-            s->values[ki][s->nvalues[ki]++] = strdup(v);
+            /* Kept as the knob prints it, so "2s", "10%" and "2000" are one
+             * value (2000, 0.1), named and recorded as a number. */
+            config_format(&scratch, k, canon, sizeof canon);
+            s->values[ki][s->nvalues[ki]++] = strdup(canon);
         }
         if (s->nvalues[ki] == 0) {
             snprintf(err, errlen, "sweep: %s has no values", k->name);

@@ -11,6 +11,7 @@
 
 #include "common/opt.h"
 #include "harness/config/config.h"
+#include "harness/report/sweep.h"
 
 static char err[512];
 
@@ -135,13 +136,33 @@ static void test_knobs(void **state)
     config_free(&c);
 }
 
+/* A sweep reads its values with the same syntax and keeps them as the
+ * knob prints them: 2s is 2000 (ms), 10% is 0.1. */
+static void test_sweep_values(void **state)
+{
+    config_t c;
+    sweep_t sw;
+    (void)state;
+    memset(&sw, 0, sizeof sw);
+    assert_int_equal(config_init(&c), 0);
+    assert_int_equal(sweep_parse("timeout_ms=500,2s;fail_rate=0,10%", &c, &sw, err, sizeof err), 0);
+    assert_int_equal(sw.nkeys, 2);
+    assert_string_equal(sw.values[0][0], "500");
+    assert_string_equal(sw.values[0][1], "2000");
+    assert_string_equal(sw.values[1][1], "0.1");
+    sweep_free(&sw);
+    memset(&sw, 0, sizeof sw);
+    assert_int_equal(sweep_parse("fail_rate=10", &c, &sw, err, sizeof err), -1);
+    assert_non_null(strstr(err, "sweep: fail_rate: '10' is ambiguous"));
+    config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_durations),
-        cmocka_unit_test(test_fractions),
-        cmocka_unit_test(test_numbers),
-        cmocka_unit_test(test_knobs),
+        cmocka_unit_test(test_durations),    cmocka_unit_test(test_fractions),
+        cmocka_unit_test(test_numbers),      cmocka_unit_test(test_knobs),
+        cmocka_unit_test(test_sweep_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
