@@ -9,9 +9,63 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+/* userinfo: [user]:password@ before end; advances *p past it. Error
+ * messages name the URL with the password blanked. */
+static int redis_addr_userinfo(const char *url, const char **p, const char *end, redis_addr_t *a,
+                               char *err, size_t errlen)
+{
+    const char *at = memchr(*p, '@', (size_t)(end - *p));
+    if (at) {
+        const char *colon = memchr(*p, ':', (size_t)(at - *p));
+        size_t ulen = colon ? (size_t)(colon - *p) : 0;
+        const char *pw = colon ? colon + 1 : *p;
+        size_t plen = (size_t)(at - pw);
+        if (ulen >= sizeof a->user || plen >= sizeof a->password) {
+            snprintf(err, errlen, "Redis URL %.*s...: user or password too long", (int)(*p - url),
+                     url);
+            return -1;
+        }
+        memcpy(a->user, *p, ulen);
+        memcpy(a->password, pw, plen);
+        *p = at + 1;
+    }
+    return 0;
+}
+
+/* unix://[[user]:password@]/path[?db=N]; p is just past "unix://". */
+static int redis_addr_parse_unix(const char *url, const char *p, redis_addr_t *a, char *err,
+                                 size_t errlen)
+{
+    const char *q, *end = p + strlen(p);
+    char *num_end;
+    long v;
+
+    if (redis_addr_userinfo(url, &p, p + strcspn(p, "/"), a, err, errlen))
+        return -1;
+    q = strchr(p, '?');
+    if (*p != '/' || (size_t)((q ? q : end) - p) >= sizeof a->path) {
+        snprintf(err, errlen,
+                 "Redis URL %s: want unix:///absolute/path/to/socket (at most %zu "
+                 "bytes)",
+                 p, sizeof a->path - 1);
+        return -1;
+    }
+    memcpy(a->path, p, (size_t)((q ? q : end) - p));
+    if (q) {
+        errno = 0;
+        v = strncmp(q, "?db=", 4) == 0 ? strtol(q + 4, &num_end, 10) : -1;
+        if (v < 0 || errno || *num_end || v > 1000000) {
+            snprintf(err, errlen, "Redis URL unix://%s: want ?db=N after the path", a->path);
+            return -1;
+        }
+        a->db = (int)v;
+    }
+    return 0;
+}
+
 int redis_addr_parse(const char *url, redis_addr_t *a, char *err, size_t errlen)
 {
-    const char *p = url, *at, *hostend, *end;
+    const char *p = url, *hostend, *end, *hide;
     char *num_end;
     long v;
 
@@ -21,28 +75,19 @@ int redis_addr_parse(const char *url, redis_addr_t *a, char *err, size_t errlen)
         snprintf(err, errlen, "empty Redis URL");
         return -1;
     }
+    if (strncmp(p, "unix://", 7) == 0)
+        return redis_addr_parse_unix(url, p + 7, a, err, errlen);
     if (strncmp(p, "redis://", 8) == 0)
         p += 8;
     end = p + strcspn(p, "/?#");
-    /* userinfo: [user]:password@ */
-    at = memchr(p, '@', (size_t)(end - p));
-    if (at) {
-        const char *colon = memchr(p, ':', (size_t)(at - p));
-        size_t ulen = colon ? (size_t)(colon - p) : 0;
-        const char *pw = colon ? colon + 1 : p;
-        size_t plen = (size_t)(at - pw);
-        if (ulen >= sizeof a->user || plen >= sizeof a->password) {
-            snprintf(err, errlen, "Redis URL %s: user or password too long", url);
-            return -1;
-        }
-        memcpy(a->user, p, ulen);
-        memcpy(a->password, pw, plen);
-        p = at + 1;
-    }
+    if (redis_addr_userinfo(url, &p, end, a, err, errlen))
+        return -1;
+    /* Messages show the URL from the host on: never its password. */
+    hide = p != url && p[-1] == '@' ? "***@" : "";
     if (*p == '[') { /* IPv6 literal */
         const char *rb = memchr(p, ']', (size_t)(end - p));
         if (!rb) {
-            snprintf(err, errlen, "Redis URL %s: unterminated [", url);
+            snprintf(err, errlen, "Redis URL %s%s: unterminated [", hide, p);
             return -1;
         }
         if ((size_t)(rb - p - 1) >= sizeof a->host)
@@ -63,7 +108,7 @@ int redis_addr_parse(const char *url, redis_addr_t *a, char *err, size_t errlen)
         errno = 0;
         v = strtol(hostend + 1, &num_end, 10);
         if (errno || num_end != end || v < 1 || v > 65535) {
-            snprintf(err, errlen, "Redis URL %s: bad port", url);
+            snprintf(err, errlen, "Redis URL %s%s: bad port", hide, p);
             return -1;
         }
         a->port = (int)v;
@@ -74,17 +119,17 @@ int redis_addr_parse(const char *url, redis_addr_t *a, char *err, size_t errlen)
         errno = 0;
         v = strtol(end + 1, &num_end, 10);
         if (errno || *num_end || v < 0 || v > 1000000) {
-            snprintf(err, errlen, "Redis URL %s: bad database number", url);
+            snprintf(err, errlen, "Redis URL %s%s: bad database number", hide, p);
             return -1;
         }
         a->db = (int)v;
     } else if (*end && strcmp(end, "/") != 0) {
-        snprintf(err, errlen, "Redis URL %s: unexpected \"%s\"", url, end);
+        snprintf(err, errlen, "Redis URL %s%s: unexpected \"%s\"", hide, p, end);
         return -1;
     }
     return 0;
 bad_host:
-    snprintf(err, errlen, "Redis URL %s: bad host (want redis://HOST:PORT)", url);
+    snprintf(err, errlen, "Redis URL %s%s: bad host (want redis://HOST:PORT)", hide, p);
     return -1;
 }
 
@@ -116,22 +161,33 @@ redisReply *redis_sync_command(redisContext *c, char *err, size_t errlen, const 
     return r;
 }
 
+const char *redis_addr_where(const redis_addr_t *a, char *buf, size_t len)
+{
+    if (a->path[0])
+        snprintf(buf, len, "%s", a->path);
+    else
+        snprintf(buf, len, "%s:%d", a->host, a->port);
+    return buf;
+}
+
 redisContext *redis_sync_connect(const redis_addr_t *a, int timeout_ms, char *err, size_t errlen)
 {
-    redisContext *c = redisConnectWithTimeout(a->host, a->port, redis_tv(timeout_ms));
+    redisContext *c = a->path[0] ? redisConnectUnixWithTimeout(a->path, redis_tv(timeout_ms))
+                                 : redisConnectWithTimeout(a->host, a->port, redis_tv(timeout_ms));
     redisReply *r = NULL;
-    char why[256];
+    char why[256], where[300];
 
+    redis_addr_where(a, where, sizeof where);
     if (!c) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
     if (c->err) {
-        snprintf(err, errlen, "cannot connect to Redis at %s:%d: %s", a->host, a->port, c->errstr);
+        snprintf(err, errlen, "cannot connect to Redis at %s: %s", where, c->errstr);
         goto fail;
     }
     if (redisSetTimeout(c, redis_tv(timeout_ms)) != REDIS_OK) {
-        snprintf(err, errlen, "Redis at %s:%d: cannot set a socket timeout", a->host, a->port);
+        snprintf(err, errlen, "Redis at %s: cannot set a socket timeout", where);
         goto fail;
     }
     if (a->password[0]) {
@@ -148,7 +204,7 @@ redisContext *redis_sync_connect(const redis_addr_t *a, int timeout_ms, char *er
     }
     return c;
 fail_why:
-    snprintf(err, errlen, "Redis at %s:%d: %s", a->host, a->port, why);
+    snprintf(err, errlen, "Redis at %s: %s", where, why);
 fail:
     redisFree(c);
     return NULL;

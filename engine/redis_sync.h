@@ -8,8 +8,10 @@
 #include <stddef.h>
 #include <hiredis/hiredis.h>
 
-/* Where a Redis is: redis://[[user]:password@]host[:port][/db]. */
+/* Where a Redis is: redis://[[user]:password@]host[:port][/db], or a unix
+ * socket: unix://[[user]:password@]/path/to/socket[?db=N]. */
 typedef struct redis_addr {
+    char path[108]; /* the unix socket ("" for TCP); sun_path's size */
     char host[256];
     int port;           /* default 6379 */
     char user[128];     /* "" for none */
@@ -17,7 +19,8 @@ typedef struct redis_addr {
     int db;             /* default 0 */
 } redis_addr_t;
 
-/* Parses url ("redis://" optional). Returns 0, or -1 with a reason in err. */
+/* Parses url ("redis://" optional). Returns 0, or -1 with a reason in err
+ * (which never repeats a password). */
 int redis_addr_parse(const char *url, redis_addr_t *a, char *err, size_t errlen);
 
 /* Connects within timeout_ms, authenticates and selects the db; every later
@@ -30,6 +33,9 @@ redisContext *redis_sync_connect(const redis_addr_t *a, int timeout_ms, char *er
  * to, and cannot fall back from a refused ::1 to 127.0.0.1) reach the
  * server this one did. Leaves a unchanged if the peer is unknown. */
 void redis_sync_pin_host(redisContext *c, redis_addr_t *a);
+
+/* "host:port" or the socket's path, for messages. */
+const char *redis_addr_where(const redis_addr_t *a, char *buf, size_t len);
 
 /* Runs one command. Returns its reply (the caller frees it), or NULL with a
  * one-line reason in err for an I/O failure or an error reply; after an I/O

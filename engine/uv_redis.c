@@ -27,7 +27,7 @@ struct uv_redis {
     int connect_timeout_ms, reply_timeout_ms;
     uv_redis_event_cb event_cb;
     void *ud;
-    char where[300]; /* host:port, for messages */
+    char where[300]; /* host:port or the socket path, for messages */
 };
 
 /* One command in flight: hiredis hands privdata back with the reply. */
@@ -203,12 +203,12 @@ uv_redis_t *uv_redis_open(uv_loop_t *loop, const redis_addr_t *a, const char *cl
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    snprintf(c->where, sizeof c->where, "%s:%d", a->host, a->port);
+    redis_addr_where(a, c->where, sizeof c->where);
     c->connect_timeout_ms = connect_timeout_ms;
     c->reply_timeout_ms = reply_timeout_ms;
     c->event_cb = event_cb;
     c->ud = ud;
-    ac = redisAsyncConnect(a->host, a->port);
+    ac = a->path[0] ? redisAsyncConnectUnix(a->path) : redisAsyncConnect(a->host, a->port);
     if (!ac) {
         snprintf(err, errlen, "out of memory");
         free(c);

@@ -122,11 +122,4 @@ int config_mock_customised(const config_t *c);
 /* Formats knob k's current value of c into buf. */
 void config_format(const config_t *c, const knob_t *k, char *buf, size_t cap);
 
-/* Copies value into out (cap bytes) with every password replaced by "***":
- * the password of a URL's user:password@ (redis://:pw@host,
- * postgresql://user:pw@host/db) and the value of password=... in a libpq
- * keyword DSN. What KNOB_SECRET knobs are written as wherever a person or
- * a file may see them. */
-void config_redact(const char *value, char *out, size_t cap);
-
 #endif

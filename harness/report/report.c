@@ -15,6 +15,7 @@
 
 #include "common/atomic_file.h"
 #include "common/limits.h"
+#include "common/redact.h"
 #include "common/version.h"
 #include "harness/report/noise.h"
 #include "harness/report/summary.h"
@@ -230,7 +231,7 @@ json_t *report_config_json(const config_t *cfg)
         config_format(cfg, k, buf, sizeof buf);
         if (k->flags & KNOB_SECRET) {
             char shown[sizeof buf];
-            config_redact(buf, shown, sizeof shown);
+            redact_secrets(buf, shown, sizeof shown);
             json_object_set_new(conf, k->name, json_string(shown));
         } else if (k->type == KNOB_STR || k->type == KNOB_CHOICE)
             json_object_set_new(conf, k->name, json_string(buf));

@@ -77,7 +77,10 @@ int verify_run(PGconn *conn, const char *run_id, outcome_table_t *t, uint64_t se
 
     memset(r, 0, sizeof *r);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        snprintf(err, errlen, "reading rows of %s: %s", run_id, PQresultErrorMessage(res));
+        /* No result at all (a dead server) leaves the reason on the
+         * connection, not on a result. */
+        snprintf(err, errlen, "reading rows of %s: %s", run_id,
+                 res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
         err[strcspn(err, "\n")] = '\0';
         PQclear(res);
         return -1;

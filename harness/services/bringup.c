@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/redact.h"
 #include "engine/pg_batch.h"
 #include "harness/services/mockctl.h"
 #include "harness/services/spawn.h"
+#include "harness/services/svcfs.h"
 
 /* The folder of the running executable: mockapi is built beside it. "."
  * when /proc/self/exe cannot be read. */
@@ -98,9 +100,11 @@ static int bringup_pg(services_up_t *up, const config_t *cfg)
     }
     up->pg_conn = pg_connect_blocking(up->pg_dsn, err, sizeof err);
     if (!up->pg_conn) {
+        char shown[512];
+        redact_secrets(up->pg_dsn, shown, sizeof shown);
         log_error("cannot connect to PostgreSQL (%s): %s; check --pg, or omit it to use a "
                   "private server",
-                  up->pg_dsn, err);
+                  shown, err);
         return -1;
     }
     v = PQparameterStatus(up->pg_conn, "server_version");
@@ -169,11 +173,14 @@ int services_mock_restart(services_up_t *up, const config_t *cfg)
     return bringup_mock_start(up, cfg);
 }
 
-/* One service we started: 0 while it runs, else -1 with why in err. */
-static int bringup_alive(const svc_t *s, const char *what, char *err, size_t errlen)
+/* One service we started: 0 while it runs, else -1 with why in err: how it
+ * ended and the last lines of its log (log: a file in its temporary
+ * folder, NULL for none). */
+static int bringup_alive(const svc_t *s, const char *what, const char *log, char *err,
+                         size_t errlen)
 {
     siginfo_t si;
-    char how[128];
+    char how[128], path[PATH_MAX], tail[512] = "";
 
     if (s->pid <= 0 || svc_child_state(s->pid, &si) == SVC_CHILD_RUNNING)
         return 0;
@@ -181,18 +188,30 @@ static int bringup_alive(const svc_t *s, const char *what, char *err, size_t err
         svc_describe_exit(&si, how, sizeof how);
     else
         snprintf(how, sizeof how, "gone");
-    snprintf(err, errlen, "%s (pid %d), which concbench started, died during the run (%s)", what,
-             (int)s->pid, how);
+    if (log && s->tmpdir[0]) {
+        snprintf(path, sizeof path, "%s/%s", s->tmpdir, log);
+        svcfs_log_tail(path, 2, tail, sizeof tail);
+    }
+    snprintf(err, errlen, "%s (pid %d), which concbench started, died during the run (%s)%s%s",
+             what, (int)s->pid, how, tail[0] ? "; its log ends: " : "", tail);
     return -1;
 }
 
 int services_check_alive(const services_up_t *up, char *err, size_t errlen)
 {
-    return bringup_alive(&up->mock, "the mock API", err, errlen) ||
-                   bringup_alive(&up->pg, "PostgreSQL", err, errlen) ||
-                   bringup_alive(&up->redis, "redis-server", err, errlen)
-               ? -1
-               : 0;
+    if (bringup_alive(&up->mock, "the mock API", NULL, err, errlen) ||
+        bringup_alive(&up->pg, "PostgreSQL", "postgres.log", err, errlen) ||
+        bringup_alive(&up->redis, "redis-server", "redis.log", err, errlen))
+        return -1;
+    /* A server we did not start (--pg) cannot be waited for; the harness's
+     * connection, which verification just used, says whether it is there. */
+    if (up->pg_conn && PQstatus(up->pg_conn) != CONNECTION_OK) {
+        snprintf(err, errlen, "lost the connection to PostgreSQL%s: %s",
+                 up->pg.pid > 0 ? "" : " (--pg)", PQerrorMessage(up->pg_conn));
+        err[strcspn(err, "\n")] = '\0';
+        return -1;
+    }
+    return 0;
 }
 
 void services_bring_down(services_up_t *up)

@@ -29,8 +29,10 @@ int services_bring_up(services_up_t *up, config_t *cfg, int need_redis);
 int services_mock_restart(services_up_t *up, const config_t *cfg);
 
 /* Whether every service we started (the mock API, PostgreSQL, redis) is
- * still running; the user's own are not checked. Does not reap. Returns
- * 0, or -1 with a one-line reason naming the service that died in err. */
+ * still running, and the harness's PostgreSQL connection (ours or --pg)
+ * still up; the user's other services are not checked. Does not reap.
+ * Returns 0, or -1 with a one-line reason naming the service that died,
+ * how (exit status or signal) and the end of its log, in err. */
 int services_check_alive(const services_up_t *up, char *err, size_t errlen);
 
 /* Closes the harness's connection and stops every private service. Safe

@@ -1,10 +1,9 @@
-/* The private redis-server recipe: no persistence, loopback only, its
- * working folder and log in a private temporary folder. */
+/* The private redis-server recipe: no persistence, no TCP: a unix socket,
+ * its working folder and log in a private (0700) temporary folder. */
 #include "harness/services/services.h"
 
 #include "common/clock.h"
 #include "common/limits.h"
-#include "harness/services/ports.h"
 #include "harness/services/resp.h"
 #include "harness/services/spawn.h"
 #include "harness/services/svcfs.h"
@@ -34,10 +33,9 @@ static int svc_find_in_path(const char *name, char *out, size_t outlen)
     return -1;
 }
 
-/* Waits until the redis-server just spawned as e->pid answers PING on
- * port. Returns 0 when it does, 1 when it exited because another process
- * took the port first (try another), -1 with err otherwise. */
-static int svc_redis_wait_ready(struct svc_entry *e, const char *path, int port,
+/* Waits until the redis-server just spawned as e->pid answers PING on its
+ * unix socket sock. Returns 0 when it does, -1 with err otherwise. */
+static int svc_redis_wait_ready(struct svc_entry *e, const char *path, const char *sock,
                                 const char *logpath, char *err, size_t errlen)
 {
     int64_t deadline = clock_now_ns() + (int64_t)LIMIT_SVC_REDIS_READY_MS * CLOCK_NS_PER_MS;
@@ -45,13 +43,11 @@ static int svc_redis_wait_ready(struct svc_entry *e, const char *path, int port,
     siginfo_t si;
 
     for (;;) {
-        if (resp_command(port, "PING\r\n", reply, sizeof reply) > 0 &&
+        if (resp_command(sock, "PING\r\n", reply, sizeof reply) > 0 &&
             strncmp(reply, "+PONG", 5) == 0)
             return 0;
         if (svc_child_state(e->pid, &si) != SVC_CHILD_RUNNING) {
             svc_reap(e);
-            if (svc_port_taken(port))
-                return 1;
             svc_describe_exit(&si, status, sizeof status);
             svcfs_log_tail(logpath, 3, tail, sizeof tail);
             svc_err(err, errlen, "redis-server (%s) exited during startup (%s): %s", path, status,
@@ -69,11 +65,11 @@ static int svc_redis_wait_ready(struct svc_entry *e, const char *path, int port,
 }
 
 /* The server's version from INFO, or "" when it does not say. */
-static void svc_redis_version(svc_t *s, int port)
+static void svc_redis_version(svc_t *s, const char *sock)
 {
     char reply[8192];
     const char *v;
-    if (resp_command(port, "INFO server\r\n", reply, sizeof reply) <= 0 ||
+    if (resp_command(sock, "INFO server\r\n", reply, sizeof reply) <= 0 ||
         !(v = strstr(reply, "redis_version:")))
         return;
     v += strlen("redis_version:");
@@ -84,11 +80,16 @@ int svc_redis_start(svc_t *s, char *err, size_t errlen)
 {
     struct svc_spawn_spec sp = {.death_sig = SIGTERM};
     struct svc_entry *e = NULL;
-    char path[PATH_MAX], logpath[PATH_MAX], portstr[16];
-    char *argv[] = {path, "--port",       portstr, "--bind",           "127.0.0.1", "--save",
-                    "",   "--appendonly", "no",    "--daemonize",      "no",        "--dir",
-                    NULL, "--logfile",    logpath, "--protected-mode", "yes",       NULL};
-    int port = -1, rc = 1, log = -1;
+    char path[PATH_MAX], logpath[PATH_MAX], sock[sizeof s->tmpdir + 16];
+    /* No TCP at all (--port 0): the socket is in the 0700 folder, so only
+     * our user reaches it, as with the private PostgreSQL. On 127.0.0.1
+     * any local user could read the run's configuration, trim its stream,
+     * FLUSHALL or SHUTDOWN it (protected mode does not apply once a bind
+     * address is given). */
+    char *argv[] = {path,  "--port", "0",  "--unixsocket", sock,    "--unixsocketperm",
+                    "700", "--save", "",   "--appendonly", "no",    "--daemonize",
+                    "no",  "--dir",  NULL, "--logfile",    logpath, NULL};
+    int log = -1;
     pid_t pid;
 
     memset(s, 0, sizeof *s);
@@ -103,8 +104,9 @@ int svc_redis_start(svc_t *s, char *err, size_t errlen)
         return -1;
     if (svc_make_tmpdir(e, "/tmp/concbench-redis-XXXXXX", err, errlen) < 0)
         goto fail;
-    argv[12] = e->tmpdir;
+    argv[14] = e->tmpdir;
     snprintf(logpath, sizeof logpath, "%s/redis.log", e->tmpdir);
+    snprintf(sock, sizeof sock, "%s/redis.sock", e->tmpdir);
     /* Anything it prints before it opens --logfile lands there too. */
     log = svcfs_open_log(logpath, err, errlen);
     if (log < 0)
@@ -113,30 +115,16 @@ int svc_redis_start(svc_t *s, char *err, size_t errlen)
     sp.argv = argv;
     sp.out_fd = sp.err_fd = log;
     sp.cwd = e->tmpdir;
-    for (int attempt = 0; rc == 1 && attempt < LIMIT_SVC_START_ATTEMPTS; attempt++) {
-        port = svc_free_port();
-        if (port < 0) {
-            svc_err(err, errlen, "no free TCP port on 127.0.0.1 for redis-server");
-            goto fail;
-        }
-        snprintf(portstr, sizeof portstr, "%d", port);
-        pid = svc_spawn(&sp, "redis-server", err, errlen);
-        if (pid < 0)
-            goto fail;
-        e->pid = pid; /* only a real child: a negative pid would reach kill() */
-        rc = svc_redis_wait_ready(e, path, port, logpath, err, errlen);
-        if (rc < 0)
-            goto fail;
-    }
-    if (rc != 0) {
-        svc_err(err, errlen, "redis-server could not get a free port in %d tries",
-                LIMIT_SVC_START_ATTEMPTS);
+    pid = svc_spawn(&sp, "redis-server", err, errlen);
+    if (pid < 0)
         goto fail;
-    }
+    e->pid = pid; /* only a real child: a negative pid would reach kill() */
+    if (svc_redis_wait_ready(e, path, sock, logpath, err, errlen) < 0)
+        goto fail;
     close(log);
-    svc_fill(s, e, port);
-    snprintf(s->address, sizeof s->address, "redis://127.0.0.1:%d", port);
-    svc_redis_version(s, port);
+    svc_fill(s, e, 0);
+    snprintf(s->address, sizeof s->address, "unix://%s", sock);
+    svc_redis_version(s, sock);
     return 0;
 fail:
     if (log >= 0)

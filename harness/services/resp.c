@@ -2,21 +2,29 @@
  * ask a starting redis-server for PING and INFO. */
 #include "harness/services/resp.h"
 
-#include "harness/services/ports.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
-int resp_command(int port, const char *cmd, char *buf, size_t len)
+int resp_command(const char *sock, const char *cmd, char *buf, size_t len)
 {
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
     size_t have = 0, need = 0, cmdlen = strlen(cmd);
-    int fd = svc_tcp_connect("127.0.0.1", port);
+    int fd;
 
+    if (strlen(sock) >= sizeof a.sun_path)
+        return -1;
+    memcpy(a.sun_path, sock, strlen(sock) + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
+    if (connect(fd, (struct sockaddr *)&a, sizeof a)) {
+        close(fd);
+        return -1;
+    }
     if (send(fd, cmd, cmdlen, MSG_NOSIGNAL) != (ssize_t)cmdlen) {
         close(fd);
         return -1;

@@ -5,10 +5,10 @@
 
 #include <stddef.h>
 
-/* Sends one inline command (cmd ends with "\r\n") to redis on
- * 127.0.0.1:port over a fresh connection and reads one reply, a status
+/* Sends one inline command (cmd ends with "\r\n") to redis on the unix
+ * socket sock over a fresh connection and reads one reply, a status
  * line or a bulk string, into buf (NUL-terminated, truncated to fit).
  * Returns the reply's length, or -1 when nothing complete came back. */
-int resp_command(int port, const char *cmd, char *buf, size_t len);
+int resp_command(const char *sock, const char *cmd, char *buf, size_t len);
 
 #endif

@@ -36,9 +36,10 @@ int svc_mockapi_start(svc_t *s, const char *binary, char *const argv_extra[], ch
  * says what to do (e.g. install postgresql). */
 int svc_pg_start(svc_t *s, int max_conns, char *err, size_t errlen);
 
-/* Starts redis-server on 127.0.0.1 with a free port, no persistence, its
- * working directory in a temporary directory. s->address is
- * "redis://127.0.0.1:PORT". Returns 0, or -1 with a reason. */
+/* Starts redis-server with no persistence and no TCP listener: a unix
+ * socket in its private (0700) temporary directory, which is also its
+ * working directory. s->address is "unix://DIR/redis.sock" (s->port 0).
+ * Returns 0, or -1 with a reason. */
 int svc_redis_start(svc_t *s, char *err, size_t errlen);
 
 /* Stops one service (SIGTERM, then SIGKILL after LIMIT_SVC_STOP_GRACE_MS), reaps it

@@ -57,6 +57,7 @@
 #include "common/clock.h"
 #include "common/limits.h"
 #include "common/log.h"
+#include "common/redact.h"
 #include "engine/pg_batch.h"
 #include "engine/redis_sync.h"
 #include "models/model.h"
@@ -374,12 +375,21 @@ static int swc_wait_externals(swc_t *s)
     int64_t deadline = clock_now_ns() + LIMIT_SWC_JOIN_TIMEOUT_S * CLOCK_NS_PER_S;
     /* One message over three lines (the command line is built piecewise), so
      * it is printed by hand with the log prefix. */
+    char redis[512], pg[1024];
+    /* Passwords are shown as ***: a worker takes them from its environment
+     * (CONCBENCH_REDIS_PASSWORD, PGPASSWORD), out of the process list. */
+    redact_secrets(s->job->redis_url, redis, sizeof redis);
+    redact_secrets(s->job->pg_dsn, pg, sizeof pg);
     fprintf(stderr,
             "%s: run %s waits up to %d s for %d external worker(s); on each worker "
             "host run:\n  concbench worker --redis %s --pg ",
-            log_prefix(), s->job->run_id, LIMIT_SWC_JOIN_TIMEOUT_S, want, s->job->redis_url);
-    swc_print_quoted(s->job->pg_dsn);
+            log_prefix(), s->job->run_id, LIMIT_SWC_JOIN_TIMEOUT_S, want, redis);
+    swc_print_quoted(pg);
     fprintf(stderr, " --api %s --run %s\n", s->job->api_url, s->job->run_id);
+    if (strcmp(redis, s->job->redis_url) || strcmp(pg, s->job->pg_dsn))
+        fprintf(stderr, "  (*** stands for a password: leave it out of the command line and "
+                        "set CONCBENCH_REDIS_PASSWORD or PGPASSWORD in the worker's "
+                        "environment)\n");
     if (strstr(s->job->redis_url, "127.0.0.1") || strstr(s->job->redis_url, "localhost"))
         fprintf(stderr, "  (loopback addresses: workers on other hosts need the run started "
                         "with --redis, --pg and --api they can reach)\n");
@@ -511,10 +521,11 @@ static int swc_setup(swc_t *s, char *err, size_t errlen)
         int maj = 0, min = 0;
         sscanf(v + 14, "%d.%d", &maj, &min);
         if (maj < 6 || (maj == 6 && min < 2)) {
+            char where[300];
             snprintf(err, errlen,
                      "Redis at %s is %d.%d; stream-workers needs 6.2 or later "
                      "(XAUTOCLAIM)",
-                     job->redis_url, maj, min);
+                     redis_addr_where(&s->addr, where, sizeof where), maj, min);
             freeReplyObject(r);
             return -1;
         }

@@ -31,7 +31,9 @@ static void sw_cmd_usage(FILE *f)
                "Joins a stream-workers run that `concbench run --model stream-workers` set up on\n"
                "that Redis (it prints the run id and this command line while it waits for\n"
                "external workers). K (requests in flight), D (PostgreSQL connections) and B\n"
-               "default to the run's own values.\n");
+               "default to the run's own values. Passwords are best left out of the command\n"
+               "line (other users can read it): CONCBENCH_REDIS_PASSWORD and PGPASSWORD in\n"
+               "the environment are used when the URL and the DSN have none.\n");
 }
 
 /* What the command line gave; NULL/0 where it did not. */
@@ -108,13 +110,17 @@ static int sw_cmd_run_config(const sw_cmd_args_t *a, redis_addr_t *addr,
     const char *redis = a->redis, *run = a->run;
     stream_layout_keys_t keys;
     redisContext *c;
-    char err[512];
+    char err[512], where[300];
     int rc;
 
     if (redis_addr_parse(redis, addr, err, sizeof err)) {
         log_error("%s", err);
         return -1;
     }
+    /* A password in argv is readable by every local user (/proc/PID/cmdline):
+     * the environment can carry it instead. */
+    if (!addr->password[0] && getenv("CONCBENCH_REDIS_PASSWORD"))
+        snprintf(addr->password, sizeof addr->password, "%s", getenv("CONCBENCH_REDIS_PASSWORD"));
     if (stream_layout_keys_init(&keys, run)) {
         log_error("bad run id \"%s\"", run);
         return -1;
@@ -133,7 +139,7 @@ static int sw_cmd_run_config(const sw_cmd_args_t *a, redis_addr_t *addr,
     if (rc > 0 || strcmp(rcfg->state, STREAM_STATE_DONE) == 0) {
         log_error("%s has no run %s in progress (no %s); start `concbench run "
                   "--model stream-workers external_workers=N` first and use the run id it prints",
-                  redis, run, keys.config);
+                  redis_addr_where(addr, where, sizeof where), run, keys.config);
         return -1;
     }
     return 0;

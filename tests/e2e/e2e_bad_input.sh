@@ -4,8 +4,8 @@
 # scenario files, a full disk, C > N. Each must end with one clear line, a
 # non-zero exit, in bounded time, and leave nothing that looks like a whole
 # result. Also checks what the harness's services expose: mockapi and Redis
-# listen on 127.0.0.1 only; PostgreSQL (trust, superuser) on a unix socket
-# only, in a directory no other local user can enter.
+# listen on 127.0.0.1 only; PostgreSQL (trust, superuser) and Redis on a unix
+# socket only, in a directory no other local user can enter.
 source "$(dirname "$0")/../lib/e2e_lib.sh"
 MOCKAPI="$(dirname "$CONCBENCH")/mockapi"
 STOPPED=""
@@ -101,20 +101,20 @@ listeners() {
 BG=$!
 for _ in $(seq 1 300); do
   L=$(listeners $(descendants $BG))
-  echo "$L" | grep -q '^postgres unix' && echo "$L" | grep -q '^redis-server tcp' &&
+  echo "$L" | grep -q '^postgres unix' && echo "$L" | grep -q '^redis-server unix' &&
     echo "$L" | grep -q '^mockapi tcp' && break
   kill -0 $BG 2>/dev/null || break
   sleep 0.2
 done
 port_of() { echo "$L" | awk -v c="$1" '$1 == c && $2 == "tcp" { sub(/.*:/, "", $3); print $3; exit }'; }
 MOCK=$(port_of mockapi)
-REDIS=$(port_of redis-server)
+REDISSOCK=$(echo "$L" | awk '$1 == "redis-server" && $2 == "unix" { print $3; exit }')
 PGSOCK=$(echo "$L" | awk '$1 == "postgres" && $2 == "unix" { print $3; exit }')
-if [ -z "$MOCK" ] || [ -z "$PGSOCK" ] || [ -z "$REDIS" ]; then
+if [ -z "$MOCK" ] || [ -z "$PGSOCK" ] || [ -z "$REDISSOCK" ]; then
   fail "background run did not bring up mockapi, postgres and redis-server: $(tail -3 "$WORK/bg.err")"
   finish
 fi
-echo "background run: mockapi :$MOCK, postgres $PGSOCK, redis :$REDIS"
+echo "background run: mockapi :$MOCK, postgres $PGSOCK, redis $REDISSOCK"
 
 # ---- what the harness's services listen on --------------------------------
 echo "$L" | sed 's/^/  listening: /'
@@ -123,10 +123,29 @@ bad=$(echo "$L" | awk '($2 == "tcp" && $3 !~ /^127\./) ||
                        ($2 == "unix" && $3 !~ /^\/tmp\/concbench-/)')
 [ -z "$bad" ] && echo "ok: every service of the run listens on loopback or its own unix socket" ||
   fail "a service listens beyond loopback: $bad"
-for c in mockapi redis-server; do
-  echo "$L" | grep -q "^$c tcp 127\.0\.0\.1:" && echo "ok: $c listens on 127.0.0.1" ||
-    fail "$c has no 127.0.0.1 listener"
-done
+echo "$L" | grep -q "^mockapi tcp 127\.0\.0\.1:" && echo "ok: mockapi listens on 127.0.0.1" ||
+  fail "mockapi has no 127.0.0.1 listener"
+# Redis has no password: any local user who reaches it can read the run's
+# configuration, trim its stream, FLUSHALL or SHUTDOWN it.
+echo "$L" | grep -q '^redis-server tcp' && fail "redis-server listens on TCP: $(echo "$L" | grep '^redis-server tcp')" ||
+  echo "ok: redis-server has no TCP listener"
+case "$REDISSOCK" in
+/tmp/concbench-redis-*/*) echo "ok: redis-server's unix socket is in its own directory: $REDISSOCK" ;;
+*) fail "redis-server's unix socket is not under /tmp/concbench-redis-*: $REDISSOCK" ;;
+esac
+[ "$(stat -c %a "${REDISSOCK%/*}")" = 700 ] && echo "ok: ${REDISSOCK%/*} is closed to other users (700)" ||
+  fail "${REDISSOCK%/*} has mode $(stat -c %a "${REDISSOCK%/*}"), want 700"
+if [ "$(id -u)" = 0 ] && command -v redis-cli >/dev/null && command -v runuser >/dev/null; then
+  [ "$(redis-cli -s "$REDISSOCK" ping 2>&1)" = PONG ] && echo "ok: the harness's user reaches the private Redis" ||
+    fail "root cannot reach the private Redis: $(redis-cli -s "$REDISSOCK" ping 2>&1 | head -1)"
+  if [ "$(runuser -u nobody -- redis-cli -s "$REDISSOCK" ping 2>&1)" = PONG ]; then
+    fail "another local user (nobody) can talk to the private Redis"
+  else
+    echo "ok: another local user (nobody) cannot talk to the private Redis"
+  fi
+else
+  echo "skipped: Redis as another user (needs root, redis-cli and runuser)"
+fi
 # PostgreSQL trusts every connection and its role is a superuser (which can
 # run programs as the server's OS user): it must be reachable by the
 # harness's own user only, through a unix socket in a closed directory.
@@ -158,12 +177,19 @@ pgdsn() { echo "host=127.0.0.1 port=$1 user=concbench dbname=postgres"; }
 expect_fail "--pg at the mock API (HTTP)" 2 "cannot connect to PostgreSQL" 20 -- \
   run --model thread-pool --requests 5 --pg "$(pgdsn $MOCK)" --out "$WORK/p1"
 no_result "$WORK/p1" "--pg at HTTP"
+# A Redis on TCP of the test's own (the run's has none).
+REDIS=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+redis-server --port "$REDIS" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+  --dir "$WORK" --logfile "$WORK/redis-tcp.log" &
+REDIS_PID=$!
+for _ in $(seq 1 50); do redis-cli -p "$REDIS" ping >/dev/null 2>&1 && break; sleep 0.1; done
 expect_fail "--pg at Redis" 2 "cannot connect to PostgreSQL" 20 -- \
   run --model thread-pool --requests 5 --pg "$(pgdsn $REDIS)" --out "$WORK/p2"
 no_result "$WORK/p2" "--pg at Redis"
 expect_fail "--api at Redis" 2 "mock API not usable" 30 -- \
   run --model thread-pool --requests 5 --api "http://127.0.0.1:$REDIS" --out "$WORK/p4"
 no_result "$WORK/p4" "--api at Redis"
+kill -TERM $REDIS_PID && wait $REDIS_PID 2>/dev/null || true
 expect_fail "--redis at the mock API (HTTP)" 2 "^stream-workers: " 30 -- \
   run --model stream-workers --requests 5 --redis "redis://127.0.0.1:$MOCK" --out "$WORK/p5"
 incomplete_or_none "$WORK/p5" "--redis at HTTP"

@@ -11,7 +11,9 @@
 
 #include <cmocka.h>
 
+#include "common/redact.h"
 #include "common/stats.h"
+#include "engine/redis_sync.h"
 #include "harness/config/config.h"
 #include "workload/outcome.h"
 
@@ -107,7 +109,7 @@ static void test_outcome_counts_once(void **state)
 
 /* Passwords never reach results or logs: hand-written cases for each form
  * a --pg or --redis value takes. */
-static void test_config_redact(void **state)
+static void test_redact_secrets(void **state)
 {
     static const char *const cases[][2] = {
         {"redis://:s3cret@127.0.0.1:6379", "redis://:***@127.0.0.1:6379"},
@@ -119,28 +121,57 @@ static void test_config_redact(void **state)
          "host=/tmp port=5432 user=bob password=*** dbname=x"},
         {"password = 'a b\\' c' host=x", "password=*** host=x"},
         {"host=x dbname=password", "host=x dbname=password"},
+        {"unix://:pw@/tmp/d/redis.sock?db=2", "unix://:***@/tmp/d/redis.sock?db=2"},
         {"", ""},
     };
     char out[256];
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        config_redact(cases[i][0], out, sizeof out);
+        redact_secrets(cases[i][0], out, sizeof out);
         assert_string_equal(out, cases[i][1]);
     }
     /* A short buffer is cut, never overrun, and still ends in a NUL. */
-    config_redact("host=x password=verylongsecret user=y", out, 12);
+    redact_secrets("host=x password=verylongsecret user=y", out, 12);
     assert_int_equal(strlen(out), 11);
     assert_null(strstr(out, "verylong"));
+}
+
+/* Redis addresses: the unix-socket form the private redis-server is
+ * given, and messages about a bad URL that never repeat its password. */
+static void test_redis_addr(void **state)
+{
+    static const char *const bad[] = {"unix://relative/path",        "unix:///tmp/s?db=x",
+                                      "unix://:hunter2@relative",    "redis://:hunter2@host:99999",
+                                      "redis://u:hunter2@[::1",      "redis://:hunter2@/x",
+                                      "redis://:hunter2@host:1/nodb"};
+    redis_addr_t a;
+    char err[512];
+    (void)state;
+    assert_int_equal(redis_addr_parse("unix:///tmp/d/redis.sock", &a, err, sizeof err), 0);
+    assert_string_equal(a.path, "/tmp/d/redis.sock");
+    assert_int_equal(a.db, 0);
+    assert_string_equal(a.password, "");
+    assert_int_equal(redis_addr_parse("unix://bob:pw@/run/r.sock?db=3", &a, err, sizeof err), 0);
+    assert_string_equal(a.path, "/run/r.sock");
+    assert_string_equal(a.user, "bob");
+    assert_string_equal(a.password, "pw");
+    assert_int_equal(a.db, 3);
+    assert_int_equal(redis_addr_parse("redis://h:7000/1", &a, err, sizeof err), 0);
+    assert_string_equal(a.path, "");
+    assert_string_equal(a.host, "h");
+    assert_int_equal(a.port, 7000);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(redis_addr_parse(bad[i], &a, err, sizeof err), -1);
+        assert_null(strstr(err, "hunter2"));
+    }
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_quantiles_exact),
-        cmocka_unit_test(test_config_set_and_errors),
-        cmocka_unit_test(test_scenario_file),
-        cmocka_unit_test(test_config_redact),
-        cmocka_unit_test(test_outcome_counts_once),
+        cmocka_unit_test(test_quantiles_exact), cmocka_unit_test(test_config_set_and_errors),
+        cmocka_unit_test(test_scenario_file),   cmocka_unit_test(test_redact_secrets),
+        cmocka_unit_test(test_redis_addr),      cmocka_unit_test(test_outcome_counts_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

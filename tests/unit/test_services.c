@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -65,13 +66,15 @@ static long proc_status_field(pid_t pid, const char *key)
     return v;
 }
 
-static int redis_ping(int port, char *reply, size_t len)
+/* PING over the unix socket of a redis started by svc_redis_start
+ * (address "unix://PATH"). Returns 0 with the reply, or -1. */
+static int redis_ping(const svc_t *s, char *reply, size_t len)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
     ssize_t n = -1;
 
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", s->address + strlen("unix://"));
     if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
         send(fd, "PING\r\n", 6, MSG_NOSIGNAL) == 6)
         n = recv(fd, reply, len - 1, 0);
@@ -79,6 +82,38 @@ static int redis_ping(int port, char *reply, size_t len)
         close(fd);
     reply[n > 0 ? n : 0] = '\0';
     return n > 0 ? 0 : -1;
+}
+
+/* Listening TCP sockets (IPv4 or IPv6) held by pid, from /proc: the
+ * inodes of its socket fds matched against /proc/net/tcp{,6}. */
+static int tcp_listeners(pid_t pid)
+{
+    char path[64], line[512], link[64];
+    int count = 0;
+
+    for (int v6 = 0; v6 < 2; v6++) {
+        FILE *f = fopen(v6 ? "/proc/net/tcp6" : "/proc/net/tcp", "r");
+        while (f && fgets(line, sizeof line, f)) {
+            unsigned st = 0;
+            unsigned long inode = 0;
+            if (sscanf(line, "%*s %*s %*s %x %*s %*s %*s %*s %*s %lu", &st, &inode) != 2 ||
+                st != 0x0A)
+                continue;
+            for (int fd = 0; fd < 256; fd++) {
+                ssize_t n;
+                snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)pid, fd);
+                n = readlink(path, link, sizeof link - 1);
+                if (n <= 0)
+                    continue;
+                link[n] = '\0';
+                if (strncmp(link, "socket:[", 8) == 0 && strtoul(link + 8, NULL, 10) == inode)
+                    count++;
+            }
+        }
+        if (f)
+            fclose(f);
+    }
+    return count;
 }
 
 static void query_one(PGconn *c, const char *sql, const char *want)
@@ -162,7 +197,8 @@ static void test_pg_bad_max_conns(void **state)
 static void test_redis_start_stop(void **state)
 {
     svc_t s;
-    char tmpdir[sizeof s.tmpdir], want[64], reply[64];
+    char tmpdir[sizeof s.tmpdir], want[sizeof s.address], reply[64];
+    struct stat st;
     pid_t pid;
 
     (void)state;
@@ -171,17 +207,22 @@ static void test_redis_start_stop(void **state)
     snprintf(tmpdir, sizeof tmpdir, "%s", s.tmpdir);
     assert_true(pid > 0);
     assert_int_equal(proc_status_field(pid, "PPid:"), getpid());
-    snprintf(want, sizeof want, "redis://127.0.0.1:%d", s.port);
+    /* No TCP listener: only a unix socket in a folder closed to others. */
+    snprintf(want, sizeof want, "unix://%s/redis.sock", tmpdir);
     assert_string_equal(s.address, want);
+    assert_int_equal(s.port, 0);
+    assert_int_equal(stat(tmpdir, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
     assert_true(s.version[0] != '\0');
-    assert_int_equal(redis_ping(s.port, reply, sizeof reply), 0);
+    assert_int_equal(redis_ping(&s, reply, sizeof reply), 0);
     assert_string_equal(reply, "+PONG\r\n");
+    assert_int_equal(tcp_listeners(pid), 0);
 
     svc_stop(&s);
     assert_int_equal(s.pid, 0);
     assert_true(pid_gone(pid));
     assert_true(path_gone(tmpdir));
-    assert_int_equal(redis_ping(s.port, reply, sizeof reply), -1);
+    assert_int_equal(redis_ping(&s, reply, sizeof reply), -1);
     svc_stop(&s);
 }
 
@@ -204,7 +245,7 @@ static void test_forked_child_leaves_services(void **state)
         _exit(0);
     }
     assert_int_equal(waitpid(child, &status, 0), child);
-    assert_int_equal(redis_ping(s.port, reply, sizeof reply), 0);
+    assert_int_equal(redis_ping(&s, reply, sizeof reply), 0);
     assert_string_equal(reply, "+PONG\r\n");
     svc_stop(&s);
 }

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Services that die and secrets that must not leak (issue 17 points 4, 10):
+# - passwords given with --pg, --api and --redis appear in no message and in
+#   no file of the run (they are written as ***);
+# - a private PostgreSQL killed mid-run is named with how it died, the
+#   verification says why it could not read the rows, and the next model
+#   does not run against the dead database: exit 2.
+source "$(dirname "$0")/../lib/e2e_lib.sh"
+
+# no_secret DESC SECRET ARGS...: the run fails (exit 2) and SECRET is in
+# neither its output nor any file it wrote.
+no_secret() {
+  local desc=$1 secret=$2 rc=0
+  shift 2
+  timeout 60 "$CONCBENCH" run "$@" --requests 2 --out "$WORK/s" progress=0 >"$WORK/out" 2>"$WORK/err" || rc=$?
+  if [ "$rc" != 2 ]; then
+    fail "$desc: exit $rc, want 2: $(head -2 "$WORK/err")"
+  elif grep -rqF "$secret" "$WORK/out" "$WORK/err" "$WORK/s"; then
+    fail "$desc: the password is shown: $(grep -rhF "$secret" "$WORK/out" "$WORK/err" "$WORK/s" | head -1 | cut -c1-200)"
+  else
+    echo "ok: $desc: exit 2, password not shown: $(grep -v starting "$WORK/err" | head -1 | cut -c1-150)"
+  fi
+  rm -rf "$WORK/s"
+}
+
+no_secret "--pg keyword DSN" hunter2pg --model thread-pool \
+  --pg "host=127.0.0.1 port=1 user=u password=hunter2pg dbname=x connect_timeout=2"
+no_secret "--pg URL" hunter2pg --model thread-pool --pg "postgresql://u:hunter2pg@127.0.0.1:1/x"
+no_secret "--api URL" hunter2api --model thread-pool --api "http://u:hunter2api@127.0.0.1:1"
+no_secret "--redis URL" hunter2rd --model stream-workers --redis "redis://:hunter2rd@127.0.0.1:1"
+no_secret "--redis URL with a bad port" hunter2rd --model stream-workers --redis "redis://:hunter2rd@127.0.0.1:99999"
+
+# ---- point 10: the private PostgreSQL killed during the first model --------
+"$CONCBENCH" run --model thread-pool,semaphore-loop --requests 600 --concurrency 4 --latency-ms 20 \
+  --out "$WORK/dead" progress=0 >"$WORK/out" 2>"$WORK/err" &
+CB=$!
+PM=""
+for _ in $(seq 1 100); do
+  PM=$(ps -eo pid=,ppid=,args= | awk -v p=$CB '$2 == p && /postgres -D/ { print $1 }')
+  [ -n "$PM" ] && break
+  sleep 0.1
+done
+sleep 1.5 # connected, and the first model running (each takes ~3 s)
+[ -n "$PM" ] && kill -KILL "$PM"
+rc=0
+wait $CB || rc=$?
+[ "$rc" = 2 ] && echo "ok: PostgreSQL killed mid-run: exit 2" || fail "PostgreSQL killed mid-run: exit $rc"
+grep -q "PostgreSQL (pid $PM), which concbench started, died during the run (killed by signal 9" "$WORK/err" &&
+  echo "ok: the message names PostgreSQL and how it died" ||
+  fail "no message naming the dead PostgreSQL: $(grep -v starting "$WORK/err" | head -3)"
+grep -qE 'reading rows of [^:]*: *$' "$WORK/err" && fail "a verification error without its reason: $(grep 'reading rows' "$WORK/err")" ||
+  echo "ok: the verification says why it could not read the rows: $(grep -o 'reading rows of [^:]*: .*' "$WORK/err" | cut -c1-120)"
+if [ -f "$WORK/dead/results.json" ]; then
+  check "the next model did not run against the dead database" '(.runs | length) <= 1 and .complete == false' "$WORK/dead/results.json"
+else
+  fail "no results.json after PostgreSQL died"
+fi
+finish
