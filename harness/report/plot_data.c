@@ -103,6 +103,13 @@ static int plot_write_summary_md(const plot_results_t *c, char *err, size_t errl
                     "**UNVERIFIED: %s**: its rows in PostgreSQL did not match what it reported; "
                     "do not trust its figures (see report.html for the first problem found).\n\n",
                     c->models[i].s.name);
+    for (int i = 0; i < c->n; i++)
+        if (c->models[i].s.invalid_runs)
+            fprintf(m.f,
+                    "**NOT VALID: %s**: %d of %d runs were not valid measurements (the mock API "
+                    "answered late, or other processes took the machine): its figures measure the "
+                    "machine as much as the model (runs[].validity in results.json).\n\n",
+                    c->models[i].s.name, c->models[i].s.invalid_runs, c->models[i].s.runs);
     fprintf(m.f, "| model | verified | runs | wall s | efficiency | CPU s | peak MB | p50 ms | "
                  "p99 ms | errors |\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
     for (int i = 0; i < c->n; i++) {
@@ -121,9 +128,10 @@ static int plot_write_summary_md(const plot_results_t *c, char *err, size_t errl
                               sizeof cell[5]);
         summary_spread_format(&p->s.fig[SUMMARY_ERROR_RATE], p->s.runs, "%.2f", 100, "%", cell[6],
                               sizeof cell[6]);
-        fprintf(m.f, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", p->s.name,
-                p->s.verified ? "yes" : "**NO**", p->s.runs, cell[0], cell[1], cell[2], cell[3],
-                cell[4], cell[5], cell[6]);
+        fprintf(m.f, "| %s | %s | %d%s%s | %s | %s | %s | %s | %s | %s | %s |\n", p->s.name,
+                p->s.verified ? "yes" : "**NO**", p->s.runs, p->s.runs == 1 ? " (single run)" : "",
+                p->s.noisy ? " noisy" : "", cell[0], cell[1], cell[2], cell[3], cell[4], cell[5],
+                cell[6]);
     }
     return atomic_text_commit(&m, c->dir, "summary.md", err, errlen);
 }
