@@ -16,6 +16,7 @@
 
 #include "common/exitcode.h"
 #include "common/log.h"
+#include "common/opt.h"
 #include "common/term.h"
 #include "common/version.h"
 #include "harness/cli/compare_cmd.h"
@@ -24,6 +25,7 @@
 #include "harness/cli/run_args.h"
 #include "harness/cli/run_cmd.h"
 #include "harness/config/config.h"
+#include "harness/config/paths.h"
 #include "models/model.h"
 
 /* `concbench --version`: what was built, from which commit, against
@@ -52,7 +54,7 @@ static void usage(FILE *f)
         if (model_registry[i]->command)
             fprintf(f, "       concbench %s %s\n", model_registry[i]->command,
                     model_registry[i]->command_usage);
-    fprintf(f, "       concbench list\n"
+    fprintf(f, "       concbench list [models|scenarios|knobs]\n"
                "       concbench --version\n"
                "Every knob can be given as --knob-name VALUE, --knob-name=VALUE or "
                "knob_name=VALUE;\n`concbench list` shows them all with their defaults. "
@@ -105,15 +107,15 @@ static void scenario_describe(const char *path, char *out, size_t cap)
         fclose(f);
 }
 
-/* Prints each preset's name and what it asks. */
-static void list_scenarios(void)
+/* Prints each preset's name and what it asks (names_only: the names). */
+static void list_scenarios(int names_only)
 {
-    DIR *d = opendir(CONCBENCH_SCENARIO_DIR);
+    DIR *d = opendir(config_scenario_dir());
     struct dirent *e;
     char *names[64];
     int n = 0;
     if (!d) {
-        printf("  (none: %s is missing)\n", CONCBENCH_SCENARIO_DIR);
+        printf("  (none: %s is missing)\n", config_scenario_dir());
         return;
     }
     while ((e = readdir(d)) && n < 64) {
@@ -125,17 +127,54 @@ static void list_scenarios(void)
     qsort(names, (size_t)n, sizeof *names, cmp_str);
     for (int i = 0; i < n; i++) {
         char path[PATH_MAX], what[1024];
-        snprintf(path, sizeof path, "%s/%s.conf", CONCBENCH_SCENARIO_DIR, names[i]);
+        if (names_only) {
+            printf("%s\n", names[i]);
+            free(names[i]);
+            continue;
+        }
+        snprintf(path, sizeof path, "%s/%s.conf", config_scenario_dir(), names[i]);
         scenario_describe(path, what, sizeof what);
         printf("  %-12s %s\n", names[i], what);
         free(names[i]);
     }
 }
 
-static int cmd_list(void)
+/* `concbench list models|scenarios|knobs`: the bare names, one a line,
+ * for scripts and shell completion. Returns the exit status. */
+static int cmd_list_names(const char *what)
+{
+    int i = opt_parse_choice("list", what, "models|scenarios|knobs", NULL, 0);
+    if (i < 0) {
+        log_error("list: '%s' is not one of models, scenarios, knobs (or nothing for all)", what);
+        return CB_EXIT_USAGE;
+    }
+    if (i == 0)
+        for (int m = 0; model_registry[m]; m++)
+            printf("%s\n", model_registry[m]->name);
+    else if (i == 2)
+        for (const knob_t *k = config_knobs; k->name; k++)
+            printf("%s\n", k->name);
+    else
+        list_scenarios(1);
+    return CB_EXIT_OK;
+}
+
+static int cmd_list(int argc, char **argv)
 {
     char buf[64];
     config_t cfg;
+    if (argc > 1) {
+        log_error("list: want at most one of models, scenarios, knobs");
+        return CB_EXIT_USAGE;
+    }
+    if (argc == 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+        printf("usage: concbench list [models|scenarios|knobs]\n"
+               "Without an argument: every model, scenario and knob, described. With one: the\n"
+               "bare names, one a line (for scripts and shell completion).\n");
+        return CB_EXIT_OK;
+    }
+    if (argc == 1)
+        return cmd_list_names(argv[0]);
     if (config_init(&cfg)) {
         log_error("out of memory");
         return CB_EXIT_USAGE;
@@ -147,8 +186,8 @@ static int cmd_list(void)
         printf("  %-16s knobs: %s; crash injection: %s\n", "", m->knobs[0] ? m->knobs : "none",
                m->crash_na ? "not applicable" : "yes");
     }
-    printf("\nScenarios (--scenario NAME; files in %s):\n", CONCBENCH_SCENARIO_DIR);
-    list_scenarios();
+    printf("\nScenarios (--scenario NAME; files in %s):\n", config_scenario_dir());
+    list_scenarios(0);
     printf("\nKnobs (--name value, --name=value or name=value; '-' and '_' are the same):\n");
     for (const knob_t *k = config_knobs; k->name; k++) {
         config_format(&cfg, k, buf, sizeof buf);
@@ -206,7 +245,7 @@ int main(int argc, char **argv)
     } else if (model_command_find(argv[1])) {
         rc = model_command_find(argv[1])->command_main(argc - 2, argv + 2);
     } else if (strcmp(argv[1], "list") == 0) {
-        rc = cmd_list();
+        rc = cmd_list(argc - 2, argv + 2);
     } else {
         log_error("unknown command '%s'", argv[1]);
         usage(stderr);

@@ -7,6 +7,7 @@
 #include "common/exitcode.h"
 #include "common/log.h"
 #include "common/opt.h"
+#include "harness/config/paths.h"
 
 const char run_args_synopsis[] =
     "usage: concbench run [--model M[,M...]|all] [--requests N] [--concurrency C]\n"
@@ -104,7 +105,7 @@ int run_args_parse(int argc, char **argv, config_t *cfg)
     if (argc == 0) {
         log_info("no arguments: running the default scenario (%s/default.conf); concbench run "
                  "--help shows the options",
-                 CONCBENCH_SCENARIO_DIR);
+                 config_scenario_dir());
         argc = 2;
         argv = bare;
     }

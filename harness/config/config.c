@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/opt.h"
+#include "harness/config/paths.h"
 
 int config_init(config_t *c)
 {
@@ -122,7 +123,7 @@ int config_load_file(config_t *c, const char *path, char *err, size_t errlen)
     int lineno = 0, rc = 0, w;
 
     if (!strchr(path, '/') && !strstr(path, ".conf"))
-        w = snprintf(resolved, sizeof resolved, "%s/%s.conf", CONCBENCH_SCENARIO_DIR, path);
+        w = snprintf(resolved, sizeof resolved, "%s/%s.conf", config_scenario_dir(), path);
     else
         w = snprintf(resolved, sizeof resolved, "%s", path);
     if (w < 0 || (size_t)w >= sizeof resolved) {

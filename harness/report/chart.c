@@ -13,10 +13,7 @@
 
 #include "common/atomic_file.h"
 #include "common/log.h"
-
-#ifndef CONCBENCH_PLOTS_DIR
-#error "CONCBENCH_PLOTS_DIR must name the source tree's plots/ folder"
-#endif
+#include "harness/config/paths.h"
 
 /* Fixed colours for the five models (colour-blind-safe Okabe–Ito hues), so
  * a model looks the same in every chart and every results folder; other
@@ -101,7 +98,7 @@ static int chart_copy(const char *from, const char *to, const char *name, char *
 
 int chart_script_copy(const char *dir, const char *name, char *err, size_t errlen)
 {
-    return chart_copy(CONCBENCH_PLOTS_DIR, dir, name, err, errlen);
+    return chart_copy(config_plots_dir(), dir, name, err, errlen);
 }
 
 void chart_gp_string(FILE *f, const char *s)
