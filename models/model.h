@@ -33,10 +33,17 @@ typedef struct model_ops {
     const char *command;
     const char *command_usage;
     int (*command_main)(int argc, char **argv);
+    /* What run() needs beyond the job, handed to it as job->model_priv
+     * (external models: the program and its arguments); NULL for the
+     * built-in models. */
+    const void *priv;
 } model_ops_t;
 
-/* NULL-terminated list of every model. */
+/* NULL-terminated list of the built-in models (`--model all`). */
 extern const model_ops_t *const model_registry[];
-const model_ops_t *model_find(const char *name);
+/* A model by name: a built-in one, an external model file
+ * (models/external/NAME.conf) or `exec:PATH`. Returns NULL with the
+ * reason in err (one line) when there is none or it cannot be used. */
+const model_ops_t *model_find(const char *name, char *err, size_t errlen);
 
 #endif

@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "models/external/external.h"
 #include "models/model.h"
 
 extern const model_ops_t model_process_pool;
@@ -13,10 +14,10 @@ const model_ops_t *const model_registry[] = {
     &model_semaphore_loop, &model_stream_workers, NULL,
 };
 
-const model_ops_t *model_find(const char *name)
+const model_ops_t *model_find(const char *name, char *err, size_t errlen)
 {
     for (int i = 0; model_registry[i]; i++)
         if (strcmp(model_registry[i]->name, name) == 0)
             return model_registry[i];
-    return NULL;
+    return external_model_find(name, err, errlen);
 }

@@ -33,6 +33,12 @@ typedef struct job {
     int consumers;
     int claim_idle_ms;
     int external_workers;
+    /* External models: the longest silence on the report before the
+     * program counts as hung (docs/external-models.md). */
+    int stall_timeout_ms;
+    /* The model's own description (model_ops_t.priv): external models'
+     * command; NULL for the built-in ones. */
+    const void *model_priv;
     outcome_table_t *out;
 } job_t;
 

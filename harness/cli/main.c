@@ -26,6 +26,7 @@
 #include "harness/cli/run_cmd.h"
 #include "harness/config/config.h"
 #include "harness/config/paths.h"
+#include "models/external/external.h"
 #include "models/model.h"
 
 /* `concbench --version`: what was built, from which commit, against
@@ -139,6 +140,38 @@ static void list_scenarios(int names_only)
     }
 }
 
+static void list_external_name(const char *name, const model_ops_t *m, const char *err, void *arg)
+{
+    (void)err;
+    (void)arg;
+    if (m)
+        printf("%s\n", name);
+}
+
+/* Every model's name, built-in and external (usable ones only). */
+static void list_model_names(void)
+{
+    for (int m = 0; model_registry[m]; m++)
+        printf("%s\n", model_registry[m]->name);
+    external_model_list(list_external_name, NULL);
+}
+
+static void list_model(const model_ops_t *m)
+{
+    printf("  %-16s %s\n", m->name, m->summary);
+    printf("  %-16s knobs: %s; crash injection: %s\n", "", m->knobs[0] ? m->knobs : "none",
+           m->crash_na ? "not applicable" : "yes");
+}
+
+static void list_external(const char *name, const model_ops_t *m, const char *err, void *arg)
+{
+    (void)arg;
+    if (m)
+        list_model(m);
+    else
+        printf("  %-16s (unusable: %s)\n", name, err);
+}
+
 /* `concbench list models|scenarios|knobs`: the bare names, one a line,
  * for scripts and shell completion. Returns the exit status. */
 static int cmd_list_names(const char *what)
@@ -149,8 +182,7 @@ static int cmd_list_names(const char *what)
         return CB_EXIT_USAGE;
     }
     if (i == 0)
-        for (int m = 0; model_registry[m]; m++)
-            printf("%s\n", model_registry[m]->name);
+        list_model_names();
     else if (i == 2)
         for (const knob_t *k = config_knobs; k->name; k++)
             printf("%s\n", k->name);
@@ -180,12 +212,12 @@ static int cmd_list(int argc, char **argv)
         return CB_EXIT_USAGE;
     }
     printf("Models:\n");
-    for (int i = 0; model_registry[i]; i++) {
-        const model_ops_t *m = model_registry[i];
-        printf("  %-16s %s\n", m->name, m->summary);
-        printf("  %-16s knobs: %s; crash injection: %s\n", "", m->knobs[0] ? m->knobs : "none",
-               m->crash_na ? "not applicable" : "yes");
-    }
+    for (int i = 0; model_registry[i]; i++)
+        list_model(model_registry[i]);
+    printf("\nExternal models (--model NAME; files in %s; any program: --model exec:PATH):\n",
+           CONCBENCH_EXTERNAL_DIR);
+    if (external_model_list(list_external, NULL) == 0)
+        printf("  (none)\n");
     printf("\nScenarios (--scenario NAME; files in %s):\n", config_scenario_dir());
     list_scenarios(0);
     printf("\nKnobs (--name value, --name=value or name=value; '-' and '_' are the same):\n");

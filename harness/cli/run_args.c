@@ -142,9 +142,10 @@ int run_args_models(const char *spec, const model_ops_t **out, int cap)
         return n;
     }
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        const model_ops_t *m = model_find(tok);
+        char err[512];
+        const model_ops_t *m = model_find(tok, err, sizeof err);
         if (!m) {
-            log_error("unknown model '%s' (concbench list shows the models)", tok);
+            log_error("%s", err);
             free(copy);
             return -1;
         }

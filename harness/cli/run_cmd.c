@@ -105,7 +105,8 @@ static void shuffle(const model_ops_t **m, int n, uint64_t seed, int round)
  * so drift does not always punish the same model. After each run, every
  * service we started must still be running: a run against a dead mock API
  * or PostgreSQL measures the outage, not the model, so the rounds stop
- * there. Returns the number of runs made; *incomplete is set when one
+ * there; a model that could not finish its run does not stop the
+ * others. Returns the number of runs made; *incomplete is set when one
  * could not finish or a service of ours died. */
 static int run_rounds(const run_env_t *env, const services_up_t *up,
                       const model_ops_t *const *models, int nmodels, run_result_t *runs,
@@ -133,10 +134,10 @@ static int run_rounds(const run_env_t *env, const services_up_t *up,
                 return nruns;
             }
             nruns++;
-            if (r->exit_status != 0 || !r->complete) {
+            /* A model that could not finish its run makes the results
+             * incomplete, but says nothing about the others: they run. */
+            if (r->exit_status != 0 || !r->complete)
                 *incomplete = 1;
-                return nruns;
-            }
         }
     }
     return nruns;

@@ -195,6 +195,7 @@ static void runner_child_run(void *arg)
     job.redis_url = w->env->redis;
     job.run_id = w->r->run_id;
     job.out = w->t;
+    job.model_priv = w->model->priv;
     fflush(NULL);
     _exit(w->model->run(&job));
 }
