@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# External models end to end (docs/external-models.md): in one invocation,
+# the Python reference model py-threads and a correct exec: model are run,
+# measured and verified like thread-pool beside them; programs that break
+# the protocol (a malformed line, exit status 3, a hang, a 10 MB flood),
+# and one that writes a wrong row, each end as a clear error for their run
+# while the other models still run; an orphaned grandchild's CPU and
+# memory are counted in its model's figures.
+source "$(dirname "$0")/../lib/e2e_lib.sh"
+
+BROKEN="$(cd "$(dirname "$0")" && pwd)/external/broken.py"
+N=200
+for mode in ok bad-line exit3 hang flood liar orphan; do
+  printf '#!/bin/sh\nexec /usr/bin/python3 %s %s\n' "$BROKEN" "$mode" >"$WORK/$mode"
+  chmod +x "$WORK/$mode"
+done
+models="py-threads,thread-pool"
+for mode in ok bad-line exit3 hang flood liar orphan; do models="$models,exec:$WORK/$mode"; done
+
+out="$WORK/ext"
+set +e
+"$CONCBENCH" run --model "$models" --requests $N --concurrency 10 --latency-ms 5 \
+  --stall-timeout-ms 2000 --out "$out" progress=0 >"$WORK/stdout" 2>"$WORK/stderr"
+rc=$?
+set -e
+r="$out/results.json"
+[ -f "$r" ] || { cat "$WORK/stderr"; fail "no results.json"; finish; }
+[ "$rc" = 2 ] && echo "ok: exit 2 (runs could not complete)" || fail "exit $rc, want 2"
+check "every model ran" '(.runs | length) == 9' "$r"
+
+# run MODEL JQ: the expression on the one run of MODEL.
+run() { echo "(.runs[] | select(.model == \"$1\")) | $2"; }
+
+for m in py-threads thread-pool exec-ok exec-orphan; do
+  check "$m: ok, $N rows verified" "$(run "$m" ".ok and .rows_match and .rows == $N and .succeeded == $N")" "$r"
+  check "$m: one attempt per request, as the server saw" "$(run "$m" ".attempts == $N and .server.served == $N")" "$r"
+  check "$m: latency measured" "$(run "$m" ".latency_ms.p50 >= 5 and .latency_ms.p50 <= .latency_ms.max")" "$r"
+  check "$m: cpu and memory measured" "$(run "$m" "(.cpu_user_s + .cpu_sys_s) > 0 and .peak_rss_bytes > 1000000")" "$r"
+done
+check "py-threads: one DB connection per thread" "$(run py-threads ".db_conns == 10")" "$r"
+check "py-threads: C requests in flight at most" "$(run py-threads ".client_peak_inflight <= 10 and .client_peak_inflight >= 2")" "$r"
+check "py-threads: queue wait measured" "$(run py-threads ".queue_wait_ms != null")" "$r"
+# The orphan burned 0.6 s and touched 80 MiB; a correct sequential model
+# with no orphan (exec-ok) spends far less.
+check "exec-orphan: the orphan's CPU counted" "$(run exec-orphan "(.cpu_user_s + .cpu_sys_s) >= 0.55")" "$r"
+check "exec-orphan: the orphan's memory counted" "$(run exec-orphan ".peak_rss_bytes >= 80 * 1048576")" "$r"
+
+for m in bad-line exit3 hang flood; do
+  check "exec-$m: incomplete, exit 2, not ok" "$(run "exec-$m" ".model_exit_status == 2 and .ok == false and .complete == false")" "$r"
+done
+grep -q "exec-bad-line.*report line 2 'take 12x 1': timestamp '12x' is not a decimal number" "$WORK/stderr" &&
+  echo "ok: bad line named" || fail "bad line not named: $(grep exec-bad-line "$WORK/stderr")"
+grep -q "exec-exit3.*the program exited with status 3" "$WORK/stderr" &&
+  echo "ok: exit 3 named" || fail "exit 3 not named"
+grep -q "exec-hang.*no report line for 2000 ms (stall_timeout_ms)" "$WORK/stderr" &&
+  echo "ok: hang named" || fail "hang not named"
+grep -q "exec-flood.*wrote more than 65536 bytes to stdout/stderr" "$WORK/stderr" &&
+  echo "ok: flood named" || fail "flood not named"
+[ "$(wc -c <"$WORK/stderr")" -lt 200000 ] && echo "ok: the flood stopped at the cap" || fail "stderr holds the flood"
+check "exec-liar: its wrong row caught" "$(run exec-liar ".model_exit_status == 0 and .rows_match == false and .verify.wrong == 1 and .ok == false")" "$r"
+check "summary lists every model" '(.summary | length) == 9' "$r"
+grep -q '^py-threads ' "$WORK/stdout" && echo "ok: table row for py-threads" || fail "no table row"
+
+# Nothing of any model is left running.
+left=$(ps -eo args= | grep -c "[b]roken.py" || true)
+[ "$left" = 0 ] && echo "ok: no program left running" || fail "$left broken.py processes left"
+
+# concbench list shows the model files.
+"$CONCBENCH" list >"$WORK/list"
+grep -q '^  py-threads ' "$WORK/list" && echo "ok: listed" || fail "py-threads not listed"
+set +e
+"$CONCBENCH" run --model exec:"$WORK/missing" --out "$WORK/x" >/dev/null 2>"$WORK/err1"
+rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q "exec:$WORK/missing: not an executable file" "$WORK/err1" &&
+  echo "ok: a missing program is a usage error" || fail "missing program: exit $rc $(cat "$WORK/err1")"
+finish
