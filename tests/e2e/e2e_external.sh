@@ -65,6 +65,20 @@ grep -q '^py-threads ' "$WORK/stdout" && echo "ok: table row for py-threads" || 
 left=$(ps -eo args= | grep -c "[b]roken.py" || true)
 [ "$left" = 0 ] && echo "ok: no program left running" || fail "$left broken.py processes left"
 
+# The conformance scenario: faults on a third of the attempts, the same for
+# every model since they are drawn from (seed, id, attempt). A model that
+# follows the retry policy fails the same requests with the same classes
+# after as many attempts as thread-pool.
+out2="$WORK/conf"
+"$CONCBENCH" run --scenario conformance --model py-threads,thread-pool --requests 150 \
+  --out "$out2" progress=0 >/dev/null 2>"$WORK/stderr2" || { cat "$WORK/stderr2"; fail "conformance run failed"; }
+r2="$out2/results.json"
+check "conformance: both ok" '[.runs[].ok] == [true, true]' "$r2"
+check "conformance: faults happened" '.runs[0].retried > 10' "$r2"
+check "conformance: py-threads fails, retries and classifies like thread-pool" \
+  '([.runs[] | select(.model == "py-threads") | [.errors, .attempts, .retried]] ==
+    [.runs[] | select(.model == "thread-pool") | [.errors, .attempts, .retried]])' "$r2"
+
 # concbench list shows the model files.
 "$CONCBENCH" list >"$WORK/list"
 grep -q '^  py-threads ' "$WORK/list" && echo "ok: listed" || fail "py-threads not listed"
