@@ -8,6 +8,7 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import socket
 import time
 
@@ -15,17 +16,20 @@ MASK = (1 << 64) - 1
 INT64_MAX = (1 << 63) - 1
 BACKOFF_MAX_MS = 5000
 
+# The upsert of docs/workload.md, "The row": $1 the run id, $2..$7 one
+# array per column (asyncpg's placeholders; psycopg2's are %s).
 UPSERT = (
     "INSERT INTO concbench_orders AS o"
     " (run_id, id, customer, currency, item_count, total_cents, digest)"
-    " SELECT %s, u.id, u.customer, u.currency, u.item_count, u.total_cents, u.digest"
-    " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::int[], %s::bigint[], %s::text[])"
+    " SELECT $1, u.id, u.customer, u.currency, u.item_count, u.total_cents, u.digest"
+    " FROM unnest($2::bigint[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::text[])"
     " AS u(id, customer, currency, item_count, total_cents, digest)"
     " ON CONFLICT (run_id, id) DO UPDATE SET customer = EXCLUDED.customer,"
     " currency = EXCLUDED.currency, item_count = EXCLUDED.item_count,"
     " total_cents = EXCLUDED.total_cents, digest = EXCLUDED.digest,"
     " deliveries = o.deliveries + 1, written_at = now()"
 )
+UPSERT_PSYCOPG2 = re.sub(r"\$[0-9]", "%s", UPSERT)
 
 
 class Job:
@@ -50,6 +54,11 @@ class Job:
         self.backoff_ms = num("BACKOFF_MS")
         self.workers = num("WORKERS")
         self.db_conns = num("DB_CONNS")
+        self.chunk = num("CHUNK")
+        self.queue_depth = num("QUEUE_DEPTH")
+        self.procs = num("PROCS")
+        self.consumers = num("CONSUMERS")
+        self.claim_idle_ms = num("CLAIM_IDLE_MS")
         self.report_fd = num("REPORT_FD")
         host_port = self.api_url.split("://", 1)[1]
         self.api_host, _, port = host_port.rpartition(":")
@@ -61,9 +70,12 @@ class Report:
     lines from threads and forked processes never interleave), each with
     the CLOCK_MONOTONIC time it happened at (time.monotonic_ns())."""
 
-    def __init__(self, fd):
+    def __init__(self, fd, header=True):
+        """header: write the version line (once per report: not again in
+        a forked worker that reports on the same descriptor)."""
         self.fd = fd
-        self._line("concbench-external 1")
+        if header:
+            self._line("concbench-external 1")
 
     def _line(self, text):
         os.write(self.fd, (text + "\n").encode("ascii"))
@@ -232,7 +244,11 @@ class Fetcher:
         return None, err
 
 
+def columns(ids, rows):
+    """The six arrays of the upsert ($2..$7) for a batch: ids[k] has rows[k]."""
+    return (ids,) + tuple([r[k] for r in rows] for k in range(5))
+
+
 def upsert(cur, run_id, ids, rows):
-    """One statement for the batch (ids[k] has rows[k])."""
-    cur.execute(UPSERT, (run_id, ids, [r[0] for r in rows], [r[1] for r in rows],
-                         [r[2] for r in rows], [r[3] for r in rows], [r[4] for r in rows]))
+    """One statement for the batch on a psycopg2 cursor."""
+    cur.execute(UPSERT_PSYCOPG2, (run_id,) + columns(ids, rows))

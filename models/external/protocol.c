@@ -165,8 +165,10 @@ static int extproto_event(extproto_t *p, const char *verb, size_t vlen, uint64_t
                             EXTPROTO_DELIVERIES_MAX);
         if (x->state == XS_SENT) /* the attempt died with the worker that held it */
             outcome_attempt_end_at(t, id, 0, ts);
+        /* Taken again: handed out again if its previous delivery had
+         * started (an attempt sent), else only queued again. */
         if (x->deliveries > 0)
-            atomic_fetch_add(&t->redelivered, 1);
+            atomic_fetch_add(x->state == XS_TAKEN ? &t->requeued : &t->redelivered, 1);
         outcome_queued_at(t, id, ts);
         x->deliveries++;
         x->attempts = 0;

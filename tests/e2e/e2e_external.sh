@@ -14,7 +14,7 @@ for mode in ok bad-line exit3 hang flood liar orphan; do
   printf '#!/bin/sh\nexec /usr/bin/python3 %s %s\n' "$BROKEN" "$mode" >"$WORK/$mode"
   chmod +x "$WORK/$mode"
 done
-models="py-threads,thread-pool"
+models="py-threads,py-semaphore,py-process-pool,thread-pool"
 for mode in ok bad-line exit3 hang flood liar orphan; do models="$models,exec:$WORK/$mode"; done
 
 out="$WORK/ext"
@@ -26,12 +26,12 @@ set -e
 r="$out/results.json"
 [ -f "$r" ] || { cat "$WORK/stderr"; fail "no results.json"; finish; }
 [ "$rc" = 2 ] && echo "ok: exit 2 (runs could not complete)" || fail "exit $rc, want 2"
-check "every model ran" '(.runs | length) == 9' "$r"
+check "every model ran" '(.runs | length) == 11' "$r"
 
 # run MODEL JQ: the expression on the one run of MODEL.
 run() { echo "(.runs[] | select(.model == \"$1\")) | $2"; }
 
-for m in py-threads thread-pool exec-ok exec-orphan; do
+for m in py-threads py-semaphore py-process-pool thread-pool exec-ok exec-orphan; do
   check "$m: ok, $N rows verified" "$(run "$m" ".ok and .rows_match and .rows == $N and .succeeded == $N")" "$r"
   check "$m: one attempt per request, as the server saw" "$(run "$m" ".attempts == $N and .server.served == $N")" "$r"
   check "$m: latency measured" "$(run "$m" ".latency_ms.p50 >= 5 and .latency_ms.p50 <= .latency_ms.max")" "$r"
@@ -58,7 +58,9 @@ grep -q "exec-flood.*wrote more than 65536 bytes to stdout/stderr" "$WORK/stderr
   echo "ok: flood named" || fail "flood not named"
 [ "$(wc -c <"$WORK/stderr")" -lt 200000 ] && echo "ok: the flood stopped at the cap" || fail "stderr holds the flood"
 check "exec-liar: its wrong row caught" "$(run exec-liar ".model_exit_status == 0 and .rows_match == false and .verify.wrong == 1 and .ok == false")" "$r"
-check "summary lists every model" '(.summary | length) == 9' "$r"
+check "summary lists every model" '(.summary | length) == 11' "$r"
+check "py-semaphore: its pool's 4 DB connections" "$(run py-semaphore ".db_conns == 4")" "$r"
+check "py-process-pool: a DB connection per worker, workers named" "$(run py-process-pool ".db_conns == 10")" "$r"
 grep -q '^py-threads ' "$WORK/stdout" && echo "ok: table row for py-threads" || fail "no table row"
 
 # Nothing of any model is left running.
@@ -70,14 +72,35 @@ left=$(ps -eo args= | grep -c "[b]roken.py" || true)
 # follows the retry policy fails the same requests with the same classes
 # after as many attempts as thread-pool.
 out2="$WORK/conf"
-"$CONCBENCH" run --scenario conformance --model py-threads,thread-pool --requests 150 \
+"$CONCBENCH" run --scenario conformance --requests 150 \
+  --model py-threads,py-semaphore,py-gather,py-gather-unbounded,py-process-pool,thread-pool \
   --out "$out2" progress=0 >/dev/null 2>"$WORK/stderr2" || { cat "$WORK/stderr2"; fail "conformance run failed"; }
 r2="$out2/results.json"
-check "conformance: both ok" '[.runs[].ok] == [true, true]' "$r2"
+check "conformance: all ok" '[.runs[].ok] == [true, true, true, true, true, true]' "$r2"
 check "conformance: faults happened" '.runs[0].retried > 10' "$r2"
-check "conformance: py-threads fails, retries and classifies like thread-pool" \
-  '([.runs[] | select(.model == "py-threads") | [.errors, .attempts, .retried]] ==
-    [.runs[] | select(.model == "thread-pool") | [.errors, .attempts, .retried]])' "$r2"
+for m in py-threads py-semaphore py-gather py-gather-unbounded py-process-pool; do
+  check "conformance: $m fails, retries and classifies like thread-pool" \
+    "([.runs[] | select(.model == \"$m\") | [.errors, .attempts, .retried]] ==
+      [.runs[] | select(.model == \"thread-pool\") | [.errors, .attempts, .retried]])" "$r2"
+done
+
+# asyncio.gather over 300 requests of 200 ms: aiohttp's default connector
+# holds at most 100 connections, TCPConnector(limit=0) all of them.
+out3="$WORK/gather"
+"$CONCBENCH" run --model py-gather,py-gather-unbounded --requests 300 --concurrency 10 \
+  --latency-ms 200 --out "$out3" progress=0 >/dev/null 2>"$WORK/stderr3" || { cat "$WORK/stderr3"; fail "gather run failed"; }
+check "py-gather: aiohttp's default connector caps it at 100 on the wire" \
+  "$(run py-gather ".ok and .server.peak_connections == 100 and .server.peak_inflight == 100")" "$out3/results.json"
+check "py-gather-unbounded: more than 100 on the wire at once" \
+  "$(run py-gather-unbounded ".ok and .server.peak_inflight > 200")" "$out3/results.json"
+
+# Crash injection: a worker of the Python process pool SIGKILLed; the pool
+# is rebuilt, the unfinished chunks taken again, every row verified.
+out4="$WORK/crash"
+"$CONCBENCH" run --model py-process-pool --requests 400 --concurrency 8 --latency-ms 10 \
+  --crash-after 0.3 --out "$out4" progress=0 >/dev/null 2>"$WORK/stderr4" || { cat "$WORK/stderr4"; fail "crash run failed"; }
+check "py-process-pool: a worker killed, recovered, 400 rows verified" \
+  "$(run py-process-pool ".ok and .rows == 400 and .crash.applicable and .crash.killed == 1 and (.crash.requeued + .crash.redelivered) > 0")" "$out4/results.json"
 
 # concbench list shows the model files.
 "$CONCBENCH" list >"$WORK/list"

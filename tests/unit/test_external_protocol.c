@@ -245,13 +245,19 @@ static void test_redelivery(void **state)
     feed_ok(f, lines);
     assert_int_equal(extproto_finish(&f->p, f->err, sizeof f->err), 0);
     assert_int_equal(atomic_load(&f->t->redelivered), 1);
+    assert_int_equal(atomic_load(&f->t->requeued), 0);
     assert_int_equal(atomic_load(&f->t->inflight), 0);
     assert_int_equal(outcome_slot(f->t, 1)->attempts, 5);
     assert_int_equal(atomic_load(&outcome_slot(f->t, 1)->state), SLOT_DONE);
     assert_int_equal(outcome_slot(f->t, 2)->err, ERR_TIMEOUT);
     assert_int_equal(outcome_slot(f->t, 3)->err, ERR_BAD_PAYLOAD);
     assert_int_equal(outcome_slot(f->t, 4)->err, ERR_HTTP_429);
-    for (int k = 0; k < EXTPROTO_DELIVERIES_MAX - 2; k++) /* 2 so far */
+    /* Taken again before any attempt: queued again, not re-delivered. */
+    assert_int_equal(feed(f, "take 9000 1"), 0);
+    assert_int_equal(feed(f, "take 9000 1"), 0);
+    assert_int_equal(atomic_load(&f->t->requeued), 1);
+    assert_int_equal(atomic_load(&f->t->redelivered), 2);
+    for (int k = 0; k < EXTPROTO_DELIVERIES_MAX - 4; k++) /* 4 so far */
         assert_int_equal(feed(f, "take 9000 1"), 0);
     assert_int_equal(feed(f, "take 9000 1"), -1);
     assert_non_null(strstr(f->err, "taken more than"));

@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""asyncio models: one event loop, aiohttp for the API, an asyncpg pool for
+PostgreSQL. The MODE argument picks the pattern:
+
+  semaphore         every id is a task (asyncio.gather), an
+                    asyncio.Semaphore(C) admits C at a time; the connector
+                    allows C connections, so each admitted request has one
+  gather            asyncio.gather over all N tasks, nothing bounding them,
+                    with aiohttp's DEFAULT connector: it silently caps
+                    connections at 100 per session, so at most 100 requests
+                    are ever on the wire and the rest wait inside aiohttp
+  gather-unbounded  the same with TCPConnector(limit=0): truly all N at once,
+                    one connection each (what the C unbounded-loop does)
+
+Rows go into batches of batch_size, each committed by the next free
+connection of the pool (db_conns, default 4) while the fetches go on.
+An external model for concbench (docs/external-models.md)."""
+
+import asyncio
+import sys
+
+import aiohttp
+import asyncpg
+
+import cbext
+
+DEFAULT_DB_CONNS = 4
+
+
+def pg_connect_args(dsn):
+    """asyncpg takes URLs; libpq's key=value form becomes keywords."""
+    if "://" in dsn:
+        return {"dsn": dsn}
+    names = {"host": "host", "port": "port", "user": "user", "password": "password",
+             "dbname": "database"}
+    args = {}
+    for word in dsn.split():
+        key, _, val = word.partition("=")
+        val = val.strip("'")
+        if key in names:
+            args[names[key]] = int(val) if key == "port" else val
+    return args
+
+
+class Batcher:
+    """Collects rows and commits each full batch on a pool connection in
+    its own task; done/fail lines once the batch's transaction returns."""
+
+    def __init__(self, job, rep, pool):
+        self.job, self.rep, self.pool = job, rep, pool
+        self.ids, self.rows, self.flushes = [], [], set()
+
+    def add(self, i, row):
+        self.ids.append(i)
+        self.rows.append(row)
+        if len(self.ids) >= self.job.batch_size:
+            self._flush()
+
+    def _flush(self):
+        ids, rows = self.ids, self.rows
+        self.ids, self.rows = [], []
+        t = asyncio.create_task(self._commit(ids, rows))
+        self.flushes.add(t)
+        t.add_done_callback(self.flushes.discard)
+
+    async def _commit(self, ids, rows):
+        try:
+            await self.pool.execute(cbext.UPSERT, self.job.run_id, *cbext.columns(ids, rows))
+        except (asyncpg.PostgresError, OSError) as e:
+            print("batch of %d failed: %s" % (len(ids), e), file=sys.stderr)
+            for i in ids:
+                self.rep.fail(i, "db")
+        else:
+            for i in ids:
+                self.rep.done(i)
+
+    async def close(self):
+        if self.ids:
+            self._flush()
+        while self.flushes:
+            await asyncio.gather(*list(self.flushes))
+
+
+async def attempt(session, job, i):
+    """(status, body, retry_after_ms, error class or None) of one GET."""
+    try:
+        async with session.get("%s/orders/%d" % (job.api_url, i)) as r:
+            body = await r.read()
+            ra = r.headers.get("Retry-After", "")
+            return r.status, body, int(ra) * 1000 if ra.isdigit() else 0, None
+    except asyncio.TimeoutError:
+        return 0, None, 0, "timeout"
+    except aiohttp.ClientConnectorError:
+        return 0, None, 0, "connect"
+    except (aiohttp.ClientError, OSError):
+        return 0, None, 0, "reset"
+
+
+async def fetch(session, job, rep, i):
+    """The row of id i, or (None, class) after the retry policy."""
+    for n in range(1, job.retries + 2):
+        if n > 1:
+            await asyncio.sleep(cbext.backoff_ms(job, i, n, ra_ms) / 1000)
+        rep.send(i)
+        status, body, ra_ms, err = await attempt(session, job, i)
+        rep.recv(i, status)
+        if err is None and 200 <= status < 300:
+            try:
+                row = cbext.transform(body, i, job.transform_cost)
+            except cbext.BadPayload:
+                err = "bad_payload"
+            else:
+                rep.fetched(i)
+                return row, None
+        elif err is None:
+            err = cbext.classify_status(status)
+            if err == "http_4xx":
+                return None, err
+    return None, err
+
+
+async def run(mode):
+    job = cbext.Job()
+    rep = cbext.Report(job.report_fd)
+    n_db = job.db_conns or DEFAULT_DB_CONNS
+    # jit off: asyncpg (0.27, Debian 12) introspects the array types on
+    # each connection's first statement, a query PostgreSQL's JIT turns
+    # from milliseconds into about a second (asyncpg issue 530, fixed in
+    # 0.29 the same way).
+    pool = await asyncpg.create_pool(min_size=n_db, max_size=n_db,
+                                     server_settings={"jit": "off"},
+                                     **pg_connect_args(job.pg_dsn))
+    for _ in range(n_db):
+        rep.dbconn()
+    if mode == "gather":
+        connector = aiohttp.TCPConnector()  # the default: limit=100
+    elif mode == "gather-unbounded":
+        connector = aiohttp.TCPConnector(limit=0)
+    else:
+        connector = aiohttp.TCPConnector(limit=job.concurrency)
+    timeout = aiohttp.ClientTimeout(total=job.timeout_ms / 1000)
+    batcher = Batcher(job, rep, pool)
+    sem = asyncio.Semaphore(job.concurrency) if mode == "semaphore" else None
+
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        async def one(i):
+            if sem is not None:
+                async with sem:
+                    row, err = await fetch(session, job, rep, i)
+            else:
+                row, err = await fetch(session, job, rep, i)
+            if row is None:
+                rep.fail(i, err)
+            else:
+                batcher.add(i, row)
+
+        ids = range(1, job.requests + 1)
+        for i in ids:
+            rep.take(i)
+        await asyncio.gather(*(one(i) for i in ids))
+    await batcher.close()
+    await pool.close()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] not in ("semaphore", "gather", "gather-unbounded"):
+        sys.exit("usage: asyncio_models.py semaphore|gather|gather-unbounded")
+    asyncio.run(run(sys.argv[1]))
