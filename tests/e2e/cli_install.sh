@@ -84,7 +84,7 @@ expect_completion "0 1 json" "$CB" run --progress ''
 expect_completion "tail_ms= tail_pct= threshold= timeout_ms= transform_cost=" "$CB" run t
 expect_completion "scenarios" "$CB" list s
 expect_completion "" "$CB" run --requests ''
-expect_completion "all process-pool py-threads semaphore-loop stream-workers thread-pool unbounded-loop" "$CB" run --model ''
+expect_completion "all process-pool py-gather py-gather-unbounded py-process-pool py-semaphore py-threads semaphore-loop stream-workers thread-pool unbounded-loop" "$CB" run --model ''
 expect_completion "wall,rss" "$CB" compare --metric wall,r
 expect_completion "--latency-dist --latency-max-ms --latency-min-ms --latency-ms --latency-sd-ms --latency-sigma" \
   "$P/bin/mockapi" --latency
