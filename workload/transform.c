@@ -10,23 +10,21 @@
 
 #include "workload/transform_json.h"
 
-/* The string member key of obj into dst: non-empty and shorter than cap,
- * else -1. */
-static int copy_str(tj_span_t obj, const char *key, char *dst, size_t cap)
+/* A string member value into dst: non-empty and shorter than cap, else -1
+ * (also when absent: v.p == NULL). */
+static int copy_str(tj_span_t v, char *dst, size_t cap)
 {
-    tj_span_t v;
     size_t n;
 
-    if (tj_object_get(obj, key, &v) != 0 || tj_string(v, dst, cap, &n) != 0)
+    if (!v.p || tj_string(v, dst, cap, &n) != 0)
         return -1;
     return n == 0 || n >= cap ? -1 : 0;
 }
 
-/* An integer member; -1 when absent or not an integer. */
-static int get_int(tj_span_t obj, const char *key, long long *out)
+/* An integer member value; -1 when absent or not an integer. */
+static int get_int(tj_span_t v, long long *out)
 {
-    tj_span_t v;
-    return tj_object_get(obj, key, &v) != 0 ? -1 : tj_integer(v, out);
+    return v.p ? tj_integer(v, out) : -1;
 }
 
 /* One SHA-256 of buf into md. OpenSSL 3's one-shot SHA256() looks the
@@ -56,24 +54,37 @@ static void sha256_key_init(void)
     pthread_key_create(&sha256_key, sha256_state_free);
 }
 
-static int sha256(const unsigned char *buf, size_t len, unsigned char *md)
+/* This thread's state, made on first use; NULL if OpenSSL fails. */
+static struct sha256_state *sha256_state_get(void)
 {
     struct sha256_state *st;
+
     pthread_once(&sha256_once, sha256_key_init);
     st = pthread_getspecific(sha256_key);
-    if (!st) {
-        st = calloc(1, sizeof *st);
-        if (!st)
-            return -1;
-        st->alg = EVP_MD_fetch(NULL, "SHA256", NULL);
-        st->ctx = EVP_MD_CTX_new();
-        if (!st->alg || !st->ctx || pthread_setspecific(sha256_key, st)) {
-            sha256_state_free(st);
-            return -1;
-        }
+    if (st)
+        return st;
+    st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    st->alg = EVP_MD_fetch(NULL, "SHA256", NULL);
+    st->ctx = EVP_MD_CTX_new();
+    if (!st->alg || !st->ctx || pthread_setspecific(sha256_key, st)) {
+        sha256_state_free(st);
+        return NULL;
     }
-    if (!EVP_DigestInit_ex2(st->ctx, st->alg, NULL) || !EVP_DigestUpdate(st->ctx, buf, len) ||
-        !EVP_DigestFinal_ex(st->ctx, md, NULL))
+    return st;
+}
+
+static int sha256(const unsigned char *buf, size_t len, unsigned char *md)
+{
+    /* The key's destructor frees the state; the thread-local copy of the
+     * pointer spares pthread_once and pthread_getspecific per call. */
+    static _Thread_local struct sha256_state *mine;
+
+    if (!mine && !(mine = sha256_state_get()))
+        return -1;
+    if (!EVP_DigestInit_ex2(mine->ctx, mine->alg, NULL) || !EVP_DigestUpdate(mine->ctx, buf, len) ||
+        !EVP_DigestFinal_ex(mine->ctx, md, NULL))
         return -1;
     return 0;
 }
@@ -87,7 +98,9 @@ int transform_order(const char *json, size_t len, uint64_t expect_id, unsigned c
                     order_row_t *out)
 {
     static const char hex[] = "0123456789abcdef";
-    tj_span_t root, items, it_v;
+    static const char *const order_keys[] = {"id", "customer", "currency", "items"};
+    static const char *const item_keys[] = {"sku", "qty", "price_cents"};
+    tj_span_t root, items, it_v, f[4];
     tj_iter_t it;
     long long id;
     char stackbuf[4096], *canon = stackbuf;
@@ -95,14 +108,15 @@ int transform_order(const char *json, size_t len, uint64_t expect_id, unsigned c
     unsigned char md[SHA256_DIGEST_LENGTH];
     int rc = -1;
 
-    if (tj_parse(json, len, &root) != 0 || get_int(root, "id", &id) != 0 ||
-        (uint64_t)id != expect_id)
+    if (tj_parse(json, len, &root) != 0 || tj_object_fields(root, order_keys, 4, f) != 0 ||
+        get_int(f[0], &id) != 0 || (uint64_t)id != expect_id)
         return -1;
     out->id = expect_id;
-    if (copy_str(root, "customer", out->customer, sizeof out->customer) ||
-        copy_str(root, "currency", out->currency, sizeof out->currency))
+    if (copy_str(f[1], out->customer, sizeof out->customer) ||
+        copy_str(f[2], out->currency, sizeof out->currency))
         return -1;
-    if (tj_object_get(root, "items", &items) != 0 || tj_array_begin(items, &it) != 0)
+    items = f[3];
+    if (!items.p || tj_array_begin(items, &it) != 0)
         return -1;
     while (tj_array_next(&it, &it_v))
         nitems++;
@@ -120,14 +134,14 @@ int transform_order(const char *json, size_t len, uint64_t expect_id, unsigned c
     while (tj_array_next(&it, &it_v)) {
         char sku[21];
         size_t sku_len;
-        tj_span_t sku_v;
+        tj_span_t g[3];
         long long qty, price;
         int64_t line;
         int n;
 
-        if (tj_object_get(it_v, "sku", &sku_v) != 0 ||
-            tj_string(sku_v, sku, sizeof sku, &sku_len) != 0 || get_int(it_v, "qty", &qty) ||
-            get_int(it_v, "price_cents", &price))
+        if (tj_object_fields(it_v, item_keys, 3, g) != 0 || !g[0].p ||
+            tj_string(g[0], sku, sizeof sku, &sku_len) != 0 || get_int(g[1], &qty) ||
+            get_int(g[2], &price))
             goto out;
         n = snprintf(canon + canon_len, canon_cap - canon_len, "%s:%lld:%lld;", sku, qty, price);
         if (n < 0 || (size_t)n >= canon_cap - canon_len)

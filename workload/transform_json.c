@@ -360,33 +360,39 @@ static const char *tj_skip_value(const char *p)
     return p;
 }
 
-int tj_object_get(tj_span_t v, const char *key, tj_span_t *out)
+int tj_object_fields(tj_span_t v, const char *const *keys, int n, tj_span_t *out)
 {
     const char *p = v.p;
-    size_t klen = strlen(key);
     char name[64];
     size_t nlen;
-    int found = 0;
 
     if (*p != '{')
         return -1;
+    for (int i = 0; i < n; i++)
+        out[i].p = out[i].end = NULL;
     p = tj_skip_ws(p + 1);
     while (*p == '"') {
         tj_span_t k = {p, NULL};
+        int which = -1;
+
         p = tj_skip_string(p);
         k.end = p;
         tj_string(k, name, sizeof name, &nlen);
+        for (int i = 0; i < n && which < 0; i++)
+            if (strlen(keys[i]) == nlen && memcmp(name, keys[i], nlen) == 0)
+                which = i;
         p = tj_skip_ws(tj_skip_ws(p) + 1); /* the ':' */
-        if (nlen == klen && memcmp(name, key, klen) == 0) {
-            out->p = p;
-            out->end = tj_skip_value(p);
-            found = 1;
+        if (which >= 0) {
+            out[which].p = p;
+            out[which].end = p = tj_skip_value(p);
+        } else {
+            p = tj_skip_value(p);
         }
-        p = tj_skip_ws(tj_skip_value(p));
+        p = tj_skip_ws(p);
         if (*p == ',')
             p = tj_skip_ws(p + 1);
     }
-    return found ? 0 : 1;
+    return 0;
 }
 
 int tj_integer(tj_span_t v, long long *out)

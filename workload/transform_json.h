@@ -28,9 +28,10 @@ typedef struct tj_span {
  * fail. */
 int tj_parse(const char *json, size_t len, tj_span_t *root);
 
-/* The member key of object v (the last one if repeated) into *out. Returns
- * 0, 1 when v has no such member, -1 when v is not an object. */
-int tj_object_get(tj_span_t v, const char *key, tj_span_t *out);
+/* The members keys[0..n-1] of object v in one pass: out[i] is the value
+ * of the last member named keys[i], or has p == NULL when there is none.
+ * Returns 0, or -1 when v is not an object. */
+int tj_object_fields(tj_span_t v, const char *const *keys, int n, tj_span_t *out);
 
 /* 0 and *out when v is an integer, else -1. */
 int tj_integer(tj_span_t v, long long *out);
