@@ -90,7 +90,7 @@ _concbench() {
     --threshold | --max-error-rate | --max-p99-ms | --max-mem-mib) ;;
     *)
       if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "--threshold --metric --max-error-rate --max-p99-ms --max-mem-mib --help" -- "$cur"))
+        COMPREPLY=($(compgen -W "--threshold --metric --max-error-rate --max-p99-ms --max-mem-mib --allow-invalid --help" -- "$cur"))
       else
         COMPREPLY=($(compgen -f -- "$cur"))
       fi

@@ -89,4 +89,5 @@ expect_completion "wall,rss" "$CB" compare --metric wall,r
 expect_completion "--latency-dist --latency-max-ms --latency-min-ms --latency-ms --latency-sd-ms --latency-sigma" \
   "$P/bin/mockapi" --latency
 expect_completion "--version" "$P/bin/mockapi" --ve
+expect_completion "--allow-invalid" "$CB" compare a.json b.json --al
 finish
