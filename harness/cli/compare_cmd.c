@@ -21,7 +21,8 @@ static void compare_usage(FILE *f)
             "       concbench compare RESULTS --max-error-rate F|--max-p99-ms D|--max-mem-mib M\n"
             "BASELINE and RESULTS are results.json files or folders holding one. The limits\n"
             "are absolute: every run's error rate, each model's median p99 and peak memory\n"
-            "in RESULTS (docs/ci.md). --allow-invalid judges runs that were not valid\n"
+            "in RESULTS (docs/ci.md), each for every model (5%%) or per model\n"
+            "(unbounded-loop=10%%,1%%). --allow-invalid judges runs that were not valid\n"
             "measurements (mock API late, machine busy) instead of refusing them.\n"
             "Exit status: 0 no regression and every limit kept; 1 a metric worse beyond the\n"
             "threshold and the noise, a limit exceeded, or an unverified run in RESULTS;\n"
@@ -38,35 +39,20 @@ static int compare_threshold_parse(const char *s, double *t, char *err, size_t e
     return opt_parse_fraction("--threshold", s, k->min, k->max, t, err, errlen);
 }
 
-/* --max-error-rate, --max-p99-ms, --max-mem-mib: parsed by the knobs of
- * the same names (so "5%", "200ms" and "1.5s" read as in `run`). Returns
- * 1 when it is one of them (set, or -1 with err), 0 when it is not. */
+/* --max-error-rate, --max-p99-ms, --max-mem-mib: for every model ("5%")
+ * or per model ("unbounded-loop=2s,200ms"), values in the syntax of the
+ * run knobs of the same names (harness/config/limit_spec.h). Returns 0,
+ * or -1 with err. */
 static int compare_limit_parse(const opt_iter_t *it, const char *val, limits_t *l, char *err,
                                size_t errlen)
 {
-    static const char *const flags[] = {"--max-error-rate", "--max-p99-ms", "--max-mem-mib"};
-    static const char *const knobs[] = {"max_error_rate", "max_p99_ms", "max_mem_mib"};
-    config_t c;
-    int which = -1, rc;
-
-    for (int i = 0; i < 3; i++)
-        if (opt_iter_is(it, flags[i]))
-            which = i;
-    if (which < 0)
-        return 0;
-    if (config_init(&c)) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    rc = config_set(&c, knobs[which], val, err, errlen);
-    if (rc == 0 && which == 0)
-        l->max_error_rate = c.max_error_rate;
-    else if (rc == 0 && which == 1)
-        l->max_p99_ms = c.max_p99_ms;
-    else if (rc == 0)
-        l->max_mem_mib = c.max_mem_mib;
-    config_free(&c);
-    return rc ? -1 : 1;
+    if (opt_iter_is(it, "--max-error-rate"))
+        return limit_spec_parse("--max-error-rate", LIMIT_KIND_FRACTION, val, &l->error_rate, err,
+                                errlen);
+    if (opt_iter_is(it, "--max-p99-ms"))
+        return limit_spec_parse("--max-p99-ms", LIMIT_KIND_DURATION_MS, val, &l->p99_ms, err,
+                                errlen);
+    return limit_spec_parse("--max-mem-mib", LIMIT_KIND_MIB, val, &l->mem_mib, err, errlen);
 }
 
 /* Reads the arguments into o and paths[0..1]. Returns 0, 1 after --help
@@ -134,13 +120,14 @@ static int compare_args_parse(int argc, char **argv, compare_opts_t *o, limits_t
 int compare_cmd(int argc, char **argv)
 {
     compare_opts_t o = {0.10, COMPARE_M_ALL, 0};
-    limits_t l = {.max_error_rate = -1};
+    limits_t l;
     const char *paths[2];
     json_t *docs[2] = {NULL, NULL};
     char err[4400];
     int rc = CB_EXIT_USAGE, npaths, nlim = 0;
 
     log_init("concbench compare");
+    limits_init(&l);
     switch (compare_args_parse(argc, argv, &o, &l, paths, &npaths, err, sizeof err)) {
     case 1:
         return CB_EXIT_OK;

@@ -21,6 +21,7 @@
 #include "harness/cli/run_cmd.h"
 #include "harness/cli/run_output.h"
 #include "harness/config/config.h"
+#include "harness/config/limit_spec.h"
 #include "harness/report/compare.h"
 #include "harness/report/compare_side.h"
 #include "harness/report/report.h"
@@ -174,6 +175,35 @@ static void run_order(const model_ops_t *const *models, int nmodels, run_result_
     qsort(runs, (size_t)nruns, sizeof *runs, run_order_cmp);
 }
 
+/* A model a per-model limit names must be one this run runs: a typo
+ * would otherwise check nothing. Returns 0, or -1 (reason printed). */
+static int run_check_limits(const struct run_state *st)
+{
+    const char *names[] = {"max_p99_ms", "max_mem_mib"};
+    const char *texts[] = {st->cfg.max_p99_ms, st->cfg.max_mem_mib};
+    limit_kind_t kinds[] = {LIMIT_KIND_DURATION_MS, LIMIT_KIND_MIB};
+    char err[512];
+    limit_spec_t s;
+
+    for (int k = 0; k < 2; k++) {
+        if (limit_spec_parse(names[k], kinds[k], texts[k], &s, err, sizeof err)) {
+            log_error("%s", err);
+            return -1;
+        }
+        for (int i = 0; i < s.n; i++) {
+            int found = 0;
+            for (int m = 0; m < st->nmodels; m++)
+                found |= strcmp(st->models[m]->name, s.model[i]) == 0;
+            if (!found) {
+                log_error("%s names model %s, which this run does not run (--model)", names[k],
+                          s.model[i]);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 /* --baseline is read and judged before anything runs: a file that cannot
  * be read, is not a complete and verified results.json of this schema, ran
  * another workload or lacks a model of this run would otherwise be found
@@ -235,6 +265,8 @@ static int run_check_args(struct run_state *st)
                   "point (compare a point's folder instead)");
         return CB_EXIT_USAGE;
     }
+    if (run_check_limits(st))
+        return CB_EXIT_USAGE;
     return run_check_baseline(st);
 }
 

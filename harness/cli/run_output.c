@@ -53,12 +53,17 @@ static int run_baseline_compare(const config_t *cfg, json_t *base, json_t *doc, 
  * rc. */
 static int run_limits_check(const config_t *cfg, json_t *doc, int rc)
 {
-    limits_t l = {
-        .max_error_rate = -1, .max_p99_ms = cfg->max_p99_ms, .max_mem_mib = cfg->max_mem_mib};
+    limits_t l;
     char err[512];
     int n;
 
-    if (!limits_any(&l))
+    /* Checked when the command line was read (run_cmd.c): these parse. */
+    limits_init(&l);
+    if (limit_spec_parse("max_p99_ms", LIMIT_KIND_DURATION_MS, cfg->max_p99_ms, &l.p99_ms, err,
+                         sizeof err) ||
+        limit_spec_parse("max_mem_mib", LIMIT_KIND_MIB, cfg->max_mem_mib, &l.mem_mib, err,
+                         sizeof err) ||
+        !limits_any(&l))
         return rc;
     n = limits_check(doc, &l, stdout, err, sizeof err);
     if (n < 0) {

@@ -93,6 +93,8 @@ int config_set(config_t *c, const char *name, const char *value, char *err, size
         return config_set_number(k, p, value, err, errlen);
     if (k->choices && opt_parse_choice(name, value, k->choices, err, errlen) < 0)
         return -1;
+    if (k->check && k->check(name, value, err, errlen))
+        return -1;
     s = strdup(value);
     if (!s) {
         snprintf(err, errlen, "out of memory");

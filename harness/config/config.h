@@ -30,8 +30,9 @@ typedef struct config {
     char *sweep;
     double scale;
     double threshold;
-    /* Absolute limits (harness/report/limits.h): 0 = off. */
-    double max_p99_ms, max_mem_mib;
+    /* Absolute limits (harness/config/limit_spec.h, harness/report/limits.h):
+     * "" = none. */
+    char *max_p99_ms, *max_mem_mib;
     int allow_invalid; /* with baseline: judge runs that were not valid measurements */
     /* The mock API's behaviour (workload/mock_knobs.h), passed to a
      * mockapi the harness starts. */
@@ -87,6 +88,8 @@ typedef struct knob {
     unsigned flags;        /* enum knob_flag bits */
     const char *mock_flag; /* KNOB_MOCK: mockapi's spelling of it */
     const char *choices;   /* KNOB_STR, KNOB_CHOICE: "a|b|c" of the allowed values */
+    /* KNOB_STR: checks a value (0, or -1 with err); NULL takes any text. */
+    int (*check)(const char *name, const char *value, char *err, size_t errlen);
     const char *help;
 } knob_t;
 

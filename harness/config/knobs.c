@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "harness/config/config.h"
+#include "harness/config/limit_spec.h"
 #include "workload/order.h"
 
 #define J(f) offsetof(config_t, job.f)
@@ -30,6 +31,19 @@
 #define KNOB_CHOICES_U64 NULL
 #define KNOB_CHOICES_INT NULL
 #define KNOB_CHOICES_DIST MOCK_LATENCY_DISTS
+
+/* The absolute limits' values (harness/config/limit_spec.h). */
+static int knob_check_p99(const char *name, const char *value, char *err, size_t errlen)
+{
+    limit_spec_t s;
+    return limit_spec_parse(name, LIMIT_KIND_DURATION_MS, value, &s, err, errlen);
+}
+
+static int knob_check_mem(const char *name, const char *value, char *err, size_t errlen)
+{
+    limit_spec_t s;
+    return limit_spec_parse(name, LIMIT_KIND_MIB, value, &s, err, errlen);
+}
 
 /* One row per knob. min/max bound numbers (inclusive). The help text is
  * what `concbench list` prints. */
@@ -353,21 +367,25 @@ const knob_t config_knobs[] = {
      .flags = KNOB_FRACTION,
      .help = "with baseline: a metric is worse beyond this fraction (and beyond the noise)"},
     {.name = "max_p99_ms",
-     .type = KNOB_DOUBLE,
+     .type = KNOB_STR,
      .offset = C(max_p99_ms),
-     .def = "0",
+     .def = "",
      .min = 0,
-     .max = 3600000,
-     .flags = KNOB_DURATION,
-     .help = "CI limit: exit 1 when a model's median p99 latency is above this (0: off)"},
-    {.name = "max_mem_mib",
-     .type = KNOB_DOUBLE,
-     .offset = C(max_mem_mib),
-     .def = "0",
-     .min = 0,
-     .max = 1048576,
+     .max = 0,
      .flags = 0,
-     .help = "CI limit: exit 1 when a model's median peak memory is above this many MiB (0: off)"},
+     .check = knob_check_p99,
+     .help = "CI limit: exit 1 when a model's median p99 latency is above this; 200ms for every "
+             "model, or MODEL=D,... per model"},
+    {.name = "max_mem_mib",
+     .type = KNOB_STR,
+     .offset = C(max_mem_mib),
+     .def = "",
+     .min = 0,
+     .max = 0,
+     .flags = 0,
+     .check = knob_check_mem,
+     .help = "CI limit: exit 1 when a model's median peak memory is above this many MiB; M for "
+             "every model, or MODEL=M,... per model"},
     {.name = "allow_invalid",
      .type = KNOB_INT,
      .offset = C(allow_invalid),

@@ -7,7 +7,8 @@
  *   - the p99 latency (latency_ms.p99) and the peak memory
  *     (peak_rss_bytes) of each model as the median of its measured runs,
  *     the figure the table shows, so one noisy repetition does not decide.
- * A limit of 0 (or, for the error rate, below 0) is off. */
+ * Each limit is for every model or per model (harness/config/limit_spec.h);
+ * a model a limit names must be in the results. */
 #ifndef CONCBENCH_REPORT_LIMITS_H
 #define CONCBENCH_REPORT_LIMITS_H
 
@@ -16,11 +17,16 @@
 
 #include <jansson.h>
 
+#include "harness/config/limit_spec.h"
+
 typedef struct limits {
-    double max_error_rate; /* a fraction; < 0: off */
-    double max_p99_ms;     /* 0: off */
-    double max_mem_mib;    /* 0: off */
+    limit_spec_t error_rate; /* fractions */
+    limit_spec_t p99_ms;
+    limit_spec_t mem_mib;
 } limits_t;
+
+/* No limit at all. */
+void limits_init(limits_t *l);
 
 /* Whether any limit is on. */
 int limits_any(const limits_t *l);
@@ -28,7 +34,8 @@ int limits_any(const limits_t *l);
 /* Checks the runs of a results.json document against l and prints one
  * "LIMIT: <model> ..." line to out per figure beyond its limit. Returns
  * how many there were, or -1 with the reason in err when doc is not a
- * readable results.json. doc is only read. */
+ * readable results.json or a limit names a model it lacks. doc is only
+ * read. */
 int limits_check(json_t *doc, const limits_t *l, FILE *out, char *err, size_t errlen);
 
 #endif

@@ -54,6 +54,8 @@ expect_error "--baseline with a model this run lacks" 2 "model process-pool is i
   run --model thread-pool --requests 200 --concurrency 20 --latency-ms 50ms --baseline "$DATA/baseline.json" --out "$WORK/bl4"
 [ $(($(date +%s) - start)) -lt 10 ] && [ ! -e "$WORK/bl1/results.json" ] && [ ! -e "$WORK/bl3/results.json" ] &&
   echo "ok: bad baselines refused at once, nothing written" || fail "a bad --baseline ran something first"
+expect_error "a limit for a model the run does not run" 2 "max_p99_ms names model nope, which this run does not run" -- \
+  run --model thread-pool --max-p99-ms nope=1s,200ms --out "$WORK/c"
 expect_error "bad --max-p99-ms" 2 "max_p99_ms: '200x' is not a duration" -- run --max-p99-ms 200x --out "$WORK/c"
 expect_error "compare: one file and no limit" 2 "want two files, BASELINE and RESULTS, or one with a --max-\* limit" -- \
   compare "$DATA/baseline.json"

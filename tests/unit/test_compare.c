@@ -17,6 +17,7 @@
 
 #include "harness/cli/compare_cmd.h"
 #include "harness/report/compare.h"
+#include "harness/config/limit_spec.h"
 #include "harness/report/compare_side.h"
 #include "harness/report/limits.h"
 
@@ -589,6 +590,21 @@ static int run_cmd(char *err, size_t cap, int argc, ...)
     return rc;
 }
 
+/* Limits from their spec texts ("" none), as the options give them. */
+static limits_t lim(const char *error_rate, const char *p99_ms, const char *mem_mib)
+{
+    limits_t l;
+    char err[256];
+    limits_init(&l);
+    assert_int_equal(
+        limit_spec_parse("e", LIMIT_KIND_FRACTION, error_rate, &l.error_rate, err, sizeof err), 0);
+    assert_int_equal(
+        limit_spec_parse("p", LIMIT_KIND_DURATION_MS, p99_ms, &l.p99_ms, err, sizeof err), 0);
+    assert_int_equal(limit_spec_parse("m", LIMIT_KIND_MIB, mem_mib, &l.mem_mib, err, sizeof err),
+                     0);
+    return l;
+}
+
 /* limits_check on RESULTS alone: its LIMIT lines and their count. */
 static int limits_run(json_t *doc, limits_t l, char **out)
 {
@@ -624,24 +640,38 @@ static void test_absolute_limits(void **state)
     set_runs(doc, "process-pool", "failed", failed);
     set_runs(doc, "process-pool", "peak_rss_bytes", (const double[]){25165824, 25165824, 25165824});
 
-    assert_int_equal(limits_run(doc, (limits_t){.max_p99_ms = 20, .max_error_rate = -1}, &out), 0);
+    assert_int_equal(limits_run(doc, lim("", "20", ""), &out), 0);
     free(out);
-    assert_int_equal(limits_run(doc, (limits_t){.max_p99_ms = 19.9, .max_error_rate = -1}, &out),
-                     1);
+    assert_int_equal(limits_run(doc, lim("", "19.9", ""), &out), 1);
     assert_non_null(strstr(out, "LIMIT: thread-pool p99 latency 20.0 ms (median of its runs) > "
                                 "19.9 ms (max_p99_ms)"));
     free(out);
     /* 90 of 200 failed: 45%, in the one run that had them */
-    assert_int_equal(limits_run(doc, (limits_t){.max_error_rate = 0.05}, &out), 1);
+    assert_int_equal(limits_run(doc, lim("5%", "", ""), &out), 1);
     assert_non_null(strstr(out, "LIMIT: process-pool repeat 1 error rate 45.00% > 5%"));
     free(out);
-    assert_int_equal(limits_run(doc, (limits_t){.max_error_rate = 0.45}, &out), 0);
+    assert_int_equal(limits_run(doc, lim("0.45", "", ""), &out), 0);
     free(out);
-    assert_int_equal(limits_run(doc, (limits_t){.max_mem_mib = 24, .max_error_rate = -1}, &out), 0);
+    assert_int_equal(limits_run(doc, lim("", "", "24"), &out), 0);
     free(out);
-    assert_int_equal(limits_run(doc, (limits_t){.max_mem_mib = 23.5, .max_error_rate = -1}, &out),
-                     1);
+    assert_int_equal(limits_run(doc, lim("", "", "23.5"), &out), 1);
     assert_non_null(strstr(out, "LIMIT: process-pool peak memory 24.0 MiB"));
+    free(out);
+    /* per model: process-pool's own p99 limit (4 ms, its median is 5) and
+     * 20 ms for every other model (thread-pool's median is 20) */
+    assert_int_equal(limits_run(doc, lim("", "process-pool=4,20", ""), &out), 1);
+    assert_non_null(
+        strstr(out, "LIMIT: process-pool p99 latency 5.0 ms (median of its runs) > 4 ms"));
+    free(out);
+    assert_int_equal(limits_run(doc, lim("", "thread-pool=20ms", "process-pool=100,1"), &out), 1);
+    assert_non_null(strstr(out, "LIMIT: thread-pool peak memory 8.0 MiB"));
+    free(out);
+    assert_int_equal(limits_run(doc, lim("thread-pool=0%", "", ""), &out), 0);
+    free(out);
+    assert_int_equal(limits_run(doc, lim("process-pool=0%", "", ""), &out), 1);
+    free(out);
+    /* a model the results lack: an error, not a limit silently kept */
+    assert_int_equal(limits_run(doc, lim("", "unbounded-loop=1s", ""), &out), -1);
     free(out);
     json_decref(doc);
 }
@@ -702,9 +732,18 @@ static void test_cmd_arguments(void **state)
     assert_int_equal(run_cmd(err, sizeof err, 4, base, base, "--max-mem-mib", "23"), 1);
     assert_int_equal(run_cmd(err, sizeof err, 4, base, base, "--max-error-rate", "0%"), 0);
     assert_int_equal(run_cmd(err, sizeof err, 4, base, base, "--max-error-rate", "45"), 2);
-    assert_non_null(strstr(err, "max_error_rate: '45' is ambiguous"));
+    assert_non_null(strstr(err, "--max-error-rate: '45' is ambiguous"));
     assert_int_equal(run_cmd(err, sizeof err, 4, base, base, "--max-p99-ms", "2h"), 2);
-    assert_non_null(strstr(err, "max_p99_ms: '2h' is not a duration"));
+    assert_non_null(strstr(err, "--max-p99-ms: '2h' is not a duration"));
+    assert_int_equal(run_cmd(err, sizeof err, 3, tight, "--max-mem-mib", "process-pool=23,30"), 1);
+    assert_int_equal(run_cmd(err, sizeof err, 3, tight, "--max-mem-mib", "process-pool=24,7"), 1);
+    assert_int_equal(run_cmd(err, sizeof err, 3, tight, "--max-mem-mib", "process-pool=24,8"), 0);
+    assert_int_equal(run_cmd(err, sizeof err, 3, tight, "--max-mem-mib", "nope=1"), 2);
+    assert_non_null(strstr(err, "max_mem_mib names model nope, which the results do not have"));
+    assert_int_equal(run_cmd(err, sizeof err, 3, tight, "--max-mem-mib", "8,9"), 2);
+    assert_non_null(strstr(err, "--max-mem-mib: '8,9' gives two limits for every model"));
+    assert_int_equal(run_cmd(err, sizeof err, 3, tight, "--max-mem-mib", "a=1,a=2"), 2);
+    assert_non_null(strstr(err, "--max-mem-mib: model a is named twice"));
     assert_int_equal(run_cmd(err, sizeof err, 2, base, "/nonexistent/results.json"), 2);
     assert_non_null(strstr(err, "results /nonexistent/results.json: unable to open"));
     assert_int_equal(run_cmd(err, sizeof err, 2, "/nonexistent", base), 2);
