@@ -164,3 +164,53 @@ PGconn *pg_connect_blocking(const char *dsn, char *err, size_t errlen)
     }
     return c;
 }
+
+int pg_dsn_without_password(const char *dsn, char *out, size_t cap, char *err, size_t errlen)
+{
+    char *why = NULL;
+    PQconninfoOption *opts = PQconninfoParse(dsn, &why);
+    size_t len = 0;
+    int had = 0, rc = 0;
+
+    if (!opts) {
+        snprintf(err, errlen, "bad PostgreSQL DSN: %s", why ? why : "out of memory");
+        err[strcspn(err, "\n")] = '\0';
+        PQfreemem(why);
+        return -1;
+    }
+    if (cap)
+        out[0] = '\0';
+    for (PQconninfoOption *o = opts; o->keyword && rc == 0; o++) {
+        if (!o->val)
+            continue;
+        if (strcmp(o->keyword, "password") == 0) {
+            had = 1;
+            continue;
+        }
+        if (len + strlen(o->keyword) + 4 >= cap) {
+            rc = -1;
+            break;
+        }
+        len += (size_t)snprintf(out + len, cap - len, "%s%s='", len ? " " : "", o->keyword);
+        for (const char *v = o->val; *v && rc == 0; v++) {
+            if (len + 4 >= cap)
+                rc = -1;
+            else if (*v == '\'' || *v == '\\')
+                len += (size_t)snprintf(out + len, cap - len, "\\%c", *v);
+            else
+                out[len++] = *v;
+        }
+        if (rc == 0 && len + 2 < cap) {
+            out[len++] = '\'';
+            out[len] = '\0';
+        } else {
+            rc = -1;
+        }
+    }
+    PQconninfoFree(opts);
+    if (rc) {
+        snprintf(err, errlen, "PostgreSQL DSN too long");
+        return -1;
+    }
+    return had;
+}

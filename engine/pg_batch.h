@@ -53,4 +53,11 @@ int pg_batch_schema_ensure(PGconn *conn, char *err, size_t errlen);
  * one-line reason in err. */
 PGconn *pg_connect_blocking(const char *dsn, char *err, size_t errlen);
 
+/* Writes dsn (a keyword DSN or a postgresql:// URI) into out as a keyword
+ * DSN without its password, values quoted, for command lines others may
+ * read; libpq takes the password from PGPASSWORD or PGPASSFILE instead.
+ * Returns 1 when dsn had a password, 0 when not, -1 with libpq's reason in
+ * err when dsn does not parse or does not fit in cap. */
+int pg_dsn_without_password(const char *dsn, char *out, size_t cap, char *err, size_t errlen);
+
 #endif

@@ -27,6 +27,7 @@ static int redis_addr_userinfo(const char *url, const char **p, const char *end,
         }
         memcpy(a->user, *p, ulen);
         memcpy(a->password, pw, plen);
+        a->password_in_url = plen > 0;
         *p = at + 1;
     }
     return 0;
@@ -127,10 +128,30 @@ int redis_addr_parse(const char *url, redis_addr_t *a, char *err, size_t errlen)
         snprintf(err, errlen, "Redis URL %s%s: unexpected \"%s\"", hide, p, end);
         return -1;
     }
+    if (!a->password[0]) {
+        const char *pw = getenv(REDIS_PASSWORD_ENV);
+        if (pw && strlen(pw) >= sizeof a->password) {
+            snprintf(err, errlen, "%s: password too long", REDIS_PASSWORD_ENV);
+            return -1;
+        }
+        if (pw)
+            snprintf(a->password, sizeof a->password, "%s", pw);
+    }
     return 0;
 bad_host:
     snprintf(err, errlen, "Redis URL %s%s: bad host (want redis://HOST:PORT)", hide, p);
     return -1;
+}
+
+void redis_addr_public_url(const redis_addr_t *a, char *out, size_t cap)
+{
+    int v6 = strchr(a->host, ':') != NULL;
+    int n = a->path[0]
+                ? snprintf(out, cap, "unix://%s%s%s", a->user, a->user[0] ? "@" : "", a->path)
+                : snprintf(out, cap, "redis://%s%s%s%s%s:%d", a->user, a->user[0] ? "@" : "",
+                           v6 ? "[" : "", a->host, v6 ? "]" : "", a->port);
+    if (a->db && n > 0 && (size_t)n < cap)
+        snprintf(out + n, cap - (size_t)n, a->path[0] ? "?db=%d" : "/%d", a->db);
 }
 
 static struct timeval redis_tv(int ms)

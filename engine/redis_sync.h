@@ -8,20 +8,32 @@
 #include <stddef.h>
 #include <hiredis/hiredis.h>
 
+/* The environment variable a Redis password is taken from when the URL has
+ * none: a command line is readable by every user of the machine (ps,
+ * /proc/PID/cmdline), a process's environment only by its owner and root. */
+#define REDIS_PASSWORD_ENV "CONCBENCH_REDIS_PASSWORD"
+
 /* Where a Redis is: redis://[[user]:password@]host[:port][/db], or a unix
  * socket: unix://[[user]:password@]/path/to/socket[?db=N]. */
 typedef struct redis_addr {
     char path[108]; /* the unix socket ("" for TCP); sun_path's size */
     char host[256];
-    int port;           /* default 6379 */
-    char user[128];     /* "" for none */
-    char password[256]; /* "" for none */
-    int db;             /* default 0 */
+    int port;            /* default 6379 */
+    char user[128];      /* "" for none */
+    char password[256];  /* "" for none */
+    int password_in_url; /* the password came from the URL, not the environment */
+    int db;              /* default 0 */
 } redis_addr_t;
 
-/* Parses url ("redis://" optional). Returns 0, or -1 with a reason in err
- * (which never repeats a password). */
+/* Parses url ("redis://" optional). A redis:// URL without a password
+ * takes the value of REDIS_PASSWORD_ENV when that is set (a unix:// one,
+ * concbench's private server, does not). Returns 0, or -1 with a reason in
+ * err (which never repeats a password). */
 int redis_addr_parse(const char *url, redis_addr_t *a, char *err, size_t errlen);
+
+/* Writes a as a URL without its password (redis://[user@]host:port[/db]
+ * or unix://[user@]/path[?db=N]), for command lines others may read. */
+void redis_addr_public_url(const redis_addr_t *a, char *out, size_t cap);
 
 /* Connects within timeout_ms, authenticates and selects the db; every later
  * command on the context times out after timeout_ms too. Returns NULL with

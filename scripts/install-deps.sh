@@ -13,7 +13,7 @@ PACKAGES=(
   libuv1-dev libcurl4-openssl-dev libpq-dev libjansson-dev libhiredis-dev libssl-dev
   libcmocka-dev
   postgresql redis-server gnuplot-nox
-  jq curl time procps nghttp2-client
+  jq curl time procps nghttp2-client iproute2
   clang libclang-rt-14-dev valgrind
   python3 python3-psycopg2 python3-aiohttp python3-asyncpg
 )

@@ -18,7 +18,7 @@
 #include "harness/run/monitor.h"
 #include "harness/run/progress.h"
 #include "harness/run/signals.h"
-#include "harness/services/mockctl.h"
+#include "engine/mockctl.h"
 
 /* One window of the throughput timeline. */
 #define TIMELINE_NS (LIMIT_RUN_TIMELINE_WINDOW_MS * CLOCK_NS_PER_MS)

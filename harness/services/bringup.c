@@ -10,7 +10,7 @@
 #include "common/log.h"
 #include "common/redact.h"
 #include "engine/pg_batch.h"
-#include "harness/services/mockctl.h"
+#include "engine/mockctl.h"
 #include "harness/services/spawn.h"
 #include "harness/services/svcfs.h"
 
@@ -139,6 +139,11 @@ static int bringup_mock(services_up_t *up, config_t *cfg)
         log_error("mock API not usable: %s; check --api, or omit it to start the bundled "
                   "mockapi",
                   err);
+        return -1;
+    }
+    if (cfg->api[0] &&
+        mockctl_orders_check(up->api, cfg->job.seed, cfg->job.items, err, sizeof err)) {
+        log_error("%s", err);
         return -1;
     }
     return 0;

@@ -57,7 +57,6 @@
 #include "common/clock.h"
 #include "common/limits.h"
 #include "common/log.h"
-#include "common/redact.h"
 #include "engine/pg_batch.h"
 #include "engine/redis_sync.h"
 #include "models/model.h"
@@ -82,7 +81,19 @@
  * a slow commit from holding up the next batch. */
 #define SWC_DB_CONNS_DEFAULT 2
 
+/* External workers whose figures the coordinator reports apart; more
+ * than this are summed in the last row. */
+#define SWC_EXTERNALS_MAX 64
+
 static volatile sig_atomic_t swc_signo;
+
+/* What one external worker reported, as the coordinator saw it arrive. */
+typedef struct swc_external {
+    char name[160];
+    uint64_t committed, failed, claimed;
+    uint64_t duplicates;       /* ids it finished after another worker had */
+    int64_t first_ns, last_ns; /* first and last report */
+} swc_external_t;
 
 typedef struct swc {
     const job_t *job;
@@ -93,6 +104,7 @@ typedef struct swc {
     consumer_cfg_t wcfg; /* template of a forked worker */
     int procs;
     int *slot_k;        /* K of each slot (C spread over W) */
+    int ext_k;          /* an external worker's default K */
     pid_t *pids;        /* per slot; 0: none */
     int live;           /* forked and not reaped */
     int externals;      /* registered external workers, last seen */
@@ -103,6 +115,8 @@ typedef struct swc {
     int64_t entries_read;
     int delivered_all;
     char outcomes_last[64];
+    swc_external_t ext[SWC_EXTERNALS_MAX];
+    int n_ext;
 } swc_t;
 
 static void swc_on_signal(int sig)
@@ -177,7 +191,8 @@ static int swc_reap(swc_t *s)
             failed = 1;
         }
     }
-    if (!failed && s->live == 0 && s->externals == 0 && !s->ending) {
+    if (!failed && s->live == 0 && s->externals == 0 && !s->ending &&
+        (s->procs > 0 || s->externals_seen)) {
         log_error("every worker is gone and none can replace them");
         failed = 1;
     }
@@ -224,13 +239,57 @@ static void swc_cleanup_keys(swc_t *s)
         log_error("cleaning up %s*: %s", s->keys.stream, err);
 }
 
+/* The figures of the external worker named name (the last row once
+ * SWC_EXTERNALS_MAX are taken). */
+static swc_external_t *swc_external(swc_t *s, const char *name, int64_t now)
+{
+    swc_external_t *e;
+    for (int i = 0; i < s->n_ext; i++)
+        if (strcmp(s->ext[i].name, name) == 0)
+            return &s->ext[i];
+    if (s->n_ext < SWC_EXTERNALS_MAX)
+        e = &s->ext[s->n_ext++];
+    else
+        return &s->ext[SWC_EXTERNALS_MAX - 1];
+    snprintf(e->name, sizeof e->name, "%s", name[0] ? name : "?");
+    e->first_ns = now;
+    return e;
+}
+
+/* The coordinator's per-worker report, one line each: where the rows came
+ * from, how fast each external worker went between its first and last
+ * report, what it took over from others, and how many of its ids were
+ * done twice (a claimed entry its first owner finished too). */
+static void swc_externals_report(const swc_t *s)
+{
+    uint64_t ext_rows = 0;
+    for (int i = 0; i < s->n_ext; i++) {
+        const swc_external_t *e = &s->ext[i];
+        double span = (double)(e->last_ns - e->first_ns) / 1e9;
+        ext_rows += e->committed;
+        log_error("external worker %s: %" PRIu64 " rows committed, %" PRIu64
+                  " failed, %.0f rows/s over %.1f s; %" PRIu64
+                  " entries claimed from others, %" PRIu64
+                  " of its ids another worker had finished already",
+                  e->name, e->committed, e->failed, span > 0 ? (double)e->committed / span : 0.0,
+                  span, e->claimed, e->duplicates);
+    }
+    if (s->n_ext && s->procs > 0)
+        log_error("this host's %d worker process(es): %" PRIu64 " rows committed", s->procs,
+                  atomic_load(&s->out->done) > ext_rows ? atomic_load(&s->out->done) - ext_rows
+                                                        : 0);
+}
+
 /* Records one external worker's report (layout.h) in the table,
  * anchoring its durations at now. */
 static void swc_record(swc_t *s, const stream_outcome_t *o)
 {
     outcome_slot_t *sl;
     int64_t end = clock_now_ns(), fetched, start;
+    swc_external_t *e = swc_external(s, o->worker, end);
+    e->last_ns = end;
     if (o->claimed) {
+        e->claimed += o->claimed;
         atomic_fetch_add(&s->out->redelivered, (int64_t)o->claimed);
         atomic_fetch_add(&s->out->requeued, (int64_t)o->claimed);
         return;
@@ -247,6 +306,12 @@ static void swc_record(swc_t *s, const stream_outcome_t *o)
     sl->attempts = (uint16_t)(sl->attempts + o->attempts);
     sl->deliveries = (uint16_t)(sl->deliveries + o->deliveries);
     sl->status = o->status;
+    if (atomic_load(&sl->state) >= SLOT_DONE)
+        e->duplicates++;
+    if (o->ok)
+        e->committed++;
+    else
+        e->failed++;
     if (o->ok) {
         sl->fetched_ns = fetched;
         outcome_done(s->out, o->id);
@@ -375,21 +440,24 @@ static int swc_wait_externals(swc_t *s)
     int64_t deadline = clock_now_ns() + LIMIT_SWC_JOIN_TIMEOUT_S * CLOCK_NS_PER_S;
     /* One message over three lines (the command line is built piecewise), so
      * it is printed by hand with the log prefix. */
-    char redis[512], pg[1024];
-    /* Passwords are shown as ***: a worker takes them from its environment
-     * (CONCBENCH_REDIS_PASSWORD, PGPASSWORD), out of the process list. */
-    redact_secrets(s->job->redis_url, redis, sizeof redis);
-    redact_secrets(s->job->pg_dsn, pg, sizeof pg);
+    char redis[600], dsn[1024], err[300];
+    int pg_pw = pg_dsn_without_password(s->job->pg_dsn, dsn, sizeof dsn, err, sizeof err);
+
+    /* Never a password on the line: it is printed, and pasted into a
+     * command line every user of the worker host can read. */
+    if (pg_pw < 0)
+        snprintf(dsn, sizeof dsn, "%s", s->job->pg_dsn); /* it connected, so it parses */
+    redis_addr_public_url(&s->addr, redis, sizeof redis);
     fprintf(stderr,
             "%s: run %s waits up to %d s for %d external worker(s); on each worker "
             "host run:\n  concbench worker --redis %s --pg ",
             log_prefix(), s->job->run_id, LIMIT_SWC_JOIN_TIMEOUT_S, want, redis);
-    swc_print_quoted(pg);
+    swc_print_quoted(dsn);
     fprintf(stderr, " --api %s --run %s\n", s->job->api_url, s->job->run_id);
-    if (strcmp(redis, s->job->redis_url) || strcmp(pg, s->job->pg_dsn))
-        fprintf(stderr, "  (*** stands for a password: leave it out of the command line and "
-                        "set CONCBENCH_REDIS_PASSWORD or PGPASSWORD in the worker's "
-                        "environment)\n");
+    if (s->addr.password[0] || pg_pw > 0)
+        fprintf(stderr, "  with the password(s) in its environment, not on its command line:%s%s\n",
+                s->addr.password[0] ? " " REDIS_PASSWORD_ENV " for Redis" : "",
+                pg_pw > 0 ? " PGPASSWORD or PGPASSFILE for PostgreSQL" : "");
     if (strstr(s->job->redis_url, "127.0.0.1") || strstr(s->job->redis_url, "localhost"))
         fprintf(stderr, "  (loopback addresses: workers on other hosts need the run started "
                         "with --redis, --pg and --api they can reach)\n");
@@ -542,7 +610,7 @@ static int swc_setup(swc_t *s, char *err, size_t errlen)
     rc.timeout_ms = job->timeout_ms;
     rc.retries = job->retries;
     rc.backoff_ms = job->backoff_ms;
-    rc.consumers = s->slot_k[0];
+    rc.consumers = s->ext_k;
     rc.db_conns = s->wcfg.db_conns;
     rc.claim_idle_ms = s->wcfg.claim_idle_ms;
     snprintf(rc.state, sizeof rc.state, "%s",
@@ -572,14 +640,18 @@ static int swc_plan(swc_t *s)
 {
     const job_t *job = s->job;
     uint32_t c = job->concurrency ? job->concurrency : 1;
-    int w = job->procs > 0 ? job->procs : SWC_PROCS_DEFAULT;
+    /* With external workers the coordinator's host need not work too:
+     * unless procs says otherwise it forks none, and C is spread over the
+     * external workers (each one's default K). */
+    int w = job->procs > 0 ? job->procs : job->external_workers > 0 ? 0 : SWC_PROCS_DEFAULT;
+    uint32_t ext = (uint32_t)job->external_workers;
 
     if (!job->consumers && (uint32_t)w > c)
         w = (int)c; /* one request in flight per process at least */
     s->procs = w;
     s->respawns_left = w;
-    s->slot_k = calloc((size_t)w, sizeof *s->slot_k);
-    s->pids = calloc((size_t)w, sizeof *s->pids);
+    s->slot_k = calloc((size_t)w + 1, sizeof *s->slot_k);
+    s->pids = calloc((size_t)w + 1, sizeof *s->pids);
     if (!s->slot_k || !s->pids) {
         log_error("out of memory");
         return -1;
@@ -589,6 +661,9 @@ static int swc_plan(swc_t *s)
         s->slot_k[i] = job->consumers > 0
                            ? job->consumers
                            : (int)(c / (uint32_t)w + ((uint32_t)i < c % (uint32_t)w));
+    s->ext_k = job->consumers > 0 ? job->consumers
+               : w > 0            ? s->slot_k[0]
+                                  : (int)(c / ext > 0 ? c / ext : 1);
     s->wcfg.job = *job;
     s->wcfg.db_conns = job->db_conns > 0 ? job->db_conns : SWC_DB_CONNS_DEFAULT;
     s->wcfg.claim_idle_ms = job->claim_idle_ms > 0 ? job->claim_idle_ms : SWC_CLAIM_IDLE_DEFAULT_MS;
@@ -666,6 +741,7 @@ static int swc_run(const job_t *job)
     if (swc_produce(&s) || swc_monitor(&s))
         goto out;
     atomic_store(&s.out->stream_acked, s.entries_read - s.pending);
+    swc_externals_report(&s);
     rc = 0;
 out:
     swc_teardown(&s, rc);

@@ -185,6 +185,8 @@ int stream_layout_outcome_parse(const redisReply *entry, stream_outcome_t *o)
             rc = stream_layout_i64(val, &o->fetch_us);
         } else if (strcmp(k, "commit_us") == 0) {
             rc = stream_layout_i64(val, &o->commit_us);
+        } else if (strcmp(k, "worker") == 0) {
+            snprintf(o->worker, sizeof o->worker, "%s", val);
         }
         if (rc)
             return -1;

@@ -92,6 +92,7 @@ typedef struct stream_outcome {
     unsigned attempts, deliveries;
     int64_t wait_us, fetch_us, commit_us;
     uint64_t claimed;
+    char worker[160]; /* the reporting consumer's name ("" if absent) */
 } stream_outcome_t;
 
 /* Parses one outcomes entry ([entry-id, [field, value, ...]]). Returns 0,

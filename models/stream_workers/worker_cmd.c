@@ -16,6 +16,9 @@
 #include "common/fdlimit.h"
 #include "common/log.h"
 #include "common/opt.h"
+#include "engine/mockctl.h"
+#include "engine/pg_batch.h"
+#include "engine/redis_sync.h"
 #include "engine/uv_redis.h"
 #include "models/stream_workers/consumer.h"
 #include "models/stream_workers/layout.h"
@@ -31,9 +34,9 @@ static void sw_cmd_usage(FILE *f)
                "Joins a stream-workers run that `concbench run --model stream-workers` set up on\n"
                "that Redis (it prints the run id and this command line while it waits for\n"
                "external workers). K (requests in flight), D (PostgreSQL connections) and B\n"
-               "default to the run's own values. Passwords are best left out of the command\n"
-               "line (other users can read it): CONCBENCH_REDIS_PASSWORD and PGPASSWORD in\n"
-               "the environment are used when the URL and the DSN have none.\n");
+               "default to the run's own values. Passwords are not taken from the command\n"
+               "line: set " REDIS_PASSWORD_ENV " for Redis and PGPASSWORD or PGPASSFILE\n"
+               "for PostgreSQL.\n");
 }
 
 /* What the command line gave; NULL/0 where it did not. */
@@ -101,26 +104,38 @@ static int sw_cmd_args_parse(int argc, char **argv, sw_cmd_args_t *a)
     return 0;
 }
 
-/* Reads the run's parameters from its config hash on Redis, refusing a
- * run that is over or was never set up. Returns 0, or -1 after printing
- * why. */
-static int sw_cmd_run_config(const sw_cmd_args_t *a, redis_addr_t *addr,
+/* Reads the run's parameters from its config hash on Redis, refusing
+ * passwords on the command line, a run that is over or was never set up,
+ * and a mock API that generates other orders. Returns 0, or -1 after
+ * printing why. */
+static int sw_cmd_run_config(const sw_cmd_args_t *a, const char *api, redis_addr_t *addr,
                              stream_layout_config_t *rcfg)
 {
     const char *redis = a->redis, *run = a->run;
     stream_layout_keys_t keys;
     redisContext *c;
-    char err[512], where[300];
+    char err[512], dsn[1024], where[300];
     int rc;
 
     if (redis_addr_parse(redis, addr, err, sizeof err)) {
         log_error("%s", err);
         return -1;
     }
-    /* A password in argv is readable by every local user (/proc/PID/cmdline):
-     * the environment can carry it instead. */
-    if (!addr->password[0] && getenv("CONCBENCH_REDIS_PASSWORD"))
-        snprintf(addr->password, sizeof addr->password, "%s", getenv("CONCBENCH_REDIS_PASSWORD"));
+    if (addr->password_in_url) {
+        log_error("--redis carries a password, which every user of this machine can read (ps): "
+                  "give the URL without it and set %s in the environment",
+                  REDIS_PASSWORD_ENV);
+        return -1;
+    }
+    if ((rc = pg_dsn_without_password(a->pg, dsn, sizeof dsn, err, sizeof err)) != 0) {
+        if (rc > 0)
+            log_error("--pg carries a password, which every user of this machine can read (ps): "
+                      "give the DSN without it and set PGPASSWORD (or PGPASSFILE) in the "
+                      "environment");
+        else
+            log_error("--pg: %s", err);
+        return -1;
+    }
     if (stream_layout_keys_init(&keys, run)) {
         log_error("bad run id \"%s\"", run);
         return -1;
@@ -140,6 +155,12 @@ static int sw_cmd_run_config(const sw_cmd_args_t *a, redis_addr_t *addr,
         log_error("%s has no run %s in progress (no %s); start `concbench run "
                   "--model stream-workers external_workers=N` first and use the run id it prints",
                   redis_addr_where(addr, where, sizeof where), run, keys.config);
+        return -1;
+    }
+    /* Rows from an API with another seed or item count would all fail
+     * verification at the end: refuse before taking any work. */
+    if (mockctl_orders_check(api, rcfg->seed, rcfg->items, err, sizeof err)) {
+        log_error("%s", err);
         return -1;
     }
     return 0;
@@ -163,7 +184,7 @@ int stream_worker_cmd(int argc, char **argv)
     snprintf(api_buf, sizeof api_buf, "%s", args.api);
     for (size_t n = strlen(api_buf); n > 0 && api_buf[n - 1] == '/'; n--)
         api_buf[n - 1] = '\0';
-    if (sw_cmd_run_config(&args, &addr, &rcfg))
+    if (sw_cmd_run_config(&args, api_buf, &addr, &rcfg))
         return CB_EXIT_USAGE;
     if (!(out = outcome_table_create(rcfg.requests))) {
         log_error("cannot map an outcome table for %u requests: %s", rcfg.requests,

@@ -1,6 +1,7 @@
-#include "harness/services/mockctl.h"
+#include "engine/mockctl.h"
 
 #include <curl/curl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -68,4 +69,33 @@ json_t *mockctl_stats(const char *api, char *err, size_t errlen)
     }
     http_buf_free(&b);
     return j;
+}
+
+int mockctl_orders_check(const char *api, uint64_t seed, int items, char *err, size_t errlen)
+{
+    json_t *st = mockctl_stats(api, err, errlen);
+    json_t *cfg = st ? json_object_get(st, "config") : NULL;
+    json_t *js = cfg ? json_object_get(cfg, "seed") : NULL;
+    json_t *ji = cfg ? json_object_get(cfg, "items") : NULL;
+    int rc = -1;
+
+    if (!st)
+        return -1;
+    if (!json_is_integer(js) || !json_is_integer(ji)) {
+        snprintf(err, errlen,
+                 "GET %s/__stats has no config.seed and config.items (is this a "
+                 "concbench mockapi?)",
+                 api);
+    } else if ((uint64_t)json_integer_value(js) != seed || json_integer_value(ji) != items) {
+        snprintf(err, errlen,
+                 "the mock API at %s generates orders with seed %" PRIu64 " and %d items, the "
+                 "run uses seed %" PRIu64 " and %d items: start it with --seed %" PRIu64
+                 " --items %d",
+                 api, (uint64_t)json_integer_value(js), (int)json_integer_value(ji), seed, items,
+                 seed, items);
+    } else {
+        rc = 0;
+    }
+    json_decref(st);
+    return rc;
 }
