@@ -79,12 +79,14 @@ expect_completion "--max-error-rate --max-mem-mib --max-p99-ms" "$CB" compare a.
 expect_completion "--max-error-rate --max-mem-mib --max-p99-ms" "$CB" run --max-
 expect_completion "semaphore-loop stream-workers" "$CB" run --model s
 expect_completion "thread-pool,semaphore-loop thread-pool,stream-workers" "$CB" run --model thread-pool,s
-expect_completion "ci conformance cpu-heavy crash" "$CB" run --scenario c
+expect_completion "$("$CB" list scenarios | grep '^c' | sort | paste -sd' ')" "$CB" run --scenario c
 expect_completion "0 1 json" "$CB" run --progress ''
 expect_completion "tail_ms= tail_pct= threshold= timeout_ms= transform_cost=" "$CB" run t
 expect_completion "scenarios" "$CB" list s
 expect_completion "" "$CB" run --requests ''
-expect_completion "all process-pool py-gather py-gather-unbounded py-process-pool py-semaphore py-threads semaphore-loop stream-workers thread-pool unbounded-loop" "$CB" run --model ''
+# every model `list models` names, whatever models/external holds
+expect_completion "$( (echo all; "$CB" list models) | sort | paste -sd' ')" "$CB" run --model ''
+"$CB" list models | grep -qx thread-pool && echo "ok: list models names the built-in models" || fail "list models"
 expect_completion "wall,rss" "$CB" compare --metric wall,r
 expect_completion "--latency-dist --latency-max-ms --latency-min-ms --latency-ms --latency-sd-ms --latency-sigma" \
   "$P/bin/mockapi" --latency
