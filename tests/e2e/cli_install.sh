@@ -77,11 +77,11 @@ expect_completion "compare" "$CB" co
 expect_completion "measure" "$CB" me
 expect_completion "--max-error-rate --max-mem-mib --max-p99-ms" "$CB" compare a.json b.json --max
 expect_completion "--max-error-rate --max-mem-mib --max-p99-ms" "$CB" run --max-
-expect_completion "semaphore-loop stream-workers" "$CB" run --model s
+expect_completion "$("$CB" list models | grep '^s' | sort | paste -sd' ')" "$CB" run --model s
 expect_completion "thread-pool,semaphore-loop thread-pool,stream-workers" "$CB" run --model thread-pool,s
 expect_completion "$("$CB" list scenarios | grep '^c' | sort | paste -sd' ')" "$CB" run --scenario c
 expect_completion "0 1 json" "$CB" run --progress ''
-expect_completion "tail_ms= tail_pct= threshold= timeout_ms= transform_cost=" "$CB" run t
+expect_completion "$("$CB" list knobs | grep '^t' | sed 's/$/=/' | sort | paste -sd' ')" "$CB" run t
 expect_completion "scenarios" "$CB" list s
 expect_completion "" "$CB" run --requests ''
 # every model `list models` names, whatever models/external holds
