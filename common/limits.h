@@ -252,6 +252,13 @@
 /* The width of one window of the throughput timeline (results and the
  * throughput chart): fine enough to show a pool's start-up and stalls. */
 #define LIMIT_RUN_TIMELINE_WINDOW_MS 100
+/* A scenario file is a few dozen `key = value` lines: one larger than
+ * this, or a line longer than this, is not a scenario (a device, a
+ * binary, a log given by mistake) and is refused before it is read into
+ * memory. */
+#define LIMIT_SCENARIO_FILE_BYTES 65536
+#define LIMIT_SCENARIO_LINE_BYTES 1024
+
 /* The most requests --scale may make of a scenario: the outcome table is
  * one shared mapping of this many slots. */
 #define LIMIT_RUN_SCALED_REQUESTS_MAX 10000000

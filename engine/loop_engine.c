@@ -616,7 +616,9 @@ int loop_engine_run_job(const job_t *job, uint32_t inflight_limit, const char *m
 {
     uv_loop_t loop;
     loop_run_t run = {.job = job, .loop = &loop};
-    uint32_t width = inflight_limit ? inflight_limit : job->requests;
+    /* No more than N requests can be in flight, whatever the limit. */
+    uint32_t width =
+        inflight_limit && inflight_limit < job->requests ? inflight_limit : job->requests;
     loop_engine_config_t cfg = {
         .loop = &loop,
         .job = job,

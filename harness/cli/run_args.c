@@ -149,6 +149,15 @@ int run_args_models(const char *spec, const model_ops_t **out, int cap)
             free(copy);
             return -1;
         }
+        for (int i = 0; i < n; i++)
+            if (out[i] == m) {
+                /* Twice in one round would measure it twice as one model. */
+                log_error("--model names %s twice; name each model once (--repeat R runs "
+                          "each R times)",
+                          m->name);
+                free(copy);
+                return -1;
+            }
         if (n < cap)
             out[n++] = m;
     }

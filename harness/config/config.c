@@ -2,11 +2,15 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "common/limits.h"
 #include "common/opt.h"
 #include "harness/config/paths.h"
 
@@ -116,13 +120,102 @@ static char *trim(char *s)
     return s;
 }
 
+/* Rewrites err in place so that it shows no byte a terminal could take
+ * as a command: control characters and bytes above 0x7e become \xNN (a
+ * binary file's bytes end up in messages that quote its lines). */
+static void config_err_printable(char *err, size_t errlen)
+{
+    char buf[1024];
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)err; *p && o + 5 < sizeof buf; p++) {
+        if (*p < 0x20 || *p > 0x7e)
+            o += (size_t)snprintf(buf + o, sizeof buf - o, "\\x%02x", *p);
+        else
+            buf[o++] = (char)*p;
+    }
+    buf[o] = '\0';
+    snprintf(err, errlen, "%s", buf);
+}
+
+/* Opens a scenario file for reading: a regular file (never a FIFO, which
+ * would block, or a device, which never ends) of at most
+ * LIMIT_SCENARIO_FILE_BYTES. Returns the stream, or NULL with err set. */
+static FILE *config_scenario_open(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    FILE *f;
+    /* O_NONBLOCK: opening a FIFO for reading would wait for a writer. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot read scenario %s: %s (concbench list shows the presets)",
+                 path, strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > LIMIT_SCENARIO_FILE_BYTES) {
+        snprintf(err, errlen, "cannot read scenario %s: %s", path,
+                 S_ISDIR(st.st_mode)    ? strerror(EISDIR)
+                 : !S_ISREG(st.st_mode) ? "not a regular file (a scenario is a small text file)"
+                                        : "larger than " LIMIT_STR(
+                                              LIMIT_SCENARIO_FILE_BYTES) " bytes: not a scenario");
+        close(fd);
+        return NULL;
+    }
+    if (fcntl(fd, F_SETFL, 0) || !(f = fdopen(fd, "r"))) {
+        snprintf(err, errlen, "cannot read scenario %s: %s", path, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    return f;
+}
+
+/* One `key = value` line (line is NUL-free; the BOM of line 1 is gone).
+ * seen[] remembers the knobs set so far and the line that set each. Returns
+ * 0, or -1 with "FILE:LINE: reason" in err. */
+static int config_scenario_line(config_t *c, const char *file, int lineno, char *line,
+                                int *seen_line, char *err, size_t errlen)
+{
+    char msg[300], *eq, *key, *val;
+    const knob_t *k;
+
+    key = trim(line);
+    if (*key == '\0' || *key == '#' || *key == ';')
+        return 0;
+    eq = strchr(key, '=');
+    if (!eq) {
+        snprintf(err, errlen, "%s:%d: expected 'key = value', got '%.80s'", file, lineno, key);
+        return -1;
+    }
+    *eq = '\0';
+    val = trim(eq + 1);
+    key = trim(key);
+    if (strcmp(key, "scenario") == 0) {
+        snprintf(err, errlen, "%s:%d: a scenario cannot include another", file, lineno);
+        return -1;
+    }
+    if (config_set(c, key, val, msg, sizeof msg)) {
+        snprintf(err, errlen, "%s:%d: %s", file, lineno, msg);
+        return -1;
+    }
+    /* A key given twice: one of the two values is a mistake, and which one
+     * wins would be an accident of order. */
+    k = config_knob_find(key);
+    if (seen_line[k - config_knobs]) {
+        snprintf(err, errlen, "%s:%d: %s is already set on line %d; keep one", file, lineno, key,
+                 seen_line[k - config_knobs]);
+        return -1;
+    }
+    seen_line[k - config_knobs] = lineno;
+    return 0;
+}
+
 int config_load_file(config_t *c, const char *path, char *err, size_t errlen)
 {
-    char resolved[PATH_MAX], msg[300], *line = NULL;
-    size_t cap = 0;
+    char resolved[PATH_MAX], *line = NULL;
+    size_t cap = 0, nknobs = 0;
     ssize_t n;
     FILE *f;
-    int lineno = 0, rc = 0, w;
+    int lineno = 0, rc = 0, w, *seen;
 
     if (!strchr(path, '/') && !strstr(path, ".conf"))
         w = snprintf(resolved, sizeof resolved, "%s/%s.conf", config_scenario_dir(), path);
@@ -130,20 +223,26 @@ int config_load_file(config_t *c, const char *path, char *err, size_t errlen)
         w = snprintf(resolved, sizeof resolved, "%s", path);
     if (w < 0 || (size_t)w >= sizeof resolved) {
         snprintf(err, errlen, "cannot read scenario %.64s...: path too long", path);
+        config_err_printable(err, errlen);
         return -1;
     }
-    f = fopen(resolved, "re");
-    if (!f) {
-        snprintf(err, errlen, "cannot read scenario %s: %s (concbench list shows the presets)",
-                 resolved, strerror(errno));
+    if (!(f = config_scenario_open(resolved, err, errlen))) {
+        config_err_printable(err, errlen);
+        return -1;
+    }
+    while (config_knobs[nknobs].name)
+        nknobs++;
+    if (!(seen = calloc(nknobs, sizeof *seen))) {
+        snprintf(err, errlen, "out of memory");
+        fclose(f);
         return -1;
     }
     /* getline, not fgets: a line of any length is read whole, and its length
      * tells a NUL byte (which would silently cut the value short) from the
-     * line's end. */
+     * line's end. The file is bounded (config_scenario_open), so is a line. */
     errno = 0;
     while ((n = getline(&line, &cap, f)) >= 0) {
-        char *eq, *key, *val;
+        char *text = line;
         lineno++;
         if (memchr(line, '\0', (size_t)n)) {
             snprintf(err, errlen, "%s:%d: NUL byte: not a text file of 'key = value' lines",
@@ -151,37 +250,30 @@ int config_load_file(config_t *c, const char *path, char *err, size_t errlen)
             rc = -1;
             break;
         }
-        key = trim(line);
-        if (*key == '\0' || *key == '#' || *key == ';')
-            continue;
-        eq = strchr(key, '=');
-        if (!eq) {
-            snprintf(err, errlen, "%s:%d: expected 'key = value', got '%.80s'", resolved, lineno,
-                     key);
+        if (n > LIMIT_SCENARIO_LINE_BYTES) {
+            snprintf(err, errlen, "%s:%d: line longer than %d bytes: not a 'key = value' line",
+                     resolved, lineno, LIMIT_SCENARIO_LINE_BYTES);
             rc = -1;
             break;
         }
-        *eq = '\0';
-        val = trim(eq + 1);
-        key = trim(key);
-        if (strcmp(key, "scenario") == 0) {
-            snprintf(err, errlen, "%s:%d: a scenario cannot include another", resolved, lineno);
-            rc = -1;
-            break;
-        }
-        if (config_set(c, key, val, msg, sizeof msg)) {
-            snprintf(err, errlen, "%s:%d: %s", resolved, lineno, msg);
+        /* A UTF-8 byte order mark (editors on Windows write one) is not
+         * part of the first key. */
+        if (lineno == 1 && strncmp(text, "\xEF\xBB\xBF", 3) == 0)
+            text += 3;
+        if (config_scenario_line(c, resolved, lineno, text, seen, err, errlen)) {
             rc = -1;
             break;
         }
         errno = 0;
     }
     if (rc == 0 && ferror(f)) {
-        /* e.g. EISDIR: fopen opens a directory, reading it fails. */
         snprintf(err, errlen, "cannot read scenario %s: %s", resolved,
                  strerror(errno ? errno : EIO));
         rc = -1;
     }
+    if (rc)
+        config_err_printable(err, errlen);
+    free(seen);
     free(line);
     fclose(f);
     return rc;
