@@ -226,8 +226,8 @@ static int run_check_baseline(struct run_state *st)
     for (int i = 0; i < st->nmodels; i++)
         names[i] = st->models[i]->name;
     conf = report_config_json(&st->cfg);
-    bad =
-        compare_baseline_precheck(st->baseline, conf, names, (size_t)st->nmodels, err, sizeof err);
+    bad = compare_baseline_precheck(st->baseline, conf, names, (size_t)st->nmodels,
+                                    st->cfg.allow_invalid, err, sizeof err);
     json_decref(conf);
     if (bad) {
         log_error("--baseline %s cannot be compared with this run: %s (nothing was run)",

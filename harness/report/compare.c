@@ -336,22 +336,6 @@ static void cmp_print_failures(FILE *out, const compare_side_t *b, const compare
     }
 }
 
-/* A run's validity reasons as "mock_late, others_cpu". */
-static void cmp_reasons_text(const compare_run_t *r, char *buf, size_t cap)
-{
-    size_t k, len = 0;
-    json_t *v;
-    buf[0] = '\0';
-    json_array_foreach(r->reasons, k, v)
-    {
-        if (json_is_string(v) && len < cap)
-            len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? ", " : "",
-                                    json_string_value(v));
-    }
-    if (!buf[0])
-        snprintf(buf, cap, "no reason recorded");
-}
-
 /* One line per run of side s that was not a valid measurement. Returns
  * how many. */
 static int cmp_print_invalid(FILE *out, const compare_side_t *s)
@@ -361,31 +345,12 @@ static int cmp_print_invalid(FILE *out, const compare_side_t *s)
         char why[128];
         if (s->runs[i].valid)
             continue;
-        cmp_reasons_text(&s->runs[i], why, sizeof why);
+        compare_run_reasons(&s->runs[i], why, sizeof why);
         fprintf(out, "INVALID: %s %s repeat %lld: not a valid measurement (%s)\n", s->label,
                 s->runs[i].model, s->runs[i].repeat, why);
         n++;
     }
     return n;
-}
-
-/* A baseline run that was not a valid measurement, unless allowed: the
- * baseline must be measured on a quiet machine. Returns 0 or -1 with err. */
-static int cmp_baseline_valid(const compare_side_t *b, const compare_opts_t *o, char *err,
-                              size_t errlen)
-{
-    for (size_t i = 0; i < b->nruns && !o->allow_invalid; i++) {
-        char why[128];
-        if (b->runs[i].valid)
-            continue;
-        cmp_reasons_text(&b->runs[i], why, sizeof why);
-        snprintf(err, errlen,
-                 "baseline run %s repeat %lld was not a valid measurement (%s): record the "
-                 "baseline again on a quieter machine, or pass --allow-invalid",
-                 b->runs[i].model, b->runs[i].repeat, why);
-        return -1;
-    }
-    return 0;
 }
 
 int compare_results(json_t *base, json_t *cur, const compare_opts_t *o, FILE *out, char *err,
@@ -410,7 +375,8 @@ int compare_results(json_t *base, json_t *cur, const compare_opts_t *o, FILE *ou
     }
     if (compare_side_load(&b, "baseline", base, err, errlen) ||
         compare_side_load(&c, "results", cur, err, errlen) ||
-        compare_sides_check(&b, &c, err, errlen) || cmp_baseline_valid(&b, o, err, errlen))
+        compare_sides_check(&b, &c, err, errlen) ||
+        compare_baseline_valid(&b, o->allow_invalid, err, errlen))
         goto out;
     first = calloc(b.nruns + c.nruns, sizeof *first);
     scratch = calloc(b.nruns + c.nruns, sizeof *scratch);

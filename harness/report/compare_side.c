@@ -331,8 +331,39 @@ static int cmp_names_have(const void *names, const char *model)
     return 0;
 }
 
+void compare_run_reasons(const compare_run_t *r, char *buf, size_t cap)
+{
+    size_t k, len = 0;
+    json_t *v;
+    buf[0] = '\0';
+    json_array_foreach(r->reasons, k, v)
+    {
+        if (json_is_string(v) && len < cap)
+            len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? ", " : "",
+                                    json_string_value(v));
+    }
+    if (!buf[0])
+        snprintf(buf, cap, "no reason recorded");
+}
+
+int compare_baseline_valid(const compare_side_t *b, int allow_invalid, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < b->nruns && !allow_invalid; i++) {
+        char why[128];
+        if (b->runs[i].valid)
+            continue;
+        compare_run_reasons(&b->runs[i], why, sizeof why);
+        snprintf(err, errlen,
+                 "baseline run %s repeat %lld was not a valid measurement (%s): record the "
+                 "baseline again on a quieter machine, or pass --allow-invalid",
+                 b->runs[i].model, b->runs[i].repeat, why);
+        return -1;
+    }
+    return 0;
+}
+
 int compare_baseline_precheck(json_t *base, json_t *config, const char *const *models,
-                              size_t nmodels, char *err, size_t errlen)
+                              size_t nmodels, int allow_invalid, char *err, size_t errlen)
 {
     compare_side_t b, c = {.label = "results", .config = config};
     struct cmp_names names = {models, nmodels};
@@ -342,7 +373,8 @@ int compare_baseline_precheck(json_t *base, json_t *config, const char *const *m
                  cmp_schema_check(json_integer_value(json_object_get(base, "schema_version")),
                                   RESULTS_SCHEMA_VERSION, err, errlen) ||
                  cmp_workload_check(&b, &c, err, errlen) ||
-                 cmp_baseline_usable(&b, cmp_names_have, &names, err, errlen)
+                 cmp_baseline_usable(&b, cmp_names_have, &names, err, errlen) ||
+                 compare_baseline_valid(&b, allow_invalid, err, errlen)
              ? -1
              : 0;
     compare_side_free(&b);

@@ -66,11 +66,20 @@ void compare_json_text(json_t *v, char *buf, size_t cap);
  * lack). Returns 0, or -1 with one line in err. */
 int compare_sides_check(const compare_side_t *b, const compare_side_t *c, char *err, size_t errlen);
 
+/* A run's validity reasons as "mock_late, others_cpu" (or "no reason
+ * recorded"). */
+void compare_run_reasons(const compare_run_t *r, char *buf, size_t cap);
+/* Unless allow_invalid, a baseline run that was not a valid measurement
+ * makes the baseline unusable: it must be recorded on a quiet machine.
+ * Returns 0, or -1 with one line in err. */
+int compare_baseline_valid(const compare_side_t *b, int allow_invalid, char *err, size_t errlen);
+
 /* The same checks made before a run, against what is about to run: the
- * results.json "config" object it will write and the model names. So a
- * bad --baseline is refused before the benchmark, not after it. Returns 0,
- * or -1 with one line in err. base and config are only read. */
+ * results.json "config" object it will write and the model names (and,
+ * unless allow_invalid, the baseline's validity). So a bad --baseline is
+ * refused before the benchmark, not after it. Returns 0, or -1 with one
+ * line in err. base and config are only read. */
 int compare_baseline_precheck(json_t *base, json_t *config, const char *const *models,
-                              size_t nmodels, char *err, size_t errlen);
+                              size_t nmodels, int allow_invalid, char *err, size_t errlen);
 
 #endif

@@ -5,9 +5,9 @@
 #       the model has requests in flight: those answers leave >= 300 ms
 #       late, 2% of the requests, so the p99 lateness is far beyond the 2 ms
 #       limit of a 20 ms API: the run must be invalid with reason mock_late;
-#   (b) two busy-looping children of this script run beside the model for
-#       the whole run: on a 2-core machine they take far more than a
-#       quarter of it: the run must be invalid with reason others_cpu.
+#   (b) busy-looping children of this script, one per core, run beside the
+#       model for the whole run: they take far more than a quarter of the
+#       machine: every run must be invalid with reason others_cpu.
 # What the machine does besides is not under the test's control, so a run
 # is never required to be valid: every run (of both) must have reasons
 # that agree with its own figures and the documented limits, the table and
@@ -96,8 +96,8 @@ grep -q "the mock API answered late: p99 [0-9]* ms after the due time > 2 ms" "$
 consistent "$r"
 reported late
 
-# (b) Two busy loops beside the model, from before it starts to after it ends.
-for _ in 1 2; do
+# (b) A busy loop per core beside the model, from before it starts to after it ends.
+for _ in $(seq "$(nproc)"); do
   (while :; do :; done) &
   BURNERS+=($!)
 done
@@ -135,4 +135,13 @@ set -e
   echo "ok: compare --allow-invalid judges them" || fail "compare --allow-invalid: exit $rc2: $(tail -3 "$WORK/cmp2.out")"
 [ "$rc3" -eq 2 ] && grep -q "baseline run .* was not a valid measurement" "$WORK/cmp3.err" &&
   echo "ok: compare: an invalid baseline is refused" || fail "invalid baseline: exit $rc3: $(cat "$WORK/cmp3.err")"
+# run --baseline refuses an invalid baseline before running anything.
+set +e
+"$CONCBENCH" run --out "$WORK/rebase" progress=0 --model thread-pool,semaphore-loop \
+  --requests 1000 --concurrency 20 --latency-ms 20 --baseline "$r" >"$WORK/rb.out" 2>"$WORK/rb.err"
+rc4=$?
+set -e
+[ "$rc4" -eq 2 ] && grep -q "baseline run .* was not a valid measurement .*(nothing was run)" "$WORK/rb.err" &&
+  [ ! -e "$WORK/rebase/results.json" ] && echo "ok: run --baseline: an invalid baseline refused before the run" ||
+  fail "run --baseline with an invalid baseline: exit $rc4: $(cat "$WORK/rb.err")"
 finish
