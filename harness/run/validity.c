@@ -128,15 +128,17 @@ void validity_measure(validity_t *v, const validity_cpu_t *c0, const validity_cp
     v->window_s = (double)(c1->at_ns - c0->at_ns) / 1e9;
     v->cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (c0->busy_s > 0 && c1->busy_s >= c0->busy_s) {
-        double others = (c1->busy_s - c0->busy_s) - (c1->kernel_s - c0->kernel_s) -
-                        (c1->self_s - c0->self_s) - ours_s;
+        double others;
+        v->own_cpu_s = ours_s + (c1->self_s - c0->self_s);
+        v->kernel_cpu_s = c1->kernel_s - c0->kernel_s;
+        others = (c1->busy_s - c0->busy_s) - v->kernel_cpu_s - v->own_cpu_s;
         /* /proc/stat counts in ticks, rusage in microseconds: the run's
          * own CPU can exceed the ticks by a tick or so per core; that
          * is no one else's. */
         v->others_cpu_s = others > 0 ? others : 0;
         v->steal_s = c1->steal_s - c0->steal_s;
     } else {
-        v->others_cpu_s = v->steal_s = -1;
+        v->others_cpu_s = v->steal_s = v->own_cpu_s = v->kernel_cpu_s = -1;
     }
     validity_judge(v);
 }
@@ -209,6 +211,8 @@ json_t *validity_json(const validity_t *v)
     json_object_set_new(o, "mock_late_limit_ms", json_real(v->late_limit_ms));
     json_object_set_new(o, "api_latency_ms", json_real(v->api_latency_ms));
     json_object_set_new(o, "others_cpu_s", validity_num(v->others_cpu_s));
+    json_object_set_new(o, "own_cpu_s", validity_num(v->own_cpu_s));
+    json_object_set_new(o, "kernel_threads_cpu_s", validity_num(v->kernel_cpu_s));
     json_object_set_new(o, "steal_s", validity_num(v->steal_s));
     json_object_set_new(o, "window_s", json_real(v->window_s));
     json_object_set_new(o, "others_cpu_share", validity_num(v->others_share));

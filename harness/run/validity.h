@@ -43,6 +43,8 @@ typedef struct validity {
     double late_p99_ms;    /* the mock API's p99 lateness */
     double api_latency_ms; /* the latency it was asked to inject */
     double others_cpu_s;   /* busy CPU not the run's own nor the kernel's */
+    double own_cpu_s;      /* the run's own: model tree, services, harness */
+    double kernel_cpu_s;   /* the kernel threads' */
     double steal_s;
     double window_s; /* between the two readings */
     int cores;

@@ -34,6 +34,8 @@ consistent() { # FILE
     '[.runs[] | (.validity.reasons | index("others_cpu") != null) == (.validity.others_cpu_share != null and .validity.others_cpu_share > 0.25)] | all' "$f"
   check "$f: the share is (others + stolen) / (cores x window)" \
     '[.runs[].validity | select(.others_cpu_share != null) | (.others_cpu_share - (.others_cpu_s + .steal_s) / (.cores * .window_s)) | (. < 1e-4 and . > -1e-4)] | all' "$f"
+  check "$f: the run's own CPU holds at least the model's" \
+    '[.runs[] | select(.validity.own_cpu_s != null) | .validity.own_cpu_s >= .cpu_user_s + .cpu_sys_s - 1e-4] | all' "$f"
   check "$f: valid exactly when there is no reason" \
     '[.runs[] | .valid == (.validity.reasons | length == 0)] | all' "$f"
   check "$f: the summary counts the invalid runs" \

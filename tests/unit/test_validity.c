@@ -126,6 +126,8 @@ static void test_measure(void **state)
     validity_measure(&v, &c0, &c1, 0.9, stats, 50);
     assert_near(v.window_s, 1.0);
     assert_near(v.others_cpu_s, 0.8);
+    assert_near(v.own_cpu_s, 1.0);
+    assert_near(v.kernel_cpu_s, 0.2);
     assert_near(v.steal_s, 0);
     assert_int_equal(v.cores, cores);
     assert_near(v.others_share, 0.8 / (double)cores);
