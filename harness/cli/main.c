@@ -215,7 +215,7 @@ static int cmd_list(int argc, char **argv)
     for (int i = 0; model_registry[i]; i++)
         list_model(model_registry[i]);
     printf("\nExternal models (--model NAME; files in %s; any program: --model exec:PATH):\n",
-           CONCBENCH_EXTERNAL_DIR);
+           external_dir());
     if (external_model_list(list_external, NULL) == 0)
         printf("  (none)\n");
     printf("\nScenarios (--scenario NAME; files in %s):\n", config_scenario_dir());

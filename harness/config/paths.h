@@ -1,9 +1,7 @@
 /* Where concbench's own files are: the scenario presets and the gnuplot
  * scripts. An installed concbench (cmake --install) finds them in
- * <prefix>/share/concbench, located from its own executable
- * (/proc/self/exe, then CONCBENCH_REL_DATADIR, e.g. "../share/concbench"),
- * so it needs no source tree; a concbench run from its build tree uses
- * the source tree's scenarios/ and plots/ (compiled in). */
+ * <prefix>/share/concbench (common/datadir.h), so it needs no source tree; a concbench run from its
+ * build tree uses the source tree's scenarios/ and plots/ (compiled in). */
 #ifndef CONCBENCH_CONFIG_PATHS_H
 #define CONCBENCH_CONFIG_PATHS_H
 

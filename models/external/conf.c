@@ -8,7 +8,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/datadir.h"
 #include "models/external/external.h"
+
+const char *external_dir(void)
+{
+    static char dir[PATH_MAX];
+    if (!dir[0])
+        datadir_find("models/external", CONCBENCH_EXTERNAL_DIR, dir, sizeof dir);
+    return dir;
+}
 
 /* A model name: lower-case letters, digits, '.', '_' and '-', starting
  * with a letter or digit; it becomes part of file names and run ids. */
@@ -126,11 +135,15 @@ static const model_ops_t *conf_load(const char *name, char *err, size_t errlen)
 {
     char path[PATH_MAX], line[1024], summary[256] = "", command[768] = "", knobs[256] = "",
                                      crash[256] = "no: the model file says no crash = workers";
-    int needs_redis = 0, lineno = 0, have_crash_na = 1;
+    int needs_redis = 0, lineno = 0, have_crash_na = 1, w;
     external_spec_t *x;
     FILE *f;
 
-    snprintf(path, sizeof path, "%s/%s.conf", CONCBENCH_EXTERNAL_DIR, name);
+    w = snprintf(path, sizeof path, "%s/%s.conf", external_dir(), name);
+    if (w < 0 || (size_t)w >= sizeof path) {
+        snprintf(err, errlen, "model file path for '%.64s' too long", name);
+        return NULL;
+    }
     if (!(f = fopen(path, "re"))) {
         snprintf(err, errlen,
                  "unknown model '%s': not a built-in model and no %s (concbench list shows the "
@@ -185,7 +198,7 @@ static const model_ops_t *conf_load(const char *name, char *err, size_t errlen)
         return NULL;
     }
     snprintf(x->name, sizeof x->name, "%s", name);
-    if (spec_set_command(x, command, CONCBENCH_EXTERNAL_DIR, err, errlen)) {
+    if (spec_set_command(x, command, external_dir(), err, errlen)) {
         char why[512];
         snprintf(why, sizeof why, "%s", err);
         snprintf(err, errlen, "%s: %s", path, why);
@@ -229,7 +242,7 @@ int external_model_list(void (*fn)(const char *name, const model_ops_t *m, const
                                    void *arg),
                         void *arg)
 {
-    DIR *d = opendir(CONCBENCH_EXTERNAL_DIR);
+    DIR *d = opendir(external_dir());
     struct dirent *e;
     char *names[256], err[512];
     int n = 0;

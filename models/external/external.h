@@ -34,7 +34,12 @@ typedef struct external_spec {
  * program that is not executable). */
 const model_ops_t *external_model_find(const char *name, char *err, size_t errlen);
 
-/* Calls fn for every model file in CONCBENCH_EXTERNAL_DIR, in name order;
+/* The folder of the model files: <prefix>/share/concbench/models/external
+ * for an installed concbench (common/datadir.h), else
+ * CONCBENCH_EXTERNAL_DIR (the source tree's models/external). */
+const char *external_dir(void);
+
+/* Calls fn for every model file in external_dir(), in name order;
  * a file that does not parse is passed as NULL with its name and the
  * reason. Returns the number of files. */
 int external_model_list(void (*fn)(const char *name, const model_ops_t *m, const char *err,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # cmake --install into a scratch prefix, then: the installed concbench finds
-# its scenarios and gnuplot scripts there (not in the source tree); each
+# its scenarios, gnuplot scripts and external models there (not in the
+# source tree); each
 # man page names exactly the options its binary's --help names, and every
 # knob; the bash completion completes subcommands, options, models,
 # scenarios and knobs for a few prefixes.
@@ -25,6 +26,11 @@ grep -q "files in $P/bin/../share/concbench/scenarios" "$WORK/list" &&
 echo "# mine — a scenario only the installed copy has." >"$P/share/concbench/scenarios/only-installed.conf"
 "$P/bin/concbench" list scenarios | grep -qx only-installed && echo "ok: installed scenarios are the ones read" ||
   fail "installed scenario not listed"
+grep -q "files in $P/bin/../share/concbench/models/external" "$WORK/list" &&
+  "$P/bin/concbench" list models | grep -qx py-threads &&
+  [ -e "$P/share/concbench/examples/python/threads_queue.py" ] &&
+  echo "ok: installed concbench finds its external models and their example programs" ||
+  fail "external models: $(grep -i 'external' "$WORK/list" | head -2)"
 "$P/bin/concbench" --version | head -1 | grep -q '^concbench ' && "$P/bin/mockapi" --version | grep -q '^mockapi ' &&
   echo "ok: installed --version" || fail "installed --version"
 cp -r "$SAMPLE" "$WORK/plot" && chmod -R u+w "$WORK/plot"
