@@ -15,7 +15,7 @@ PACKAGES=(
   postgresql redis-server gnuplot-nox
   jq curl time procps nghttp2-client iproute2
   clang libclang-rt-14-dev valgrind
-  python3 python3-psycopg2 python3-aiohttp python3-asyncpg
+  python3 python3-psycopg2 python3-aiohttp python3-asyncpg python3-redis
 )
 
 say() { echo "install-deps: $*" >&2; }

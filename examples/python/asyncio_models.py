@@ -44,26 +44,32 @@ def pg_connect_args(dsn):
 
 class Batcher:
     """Collects rows and commits each full batch on a pool connection in
-    its own task; done/fail lines once the batch's transaction returns."""
+    its own task; done/fail lines once the batch's transaction returns.
+    after(ids, tags), if given, runs once a batch is final (committed or
+    failed), with the tag each row was added with (the stream model
+    acknowledges its entries there)."""
 
-    def __init__(self, job, rep, pool):
-        self.job, self.rep, self.pool = job, rep, pool
-        self.ids, self.rows, self.flushes = [], [], set()
+    def __init__(self, job, rep, pool, after=None):
+        self.job, self.rep, self.pool, self.after = job, rep, pool, after
+        self.ids, self.rows, self.tags, self.flushes = [], [], [], set()
 
-    def add(self, i, row):
+    def add(self, i, row, tag=None):
         self.ids.append(i)
         self.rows.append(row)
+        self.tags.append(tag)
         if len(self.ids) >= self.job.batch_size:
-            self._flush()
+            self.flush()
 
-    def _flush(self):
-        ids, rows = self.ids, self.rows
-        self.ids, self.rows = [], []
-        t = asyncio.create_task(self._commit(ids, rows))
+    def flush(self):
+        if not self.ids:
+            return
+        ids, rows, tags = self.ids, self.rows, self.tags
+        self.ids, self.rows, self.tags = [], [], []
+        t = asyncio.create_task(self._commit(ids, rows, tags))
         self.flushes.add(t)
         t.add_done_callback(self.flushes.discard)
 
-    async def _commit(self, ids, rows):
+    async def _commit(self, ids, rows, tags):
         try:
             await self.pool.execute(cbext.UPSERT, self.job.run_id, *cbext.columns(ids, rows))
         except (asyncpg.PostgresError, OSError) as e:
@@ -73,12 +79,26 @@ class Batcher:
         else:
             for i in ids:
                 self.rep.done(i)
+        if self.after:
+            await self.after(ids, tags)
 
     async def close(self):
-        if self.ids:
-            self._flush()
+        self.flush()
         while self.flushes:
             await asyncio.gather(*list(self.flushes))
+
+
+async def open_pool(job, rep, n):
+    """An asyncpg pool of n connections, each reported."""
+    # jit off: asyncpg (0.27, Debian 12) introspects the array types on
+    # each connection's first statement, a query PostgreSQL's JIT turns
+    # from milliseconds into about a second (asyncpg issue 530, fixed in
+    # 0.29 the same way).
+    pool = await asyncpg.create_pool(min_size=n, max_size=n, server_settings={"jit": "off"},
+                                     **pg_connect_args(job.pg_dsn))
+    for _ in range(n):
+        rep.dbconn()
+    return pool
 
 
 async def attempt(session, job, i):
@@ -123,15 +143,7 @@ async def run(mode):
     job = cbext.Job()
     rep = cbext.Report(job.report_fd)
     n_db = job.db_conns or DEFAULT_DB_CONNS
-    # jit off: asyncpg (0.27, Debian 12) introspects the array types on
-    # each connection's first statement, a query PostgreSQL's JIT turns
-    # from milliseconds into about a second (asyncpg issue 530, fixed in
-    # 0.29 the same way).
-    pool = await asyncpg.create_pool(min_size=n_db, max_size=n_db,
-                                     server_settings={"jit": "off"},
-                                     **pg_connect_args(job.pg_dsn))
-    for _ in range(n_db):
-        rep.dbconn()
+    pool = await open_pool(job, rep, n_db)
     if mode == "gather":
         connector = aiohttp.TCPConnector()  # the default: limit=100
     elif mode == "gather-unbounded":

@@ -73,12 +73,12 @@ left=$(ps -eo args= | grep -c "[b]roken.py" || true)
 # after as many attempts as thread-pool.
 out2="$WORK/conf"
 "$CONCBENCH" run --scenario conformance --requests 150 \
-  --model py-threads,py-semaphore,py-gather,py-gather-unbounded,py-process-pool,thread-pool \
+  --model py-threads,py-semaphore,py-gather,py-gather-unbounded,py-process-pool,py-streams,thread-pool \
   --out "$out2" progress=0 >/dev/null 2>"$WORK/stderr2" || { cat "$WORK/stderr2"; fail "conformance run failed"; }
 r2="$out2/results.json"
-check "conformance: all ok" '[.runs[].ok] == [true, true, true, true, true, true]' "$r2"
+check "conformance: all ok" '[.runs[].ok] == [true, true, true, true, true, true, true]' "$r2"
 check "conformance: faults happened" '.runs[0].retried > 10' "$r2"
-for m in py-threads py-semaphore py-gather py-gather-unbounded py-process-pool; do
+for m in py-threads py-semaphore py-gather py-gather-unbounded py-process-pool py-streams; do
   check "conformance: $m fails, retries and classifies like thread-pool" \
     "([.runs[] | select(.model == \"$m\") | [.errors, .attempts, .retried]] ==
       [.runs[] | select(.model == \"thread-pool\") | [.errors, .attempts, .retried]])" "$r2"
@@ -94,13 +94,17 @@ check "py-gather: aiohttp's default connector caps it at 100 on the wire" \
 check "py-gather-unbounded: more than 100 on the wire at once" \
   "$(run py-gather-unbounded ".ok and .server.peak_inflight > 200")" "$out3/results.json"
 
-# Crash injection: a worker of the Python process pool SIGKILLed; the pool
-# is rebuilt, the unfinished chunks taken again, every row verified.
+# Crash injection: a worker of the Python process pool SIGKILLed (the pool
+# is rebuilt, the unfinished chunks taken again) and one of the stream
+# workers (the others XAUTOCLAIM its entries); every row verified.
 out4="$WORK/crash"
-"$CONCBENCH" run --model py-process-pool --requests 400 --concurrency 8 --latency-ms 10 \
-  --crash-after 0.3 --out "$out4" progress=0 >/dev/null 2>"$WORK/stderr4" || { cat "$WORK/stderr4"; fail "crash run failed"; }
-check "py-process-pool: a worker killed, recovered, 400 rows verified" \
-  "$(run py-process-pool ".ok and .rows == 400 and .crash.applicable and .crash.killed == 1 and (.crash.requeued + .crash.redelivered) > 0")" "$out4/results.json"
+"$CONCBENCH" run --model py-process-pool,py-streams --requests 400 --concurrency 8 --latency-ms 10 \
+  --crash-after 0.3 --claim-idle-ms 1000 --out "$out4" progress=0 >/dev/null 2>"$WORK/stderr4" ||
+  { cat "$WORK/stderr4"; fail "crash run failed"; }
+for m in py-process-pool py-streams; do
+  check "$m: a worker killed, recovered, 400 rows verified" \
+    "$(run $m ".ok and .rows == 400 and .crash.applicable and .crash.killed == 1 and (.crash.requeued + .crash.redelivered) > 0")" "$out4/results.json"
+done
 
 # concbench list shows the model files.
 "$CONCBENCH" list >"$WORK/list"
