@@ -46,6 +46,19 @@ typedef struct outcome_slot {
 } outcome_slot_t;
 
 #define OUTCOME_MAX_WORKERS 1024
+/* External stream workers reported apart; more are summed in the last. */
+#define OUTCOME_MAX_EXTERNALS 64
+
+/* What one external stream worker (`concbench worker`, any host) reported,
+ * as the coordinator saw its reports arrive: written by the coordinator
+ * only, read by the harness after the model's child has exited. */
+typedef struct outcome_external {
+    char name[160]; /* its consumer name, host-pid */
+    int64_t committed, failed;
+    int64_t claimed;           /* entries it took over from other consumers */
+    int64_t duplicates;        /* ids it finished after another worker had */
+    int64_t first_ns, last_ns; /* its first and last report */
+} outcome_external_t;
 
 typedef struct outcome_table {
     uint32_t n;
@@ -72,6 +85,8 @@ typedef struct outcome_table {
     _Atomic int64_t stream_acked;
     _Atomic int64_t stream_max_pending;
     _Atomic int64_t stream_external;
+    int32_t n_externals;
+    outcome_external_t externals[OUTCOME_MAX_EXTERNALS];
     outcome_slot_t slots[];
 } outcome_table_t;
 

@@ -42,6 +42,31 @@ static json_t *report_server_json(const run_result_t *r)
     return server;
 }
 
+/* runs[].stream.hosts: one object per external worker, as its reports
+ * reached the coordinator. */
+static json_t *report_stream_hosts_json(const run_result_t *r)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < r->n_externals; i++) {
+        const outcome_external_t *e = &r->externals[i];
+        const char *dash = strrchr(e->name, '-');
+        double span = (double)(e->last_ns - e->first_ns) / 1e9;
+        json_t *o = json_object();
+        json_object_set_new(o, "worker", json_string(e->name));
+        json_object_set_new(
+            o, "host", json_stringn(e->name, dash ? (size_t)(dash - e->name) : strlen(e->name)));
+        json_object_set_new(o, "committed", json_integer(e->committed));
+        json_object_set_new(o, "failed", json_integer(e->failed));
+        json_object_set_new(o, "span_s", json_real(span));
+        json_object_set_new(o, "rows_per_s",
+                            span > 0 ? json_real((double)e->committed / span) : json_null());
+        json_object_set_new(o, "claimed", json_integer(e->claimed));
+        json_object_set_new(o, "duplicates", json_integer(e->duplicates));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
 /* runs[].stream: the Redis stream's counters, null for a model without one. */
 static json_t *report_stream_json(const run_result_t *r)
 {
@@ -54,6 +79,7 @@ static json_t *report_stream_json(const run_result_t *r)
     json_object_set_new(st, "redelivered", json_integer(r->redelivered));
     json_object_set_new(st, "max_pending", json_integer(r->stream_max_pending));
     json_object_set_new(st, "external", json_integer(r->stream_external));
+    json_object_set_new(st, "hosts", report_stream_hosts_json(r));
     return st;
 }
 

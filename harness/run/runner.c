@@ -302,6 +302,11 @@ static void runner_take_figures(run_result_t *r, const monitor_t *m, const memwa
     r->stream_acked = atomic_load(&t->stream_acked);
     r->stream_max_pending = atomic_load(&t->stream_max_pending);
     r->stream_external = atomic_load(&t->stream_external);
+    if (t->n_externals > 0 && t->n_externals <= OUTCOME_MAX_EXTERNALS &&
+        (r->externals = malloc((size_t)t->n_externals * sizeof *r->externals))) {
+        memcpy(r->externals, t->externals, (size_t)t->n_externals * sizeof *r->externals);
+        r->n_externals = t->n_externals;
+    }
 }
 
 /* Judges whether the run measured the model (validity.h) from the
@@ -396,6 +401,7 @@ int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_r
 void run_result_free(run_result_t *r)
 {
     json_decref(r->server);
+    free(r->externals);
     free(r->lat_sorted);
     r->lat_sorted = NULL;
     free(r->timeline_done);

@@ -50,6 +50,8 @@ typedef struct run_result {
     int crash_applicable;
     int64_t crash_killed, requeued, redelivered;
     int64_t stream_produced, stream_acked, stream_max_pending, stream_external;
+    outcome_external_t *externals; /* n_externals, copied from the table */
+    int n_externals;
     double infra_cpu_s[3]; /* mockapi, postgres, redis; < 0: not measured */
     json_t *server;        /* /__stats after the run (owned) */
     verify_result_t verify;

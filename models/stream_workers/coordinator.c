@@ -81,19 +81,7 @@
  * a slow commit from holding up the next batch. */
 #define SWC_DB_CONNS_DEFAULT 2
 
-/* External workers whose figures the coordinator reports apart; more
- * than this are summed in the last row. */
-#define SWC_EXTERNALS_MAX 64
-
 static volatile sig_atomic_t swc_signo;
-
-/* What one external worker reported, as the coordinator saw it arrive. */
-typedef struct swc_external {
-    char name[160];
-    uint64_t committed, failed, claimed;
-    uint64_t duplicates;       /* ids it finished after another worker had */
-    int64_t first_ns, last_ns; /* first and last report */
-} swc_external_t;
 
 typedef struct swc {
     const job_t *job;
@@ -115,8 +103,6 @@ typedef struct swc {
     int64_t entries_read;
     int delivered_all;
     char outcomes_last[64];
-    swc_external_t ext[SWC_EXTERNALS_MAX];
-    int n_ext;
 } swc_t;
 
 static void swc_on_signal(int sig)
@@ -239,19 +225,21 @@ static void swc_cleanup_keys(swc_t *s)
         log_error("cleaning up %s*: %s", s->keys.stream, err);
 }
 
-/* The figures of the external worker named name (the last row once
- * SWC_EXTERNALS_MAX are taken). */
-static swc_external_t *swc_external(swc_t *s, const char *name, int64_t now)
+/* The figures of the external worker named name in the shared table (the
+ * last row once OUTCOME_MAX_EXTERNALS are taken). */
+static outcome_external_t *swc_external(swc_t *s, const char *name, int64_t now)
 {
-    swc_external_t *e;
-    for (int i = 0; i < s->n_ext; i++)
-        if (strcmp(s->ext[i].name, name) == 0)
-            return &s->ext[i];
-    if (s->n_ext < SWC_EXTERNALS_MAX)
-        e = &s->ext[s->n_ext++];
-    else
-        return &s->ext[SWC_EXTERNALS_MAX - 1];
-    snprintf(e->name, sizeof e->name, "%s", name[0] ? name : "?");
+    outcome_table_t *t = s->out;
+    outcome_external_t *e;
+    if (!name[0])
+        name = "?";
+    for (int i = 0; i < t->n_externals; i++)
+        if (strcmp(t->externals[i].name, name) == 0)
+            return &t->externals[i];
+    if (t->n_externals == OUTCOME_MAX_EXTERNALS)
+        return &t->externals[OUTCOME_MAX_EXTERNALS - 1];
+    e = &t->externals[t->n_externals++];
+    snprintf(e->name, sizeof e->name, "%s", name);
     e->first_ns = now;
     return e;
 }
@@ -259,25 +247,26 @@ static swc_external_t *swc_external(swc_t *s, const char *name, int64_t now)
 /* The coordinator's per-worker report, one line each: where the rows came
  * from, how fast each external worker went between its first and last
  * report, what it took over from others, and how many of its ids were
- * done twice (a claimed entry its first owner finished too). */
+ * done twice (a claimed entry its first owner finished too). The same
+ * figures go to results.json (runs[].stream.hosts). */
 static void swc_externals_report(const swc_t *s)
 {
-    uint64_t ext_rows = 0;
-    for (int i = 0; i < s->n_ext; i++) {
-        const swc_external_t *e = &s->ext[i];
+    const outcome_table_t *t = s->out;
+    int64_t ext_rows = 0, done = (int64_t)atomic_load(&t->done);
+    for (int i = 0; i < t->n_externals; i++) {
+        const outcome_external_t *e = &t->externals[i];
         double span = (double)(e->last_ns - e->first_ns) / 1e9;
         ext_rows += e->committed;
-        log_error("external worker %s: %" PRIu64 " rows committed, %" PRIu64
-                  " failed, %.0f rows/s over %.1f s; %" PRIu64
-                  " entries claimed from others, %" PRIu64
+        log_error("external worker %s: %" PRId64 " rows committed, %" PRId64
+                  " failed, %.0f rows/s over %.1f s; %" PRId64
+                  " entries claimed from others, %" PRId64
                   " of its ids another worker had finished already",
                   e->name, e->committed, e->failed, span > 0 ? (double)e->committed / span : 0.0,
                   span, e->claimed, e->duplicates);
     }
-    if (s->n_ext && s->procs > 0)
-        log_error("this host's %d worker process(es): %" PRIu64 " rows committed", s->procs,
-                  atomic_load(&s->out->done) > ext_rows ? atomic_load(&s->out->done) - ext_rows
-                                                        : 0);
+    if (t->n_externals && s->procs > 0)
+        log_error("this host's %d worker process(es): %" PRId64 " rows committed", s->procs,
+                  done > ext_rows ? done - ext_rows : 0);
 }
 
 /* Records one external worker's report (layout.h) in the table,
@@ -286,10 +275,10 @@ static void swc_record(swc_t *s, const stream_outcome_t *o)
 {
     outcome_slot_t *sl;
     int64_t end = clock_now_ns(), fetched, start;
-    swc_external_t *e = swc_external(s, o->worker, end);
+    outcome_external_t *e = swc_external(s, o->worker, end);
     e->last_ns = end;
     if (o->claimed) {
-        e->claimed += o->claimed;
+        e->claimed += (int64_t)o->claimed;
         atomic_fetch_add(&s->out->redelivered, (int64_t)o->claimed);
         atomic_fetch_add(&s->out->requeued, (int64_t)o->claimed);
         return;

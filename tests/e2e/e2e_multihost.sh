@@ -21,7 +21,8 @@
 #  d. netem latency and loss on the worker links where the kernel has
 #     sch_netem; reported as not run, with the reason, where it has not.
 # Needs root and iproute2; exits 77 (skipped, the reason printed) where
-# network namespaces cannot be made.
+# network namespaces cannot be made. `e2e_multihost.sh CONCBENCH MOCKAPI
+# scaling` runs the scaling table of docs/findings.md instead.
 source "$(dirname "$0")/../lib/e2e_lib.sh"
 MOCKAPI=${2:?usage: $0 CONCBENCH MOCKAPI}
 
@@ -207,7 +208,7 @@ coord() {
   local name=$1
   shift
   ip netns exec "$P-co" "$CONCBENCH" run --model stream-workers --api "$API" --pg "$PGDSN" \
-    --redis "redis://$SVC:6379" --external-workers 3 --out "$WORK/$name" progress=0 "$@" \
+    --redis "redis://$SVC:6379" --external-workers "${EXT:-3}" --out "$WORK/$name" progress=0 "$@" \
     >"$WORK/$name.stdout" 2>"$WORK/$name.stderr" &
   CO_PID=$!
   PIDS+=("$CO_PID")
@@ -275,6 +276,26 @@ wait_frac() { # wait_frac RUN N: bounded wait for 30 %
   return 1
 }
 
+# With "scaling" as the third argument, instead of the scenarios: 1, 2 and
+# 3 worker hosts at the same total C, each REPEAT times (docs/findings.md).
+if [ "${3:-}" = scaling ]; then
+  N=${SCALING_N:-20000}
+  echo "hosts  run  wall_s  rows/s  p50_ms  p99_ms"
+  for rep in $(seq "${SCALING_REPEAT:-3}"); do
+    for EXT in 1 2 3; do
+      coord "s$EXT-$rep" --requests $N --concurrency 300 || finish
+      for h in $(seq "$EXT"); do worker "w$h" "$WORK/s$EXT-$rep-w$h.log"; done
+      finish_run "s$EXT-$rep"
+      verified "s$EXT-$rep" $N
+      jq -r --arg h "$EXT" --arg rep "$rep" '.runs[0] |
+        "\($h)      \($rep)    \(.wall_s * 100 | round / 100)    \(.requests / .wall_s | round)    \(.latency_ms.p50)   \(.latency_ms.p99)"' \
+        "$WORK/s$EXT-$rep/results.json"
+    done
+  done
+  finish
+  exit 0
+fi
+
 # e + a. The run waits for three workers; first three that must be refused.
 N=20000
 coord a --requests $N --concurrency 300 || finish
@@ -339,6 +360,10 @@ busy=$(awk '$2 > 0 {n++} END {print n + 0}' <<<"$hosts")
 [ "$busy" -eq 3 ] && [ "$sum" -eq $N ] &&
   echo "ok: a: each of the 3 hosts committed rows; they sum to $N" ||
   fail "a: rows per host ($busy hosts) do not add up to $N: $hosts"
+check "a: results.json: the three hosts' rows, each > 0, summing to $N" \
+  "([.runs[0].stream.hosts[].host] | sort) == [\"mh-w1\", \"mh-w2\", \"mh-w3\"] and
+   ([.runs[0].stream.hosts[].committed] | add) == $N and
+   all(.runs[0].stream.hosts[]; .committed > 0 and .rows_per_s > 0 and .failed == 0)" "$r"
 for h in w1 w2 w3; do
   grep -q 'the run ended' "$WORK/a-$h.log" && echo "ok: a: $h: $(tail -1 "$WORK/a-$h.log")" ||
     fail "a: $h: $(tail -3 "$WORK/a-$h.log")"
@@ -368,6 +393,8 @@ claimed=$(awk '$1 != "w3" {s += $3} END {print s + 0}' <<<"$hosts")
 [ "$claimed" -gt 0 ] && echo "ok: b: the survivors claimed $claimed entries of w3" ||
   fail "b: nobody claimed w3's entries"
 check "b: claims counted in the run's figures" ".runs[0].stream.redelivered == $claimed" "$r"
+check "b: results.json: the hosts' claims are the run's" \
+  "([.runs[0].stream.hosts[].claimed] | add) == $claimed" "$r"
 echo "b: duplicates (rows written more than once): $(jq '.runs[0].duplicates' "$r")"
 check "b: duplicates no more than claims" ".runs[0].duplicates <= $claimed" "$r"
 
