@@ -30,24 +30,29 @@ static size_t http_write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-/* CURLOPT_PREREQFUNCTION with the handle as data: refuses to send a second
- * request in one transfer (see http_easy_setup in http.h). */
-static int http_send_once_cb(void *h, char *conn_primary_ip, char *conn_local_ip,
-                             int conn_primary_port, int conn_local_port)
+/* CURLOPT_PREREQFUNCTION with the handle's http_wire_t as data: refuses to
+ * send a second request in one transfer, else the request goes on the wire
+ * now (see http_easy_setup in http.h). */
+static int http_prereq_cb(void *ud, char *conn_primary_ip, char *conn_local_ip,
+                          int conn_primary_port, int conn_local_port)
 {
+    http_wire_t *w = ud;
     long sent = 0;
     (void)conn_primary_ip;
     (void)conn_local_ip;
     (void)conn_primary_port;
     (void)conn_local_port;
-    if (curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent) != CURLE_OK)
-        return CURL_PREREQFUNC_OK;
-    return sent > 0 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
+    if (curl_easy_getinfo(w->h, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK && sent > 0)
+        return CURL_PREREQFUNC_ABORT;
+    if (w->out)
+        outcome_attempt_wire(w->out, w->id);
+    return CURL_PREREQFUNC_OK;
 }
 
-CURLcode http_easy_setup(CURL *h, http_buf_t *buf, int timeout_ms)
+CURLcode http_easy_setup(CURL *h, http_buf_t *buf, int timeout_ms, http_wire_t *wire)
 {
     CURLcode rc;
+    wire->h = h;
 #define SET(opt, val)                                                                              \
     if ((rc = curl_easy_setopt(h, opt, val)) != CURLE_OK)                                          \
     return rc
@@ -62,8 +67,8 @@ CURLcode http_easy_setup(CURL *h, http_buf_t *buf, int timeout_ms)
                                                               : LIMIT_HTTP_CONNECT_TIMEOUT_MAX_MS));
     SET(CURLOPT_PROXY, "");
     SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-    SET(CURLOPT_PREREQFUNCTION, http_send_once_cb);
-    SET(CURLOPT_PREREQDATA, h);
+    SET(CURLOPT_PREREQFUNCTION, http_prereq_cb);
+    SET(CURLOPT_PREREQDATA, wire);
 #undef SET
     return CURLE_OK;
 }
@@ -121,6 +126,8 @@ err_class_t http_fetch_transform(http_fetch_ctx_t *c, uint64_t id, order_row_t *
     err_class_t err = ERR_NONE;
 
     http_url(url, sizeof url, c->api, id);
+    c->wire.out = c->out;
+    c->wire.id = id;
     if (curl_easy_setopt(c->h, CURLOPT_URL, url) != CURLE_OK)
         return ERR_CONNECT;
     for (int attempt = 1; attempt <= c->retry.retries + 1; attempt++) {

@@ -17,9 +17,31 @@ typedef struct http_buf {
     size_t len, cap;
 } http_buf_t;
 
+/* Whose request a handle's transfer carries: the owner sets out (NULL: no
+ * outcome table, nothing recorded) and, before each transfer, id; h is set
+ * by http_easy_setup. It must live as long as the handle. */
+typedef struct http_wire {
+    CURL *h;
+    outcome_table_t *out;
+    uint64_t id;
+} http_wire_t;
+
 /* Sets the options every fetch uses (no signals, small buffers, TCP_NODELAY,
  * keep-alive, timeout_ms for the whole transfer, body into buf, one request
- * per transfer). Returns CURLE_OK or the first failing option's code.
+ * per transfer, the on-the-wire clock). Returns CURLE_OK or the first
+ * failing option's code.
+ *
+ * On the wire. Every model's request goes on the wire at the same point:
+ * when libcurl calls CURLOPT_PREREQFUNCTION, that is once a connection for
+ * the transfer is established (or a kept-alive one is reused) and just
+ * before the request's first byte is written (a ~100-byte GET goes out in
+ * the send() that follows within the same call). There, with wire->out
+ * set, outcome_attempt_wire(wire->out, wire->id) records the time and
+ * counts the request in flight. So connecting, and waiting for curl to get
+ * round to the handle, come before it (the model's wait), and the time from
+ * it to the end of the transfer is what the API and the network took (the
+ * attempt's api time; outcome.h). CURLINFO_PRETRANSFER_TIME_T is not used:
+ * curl takes it after the request has been sent, on its own clock.
  *
  * One request per transfer. libcurl 7.88 re-sends a request by itself when
  * a reused keep-alive connection dies before any answer byte arrives
@@ -55,7 +77,7 @@ typedef struct http_buf {
  * connected, and that fresh connection is closed unused (the server counts
  * a connection, not a request). Needs nothing from the caller, so the
  * loop engine's handles get it through this function as well. */
-CURLcode http_easy_setup(CURL *h, http_buf_t *buf, int timeout_ms);
+CURLcode http_easy_setup(CURL *h, http_buf_t *buf, int timeout_ms, http_wire_t *wire);
 
 /* Writes "<api>/orders/<id>" into out. */
 void http_url(char *out, size_t cap, const char *api, uint64_t id);
@@ -72,6 +94,7 @@ void http_buf_free(http_buf_t *b);
 
 typedef struct http_fetch_ctx {
     CURL *h;
+    http_wire_t wire; /* given to http_easy_setup; out and id set by http_fetch_transform */
     http_buf_t buf;
     const char *api;
     unsigned transform_cost;

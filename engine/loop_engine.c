@@ -26,6 +26,7 @@ typedef struct loop_req {
     loop_engine_t *eng;
     uv_curl_t *cu; /* the shard its easy handle (and connection) lives in */
     CURL *easy;
+    http_wire_t wire; /* out fixed, id set per id (see http_easy_setup) */
     http_buf_t buf;
     uv_timer_t backoff;
     int backoff_inited;
@@ -147,7 +148,8 @@ static loop_req_t *loop_req_new(loop_engine_t *e)
     r->eng = e;
     r->cu = e->shards[e->next_shard];
     e->next_shard = (e->next_shard + 1) % e->nshards;
-    if ((rc = http_easy_setup(r->easy, &r->buf, e->job->timeout_ms)) != CURLE_OK ||
+    r->wire.out = e->job->out;
+    if ((rc = http_easy_setup(r->easy, &r->buf, e->job->timeout_ms, &r->wire)) != CURLE_OK ||
         (rc = curl_easy_setopt(r->easy, CURLOPT_BUFFERSIZE, e->curl_bufsize)) != CURLE_OK ||
         (rc = curl_easy_setopt(r->easy, CURLOPT_PRIVATE, r)) != CURLE_OK) {
         snprintf(msg, sizeof msg, "setting up a curl handle: %s", curl_easy_strerror(rc));
@@ -267,6 +269,7 @@ static void loop_engine_launch(loop_engine_t *e, uint64_t id, int recorded)
     if (!r)
         return; /* loop_engine_fail has been called */
     r->id = id;
+    r->wire.id = id;
     r->attempt = 0;
     loop_req_attempt(r, recorded);
 }

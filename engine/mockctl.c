@@ -13,6 +13,7 @@ static int mockctl_request(const char *api, const char *path, int post, http_buf
                            size_t errlen)
 {
     CURL *h = curl_easy_init();
+    http_wire_t wire = {0}; /* no outcome table: a control request is no attempt */
     char url[600], shown[600];
     long status = 0;
     CURLcode rc;
@@ -23,7 +24,7 @@ static int mockctl_request(const char *api, const char *path, int post, http_buf
     }
     snprintf(url, sizeof url, "%s%s", api, path);
     redact_secrets(url, shown, sizeof shown); /* for messages: an --api URL may hold one */
-    rc = http_easy_setup(h, b, 5000);
+    rc = http_easy_setup(h, b, 5000, &wire);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(h, CURLOPT_URL, url);
     if (rc == CURLE_OK && post)

@@ -57,7 +57,7 @@ static void *tp_worker(void *arg)
     if (!db_ok)
         tp_abort(sh, "worker cannot connect to PostgreSQL: ", sink.err);
     fc.h = curl_easy_init();
-    if (!fc.h || http_easy_setup(fc.h, &fc.buf, job->timeout_ms) != CURLE_OK) {
+    if (!fc.h || http_easy_setup(fc.h, &fc.buf, job->timeout_ms, &fc.wire) != CURLE_OK) {
         tp_abort(sh, "cannot set up a curl handle", "");
         db_ok = 0;
     }

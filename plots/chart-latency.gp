@@ -1,6 +1,8 @@
-# Latency CDF per model (repetition 0): for each latency on the log x axis,
-# the fraction of succeeded requests that took at most that long (first
-# attempt to the end of the transform, retries included). Dotted lines
+# API latency CDF per model (repetition 0): for each latency on the log x
+# axis, the fraction of succeeded requests whose final attempt took at most
+# that long from its request on the wire to its response complete
+# (docs/results.md; a schema-1 folder's latency: first attempt to the end
+# of the transform). Dotted lines
 # mark p50 and p99. Inputs: plotvars.gp, cdf.dat (one block per model).
 load "plotvars.gp"
 load "common.gp"
@@ -21,12 +23,12 @@ do for [k=floor(STATS_min)-1:ceil(STATS_max)] {
 }
 set mxtics 10
 set grid xtics mxtics ytics lc rgb "#DDDDDD"
-set xlabel "latency (ms, log scale)"
+set xlabel "API latency: request on the wire to response complete (ms, log scale)"
 set ylabel "fraction of succeeded requests at or below"
 set yrange [0:1.02]
 set ytics 0.1
 set key bottom right
-set title sprintf("Latency CDF (repetition 0)\n%s", title_suffix)
+set title sprintf("API latency CDF (repetition 0)\n%s", title_suffix)
 do for [q in "0.5 0.99"] {
     set arrow from graph 0, first q+0 to graph 1, first q+0 nohead dt 3 lc rgb "#888888" back
 }

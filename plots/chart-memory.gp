@@ -8,8 +8,8 @@ chart = "chart-memory"
 eval cb_bars_axes
 stats "bars.dat" using 7 nooutput
 set yrange [0:(STATS_max > 0 ? STATS_max * 1.2 : 1)]
-set ylabel sprintf("peak memory of the process tree (MB, %s)", mem_method)
-set title sprintf("Peak memory per model (%s)\n%s", runs_note, title_suffix)
+set ylabel "peak memory of the process tree (MiB)"
+set title sprintf("Peak memory per model (%s)\n%s\n%s", runs_note, title_suffix, mem_method)
 
 do for [fmt in formats] {
     eval cb_term(fmt, 960, 540)
@@ -17,7 +17,7 @@ do for [fmt in formats] {
          "bars.dat" using 1:($18 != 0 ? 1/0 : $5) with boxes fs transparent pattern 4 noborder lc rgb cb_red \
              title (any_unverified ? cb_unverified : ""), \
          "bars.dat" using 1:(cb_whisker_lo($6, $7)):(0):($7 - $6) with vectors @cb_whisker, \
-         "bars.dat" using 1:7:(sprintf("%.1f MB", $5)) with labels offset 0,0.8 textcolor rgb cb_ink, \
+         "bars.dat" using 1:7:(sprintf("%.1f MiB", $5)) with labels offset 0,0.8 textcolor rgb cb_ink, \
          "bars.dat" using 1:7:($18 != 0 ? "" : "UNVERIFIED") with labels offset 0,2 textcolor rgb cb_red
     unset output
 }

@@ -1,5 +1,5 @@
 # Sweep: each model's median wall time (with the min-max of its
-# repetitions), peak memory, CPU and p99 latency against the swept knob.
+# repetitions), peak memory, CPU and API p99 latency against the swept knob.
 # Inputs: sweepvars.gp and sweep.dat (one block per model), written by
 # concbench for a sweep over one knob.
 load "sweepvars.gp"
@@ -22,14 +22,14 @@ do for [fmt in formats] {
     plot for [i=1:nmodels] "sweep.dat" index (i-1) using 1:2 with linespoints lw 2 pt 7 lc rgb color[i] title model[i], \
          for [i=1:nmodels] "sweep.dat" index (i-1) using 1:2:3:4 with yerrorbars lc rgb color[i] pt -1 notitle
     unset logscale y
-    set ylabel "peak memory (MB)"
+    set ylabel "peak memory (MiB)"
     set title "peak memory of the whole tree"
     plot for [i=1:nmodels] "sweep.dat" index (i-1) using 1:6 with linespoints lw 2 pt 7 lc rgb color[i] title model[i]
     set ylabel "CPU (s)"
     set title "CPU of the model (user + sys)"
     plot for [i=1:nmodels] "sweep.dat" index (i-1) using 1:5 with linespoints lw 2 pt 7 lc rgb color[i] title model[i]
-    set ylabel "p99 latency (ms)"
-    set title "p99 latency"
+    set ylabel "API p99 latency (ms)"
+    set title "API p99: request on the wire to response"
     plot for [i=1:nmodels] "sweep.dat" index (i-1) using 1:7 with linespoints lw 2 pt 7 lc rgb color[i] title model[i]
     unset multiplot
     unset output

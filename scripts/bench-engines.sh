@@ -39,17 +39,17 @@ floor=$(jq '.runs[0].floor_s' "$out/models/results.json")
 echo
 echo "### Models: $N requests, C = $C, API $LAT ms (floor ${floor} s), medians of $R"
 echo
-echo "| model | wall / floor | CPU µs per request | mock peak in flight | p50 ms | peak memory MiB |"
+echo "| model | wall/floor | CPU µs per request | mock peak in flight | api p50 ms | peak memory MiB |"
 echo "|---|---|---|---|---|---|"
 jq -r --argjson floor "$floor" '
   def median: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
   .runs | group_by(.model)[] |
   [ .[0].model,
-    ([.[] | .wall_s / $floor] | median * 100 | round / 100),
-    ([.[] | (.cpu_user_s + .cpu_sys_s) / .requests * 1e6] | median | round),
+    ([.[] | .wall_over_floor] | median * 100 | round / 100),
+    ([.[] | .cpu_per_request_us] | median | round),
     ([.[] | .server.peak_inflight] | median),
-    ([.[] | .latency_ms.p50] | median * 10 | round / 10),
-    ([.[] | .peak_rss_bytes / 1048576] | median * 10 | round / 10) ] |
+    ([.[] | .api_ms.p50] | median * 10 | round / 10),
+    ([.[] | .peak_mem_bytes / 1048576] | median * 10 | round / 10) ] |
   "| " + (map(tostring) | join(" | ")) + " |"' "$out/models/results.json"
 
 # 2. h2load against a mockapi of the same latency: the client-side limit.

@@ -57,11 +57,29 @@ void outcome_attempt_start(outcome_table_t *t, uint64_t id)
 void outcome_attempt_start_at(outcome_table_t *t, uint64_t id, int64_t now)
 {
     outcome_slot_t *s = outcome_slot(t, id);
-    int64_t cur = atomic_fetch_add(&t->inflight, 1) + 1;
-    atomic_peak_update(&t->peak_inflight, cur);
-    if (!s->start_ns)
-        s->start_ns = now;
+    (void)now;
+    s->attempt_wire_ns = 0;
     s->attempts++;
+}
+
+void outcome_attempt_wire(outcome_table_t *t, uint64_t id)
+{
+    outcome_attempt_wire_at(t, id, clock_now_ns());
+}
+
+void outcome_attempt_wire_at(outcome_table_t *t, uint64_t id, int64_t now)
+{
+    outcome_slot_t *s = outcome_slot(t, id);
+    int64_t cur;
+    /* A second call within one attempt (curl refusing a re-send calls the
+     * hook again, see engine/http.h) is not a second request. */
+    if (s->attempt_wire_ns)
+        return;
+    s->attempt_wire_ns = now;
+    if (!s->wire_ns)
+        s->wire_ns = now;
+    cur = atomic_fetch_add(&t->inflight, 1) + 1;
+    atomic_peak_update(&t->peak_inflight, cur);
 }
 
 void outcome_attempt_end(outcome_table_t *t, uint64_t id, int status)
@@ -71,9 +89,14 @@ void outcome_attempt_end(outcome_table_t *t, uint64_t id, int status)
 
 void outcome_attempt_end_at(outcome_table_t *t, uint64_t id, int status, int64_t now)
 {
-    (void)now;
-    atomic_fetch_sub(&t->inflight, 1);
-    outcome_slot(t, id)->status = status;
+    outcome_slot_t *s = outcome_slot(t, id);
+    if (s->attempt_wire_ns) {
+        int64_t us = now > s->attempt_wire_ns ? (now - s->attempt_wire_ns) / 1000 : 0;
+        s->api_us = us < (int64_t)UINT32_MAX ? (uint32_t)us : UINT32_MAX;
+        s->attempt_wire_ns = 0;
+        atomic_fetch_sub(&t->inflight, 1);
+    }
+    s->status = status;
 }
 
 void outcome_fetched(outcome_table_t *t, uint64_t id)

@@ -33,16 +33,20 @@ const char *err_class_name(err_class_t c);
 enum { SLOT_PENDING = 0, SLOT_FETCHED = 1, SLOT_DONE = 2, SLOT_FAILED = 3 };
 
 typedef struct outcome_slot {
-    int64_t queued_ns;  /* when the model first queued it (0: not queued) */
-    int64_t start_ns;   /* first attempt's start */
-    int64_t fetched_ns; /* final attempt's response complete and transformed */
-    int64_t end_ns;     /* row committed, or the request failed for good */
-    int32_t status;     /* last HTTP status (0: none) */
-    uint16_t attempts;  /* HTTP attempts, across re-deliveries */
+    int64_t queued_ns;       /* the model took the id (0: not recorded) */
+    int64_t wire_ns;         /* the first attempt's request went on the wire (0: none did) */
+    int64_t attempt_wire_ns; /* the current attempt's request went on the wire (0: not yet) */
+    int64_t fetched_ns;      /* final attempt's response complete and transformed */
+    int64_t end_ns;          /* row committed, or the request failed for good */
+    int32_t status;          /* last HTTP status (0: none) */
+    /* The latest attempt that reached the wire: on the wire -> response
+     * complete, in µs (0: none has finished). */
+    uint32_t api_us;
+    uint16_t attempts; /* HTTP attempts, across re-deliveries */
     uint16_t deliveries;
     uint8_t err; /* err_class_t of a failed request */
     _Atomic uint8_t state;
-    uint8_t pad[6];
+    uint8_t pad[2];
 } outcome_slot_t;
 
 #define OUTCOME_MAX_WORKERS 1024
@@ -63,16 +67,16 @@ typedef struct outcome_external {
 typedef struct outcome_table {
     uint32_t n;
     int64_t run_start_ns;
-    _Atomic uint64_t done;    /* requests committed (counted once) */
-    _Atomic uint64_t failed;  /* requests failed for good (counted once) */
-    _Atomic uint64_t fetched; /* requests fetched and transformed (counted once) */
-    _Atomic int64_t inflight;
-    _Atomic int64_t peak_inflight;
-    _Atomic int64_t db_conns;     /* connections the model opened to PostgreSQL */
-    _Atomic int64_t redelivered;  /* ids handed out again after a crash or claim */
-    _Atomic int64_t crash_killed; /* workers the harness killed */
-    _Atomic int64_t requeued;     /* ids a dispatcher re-queued after a worker died */
-    _Atomic int64_t workers_peak; /* threads or processes doing requests */
+    _Atomic uint64_t done;         /* requests committed (counted once) */
+    _Atomic uint64_t failed;       /* requests failed for good (counted once) */
+    _Atomic uint64_t fetched;      /* requests fetched and transformed (counted once) */
+    _Atomic int64_t inflight;      /* requests on the wire, not yet answered */
+    _Atomic int64_t peak_inflight; /* the most of them at once */
+    _Atomic int64_t db_conns;      /* connections the model opened to PostgreSQL */
+    _Atomic int64_t redelivered;   /* ids handed out again after a crash or claim */
+    _Atomic int64_t crash_killed;  /* workers the harness killed */
+    _Atomic int64_t requeued;      /* ids a dispatcher re-queued after a worker died */
+    _Atomic int64_t workers_peak;  /* threads or processes doing requests */
     /* Pids a model registers so the harness's --crash-after can kill one. */
     _Atomic int32_t n_workers;
     _Atomic int32_t worker_pids[OUTCOME_MAX_WORKERS];
@@ -100,10 +104,21 @@ static inline outcome_slot_t *outcome_slot(outcome_table_t *t, uint64_t id)
     return &t->slots[id - 1];
 }
 
+/* The model took the id: it holds it from now on, in whatever queue,
+ * ring or stream feeds its requests (docs/results.md, `wait_ms`). Only the
+ * first call counts. */
 void outcome_queued(outcome_table_t *t, uint64_t id);
-/* An attempt is about to be sent. Counts in-flight requests client side. */
+/* An attempt begins: counted in attempts, whether or not it ever reaches
+ * the wire (a connect failure is an attempt the server never sees). */
 void outcome_attempt_start(outcome_table_t *t, uint64_t id);
-/* The attempt finished with HTTP status (0 if none). */
+/* The attempt's request goes on the wire: a connection is ready and the
+ * first byte of the request is about to be written (libcurl's
+ * CURLOPT_PREREQFUNCTION, see engine/http.h). From here to
+ * outcome_attempt_end the request counts as in flight. */
+void outcome_attempt_wire(outcome_table_t *t, uint64_t id);
+/* The attempt finished with HTTP status (0 if none): call it as soon as the
+ * transfer is complete, before any transform, since the attempt's api time
+ * ends here. */
 void outcome_attempt_end(outcome_table_t *t, uint64_t id, int status);
 void outcome_fetched(outcome_table_t *t, uint64_t id);
 /* The request's row is committed. */
@@ -115,6 +130,7 @@ void outcome_fail(outcome_table_t *t, uint64_t id, err_class_t c);
  * CLOCK_MONOTONIC (external models, docs/external-models.md). */
 void outcome_queued_at(outcome_table_t *t, uint64_t id, int64_t now);
 void outcome_attempt_start_at(outcome_table_t *t, uint64_t id, int64_t now);
+void outcome_attempt_wire_at(outcome_table_t *t, uint64_t id, int64_t now);
 void outcome_attempt_end_at(outcome_table_t *t, uint64_t id, int status, int64_t now);
 void outcome_fetched_at(outcome_table_t *t, uint64_t id, int64_t now);
 void outcome_done_at(outcome_table_t *t, uint64_t id, int64_t now);

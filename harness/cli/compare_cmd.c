@@ -15,7 +15,7 @@ static void compare_usage(FILE *f)
 {
     fprintf(f,
             "usage: concbench compare BASELINE RESULTS [--threshold 10%%] "
-            "[--metric wall,cpu,rss,errors,p99]\n"
+            "[--metric wall,cpu,mem,errors,p99]\n"
             "                         [--max-error-rate F] [--max-p99-ms D] [--max-mem-mib M]\n"
             "                         [--allow-invalid]\n"
             "       concbench compare RESULTS --max-error-rate F|--max-p99-ms D|--max-mem-mib M\n"

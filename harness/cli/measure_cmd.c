@@ -44,19 +44,19 @@ static void measure_print(const monitor_t *m, const memwatch_t *mw, int json)
     double sys = m->ru.ru_stime.tv_sec + m->ru.ru_stime.tv_usec / 1e6;
 
     if (json)
-        printf("{\"wall_s\":%.6f,\"cpu_user_s\":%.6f,\"cpu_sys_s\":%.6f,\"peak_bytes\":%llu,"
+        printf("{\"wall_s\":%.6f,\"cpu_user_s\":%.6f,\"cpu_sys_s\":%.6f,\"peak_mem_bytes\":%llu,"
                "\"memory_method\":\"%s\",\"peak_pss_sum_bytes\":%llu,\"peak_rss_sum_bytes\":%llu,"
                "\"processes_peak\":%d,\"exit_status\":%d}\n",
-               wall, user, sys, (unsigned long long)m->peak_mem, mem_method_name(mw->method),
-               (unsigned long long)mw->peak_pss, (unsigned long long)mw->peak_rss_sum,
-               mw->processes_peak, monitor_exit_status(m));
+               wall, user, sys, (unsigned long long)m->peak_mem,
+               mem_method_desc(mw->method, mw->sockets_counted), (unsigned long long)mw->peak_pss,
+               (unsigned long long)mw->peak_rss_sum, mw->processes_peak, monitor_exit_status(m));
     else
         fprintf(stderr,
                 "wall %.3f s  cpu user %.3f s sys %.3f s  peak memory %.1f MiB (%s; summed PSS "
                 "%.1f MiB, summed RSS %.1f MiB)  processes %d\n",
-                wall, user, sys, (double)m->peak_mem / 1048576.0, mem_method_name(mw->method),
-                (double)mw->peak_pss / 1048576.0, (double)mw->peak_rss_sum / 1048576.0,
-                mw->processes_peak);
+                wall, user, sys, (double)m->peak_mem / 1048576.0,
+                mem_method_desc(mw->method, mw->sockets_counted), (double)mw->peak_pss / 1048576.0,
+                (double)mw->peak_rss_sum / 1048576.0, mw->processes_peak);
 }
 
 int measure_cmd(int argc, char **argv)

@@ -29,9 +29,9 @@ typedef struct metric_info {
 } metric_info_t;
 
 static const metric_info_t metric_info[CMP_M__N] = {
-    {"wall", "wall s", "s", "efficiency"},      {"cpu", "cpu s", "s", "cpu ms/request"},
-    {"rss", "rss MiB", "MiB", "KiB/in-flight"}, {"errors", "failed", "failed", "error rate"},
-    {"p99", "p99 ms", "ms", "p99/API latency"},
+    {"wall", "wall s", "s", "wall/floor"},          {"cpu", "cpu s", "s", "cpu µs/request"},
+    {"mem", "peak MiB", "MiB", "KiB/in-flight"},    {"errors", "failed", "failed", "error rate"},
+    {"p99", "api p99 ms", "ms", "p99/API latency"},
 };
 
 typedef enum verdict { V_SAME, V_BETTER, V_WORSE, V_NOISY, V_NA } verdict_t;
@@ -115,7 +115,7 @@ static void cmp_format_norm(int metric, double v, char *buf, size_t cap)
     else if (metric == CMP_M_P99)
         snprintf(buf, cap, "%.2fx", v);
     else if (metric == CMP_M_CPU)
-        snprintf(buf, cap, "%.3f", v);
+        snprintf(buf, cap, "%.0f", v);
     else
         snprintf(buf, cap, "%.1f", v);
 }
@@ -156,7 +156,7 @@ static void cmp_print_header(FILE *out, const compare_side_t *b, const compare_s
             cmp_env_text(c->doc, ct, sizeof ct));
     if (!compare_json_equal(json_object_get(be, "cpu_model"), json_object_get(ce, "cpu_model")) ||
         !compare_json_equal(json_object_get(be, "cores"), json_object_get(ce, "cores")))
-        fprintf(out, "note: different machines; the normalised figures (efficiency, per request, "
+        fprintf(out, "note: different machines; the normalised figures (wall/floor, per request, "
                      "per in-flight request) travel between machines better than seconds and "
                      "bytes\n");
     fprintf(out, "workload:");
@@ -190,7 +190,7 @@ static void cmp_print_header(FILE *out, const compare_side_t *b, const compare_s
             fprintf(out, "%s%s", first ? " " : ",", metric_info[m].name);
             first = 0;
         }
-    fprintf(out, "\n\n%-16s %-8s %5s %-24s %-24s %7s  %-34s %s\n", "model", "metric", "runs",
+    fprintf(out, "\n\n%-16s %-10s %5s %-24s %-24s %7s  %-34s %s\n", "model", "metric", "runs",
             "baseline [min, max]", "current [min, max]", "ratio", "normalised: baseline -> current",
             "verdict");
 }
@@ -226,7 +226,7 @@ static cmp_row_t cmp_row_judge(const compare_side_t *b, const compare_side_t *c,
 static void cmp_row_print(FILE *out, const char *model, int m, const cmp_row_t *row)
 {
     char bt[112], ct[112], ratio[16], bn[24], cn[24], norm[64], runs[24];
-    int range = row->base.n > 1 || row->cur.n > 1;
+    int range = row->base.n > 1 || row->cur.n > 1, pad = 34;
 
     cmp_format_spread(m, row->base, range, bt, sizeof bt);
     cmp_format_spread(m, row->cur, range, ct, sizeof ct);
@@ -235,12 +235,15 @@ static void cmp_row_print(FILE *out, const char *model, int m, const cmp_row_t *
     cmp_format_norm(m, row->cur_norm, cn, sizeof cn);
     snprintf(norm, sizeof norm, "%s %s -> %s", metric_info[m].norm, bn, cn);
     snprintf(runs, sizeof runs, "%d/%d", row->base.n, row->cur.n);
-    fprintf(out, "%-16s %-8s %5s %-24s %-24s %7s  %-34s %s%s\n", model, metric_info[m].label, runs,
-            bt, ct, ratio, norm, verdict_names[row->verdict],
+    /* printf pads bytes; a UTF-8 continuation byte (µ) takes no column. */
+    for (const char *p = norm; *p; p++)
+        pad += ((unsigned char)*p & 0xC0) == 0x80;
+    fprintf(out, "%-16s %-10s %5s %-24s %-24s %7s  %-*s %s%s\n", model, metric_info[m].label, runs,
+            bt, ct, ratio, pad, norm, verdict_names[row->verdict],
             row->verdict == V_WORSE ? "  <<<" : "");
     if (row->verdict == V_NA)
         fprintf(out,
-                "%-16s %-8s %5s not compared: peak memory measured by %s in the baseline, %s "
+                "%-16s %-10s %5s not compared: peak memory measured by %s in the baseline, %s "
                 "in the results\n",
                 "", "", "", row->base_mem ? row->base_mem : "an unrecorded method",
                 row->cur_mem ? row->cur_mem : "an unrecorded method");
@@ -434,6 +437,9 @@ int compare_metrics_parse(const char *s, unsigned *mask, char *err, size_t errle
         if (n == 3 && strncmp(p, "all", 3) == 0) {
             *mask |= COMPARE_M_ALL;
             found = 1;
+        } else if (n == 3 && strncmp(p, "rss", 3) == 0) {
+            *mask |= 1u << CMP_M_RSS; /* the older name of mem */
+            found = 1;
         }
         for (int m = 0; m < CMP_M__N && !found; m++) {
             if (strlen(metric_info[m].name) == n && strncmp(p, metric_info[m].name, n) == 0) {
@@ -443,7 +449,7 @@ int compare_metrics_parse(const char *s, unsigned *mask, char *err, size_t errle
         }
         if (!found) {
             snprintf(err, errlen,
-                     "unknown metric '%.*s' in '%s' (metrics: wall, cpu, rss, "
+                     "unknown metric '%.*s' in '%s' (metrics: wall, cpu, mem, "
                      "errors, p99, all)",
                      (int)n, p, s);
             return -1;

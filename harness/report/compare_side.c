@@ -17,16 +17,28 @@ static int json_num(json_t *o, const char *key, double *v)
     return 0;
 }
 
+/* Where a run keeps a figure in the document's schema: the peak memory
+ * and the p99 compared (schema 1: peak_rss_bytes and latency_ms, from the
+ * first attempt's start; schema 2: peak_mem_bytes and api_ms). */
+static void cmp_schema_keys(json_int_t version, const char **mem, const char **lat)
+{
+    *mem = version == 1 ? "peak_rss_bytes" : "peak_mem_bytes";
+    *lat = version == 1 ? "latency_ms" : "api_ms";
+}
+
 /* Reads runs[i] of side s into r. Returns 0, or -1 naming the missing key. */
 static int cmp_run_parse(const compare_side_t *s, size_t i, json_t *j, double latency_ms,
                          compare_run_t *r, char *err, size_t errlen)
 {
-    enum { WALL, USER, SYS, FAILED, RSS, REQUESTS, CONC, NEED };
-    static const char *const need[NEED] = {"wall_s",         "cpu_user_s", "cpu_sys_s",  "failed",
-                                           "peak_rss_bytes", "requests",   "concurrency"};
+    enum { WALL, USER, SYS, FAILED, MEM, REQUESTS, CONC, NEED };
+    const char *need[NEED] = {"wall_s", "cpu_user_s", "cpu_sys_s",  "failed",
+                              NULL,     "requests",   "concurrency"};
+    const char *lat_key;
     double v[NEED], floor_s, p99;
     json_t *model = json_object_get(j, "model"), *ver, *lat, *verify;
 
+    cmp_schema_keys(json_integer_value(json_object_get(s->doc, "schema_version")), &need[MEM],
+                    &lat_key);
     if (!json_is_object(j) || !json_is_string(model)) {
         snprintf(err, errlen, "%s: runs[%zu] has no model name: not a concbench results.json",
                  s->label, i);
@@ -40,10 +52,10 @@ static int cmp_run_parse(const compare_side_t *s, size_t i, json_t *j, double la
             return -1;
         }
     }
-    lat = json_object_get(j, "latency_ms");
+    lat = json_object_get(j, lat_key);
     if (json_num(lat, "p99", &p99)) {
-        snprintf(err, errlen, "%s: runs[%zu] (%s) has no number 'latency_ms.p99'", s->label, i,
-                 r->model);
+        snprintf(err, errlen, "%s: runs[%zu] (%s) has no number '%s.p99'", s->label, i, r->model,
+                 lat_key);
         return -1;
     }
     ver = json_object_get(j, "verified");
@@ -62,16 +74,15 @@ static int cmp_run_parse(const compare_side_t *s, size_t i, json_t *j, double la
 
     r->raw[CMP_M_WALL] = v[WALL];
     r->raw[CMP_M_CPU] = v[USER] + v[SYS];
-    r->raw[CMP_M_RSS] = v[RSS];
+    r->raw[CMP_M_RSS] = v[MEM];
     r->raw[CMP_M_ERRORS] = v[FAILED];
     r->raw[CMP_M_P99] = p99;
-    /* floor_s is optional (not in the contract's minimum): no efficiency
+    /* floor_s is optional (not in the contract's minimum): no wall/floor
      * without it. */
-    r->norm[CMP_M_WALL] = json_num(j, "floor_s", &floor_s) == 0 && floor_s > 0 && v[WALL] > 0
-                              ? floor_s / v[WALL]
-                              : NAN;
-    r->norm[CMP_M_CPU] = v[REQUESTS] > 0 ? 1000.0 * r->raw[CMP_M_CPU] / v[REQUESTS] : NAN;
-    r->norm[CMP_M_RSS] = v[CONC] > 0 ? v[RSS] / v[CONC] / 1024.0 : NAN;
+    r->norm[CMP_M_WALL] =
+        json_num(j, "floor_s", &floor_s) == 0 && floor_s > 0 ? v[WALL] / floor_s : NAN;
+    r->norm[CMP_M_CPU] = v[REQUESTS] > 0 ? 1e6 * r->raw[CMP_M_CPU] / v[REQUESTS] : NAN;
+    r->norm[CMP_M_RSS] = v[CONC] > 0 ? v[MEM] / v[CONC] / 1024.0 : NAN;
     r->norm[CMP_M_ERRORS] = v[REQUESTS] > 0 ? v[FAILED] / v[REQUESTS] : NAN;
     r->norm[CMP_M_P99] = latency_ms > 0 ? p99 / latency_ms : NAN;
     return 0;
@@ -291,8 +302,8 @@ static int cmp_schema_check(json_int_t bv, json_int_t cv, char *err, size_t errl
                  (long long)bv, (long long)cv);
         return -1;
     }
-    if (bv != RESULTS_SCHEMA_VERSION) {
-        snprintf(err, errlen, "schema_version %lld is not the one this concbench reads (%d)",
+    if (bv < 1 || bv > RESULTS_SCHEMA_VERSION) {
+        snprintf(err, errlen, "schema_version %lld is not one this concbench reads (1..%d)",
                  (long long)bv, RESULTS_SCHEMA_VERSION);
         return -1;
     }

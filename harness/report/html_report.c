@@ -165,16 +165,36 @@ static void html_validity_banners(FILE *f, const html_report_t *r)
     }
 }
 
+/* The summary table's figure columns after CPU s and the services' CPU. */
+static const struct {
+    int fig;
+    const char *head, *fmt, *suffix;
+    double scale;
+} html_summary_cols[] = {
+    {SUMMARY_CPU_REQ, "CPU µs/request", "%.0f", "", 1},
+    {SUMMARY_MEM, "peak MiB", "%.1f", "", 1.0 / 1048576},
+    {SUMMARY_API_P50, "api p50 ms", "%.1f", "", 1},
+    {SUMMARY_API_P99, "api p99 ms", "%.1f", "", 1},
+    {SUMMARY_WAIT_P50, "wait p50 ms", "%.1f", "", 1},
+    {SUMMARY_WAIT_P99, "wait p99 ms", "%.1f", "", 1},
+    {SUMMARY_E2E_P99, "e2e p99 ms", "%.1f", "", 1},
+    {SUMMARY_ERROR_RATE, "errors", "%.2f", "%", 100},
+};
+
 static void html_summary_table(FILE *f, const html_report_t *r)
 {
     char cell[96];
+    size_t ncols = sizeof html_summary_cols / sizeof html_summary_cols[0];
     fputs("<div class=\"wrap\"><table id=\"summary\">\n<tr><th class=\"l\">model</th>"
-          "<th class=\"l\">verified</th><th>runs</th><th>wall s</th><th>efficiency</th>"
+          "<th class=\"l\">verified</th><th>runs</th><th>wall s</th><th>wall/floor</th>"
           "<th>CPU s</th><th>services CPU s<br>",
           f);
     for (int k = 0; k < PLOT_INFRA_N; k++)
         fprintf(f, "%s%s", k ? " / " : "", plot_infra_labels[k]);
-    fputs("</th><th>peak MB</th><th>p50 ms</th><th>p99 ms</th><th>errors</th></tr>\n", f);
+    fputs("</th>", f);
+    for (size_t c = 0; c < ncols; c++)
+        fprintf(f, "<th>%s</th>", html_summary_cols[c].head);
+    fputs("</tr>\n", f);
     for (int i = 0; i < r->nmodels; i++) {
         const plot_model_t *m = &r->models[i];
         fprintf(f, "<tr%s><td class=\"l\"><span class=\"sw\" style=\"background:%s\"></span>",
@@ -186,7 +206,7 @@ static void html_summary_table(FILE *f, const html_report_t *r)
                 m->s.noisy ? " <span class=\"no\">noisy</span>" : "");
         summary_spread_format(&m->s.fig[SUMMARY_WALL], m->s.runs, "%.2f", 1, "", cell, sizeof cell);
         fprintf(f, "<td>%s</td>", cell);
-        summary_spread_format(&m->s.fig[SUMMARY_EFFICIENCY], m->s.runs, "%.2f", 1, "", cell,
+        summary_spread_format(&m->s.fig[SUMMARY_WALL_FLOOR], m->s.runs, "%.2f", 1, "", cell,
                               sizeof cell);
         fprintf(f, "<td>%s</td>", cell);
         summary_spread_format(&m->s.fig[SUMMARY_CPU], m->s.runs, "%.2f", 1, "", cell, sizeof cell);
@@ -199,16 +219,13 @@ static void html_summary_table(FILE *f, const html_report_t *r)
                 fprintf(f, "%.2f", m->infra_cpu_s[k]);
         }
         fputs("</td>", f);
-        summary_spread_format(&m->s.fig[SUMMARY_RSS], m->s.runs, "%.1f", 1.0 / 1048576, "", cell,
-                              sizeof cell);
-        fprintf(f, "<td>%s</td>", cell);
-        summary_spread_format(&m->s.fig[SUMMARY_P50], m->s.runs, "%.1f", 1, "", cell, sizeof cell);
-        fprintf(f, "<td>%s</td>", cell);
-        summary_spread_format(&m->s.fig[SUMMARY_P99], m->s.runs, "%.1f", 1, "", cell, sizeof cell);
-        fprintf(f, "<td>%s</td>", cell);
-        summary_spread_format(&m->s.fig[SUMMARY_ERROR_RATE], m->s.runs, "%.2f", 100, "%", cell,
-                              sizeof cell);
-        fprintf(f, "<td>%s</td></tr>\n", cell);
+        for (size_t c = 0; c < ncols; c++) {
+            summary_spread_format(&m->s.fig[html_summary_cols[c].fig], m->s.runs,
+                                  html_summary_cols[c].fmt, html_summary_cols[c].scale,
+                                  html_summary_cols[c].suffix, cell, sizeof cell);
+            fprintf(f, "<td>%s</td>", cell);
+        }
+        fputs("</tr>\n", f);
     }
     fputs("</table></div>\n", f);
 }
@@ -236,6 +253,13 @@ static void html_td_validity(FILE *f, json_t *run)
     fputs("</span></td>", f);
 }
 
+/* run[key], or run[v1_key] in a schema-1 document that has only that. */
+static json_t *html_key_or_v1(json_t *run, const char *key, const char *v1_key)
+{
+    json_t *v = json_object_get(run, key);
+    return v ? v : json_object_get(run, v1_key);
+}
+
 /* Every measured run as results.json lists it, with what verification found. */
 static void html_runs_table(FILE *f, const html_report_t *r)
 {
@@ -244,14 +268,15 @@ static void html_runs_table(FILE *f, const html_report_t *r)
     fputs("<div class=\"wrap\"><table id=\"runs-table\">\n<tr><th class=\"l\">model</th>"
           "<th>repeat</th><th class=\"l\">verified</th><th class=\"l\">valid</th><th>wall "
           "s</th><th>CPU user+sys s</th>"
-          "<th>peak MB</th><th>p50 ms</th><th>p99 ms</th><th>max ms</th><th>succeeded</th>"
+          "<th>peak MiB</th><th>api p50 ms</th><th>api p99 ms</th><th>api max ms</th>"
+          "<th>wait p50 ms</th><th>e2e max ms</th><th>succeeded</th>"
           "<th>failed</th><th class=\"l\">failures by class</th><th>duplicates</th>"
           "<th>DB conns</th><th class=\"l\">verification problem</th></tr>\n",
           f);
     json_array_foreach(runs, i, run)
     {
         json_t *errs = json_object_get(run, "errors"), *v,
-               *lat = json_object_get(run, "latency_ms");
+               *lat = html_key_or_v1(run, "api_ms", "latency_ms");
         json_t *problem = json_object_get(json_object_get(run, "verify"), "problem");
         int verified = json_is_true(json_object_get(run, "verified")), any = 0;
         const char *cls;
@@ -263,10 +288,14 @@ static void html_runs_table(FILE *f, const html_report_t *r)
         html_td_validity(f, run);
         html_td_num(f, run, "wall_s", "%.3f", 1);
         fprintf(f, "<td>%.3f</td>", html_num(run, "cpu_user_s") + html_num(run, "cpu_sys_s"));
-        html_td_num(f, run, "peak_rss_bytes", "%.1f", 1.0 / 1048576);
+        html_td_num(f, run,
+                    json_object_get(run, "peak_mem_bytes") ? "peak_mem_bytes" : "peak_rss_bytes",
+                    "%.1f", 1.0 / 1048576);
         html_td_num(f, lat, "p50", "%.1f", 1);
         html_td_num(f, lat, "p99", "%.1f", 1);
         html_td_num(f, lat, "max", "%.1f", 1);
+        html_td_num(f, json_object_get(run, "wait_ms"), "p50", "%.1f", 1);
+        html_td_num(f, json_object_get(run, "e2e_ms"), "max", "%.1f", 1);
         html_td_num(f, run, "succeeded", "%.0f", 1);
         html_td_num(f, run, "failed", "%.0f", 1);
         fputs("<td class=\"l\">", f);

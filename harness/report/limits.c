@@ -30,7 +30,7 @@ static int limits_model(const compare_side_t *s, const char *model, const limits
         summary_spread_t p = compare_side_spread(s, model, CMP_M_P99, 0, scratch);
         if (p.median > p99_max) {
             fprintf(out,
-                    "LIMIT: %s p99 latency %.1f ms (median of its runs) > %g ms (max_p99_ms)\n",
+                    "LIMIT: %s api p99 latency %.1f ms (median of its runs) > %g ms (max_p99_ms)\n",
                     model, p.median, p99_max);
             n++;
         }

@@ -4,8 +4,9 @@
  * run's ok) and `concbench compare` (--max-error-rate, --max-p99-ms,
  * --max-mem-mib on RESULTS):
  *   - the error rate (failed / requests) of every measured run;
- *   - the p99 latency (latency_ms.p99) and the peak memory
- *     (peak_rss_bytes) of each model as the median of its measured runs,
+ *   - the API p99 latency (api_ms.p99; schema 1: latency_ms.p99) and the
+ *     peak memory (peak_mem_bytes; schema 1: peak_rss_bytes) of each model
+ *     as the median of its measured runs,
  *     the figure the table shows, so one noisy repetition does not decide.
  * Each limit is for every model or per model (harness/config/limit_spec.h);
  * a model a limit names must be in the results. */

@@ -23,7 +23,7 @@
 
 /* The kinds of figure with a minimum noise of their own. */
 typedef enum noise_figure {
-    NOISE_WALL,     /* wall time, and what is derived from it (efficiency, x floor) */
+    NOISE_WALL,     /* wall time, and what is derived from it (wall/floor) */
     NOISE_CPU,      /* CPU seconds of the model's tree, and CPU per request */
     NOISE_MEM,      /* peak memory */
     NOISE_LAT_MID,  /* a latency median (p50) */

@@ -47,12 +47,17 @@ static int plot_write_summary_csv(const plot_results_t *c, char *err, size_t err
         double scale;
     } figs[] = {
         {"wall_s", SUMMARY_WALL, 1},
+        {"wall_over_floor", SUMMARY_WALL_FLOOR, 1},
         {"cpu_s", SUMMARY_CPU, 1},
-        {"peak_mb", SUMMARY_RSS, 1.0 / 1048576},
-        {"p50_ms", SUMMARY_P50, 1},
-        {"p99_ms", SUMMARY_P99, 1},
+        {"cpu_per_request_us", SUMMARY_CPU_REQ, 1},
+        {"peak_mib", SUMMARY_MEM, 1.0 / 1048576},
+        {"api_p50_ms", SUMMARY_API_P50, 1},
+        {"api_p99_ms", SUMMARY_API_P99, 1},
+        {"wait_p50_ms", SUMMARY_WAIT_P50, 1},
+        {"wait_p99_ms", SUMMARY_WAIT_P99, 1},
+        {"e2e_p50_ms", SUMMARY_E2E_P50, 1},
+        {"e2e_p99_ms", SUMMARY_E2E_P99, 1},
         {"error_rate", SUMMARY_ERROR_RATE, 1},
-        {"efficiency", SUMMARY_EFFICIENCY, 1},
     };
     atomic_text_t m;
     if (atomic_text_open(&m, err, errlen))
@@ -83,15 +88,34 @@ static int plot_write_summary_md(const plot_results_t *c, char *err, size_t errl
 {
     const char *started = json_string_value(json_object_get(c->doc, "started_at"));
     atomic_text_t m;
-    char cell[7][96];
+    /* The columns after model, verified and runs. */
+    static const struct {
+        const char *head, *fmt, *suffix;
+        int fig;
+        double scale;
+    } cols[] = {
+        {"wall s", "%.2f", "", SUMMARY_WALL, 1},
+        {"wall/floor", "%.2f", "", SUMMARY_WALL_FLOOR, 1},
+        {"CPU µs/request", "%.0f", "", SUMMARY_CPU_REQ, 1},
+        {"peak MiB", "%.1f", "", SUMMARY_MEM, 1.0 / 1048576},
+        {"api p50 ms", "%.1f", "", SUMMARY_API_P50, 1},
+        {"api p99 ms", "%.1f", "", SUMMARY_API_P99, 1},
+        {"wait p50 ms", "%.1f", "", SUMMARY_WAIT_P50, 1},
+        {"wait p99 ms", "%.1f", "", SUMMARY_WAIT_P99, 1},
+        {"e2e p99 ms", "%.1f", "", SUMMARY_E2E_P99, 1},
+        {"errors", "%.2f", "%", SUMMARY_ERROR_RATE, 100},
+    };
+    char cell[96];
     if (atomic_text_open(&m, err, errlen))
         return -1;
     fprintf(m.f, "# concbench summary: scenario %s\n\n", c->scenario);
     fprintf(m.f, "%s.  \n", c->title_suffix);
     fprintf(m.f,
-            "Floor %.2f s (ceil(N/C) × latency); efficiency = floor / wall time (1.00 is the "
-            "floor). Figures are medians over each model's measured runs, (min–max) when it has "
-            "several. Peak memory: the model's whole process tree (%s).%s%s%s\n\n",
+            "Floor %.2f s (ceil(N/C) × latency); wall/floor = wall time / floor (1.00 is the "
+            "floor). api: request on the wire → response complete; wait: the model took the id → "
+            "its request on the wire; e2e: run start → row committed (docs/results.md). Figures "
+            "are medians over each model's measured runs, (min–max) when it has several. Peak "
+            "memory: the model's whole process tree (%s).%s%s%s\n\n",
             c->floor_s, c->mem_method[0] ? c->mem_method : "method unknown",
             started ? " Started " : "", started ? started : "", started ? "." : "");
     if (!json_is_true(json_object_get(c->doc, "complete")))
@@ -110,28 +134,23 @@ static int plot_write_summary_md(const plot_results_t *c, char *err, size_t errl
                     "answered late, or other processes took the machine): its figures measure the "
                     "machine as much as the model (runs[].validity in results.json).\n\n",
                     c->models[i].s.name, c->models[i].s.invalid_runs, c->models[i].s.runs);
-    fprintf(m.f, "| model | verified | runs | wall s | efficiency | CPU s | peak MB | p50 ms | "
-                 "p99 ms | errors |\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+    fputs("| model | verified | runs |", m.f);
+    for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
+        fprintf(m.f, " %s |", cols[k].head);
+    fputs("\n|---|---|--:|", m.f);
+    for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
+        fputs("--:|", m.f);
+    fputc('\n', m.f);
     for (int i = 0; i < c->n; i++) {
         const plot_model_t *p = &c->models[i];
-        summary_spread_format(&p->s.fig[SUMMARY_WALL], p->s.runs, "%.2f", 1, "", cell[0],
-                              sizeof cell[0]);
-        summary_spread_format(&p->s.fig[SUMMARY_EFFICIENCY], p->s.runs, "%.2f", 1, "", cell[1],
-                              sizeof cell[1]);
-        summary_spread_format(&p->s.fig[SUMMARY_CPU], p->s.runs, "%.2f", 1, "", cell[2],
-                              sizeof cell[2]);
-        summary_spread_format(&p->s.fig[SUMMARY_RSS], p->s.runs, "%.1f", 1.0 / 1048576, "", cell[3],
-                              sizeof cell[3]);
-        summary_spread_format(&p->s.fig[SUMMARY_P50], p->s.runs, "%.1f", 1, "", cell[4],
-                              sizeof cell[4]);
-        summary_spread_format(&p->s.fig[SUMMARY_P99], p->s.runs, "%.1f", 1, "", cell[5],
-                              sizeof cell[5]);
-        summary_spread_format(&p->s.fig[SUMMARY_ERROR_RATE], p->s.runs, "%.2f", 100, "%", cell[6],
-                              sizeof cell[6]);
-        fprintf(m.f, "| %s | %s | %d%s%s | %s | %s | %s | %s | %s | %s | %s |\n", p->s.name,
-                p->s.verified ? "yes" : "**NO**", p->s.runs, p->s.runs == 1 ? " (single run)" : "",
-                p->s.noisy ? " noisy" : "", cell[0], cell[1], cell[2], cell[3], cell[4], cell[5],
-                cell[6]);
+        fprintf(m.f, "| %s | %s | %d%s%s |", p->s.name, p->s.verified ? "yes" : "**NO**", p->s.runs,
+                p->s.runs == 1 ? " (single run)" : "", p->s.noisy ? " noisy" : "");
+        for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) {
+            summary_spread_format(&p->s.fig[cols[k].fig], p->s.runs, cols[k].fmt, cols[k].scale,
+                                  cols[k].suffix, cell, sizeof cell);
+            fprintf(m.f, " %s |", cell);
+        }
+        fputc('\n', m.f);
     }
     return atomic_text_commit(&m, c->dir, "summary.md", err, errlen);
 }
@@ -219,19 +238,19 @@ static int plot_write_bars(const plot_results_t *c, char *err, size_t errlen)
     fputs("# concbench plot data: one row per model, in the order of model[] in plotvars.gp.\n"
           "# Figures: median, min and max over the model's measured runs; services' CPU:\n"
           "# medians (0 when not measured); NaN: not in results.json.\n"
-          "# 1:x 2-4:wall_s 5-7:peak_mb 8-10:cpu_s 11:mockapi_cpu_s 12:postgres_cpu_s\n"
-          "# 13:redis_cpu_s 14-16:error_pct 17:efficiency 18:verified\n",
+          "# 1:x 2-4:wall_s 5-7:peak_mib 8-10:cpu_s 11:mockapi_cpu_s 12:postgres_cpu_s\n"
+          "# 13:redis_cpu_s 14-16:error_pct 17:wall_over_floor 18:verified\n",
           m.f);
     for (int i = 0; i < c->n; i++) {
         const plot_model_t *p = &c->models[i];
         fprintf(m.f, "# %s\n%d", p->s.name, i + 1);
         plot_dat_figure(m.f, &p->s.fig[SUMMARY_WALL], 1);
-        plot_dat_figure(m.f, &p->s.fig[SUMMARY_RSS], 1.0 / 1048576);
+        plot_dat_figure(m.f, &p->s.fig[SUMMARY_MEM], 1.0 / 1048576);
         plot_dat_figure(m.f, &p->s.fig[SUMMARY_CPU], 1);
         for (int k = 0; k < PLOT_INFRA_N; k++)
             fprintf(m.f, " %.6g", p->infra_cpu_s[k]);
         plot_dat_figure(m.f, &p->s.fig[SUMMARY_ERROR_RATE], 100);
-        fprintf(m.f, " %.6g %d\n", p->s.fig[SUMMARY_EFFICIENCY].median, p->s.verified);
+        fprintf(m.f, " %.6g %d\n", p->s.fig[SUMMARY_WALL_FLOOR].median, p->s.verified);
     }
     return atomic_text_commit(&m, c->dir, "bars.dat", err, errlen);
 }
@@ -353,8 +372,8 @@ int plot_data_write(plot_results_t *r, char *err, size_t errlen)
     /* The blocks first: plotvars.gp records which models have data. */
     if (plot_write_summary_csv(r, err, errlen) || plot_write_summary_md(r, err, errlen) ||
         plot_write_blocks(r, "cdf.dat",
-                          "latency CDF of repetition 0 per model (latency_ms fraction_at_or_below),"
-                          " thinned from latency-<model>-0.csv",
+                          "API latency CDF of repetition 0 per model (api_ms fraction_at_or_below;"
+                          " latency_ms in schema-1 folders), thinned from latency-<model>-0.csv",
                           plot_cdf_block, &r->has_latency, err, errlen) ||
         plot_write_blocks(r, "throughput.dat",
                           "per model, from timeline-<model>-0.csv: window end (s), completions/s, "

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "harness/report/chart.h"
+#include "harness/report/report.h"
 
 const char *const plot_infra_keys[PLOT_INFRA_N] = {"mockapi", "postgres", "redis"};
 const char *const plot_infra_labels[PLOT_INFRA_N] = {"mock API", "PostgreSQL", "Redis"};
@@ -117,9 +118,9 @@ static int plot_results_open(plot_results_t *c, const char *path, char *err, siz
                  path);
         return -1;
     }
-    if (json_integer_value(ver) != 1) {
-        snprintf(err, errlen, "%s has schema_version %lld; this concbench reads version 1", path,
-                 (long long)json_integer_value(ver));
+    if (json_integer_value(ver) < 1 || json_integer_value(ver) > RESULTS_SCHEMA_VERSION) {
+        snprintf(err, errlen, "%s has schema_version %lld; this concbench reads versions 1 to %d",
+                 path, (long long)json_integer_value(ver), RESULTS_SCHEMA_VERSION);
         return -1;
     }
     return 0;

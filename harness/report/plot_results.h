@@ -45,7 +45,7 @@ typedef struct plot_results {
     int has_latency, has_timeline; /* some model has the data (set by plot_data_write) */
     const char *scenario;          /* config.scenario, or "custom" */
     char title_suffix[512];        /* scenario, N, C, latency, machine */
-    char mem_method[32];           /* of the runs, or "mixed methods" */
+    char mem_method[128];          /* of the runs, or "mixed methods" */
     double floor_s, ceiling_rps;   /* ceil(N/C) x latency; C / latency (0: no latency) */
 } plot_results_t;
 

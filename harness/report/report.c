@@ -107,18 +107,24 @@ static int report_rows_match(const run_result_t *r)
 }
 
 /* One runs[] element (docs/results.md). */
+/* p50 .. max of one interval, in ms. */
+static json_t *report_pcts_json(const double v[IV__N])
+{
+    json_t *o = json_object();
+    for (int k = 0; k < IV__N; k++)
+        json_object_set_new(o, intervals_pct_keys[k], json_real(v[k]));
+    return o;
+}
+
 static json_t *report_run_json(const config_t *cfg, const run_result_t *r)
 {
-    static const char *const pct[5] = {"p50", "p90", "p99", "p999", "max"};
-    json_t *o = json_object(), *errs = json_object(), *lat = json_object();
+    json_t *o = json_object(), *errs = json_object();
     json_t *infra = json_object(), *ver = json_object();
     double floor_s = summary_floor_s(cfg);
 
     for (int c = 1; c < ERR__COUNT; c++)
         json_object_set_new(errs, err_class_name((err_class_t)c),
                             json_integer((json_int_t)r->errors[c]));
-    for (int k = 0; k < 5; k++)
-        json_object_set_new(lat, pct[k], json_real(r->lat_ms[k]));
     json_object_set_new(infra, "mockapi", num_or_null(r->infra_cpu_s[0]));
     json_object_set_new(infra, "postgres", num_or_null(r->infra_cpu_s[1]));
     json_object_set_new(infra, "redis", num_or_null(r->infra_cpu_s[2]));
@@ -138,12 +144,21 @@ static json_t *report_run_json(const config_t *cfg, const run_result_t *r)
     json_object_set_new(o, "retried", json_integer((json_int_t)r->retried));
     json_object_set_new(o, "wall_s", json_real(r->wall_s));
     json_object_set_new(o, "floor_s", json_real(floor_s));
-    json_object_set_new(o, "efficiency",
-                        floor_s > 0 ? json_real(floor_s / r->wall_s) : json_null());
+    json_object_set_new(o, "wall_over_floor",
+                        floor_s > 0 ? json_real(r->wall_s / floor_s) : json_null());
     json_object_set_new(o, "cpu_user_s", json_real(r->cpu_user_s));
     json_object_set_new(o, "cpu_sys_s", json_real(r->cpu_sys_s));
-    json_object_set_new(o, "peak_rss_bytes", json_integer((json_int_t)r->peak_mem_bytes));
-    json_object_set_new(o, "memory_method", json_string(mem_method_name(r->mem_method)));
+    json_object_set_new(o, "cpu_per_request_us",
+                        cfg->job.requests ? json_real(summary_cpu_per_request_us(cfg, r))
+                                          : json_null());
+    json_object_set_new(o, "peak_mem_bytes", json_integer((json_int_t)r->peak_mem_bytes));
+    json_object_set_new(o, "memory_method",
+                        json_string(mem_method_desc(r->mem_method, r->mem_sockets_counted)));
+    json_object_set_new(o, "memory_sockets_counted", json_boolean(r->mem_sockets_counted));
+    json_object_set_new(o, "peak_socket_bytes",
+                        r->mem_method == MEM_CGROUP_V1 && r->mem_sockets_counted
+                            ? json_integer((json_int_t)r->peak_sock_bytes)
+                            : json_null());
     json_object_set_new(o, "peak_pss_sum_bytes",
                         r->peak_pss_bytes ? json_integer((json_int_t)r->peak_pss_bytes)
                                           : json_null());
@@ -154,16 +169,10 @@ static json_t *report_run_json(const config_t *cfg, const run_result_t *r)
                                                      : json_null());
     json_object_set_new(o, "processes_peak", json_integer(r->processes_peak));
     json_object_set_new(o, "threads_peak", json_integer(r->threads_peak));
-    json_object_set_new(o, "latency_ms", lat);
-    if (r->has_queue_wait) {
-        json_t *qw = json_object();
-        json_object_set_new(qw, "p50", json_real(r->queue_wait_ms[0]));
-        json_object_set_new(qw, "p99", json_real(r->queue_wait_ms[1]));
-        json_object_set_new(qw, "max", json_real(r->queue_wait_ms[2]));
-        json_object_set_new(o, "queue_wait_ms", qw);
-    } else {
-        json_object_set_new(o, "queue_wait_ms", json_null());
-    }
+    json_object_set_new(o, "wait_ms", report_pcts_json(r->iv.wait_ms));
+    json_object_set_new(o, "api_ms", report_pcts_json(r->iv.api_ms));
+    json_object_set_new(o, "e2e_ms", report_pcts_json(r->iv.e2e_ms));
+    json_object_set_new(o, "latency_inconsistent", json_integer((json_int_t)r->iv.inconsistent));
     json_object_set_new(o, "rows", json_integer((json_int_t)r->verify.rows));
     json_object_set_new(o, "rows_match", json_boolean(report_rows_match(r)));
     json_object_set_new(o, "verified", json_boolean(report_rows_match(r)));
@@ -312,21 +321,29 @@ static int report_write_runs_csv(const char *dir, const config_t *cfg, run_resul
     atomic_text_t t;
     if (atomic_text_open(&t, err, errlen))
         return -1;
-    fprintf(t.f, "model,repeat,requests,concurrency,succeeded,failed,wall_s,floor_s,cpu_user_s,"
-                 "cpu_sys_s,peak_rss_bytes,memory_method,p50_ms,p90_ms,p99_ms,p999_ms,max_ms,"
-                 "rows,verified,duplicates,db_conns,client_peak_inflight,ok\n");
+    fprintf(t.f, "model,repeat,requests,concurrency,succeeded,failed,wall_s,floor_s,"
+                 "wall_over_floor,cpu_user_s,cpu_sys_s,cpu_per_request_us,peak_mem_bytes,"
+                 "memory_method,peak_pss_sum_bytes,peak_rss_sum_bytes,api_p50_ms,api_p90_ms,"
+                 "api_p99_ms,api_p999_ms,api_max_ms,wait_p50_ms,wait_p99_ms,e2e_p50_ms,"
+                 "e2e_p99_ms,rows,verified,duplicates,db_conns,client_peak_inflight,ok\n");
     for (int i = 0; i < nruns; i++) {
         run_result_t *r = &runs[i];
         if (r->repeat < 0)
             continue;
+        double floor_s = summary_floor_s(cfg);
         fprintf(t.f,
-                "%s,%d,%u,%u,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%llu,%s,%.3f,%.3f,%.3f,%.3f,%.3f,"
-                "%llu,%s,%llu,%lld,%lld,%s\n",
+                "%s,%d,%u,%u,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%llu,\"%s\",%llu,%llu,%.3f,"
+                "%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%llu,%s,%llu,%lld,%lld,%s\n",
                 r->model->name, r->repeat, cfg->job.requests, cfg->job.concurrency,
-                (unsigned long long)r->succeeded, (unsigned long long)r->failed, r->wall_s,
-                summary_floor_s(cfg), r->cpu_user_s, r->cpu_sys_s,
-                (unsigned long long)r->peak_mem_bytes, mem_method_name(r->mem_method), r->lat_ms[0],
-                r->lat_ms[1], r->lat_ms[2], r->lat_ms[3], r->lat_ms[4],
+                (unsigned long long)r->succeeded, (unsigned long long)r->failed, r->wall_s, floor_s,
+                floor_s > 0 ? r->wall_s / floor_s : 0, r->cpu_user_s, r->cpu_sys_s,
+                cfg->job.requests ? summary_cpu_per_request_us(cfg, r) : 0,
+                (unsigned long long)r->peak_mem_bytes,
+                mem_method_desc(r->mem_method, r->mem_sockets_counted),
+                (unsigned long long)r->peak_pss_bytes, (unsigned long long)r->peak_rss_sum_bytes,
+                r->iv.api_ms[IV_P50], r->iv.api_ms[IV_P90], r->iv.api_ms[IV_P99],
+                r->iv.api_ms[IV_P999], r->iv.api_ms[IV_MAX], r->iv.wait_ms[IV_P50],
+                r->iv.wait_ms[IV_P99], r->iv.e2e_ms[IV_P50], r->iv.e2e_ms[IV_P99],
                 (unsigned long long)r->verify.rows, report_rows_match(r) ? "true" : "false",
                 (unsigned long long)r->verify.duplicates, (long long)r->db_conns,
                 (long long)r->client_peak_inflight, r->ok ? "true" : "false");
@@ -335,8 +352,8 @@ static int report_write_runs_csv(const char *dir, const config_t *cfg, run_resul
 }
 
 /* timeline-MODEL-R.csv (completions and errors per window) and
- * latency-MODEL-R.csv (every succeeded request's latency, ascending, with
- * its cumulative fraction: the latency CDF without re-binning). */
+ * latency-MODEL-R.csv (every succeeded request's api time, ascending, with
+ * its cumulative fraction: the API latency CDF without re-binning). */
 static int report_write_run_csvs(const char *dir, const run_result_t *r, char *err, size_t errlen)
 {
     atomic_text_t t;
@@ -350,9 +367,9 @@ static int report_write_run_csvs(const char *dir, const run_result_t *r, char *e
     snprintf(name, sizeof name, "timeline-%s-%d.csv", r->model->name, r->repeat);
     if (atomic_text_commit(&t, dir, name, err, errlen) || atomic_text_open(&t, err, errlen))
         return -1;
-    fprintf(t.f, "latency_ms,cdf\n");
-    for (int k = 0; k < r->nlat; k++)
-        fprintf(t.f, "%.3f,%.6f\n", r->lat_sorted[k], (double)(k + 1) / r->nlat);
+    fprintf(t.f, "api_ms,cdf\n");
+    for (uint64_t k = 0; r->iv.api_sorted && k < r->iv.n; k++)
+        fprintf(t.f, "%.3f,%.6f\n", r->iv.api_sorted[k], (double)(k + 1) / (double)r->iv.n);
     snprintf(name, sizeof name, "latency-%s-%d.csv", r->model->name, r->repeat);
     return atomic_text_commit(&t, dir, name, err, errlen);
 }
@@ -387,35 +404,45 @@ void report_remove_csv(const char *dir, run_result_t *runs, int nruns)
 
 /* The table's columns: each the median of one summary figure over a
  * model's measured runs, times a scale, printed in a width with a
- * precision, its star judged by one kind of noise (noise.h). */
-enum { T_WALL, T_XFLOOR, T_CPU, T_MB, T_P50, T_P99, T_ERR, T__N };
+ * precision, its star judged by one kind of noise (noise.h). Latencies in
+ * ms; peak memory in MiB. */
+enum {
+    T_WALL,
+    T_WALL_FLOOR,
+    T_CPU_REQ,
+    T_MEM,
+    T_API_P50,
+    T_API_P99,
+    T_WAIT_P50,
+    T_WAIT_P99,
+    T_ERR,
+    T__N
+};
 
 static const struct {
     const char *head;
     int width, prec, fig;
+    double scale;
     noise_figure_t noise;
 } table_col[T__N] = {
-    [T_WALL] = {"wall s", 9, 2, SUMMARY_WALL, NOISE_WALL},
-    [T_XFLOOR] = {"xfloor", 8, 2, SUMMARY_WALL, NOISE_WALL},
-    [T_CPU] = {"cpu s", 9, 2, SUMMARY_CPU, NOISE_CPU},
-    [T_MB] = {"peak MB", 10, 1, SUMMARY_RSS, NOISE_MEM},
-    [T_P50] = {"p50 ms", 9, 1, SUMMARY_P50, NOISE_LAT_MID},
-    [T_P99] = {"p99 ms", 9, 1, SUMMARY_P99, NOISE_LAT_TAIL},
-    [T_ERR] = {"errors %", 9, 2, SUMMARY_ERROR_RATE, NOISE_COUNT},
+    [T_WALL] = {"wall s", 8, 2, SUMMARY_WALL, 1, NOISE_WALL},
+    [T_WALL_FLOOR] = {"wall/floor", 10, 2, SUMMARY_WALL_FLOOR, 1, NOISE_WALL},
+    [T_CPU_REQ] = {"cpu \u00b5s/req", 10, 0, SUMMARY_CPU_REQ, 1, NOISE_CPU},
+    [T_MEM] = {"peak MiB", 9, 1, SUMMARY_MEM, 1 / 1048576.0, NOISE_MEM},
+    [T_API_P50] = {"api p50", 8, 1, SUMMARY_API_P50, 1, NOISE_LAT_MID},
+    [T_API_P99] = {"api p99", 8, 1, SUMMARY_API_P99, 1, NOISE_LAT_TAIL},
+    [T_WAIT_P50] = {"wait p50", 9, 1, SUMMARY_WAIT_P50, 1, NOISE_LAT_MID},
+    [T_WAIT_P99] = {"wait p99", 9, 1, SUMMARY_WAIT_P99, 1, NOISE_LAT_TAIL},
+    [T_ERR] = {"errors %", 9, 2, SUMMARY_ERROR_RATE, 100, NOISE_COUNT},
 };
 
-static double table_scale(int k, double floor_s)
+/* Columns a text takes on a terminal: UTF-8 continuation bytes take none. */
+static int report_text_columns(const char *s)
 {
-    switch (k) {
-    case T_XFLOOR:
-        return floor_s > 0 ? 1 / floor_s : 0;
-    case T_MB:
-        return 1 / 1048576.0;
-    case T_ERR:
-        return 100;
-    default:
-        return 1;
-    }
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
 }
 
 /* Whether a model's figures may be the best of a column: every run ok and
@@ -470,12 +497,13 @@ void report_print_table(FILE *f, const config_t *cfg, const run_result_t *runs, 
         fprintf(f, "; single run: no spread measured\n");
     fprintf(f, "%-16s %-10s", "model", "ok");
     for (int k = 0; k < T__N; k++)
-        fprintf(f, " %*s", table_col[k].width, table_col[k].head);
+        fprintf(f, " %*s%s", table_col[k].width - report_text_columns(table_col[k].head), "",
+                table_col[k].head);
     fprintf(f, " %5s\n", "runs");
     for (int i = 0; i < nm; i++) {
         fprintf(f, "%-16s %-10s", m[i].name, m[i].ok ? "ok" : "NOT OK <<<");
         for (int k = 0; k < T__N; k++)
-            report_table_cell(f, k, "", m[i].fig[table_col[k].fig].median * table_scale(k, floor_s),
+            report_table_cell(f, k, "", m[i].fig[table_col[k].fig].median * table_col[k].scale,
                               star[k] == i ? "*" : " ");
         fprintf(f, " %5d%s%s\n", m[i].runs, m[i].noisy ? "  noisy" : "",
                 m[i].invalid_runs ? "  INVALID" : "");
@@ -483,10 +511,14 @@ void report_print_table(FILE *f, const config_t *cfg, const run_result_t *runs, 
             continue;
         fprintf(f, "%-16s %-10s", "", "");
         for (int k = 0; k < T__N; k++)
-            report_table_cell(f, k, "\u00b1",
-                              m[i].fig[table_col[k].fig].mad * table_scale(k, floor_s), " ");
+            report_table_cell(f, k, "\u00b1", m[i].fig[table_col[k].fig].mad * table_col[k].scale,
+                              " ");
         fprintf(f, "\n");
     }
+    fprintf(f,
+            "api: request on the wire -> response, ms; wait: id taken -> request on the wire, "
+            "ms (docs/results.md); peak MiB: %s\n",
+            nruns > 0 ? mem_method_desc(runs[0].mem_method, runs[0].mem_sockets_counted) : "-");
     if (nm > 1) {
         fprintf(f, "* the best of the column beyond the noise: the lowest median among ok models "
                    "with successes in every run, its runs' range clear of every other's\n");

@@ -10,7 +10,7 @@
 #include "harness/config/config.h"
 #include "harness/run/runner.h"
 
-#define RESULTS_SCHEMA_VERSION 1
+#define RESULTS_SCHEMA_VERSION 2
 
 typedef struct report_env {
     char started_at[32], finished_at[32];

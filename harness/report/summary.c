@@ -9,8 +9,22 @@
 #include "common/stats.h"
 
 const char *const summary_figure_keys[SUMMARY__N] = {
-    "wall_s",         "cpu_s",      "peak_rss_bytes", "latency_p50_ms",
-    "latency_p99_ms", "error_rate", "efficiency"};
+    "wall_s",         "wall_over_floor", "cpu_s",      "cpu_per_request_us",
+    "peak_mem_bytes", "api_p50_ms",      "api_p99_ms", "wait_p50_ms",
+    "wait_p99_ms",    "e2e_p50_ms",      "e2e_p99_ms", "error_rate"};
+
+/* Where a schema-1 row kept a figure: its key, and whether the value is
+ * the reciprocal of today's (efficiency = 1 / wall_over_floor). */
+static const struct {
+    int fig;
+    const char *key;
+    int reciprocal;
+} summary_v1_keys[] = {
+    {SUMMARY_MEM, "peak_rss_bytes", 0},
+    {SUMMARY_API_P50, "latency_p50_ms", 0},
+    {SUMMARY_API_P99, "latency_p99_ms", 0},
+    {SUMMARY_WALL_FLOOR, "efficiency", 1},
+};
 
 summary_spread_t summary_spread(double *v, int n)
 {
@@ -47,17 +61,27 @@ double summary_floor_s(const config_t *cfg)
     return (double)((cfg->job.requests + c - 1) / c) * cfg->mock.latency_ms / 1000.0;
 }
 
+double summary_cpu_per_request_us(const config_t *cfg, const run_result_t *r)
+{
+    return cfg->job.requests ? 1e6 * (r->cpu_user_s + r->cpu_sys_s) / cfg->job.requests : NAN;
+}
+
 /* One measured run's figures, in summary_figure_keys' order. */
 static void summary_run_figures(const config_t *cfg, double floor_s, const run_result_t *r,
                                 double out[SUMMARY__N])
 {
     out[SUMMARY_WALL] = r->wall_s;
+    out[SUMMARY_WALL_FLOOR] = floor_s > 0 ? r->wall_s / floor_s : NAN;
     out[SUMMARY_CPU] = r->cpu_user_s + r->cpu_sys_s;
-    out[SUMMARY_RSS] = (double)r->peak_mem_bytes;
-    out[SUMMARY_P50] = r->lat_ms[0];
-    out[SUMMARY_P99] = r->lat_ms[2];
+    out[SUMMARY_CPU_REQ] = summary_cpu_per_request_us(cfg, r);
+    out[SUMMARY_MEM] = (double)r->peak_mem_bytes;
+    out[SUMMARY_API_P50] = r->iv.api_ms[IV_P50];
+    out[SUMMARY_API_P99] = r->iv.api_ms[IV_P99];
+    out[SUMMARY_WAIT_P50] = r->iv.wait_ms[IV_P50];
+    out[SUMMARY_WAIT_P99] = r->iv.wait_ms[IV_P99];
+    out[SUMMARY_E2E_P50] = r->iv.e2e_ms[IV_P50];
+    out[SUMMARY_E2E_P99] = r->iv.e2e_ms[IV_P99];
     out[SUMMARY_ERROR_RATE] = cfg->job.requests ? (double)r->failed / cfg->job.requests : 0;
-    out[SUMMARY_EFFICIENCY] = r->wall_s > 0 ? floor_s / r->wall_s : 0;
 }
 
 /* Fills m (named already) from its measured runs; v is scratch for
@@ -188,6 +212,23 @@ int summary_model_from_json(json_t *row, summary_model_t *m)
         s->max = summary_json_num(o, "max");
         s->mad = summary_json_num(o, "mad");
         s->n = m->runs;
+    }
+    for (size_t k = 0; k < sizeof summary_v1_keys / sizeof summary_v1_keys[0]; k++) {
+        json_t *o = json_object_get(row, summary_v1_keys[k].key);
+        summary_spread_t *s = &m->fig[summary_v1_keys[k].fig];
+        if (!o || json_object_get(row, summary_figure_keys[summary_v1_keys[k].fig]))
+            continue;
+        s->median = summary_json_num(o, "median");
+        s->min = summary_json_num(o, "min");
+        s->max = summary_json_num(o, "max");
+        s->mad = summary_json_num(o, "mad");
+        if (summary_v1_keys[k].reciprocal) {
+            double lo = s->min;
+            s->median = 1 / s->median;
+            s->min = 1 / s->max; /* the order turns over */
+            s->max = 1 / lo;
+            s->mad = NAN; /* not the reciprocal's */
+        }
     }
     return 0;
 }

@@ -31,12 +31,17 @@ summary_spread_t summary_spread(double *v, int n);
 /* The figures of a summary[] row, in the order results.json lists them. */
 enum {
     SUMMARY_WALL,       /* wall_s */
+    SUMMARY_WALL_FLOOR, /* wall_over_floor: wall_s / floor_s (1.0 is the floor) */
     SUMMARY_CPU,        /* cpu_s: user + system, the model's process tree */
-    SUMMARY_RSS,        /* peak_rss_bytes */
-    SUMMARY_P50,        /* latency_p50_ms */
-    SUMMARY_P99,        /* latency_p99_ms */
+    SUMMARY_CPU_REQ,    /* cpu_per_request_us: cpu_s / requests, in µs */
+    SUMMARY_MEM,        /* peak_mem_bytes */
+    SUMMARY_API_P50,    /* api_p50_ms */
+    SUMMARY_API_P99,    /* api_p99_ms */
+    SUMMARY_WAIT_P50,   /* wait_p50_ms */
+    SUMMARY_WAIT_P99,   /* wait_p99_ms */
+    SUMMARY_E2E_P50,    /* e2e_p50_ms */
+    SUMMARY_E2E_P99,    /* e2e_p99_ms */
     SUMMARY_ERROR_RATE, /* error_rate: failed / requests */
-    SUMMARY_EFFICIENCY, /* efficiency: floor / wall */
     SUMMARY__N
 };
 /* Each figure's key in a summary[] row. */
@@ -64,9 +69,12 @@ typedef struct summary_model {
     summary_spread_t fig[SUMMARY__N];
 } summary_model_t;
 
-/* Floor of a run: ceil(N / C) x latency, in seconds; efficiency is
- * floor / wall time. */
+/* Floor of a run: ceil(N / C) x latency, in seconds; wall_over_floor is
+ * wall time / floor. */
 double summary_floor_s(const config_t *cfg);
+/* CPU of the model's tree per request of the run, in µs: (user + sys) / N
+ * (NaN for N = 0). */
+double summary_cpu_per_request_us(const config_t *cfg, const run_result_t *r);
 
 /* One row per model, in the order the models first appear in runs (a
  * model with only warm-up runs has a row with runs = 0). Returns a
@@ -78,8 +86,12 @@ summary_model_t *summary_models(const config_t *cfg, const run_result_t *runs, i
 json_t *summary_models_json(const summary_model_t *m, int n);
 
 /* Reads one summary[] row back. A figure the row lacks is NaN (median,
- * min, max and mad). Returns 0, or -1 when the row has no model name (m
- * is then partly filled). m->name is borrowed from row. */
+ * min, max and mad). A schema-1 row is read by its keys of then:
+ * peak_rss_bytes as peak_mem_bytes, latency_p50_ms/latency_p99_ms (first
+ * attempt's start to transformed) as api_p50_ms/api_p99_ms, efficiency as
+ * 1 / wall_over_floor; it has no wait, e2e or CPU per request. Returns 0,
+ * or -1 when the row has no model name (m is then partly filled). m->name
+ * is borrowed from row. */
 int summary_model_from_json(json_t *row, summary_model_t *m);
 
 /* Formats a figure, times scale, as "median (min–max)" with the printf

@@ -9,6 +9,7 @@
 #include "common/limits.h"
 #include "common/log.h"
 #include "harness/report/chart.h"
+#include "harness/report/report.h"
 #include "harness/report/summary.h"
 
 int sweep_parse(const char *spec, const config_t *base, sweep_t *s, char *err, size_t errlen)
@@ -233,7 +234,7 @@ json_t *sweep_results_json(const sweep_t *s, json_t *const *docs, const char *co
     json_object_set_new(sw, "points", points);
     json_object_set_new(sw, "knee_within", json_real(SWEEP_KNEE_WITHIN));
     json_object_set_new(sw, "knee", sweep_knees(summary));
-    json_object_set_new(doc, "schema_version", json_integer(1));
+    json_object_set_new(doc, "schema_version", json_integer(RESULTS_SCHEMA_VERSION));
     json_object_set_new(doc, "tool", json_string("concbench"));
     json_object_set_new(doc, "complete", json_boolean(complete));
     json_object_set_new(doc, "exit_status", json_integer(exit_status));
@@ -256,8 +257,9 @@ static int sweep_csv_write(const char *dir, json_t *doc, const char **models, in
         return -1;
     fprintf(m.f, "model");
     json_array_foreach(keys, k, key) fprintf(m.f, ",%s", json_string_value(key));
-    fprintf(m.f, ",wall_s_median,wall_s_min,wall_s_max,cpu_s_median,peak_mb_median,"
-                 "latency_p99_ms_median,error_rate_median,efficiency_median,verified,dir\n");
+    fprintf(m.f, ",wall_s_median,wall_s_min,wall_s_max,cpu_s_median,cpu_per_request_us_median,"
+                 "peak_mib_median,api_p99_ms_median,wait_p99_ms_median,error_rate_median,"
+                 "wall_over_floor_median,verified,dir\n");
     json_array_foreach(summary, i, row)
     {
         const char *model = json_string_value(json_object_get(row, "model"));
@@ -267,13 +269,15 @@ static int sweep_csv_write(const char *dir, json_t *doc, const char **models, in
             fprintf(m.f, ",%g",
                     json_number_value(
                         json_object_get(json_object_get(row, "sweep"), json_string_value(key))));
-        fprintf(m.f, ",%.6f,%.6f,%.6f,%.6f,%.3f,%.3f,%.6f,%.4f,%s,%s\n",
+        fprintf(m.f, ",%.6f,%.6f,%.6f,%.6f,%.1f,%.3f,%.3f,%.3f,%.6f,%.4f,%s,%s\n",
                 sweep_figure(row, SUMMARY_WALL, "median"), sweep_figure(row, SUMMARY_WALL, "min"),
                 sweep_figure(row, SUMMARY_WALL, "max"), sweep_figure(row, SUMMARY_CPU, "median"),
-                sweep_figure(row, SUMMARY_RSS, "median") / 1048576.0,
-                sweep_figure(row, SUMMARY_P99, "median"),
+                sweep_figure(row, SUMMARY_CPU_REQ, "median"),
+                sweep_figure(row, SUMMARY_MEM, "median") / 1048576.0,
+                sweep_figure(row, SUMMARY_API_P99, "median"),
+                sweep_figure(row, SUMMARY_WAIT_P99, "median"),
                 sweep_figure(row, SUMMARY_ERROR_RATE, "median"),
-                sweep_figure(row, SUMMARY_EFFICIENCY, "median"),
+                sweep_figure(row, SUMMARY_WALL_FLOOR, "median"),
                 json_is_true(json_object_get(row, "verified")) ? "true" : "false",
                 json_string_value(json_object_get(row, "dir")));
         for (int n = 0; n < *nmodels; n++)
@@ -306,8 +310,8 @@ static void sweep_dat_print(FILE *f, json_t *doc, const char *kname, const char 
                     sweep_figure(row, SUMMARY_WALL, "median"),
                     sweep_figure(row, SUMMARY_WALL, "min"), sweep_figure(row, SUMMARY_WALL, "max"),
                     sweep_figure(row, SUMMARY_CPU, "median"),
-                    sweep_figure(row, SUMMARY_RSS, "median") / 1048576.0,
-                    sweep_figure(row, SUMMARY_P99, "median"));
+                    sweep_figure(row, SUMMARY_MEM, "median") / 1048576.0,
+                    sweep_figure(row, SUMMARY_API_P99, "median"));
         }
     }
 }

@@ -24,6 +24,20 @@ const char *mem_method_name(mem_method_t m)
     }
 }
 
+const char *mem_method_desc(mem_method_t m, int sockets_counted)
+{
+    switch (m) {
+    case MEM_CGROUP_V2:
+        return "cgroup2 memory.peak";
+    case MEM_CGROUP_V1:
+        return sockets_counted
+                   ? "cgroup1 memory.max_usage_in_bytes + memory.kmem.tcp.max_usage_in_bytes"
+                   : "cgroup1 memory.max_usage_in_bytes (TCP buffers not counted)";
+    default:
+        return "sampled PSS sum (socket buffers not counted)";
+    }
+}
+
 static int write_file(const char *path, const char *text)
 {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -74,7 +88,19 @@ static int cgroup_make(memwatch_t *w, const char *root, const char *tag, mem_met
 {
     snprintf(w->cgroup_dir, sizeof w->cgroup_dir, "%s/concbench-%d-%s", root, (int)getpid(), tag);
     if (mkdir(w->cgroup_dir, 0755) == 0 || errno == EEXIST) {
+        char path[600];
         w->method = m;
+        /* v1 charges TCP buffers to a group only once its TCP limit has
+         * been set (to anything: -1 is no limit), and then to a counter of
+         * their own, outside memory.usage_in_bytes; v2 always charges them
+         * to memory.current. Set before any process joins, so every socket
+         * the tree opens is charged. */
+        if (m == MEM_CGROUP_V2) {
+            w->sockets_counted = 1;
+        } else {
+            snprintf(path, sizeof path, "%s/memory.kmem.tcp.limit_in_bytes", w->cgroup_dir);
+            w->sockets_counted = write_file(path, "-1") == 0;
+        }
         return 0;
     }
     w->cgroup_dir[0] = '\0';
@@ -109,6 +135,7 @@ int memwatch_attach(memwatch_t *w, pid_t pid)
     rmdir(w->cgroup_dir);
     w->cgroup_dir[0] = '\0';
     w->method = MEM_PROC_PSS;
+    w->sockets_counted = 0;
     return -1;
 }
 
@@ -281,6 +308,7 @@ uint64_t memwatch_finish(memwatch_t *w)
             /* Kernels before 5.19 have no memory.peak: fall back to the
              * sampled figure rather than report a current value as a peak. */
             w->method = MEM_PROC_PSS;
+            w->sockets_counted = 0;
             peak = w->peak_pss;
         }
         break;
@@ -288,8 +316,15 @@ uint64_t memwatch_finish(memwatch_t *w)
         snprintf(path, sizeof path, "%s/memory.max_usage_in_bytes", w->cgroup_dir);
         if (read_u64(path, &peak)) {
             w->method = MEM_PROC_PSS;
+            w->sockets_counted = 0;
             peak = w->peak_pss;
+            break;
         }
+        snprintf(path, sizeof path, "%s/memory.kmem.tcp.max_usage_in_bytes", w->cgroup_dir);
+        if (w->sockets_counted && read_u64(path, &w->peak_sock) == 0)
+            peak += w->peak_sock;
+        else
+            w->sockets_counted = 0;
         break;
     default:
         peak = w->peak_pss;

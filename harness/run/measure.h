@@ -1,8 +1,10 @@
 /* Measuring a model's process tree and the services around it.
  *
  * Peak memory, in order of preference: a fresh cgroup per run (v2
- * memory.peak, or v1 memory.max_usage_in_bytes) that holds the whole tree —
- * exact, includes page cache and kernel memory charged to the group — or,
+ * memory.peak, or v1 memory.max_usage_in_bytes plus the group's TCP buffer
+ * peak, memory.kmem.tcp.max_usage_in_bytes, with TCP accounting switched on
+ * for the group) that holds the whole tree — exact, includes page cache,
+ * kernel memory and socket buffers charged to the group — or,
  * where no cgroup can be made, sampling /proc/PID/smaps_rollup of every
  * process of the tree every sample_ms and keeping the peak of the summed
  * PSS (copy-on-write pages after fork split honestly) and of the summed RSS
@@ -15,13 +17,22 @@
 
 typedef enum mem_method { MEM_CGROUP_V2, MEM_CGROUP_V1, MEM_PROC_PSS } mem_method_t;
 
+/* The knob's name of a method: "cgroup-v2", "cgroup-v1", "proc-pss". */
 const char *mem_method_name(mem_method_t m);
+/* What a figure taken by method m is, for results.json's memory_method:
+ * the counters read, and whether socket buffers are in it. */
+const char *mem_method_desc(mem_method_t m, int sockets_counted);
 
 typedef struct memwatch {
     mem_method_t method;
     char cgroup_dir[512]; /* "" when sampling /proc */
     pid_t root;
     uint64_t peak_pss, peak_rss_sum; /* sampling only */
+    /* Socket buffers are in the figure: always on v2 (memory.peak counts
+     * them); on v1 when the group's TCP accounting could be switched on
+     * (memory.kmem.tcp.limit_in_bytes written), never for proc-pss. */
+    int sockets_counted;
+    uint64_t peak_sock; /* v1: the TCP buffers' own peak, part of the figure */
     int processes_peak;
     int threads_peak;
     int npids; /* the tree as last enumerated */
@@ -44,7 +55,10 @@ void memwatch_refresh_tree(memwatch_t *w);
  * every process) over the tree as last enumerated and keeps the peaks: the
  * figure when the method is proc-pss, a cross-check beside a cgroup. */
 void memwatch_sample(memwatch_t *w, int with_pss);
-/* The peak in bytes (PSS sum when sampling), then removes the cgroup. */
+/* The peak in bytes (PSS sum when sampling; on v1 the group's peak plus
+ * its TCP buffers' peak, which may come at another moment, so the sum can
+ * exceed the true peak by at most the smaller of the two), then removes
+ * the cgroup. */
 uint64_t memwatch_finish(memwatch_t *w);
 
 /* CPU seconds (user+sys) a service has used so far: the process itself, its

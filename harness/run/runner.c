@@ -65,9 +65,6 @@ static int timeline_at(outcome_slot_t *s, int64_t *at)
 
 static void runner_collect(run_result_t *r, outcome_table_t *t, int64_t t0)
 {
-    double *lat = malloc(sizeof(double) * (t->n ? t->n : 1));
-    double *wait = malloc(sizeof(double) * (t->n ? t->n : 1));
-    int nlat = 0, nwait = 0;
     int64_t span = 0, at;
 
     for (uint32_t i = 0; i < t->n; i++) {
@@ -78,35 +75,20 @@ static void runner_collect(run_result_t *r, outcome_table_t *t, int64_t t0)
             r->retried++;
         if (st == SLOT_DONE) {
             r->succeeded++;
-            if (lat && s->fetched_ns > s->start_ns && s->start_ns)
-                lat[nlat++] = (double)(s->fetched_ns - s->start_ns) / 1e6;
         } else if (st == SLOT_FAILED) {
             r->failed++;
             r->errors[s->err < ERR__COUNT ? s->err : ERR_BAD_PAYLOAD]++;
         }
-        if (wait && s->queued_ns && s->start_ns >= s->queued_ns)
-            wait[nwait++] = (double)(s->start_ns - s->queued_ns) / 1e6;
         if (timeline_at(s, &at) && at - t0 > span)
             span = at - t0;
     }
     r->complete = r->succeeded + r->failed == t->n;
-    if (lat) {
-        static const double q[4] = {0.50, 0.90, 0.99, 0.999};
-        stats_sort(lat, nlat);
-        for (int k = 0; k < 4; k++)
-            r->lat_ms[k] = stats_quantile_sorted(lat, nlat, q[k]);
-        r->lat_ms[4] = nlat ? lat[nlat - 1] : 0;
-        r->lat_sorted = lat;
-        r->nlat = nlat;
-    }
-    if (wait && nwait) {
-        stats_sort(wait, nwait);
-        r->has_queue_wait = 1;
-        r->queue_wait_ms[0] = stats_quantile_sorted(wait, nwait, 0.50);
-        r->queue_wait_ms[1] = stats_quantile_sorted(wait, nwait, 0.99);
-        r->queue_wait_ms[2] = wait[nwait - 1];
-    }
-    free(wait);
+    if (intervals_collect(t, t0, &r->iv))
+        log_error("out of memory for the latencies of %u requests", t->n);
+    else if (r->iv.inconsistent)
+        log_error("warning: %s: %" PRIu64 " succeeded requests have times that do not add up "
+                  "(wait + api > e2e, or a time missing): their model records them wrongly",
+                  r->model->name, r->iv.inconsistent);
 
     r->timeline_len = (int)(span / TIMELINE_NS) + 1;
     r->timeline_done = calloc((size_t)r->timeline_len, sizeof *r->timeline_done);
@@ -285,6 +267,8 @@ static void runner_take_figures(run_result_t *r, const monitor_t *m, const memwa
     r->cpu_sys_s = tv_s(m->ru.ru_stime);
     r->peak_mem_bytes = m->peak_mem;
     r->mem_method = mw->method;
+    r->mem_sockets_counted = mw->sockets_counted;
+    r->peak_sock_bytes = mw->peak_sock;
     r->peak_rss_sum_bytes = mw->peak_rss_sum;
     r->peak_pss_bytes = mw->peak_pss;
     r->processes_peak = mw->processes_peak;
@@ -402,8 +386,7 @@ void run_result_free(run_result_t *r)
 {
     json_decref(r->server);
     free(r->externals);
-    free(r->lat_sorted);
-    r->lat_sorted = NULL;
+    intervals_free(&r->iv);
     free(r->timeline_done);
     free(r->timeline_err);
     r->server = NULL;

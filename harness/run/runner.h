@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "harness/config/config.h"
+#include "harness/run/intervals.h"
 #include "harness/run/measure.h"
 #include "harness/run/validity.h"
 #include "harness/run/verify.h"
@@ -36,15 +37,15 @@ typedef struct run_result {
     double wall_s, cpu_user_s, cpu_sys_s;
     uint64_t peak_mem_bytes;
     mem_method_t mem_method;
+    int mem_sockets_counted;  /* socket buffers are in peak_mem_bytes */
+    uint64_t peak_sock_bytes; /* v1: their own peak (part of peak_mem_bytes); else 0 */
     uint64_t peak_rss_sum_bytes, peak_pss_bytes; /* when sampling */
     int processes_peak, threads_peak;
     double harness_cpu_s;         /* the harness's own CPU while the model ran */
     int64_t db_conns_server_peak; /* most client backends pg_stat_activity showed; -1 unknown */
     uint64_t succeeded, failed;
     uint64_t errors[ERR__COUNT];
-    double lat_ms[5];        /* p50 p90 p99 p999 max of succeeded requests */
-    double queue_wait_ms[3]; /* p50 p99 max: queued → first attempt, where the model queues */
-    int has_queue_wait;
+    intervals_t iv; /* wait, api and e2e of the succeeded requests */
     uint64_t attempts, retried;
     int64_t client_peak_inflight, db_conns, workers_peak;
     int crash_applicable;
@@ -65,8 +66,6 @@ typedef struct run_result {
      * time, the machine left to the run. valid is validity.reasons == 0. */
     validity_t validity;
     int valid;
-    double *lat_sorted; /* latencies of succeeded requests, ascending (ms) */
-    int nlat;
     /* Completions and errors per LIMIT_RUN_TIMELINE_WINDOW_MS window since the start. */
     uint32_t *timeline_done, *timeline_err;
     int timeline_len;

@@ -190,7 +190,11 @@ static int extproto_event(extproto_t *p, const char *verb, size_t vlen, uint64_t
                             "id %" PRIu64 " sent a %dth attempt: retries = %d allows %d per "
                             "delivery",
                             id, x->attempts + 1, p->retries, p->retries + 1);
+        /* An external program reports one moment for both: the attempt
+         * starts and its request is on the wire (docs/external-models.md:
+         * its connecting, if any, is inside the attempt). */
         outcome_attempt_start_at(t, id, ts);
+        outcome_attempt_wire_at(t, id, ts);
         x->attempts++;
         x->state = XS_SENT;
     } else if (field_is(verb, vlen, "recv")) {

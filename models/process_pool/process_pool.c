@@ -214,6 +214,10 @@ static void pp_child_feed(pp_pool_t *p, int i)
             p->failed = 1;
             return;
         }
+        /* Taken now, before the worker can see them: its request must not
+         * go on the wire before the id was taken (docs/results.md). */
+        for (uint32_t j = 0; j < k; j++)
+            outcome_queued(p->out, msg.ids[j]);
         do
             sent = send(w->fd, &msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
         while (sent < 0 && errno == EINTR);
@@ -228,8 +232,6 @@ static void pp_child_feed(pp_pool_t *p, int i)
         }
         memcpy(c->ids, msg.ids, len - sizeof msg.n);
         c->n = k;
-        for (uint32_t j = 0; j < k; j++)
-            outcome_queued(p->out, msg.ids[j]);
         p->nrequeue -= r;
         p->next_id += k - r;
         atomic_fetch_add(&p->out->redelivered, r);

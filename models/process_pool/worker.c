@@ -131,7 +131,7 @@ _Noreturn void pp_worker_main(const job_t *job, int fd, pid_t dispatcher, const 
     sigprocmask(SIG_SETMASK, mask, NULL);
 
     fc.h = curl_easy_init();
-    if (!fc.h || http_easy_setup(fc.h, &fc.buf, job->timeout_ms) != CURLE_OK) {
+    if (!fc.h || http_easy_setup(fc.h, &fc.buf, job->timeout_ms, &fc.wire) != CURLE_OK) {
         pp_worker_report(fd, PP_REPORT_SETUP_FAILED, "cannot set up a curl handle");
         _exit(PP_EXIT_SETUP);
     }

@@ -378,21 +378,21 @@ static void consumer_tick_cb(uv_timer_t *t)
 static int consumer_report_outcome(consumer_t *w, uint64_t id, int ok)
 {
     const outcome_slot_t *s = outcome_slot(w->job->out, id);
-    int64_t wait = s->start_ns && s->queued_ns && s->start_ns >= s->queued_ns
-                       ? (s->start_ns - s->queued_ns) / 1000
+    int64_t wait = s->wire_ns && s->queued_ns && s->wire_ns >= s->queued_ns
+                       ? (s->wire_ns - s->queued_ns) / 1000
                        : 0;
-    int64_t fetch = s->fetched_ns && s->start_ns && s->fetched_ns >= s->start_ns
-                        ? (s->fetched_ns - s->start_ns) / 1000
+    int64_t fetch = s->fetched_ns && s->wire_ns && s->fetched_ns >= s->wire_ns
+                        ? (s->fetched_ns - s->wire_ns) / 1000
                         : 0;
-    int64_t from = s->fetched_ns ? s->fetched_ns : s->start_ns;
+    int64_t from = s->fetched_ns ? s->fetched_ns : s->wire_ns;
     int64_t commit = from && s->end_ns >= from ? (s->end_ns - from) / 1000 : 0;
     return uv_redis_command(
         w->ctl, consumer_ctl_reply_cb, w,
         "XADD %s NOMKSTREAM * id %" PRIu64 " ok %d err %s status %d attempts %u deliveries %u "
-        "wait_us %" PRId64 " fetch_us %" PRId64 " commit_us %" PRId64 " worker %s",
+        "wait_us %" PRId64 " fetch_us %" PRId64 " api_us %u commit_us %" PRId64 " worker %s",
         w->keys.outcomes, id, ok, err_class_name(ok ? ERR_NONE : (err_class_t)s->err),
-        (int)s->status, (unsigned)s->attempts, (unsigned)s->deliveries, wait, fetch, commit,
-        w->st->consumer);
+        (int)s->status, (unsigned)s->attempts, (unsigned)s->deliveries, wait, fetch,
+        (unsigned)s->api_us, commit, w->st->consumer);
 }
 
 /* engine: ids reached their final outcome. Report them (external), then

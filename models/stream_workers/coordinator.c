@@ -274,7 +274,7 @@ static void swc_externals_report(const swc_t *s)
 static void swc_record(swc_t *s, const stream_outcome_t *o)
 {
     outcome_slot_t *sl;
-    int64_t end = clock_now_ns(), fetched, start;
+    int64_t end = clock_now_ns(), fetched, wire;
     outcome_external_t *e = swc_external(s, o->worker, end);
     e->last_ns = end;
     if (o->claimed) {
@@ -287,11 +287,15 @@ static void swc_record(swc_t *s, const stream_outcome_t *o)
         return;
     sl = outcome_slot(s->out, o->id);
     fetched = end - o->commit_us * 1000;
-    start = (o->fetch_us ? fetched : end) - o->fetch_us * 1000;
-    if (!sl->start_ns)
-        sl->start_ns = start;
+    wire = (o->fetch_us ? fetched : end) - o->fetch_us * 1000;
+    if (!sl->wire_ns)
+        sl->wire_ns = wire;
+    /* Normally set at XADD (swc_produce); the worker's own wait is the
+     * fallback. */
     if (!sl->queued_ns)
-        sl->queued_ns = start - o->wait_us * 1000;
+        sl->queued_ns = wire - o->wait_us * 1000;
+    if (o->api_us > 0)
+        sl->api_us = o->api_us < (int64_t)UINT32_MAX ? (uint32_t)o->api_us : UINT32_MAX;
     sl->attempts = (uint16_t)(sl->attempts + o->attempts);
     sl->deliveries = (uint16_t)(sl->deliveries + o->deliveries);
     sl->status = o->status;
@@ -474,6 +478,9 @@ static int swc_produce(swc_t *s)
     for (uint32_t id = 1; id <= n && !swc_signo;) {
         uint32_t k = n - id + 1 < LIMIT_SWC_XADD_BATCH ? n - id + 1 : LIMIT_SWC_XADD_BATCH;
         for (uint32_t j = 0; j < k; j++) {
+            /* The model takes the id as it enters the stream: its wait
+             * for a consumer is part of the model's (docs/results.md). */
+            outcome_queued(s->out, id + j);
             if (redisAppendCommand(s->c, "XADD %s 0-%u id %u", s->keys.stream, id + j, id + j) !=
                 REDIS_OK) {
                 log_error("XADD: %s", s->c->errstr);

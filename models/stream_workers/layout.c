@@ -183,6 +183,8 @@ int stream_layout_outcome_parse(const redisReply *entry, stream_outcome_t *o)
             rc = stream_layout_i64(val, &o->wait_us);
         } else if (strcmp(k, "fetch_us") == 0) {
             rc = stream_layout_i64(val, &o->fetch_us);
+        } else if (strcmp(k, "api_us") == 0) {
+            rc = stream_layout_i64(val, &o->api_us);
         } else if (strcmp(k, "commit_us") == 0) {
             rc = stream_layout_i64(val, &o->commit_us);
         } else if (strcmp(k, "worker") == 0) {

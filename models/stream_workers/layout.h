@@ -78,9 +78,11 @@ int stream_layout_config_read(redisContext *c, const stream_layout_keys_t *k,
 
 /* One external outcome, as carried by an outcomes entry with fields
  * id, ok (1 committed / 0 failed for good), err (class name, "none" when
- * ok), status (last HTTP status), attempts, deliveries, wait_us (queued to
- * first attempt), fetch_us (first attempt to transformed), commit_us
- * (transformed to committed or failed), worker (consumer name). A claim
+ * ok), status (last HTTP status), attempts, deliveries, wait_us (the worker
+ * took the id to its first request on the wire), fetch_us (first request on
+ * the wire to transformed), api_us (the latest attempt on the wire to its
+ * response complete, outcome.h), commit_us (transformed to committed or
+ * failed), worker (consumer name). A claim
  * entry has fields claimed (entries taken over) and worker. Times are
  * durations, so they cross hosts without a shared clock; the coordinator
  * anchors them at the moment it reads the entry. */
@@ -90,7 +92,7 @@ typedef struct stream_outcome {
     int err; /* err_class_t */
     int status;
     unsigned attempts, deliveries;
-    int64_t wait_us, fetch_us, commit_us;
+    int64_t wait_us, fetch_us, api_us, commit_us;
     uint64_t claimed;
     char worker[160]; /* the reporting consumer's name ("" if absent) */
 } stream_outcome_t;

@@ -37,14 +37,14 @@ expect "within a 50% threshold" 0 out "^thread-pool +wall s .* same" -- "$B" "$D
 jq '.runs |= map(select(.repeat == 0))' "$B" >"$WORK/b1.json"
 jq '.runs |= map(if .model == "thread-pool" then .latency_ms.p99 *= 1.48 else . end)' "$WORK/b1.json" >"$WORK/p148.json"
 jq '.runs |= map(if .model == "thread-pool" then .latency_ms.p99 *= 1.7 else . end)' "$WORK/b1.json" >"$WORK/p170.json"
-expect "single runs, p99 1.48x" 0 out "^thread-pool +p99 ms +1/1 .* 1.48x .* noisy$" -- "$WORK/b1.json" "$WORK/p148.json"
+expect "single runs, p99 1.48x" 0 out "^thread-pool +api p99 ms +1/1 .* 1.48x .* noisy$" -- "$WORK/b1.json" "$WORK/p148.json"
 grep -q "^note: a model with fewer than 3 runs on a side cannot measure its noise.*p99 +/-25%" "$WORK/out" &&
   echo "ok: says the minimum noise was used" || fail "no minimum-noise note: $(cat "$WORK/out")"
 grep -q "REGRESSION" "$WORK/out" && fail "1.48x single-run p99 called a regression" || echo "ok: no regression"
 expect "single runs, p99 1.7x" 1 out "^WORSE: thread-pool p99 .*beyond the minimum noise \(fewer than 3 runs on a side\)" -- "$WORK/b1.json" "$WORK/p170.json"
 # One run against three: the three keep their own spread (60 ms in every
 # run of the baseline), only the single run gets the band: 88.8 x 0.75 > 60.
-expect "three runs against one, p99 1.48x" 1 out "^thread-pool +p99 ms +3/1 .* worse  <<<$" -- "$B" "$WORK/p148.json"
+expect "three runs against one, p99 1.48x" 1 out "^thread-pool +api p99 ms +3/1 .* worse  <<<$" -- "$B" "$WORK/p148.json"
 grep -q "^note: a model with fewer than 3 runs" "$WORK/out" && echo "ok: note with one side short" || fail "no note for 3/1"
 expect "three runs a side: no note" 0 out "^OK: no metric worse" -- "$B" "$B"
 grep -q "^note: a model with fewer" "$WORK/out" && fail "minimum-noise note with 3 runs a side" || echo "ok: no note at 3/3"

@@ -58,10 +58,13 @@ check "semaphore-loop: mockapi never saw more than C = 20 in flight" \
   '.runs[1].model == "semaphore-loop" and .runs[1].server.peak_inflight <= 20' "$r"
 check "semaphore-loop: and the limit was used" '.runs[1].server.peak_inflight >= 15' "$r"
 check "semaphore-loop: client in-flight within C" '.runs[1].client_peak_inflight <= 20' "$r"
-# Not client_peak_inflight, which counts ids handed to the engine (N by
-# construction): what the API saw. C = 20 binds semaphore-loop only.
+# What the API saw: C = 20 binds semaphore-loop only. The client counts a
+# request from the moment it goes on the wire to its response read, which
+# encloses the server's count of it: never fewer at the peak.
 check "unbounded-loop: ignores C, the mock saw more than 20 in flight" \
   '.runs[0].model == "unbounded-loop" and .runs[0].server.peak_inflight > 20' "$r"
+check "unbounded-loop: client in-flight (on the wire) at least the mock's, at most N" \
+  '.runs[0].client_peak_inflight >= .runs[0].server.peak_inflight and .runs[0].client_peak_inflight <= 1000' "$r"
 if grep -qE '^(unbounded|semaphore)-loop:' "$WORK/both.stderr"; then
   fail "both: a model complained: $(grep -E '^(unbounded|semaphore)-loop:' "$WORK/both.stderr")"
 else

@@ -76,7 +76,7 @@ check "plain: client in-flight within C" \
   '.runs[0].client_peak_inflight <= 40 and .runs[0].client_peak_inflight >= 20' "$r"
 check "plain: mockapi served each id once" '.runs[0].server.served == 1000' "$r"
 check "plain: 2 DB connections per process" '.runs[0].db_conns == 8' "$r"
-check "plain: latency at least the injected 10 ms" '.runs[0].latency_ms.p50 >= 10' "$r"
+check "plain: api latency at least the injected 10 ms" '.runs[0].api_ms.p50 >= 10' "$r"
 check "plain: no crash requested" '.runs[0].crash == null' "$r"
 if grep -q 'stream-workers:' "$WORK/plain.stderr"; then
   fail "plain: the model complained: $(grep 'stream-workers:' "$WORK/plain.stderr")"

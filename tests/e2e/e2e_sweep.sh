@@ -38,7 +38,7 @@ out2="$WORK/sweep-lat"
 "$CONCBENCH" run --model semaphore-loop --requests 100 --concurrency 10 \
   --sweep latency_ms=5,60 --out "$out2" progress=0 >/dev/null 2>"$WORK/err2" || fail "latency sweep exited $?"
 check "latency reaches the mock API" \
-  '(.summary[0].latency_p50_ms.median < 40) and (.summary[1].latency_p50_ms.median >= 60)' "$out2/results.json"
+  '(.summary[0].api_p50_ms.median < 40) and (.summary[1].api_p50_ms.median >= 60)' "$out2/results.json"
 
 # Errors: a string knob, an unknown knob, a bad value, and --api with a mock knob.
 set +e

@@ -106,6 +106,23 @@ static const char *row_of(const result_t *r, const char *model, const char *labe
     return NULL;
 }
 
+/* A schema-1 test document under schema 2's keys for the figures compare
+ * reads (peak_rss_bytes -> peak_mem_bytes, latency_ms -> api_ms). */
+static json_t *load_as_schema2(const char *name)
+{
+    json_t *c = load(name), *run;
+    size_t k;
+    json_object_set_new(c, "schema_version", json_integer(2));
+    json_array_foreach(json_object_get(c, "runs"), k, run)
+    {
+        json_object_set(run, "peak_mem_bytes", json_object_get(run, "peak_rss_bytes"));
+        json_object_set(run, "api_ms", json_object_get(run, "latency_ms"));
+        json_object_del(run, "peak_rss_bytes");
+        json_object_del(run, "latency_ms");
+    }
+    return c;
+}
+
 static void assert_row_verdict(const result_t *r, const char *model, const char *label,
                                const char *verdict)
 {
@@ -141,8 +158,8 @@ static void test_slower_tight_is_worse(void **state)
     assert_int_equal(r.rc, 1);
     assert_row_verdict(&r, "thread-pool", "wall s", "worse");
     assert_row_verdict(&r, "thread-pool", "wall s", "1.30x");
-    /* the normalised figure: efficiency 0.5 / 1.0 -> 0.5 / 1.3 */
-    assert_row_verdict(&r, "thread-pool", "wall s", "efficiency 0.500 -> 0.385");
+    /* the normalised figure: wall/floor 1.0 / 0.5 -> 1.3 / 0.5 */
+    assert_row_verdict(&r, "thread-pool", "wall s", "wall/floor 2.000 -> 2.600");
     assert_row_verdict(&r, "thread-pool", "cpu s", "same");
     assert_row_verdict(&r, "process-pool", "wall s", "same");
     assert_non_null(strstr(r.out, "WORSE: thread-pool wall 1.000 -> 1.300 s"));
@@ -366,7 +383,7 @@ static void test_memory_method_mismatch_not_judged(void **state)
         json_object_set_new(r, "memory_method", json_string("proc-pss"));
     res = run_compare(b, c, 0.10, COMPARE_M_RSS);
     assert_int_equal(res.rc, 0);
-    assert_row_verdict(&res, "thread-pool", "rss MiB", "n/a");
+    assert_row_verdict(&res, "thread-pool", "peak MiB", "n/a");
     assert_non_null(strstr(res.out, "cgroup-v2 in the baseline, proc-pss in the results"));
     free(res.out);
     json_decref(b);
@@ -513,15 +530,32 @@ static void test_incomparable_inputs(void **state)
     json_decref(c);
 
     /* schema versions */
-    c = load("baseline.json");
-    json_object_set_new(c, "schema_version", json_integer(2));
+    c = load_as_schema2("baseline.json");
     r = run_compare(b, c, 0.10, COMPARE_M_ALL);
     assert_int_equal(r.rc, 2);
     assert_non_null(strstr(r.err, "schema_version differs: 1 in the baseline, 2 in the results"));
     free(r.out);
+    json_object_set_new(c, "schema_version", json_integer(3));
     r = run_compare(c, c, 0.10, COMPARE_M_ALL);
     assert_int_equal(r.rc, 2);
-    assert_non_null(strstr(r.err, "schema_version 2 is not the one this concbench reads"));
+    assert_non_null(strstr(r.err, "schema_version 3 is not one this concbench reads (1..2)"));
+    free(r.out);
+    json_decref(c);
+
+    /* schema 2 reads its own keys (peak_mem_bytes, api_ms); the same
+     * document still under schema 1's keys is refused by name */
+    c = load("baseline.json");
+    json_object_set_new(c, "schema_version", json_integer(2));
+    r = run_compare(c, c, 0.10, COMPARE_M_ALL);
+    assert_int_equal(r.rc, 2);
+    assert_non_null(strstr(r.err, "has no number 'peak_mem_bytes'"));
+    free(r.out);
+    json_decref(c);
+    c = load_as_schema2("baseline.json");
+    r = run_compare(c, c, 0.10, COMPARE_M_ALL);
+    assert_int_equal(r.rc, 0);
+    assert_row_verdict(&r, "thread-pool", "peak MiB", "same");
+    assert_row_verdict(&r, "thread-pool", "api p99 ms", "same");
     free(r.out);
     json_decref(c);
 
@@ -643,7 +677,7 @@ static void test_absolute_limits(void **state)
     assert_int_equal(limits_run(doc, lim("", "20", ""), &out), 0);
     free(out);
     assert_int_equal(limits_run(doc, lim("", "19.9", ""), &out), 1);
-    assert_non_null(strstr(out, "LIMIT: thread-pool p99 latency 20.0 ms (median of its runs) > "
+    assert_non_null(strstr(out, "LIMIT: thread-pool api p99 latency 20.0 ms (median of its runs) > "
                                 "19.9 ms (max_p99_ms)"));
     free(out);
     /* 90 of 200 failed: 45%, in the one run that had them */
@@ -661,7 +695,7 @@ static void test_absolute_limits(void **state)
      * 20 ms for every other model (thread-pool's median is 20) */
     assert_int_equal(limits_run(doc, lim("", "process-pool=4,20", ""), &out), 1);
     assert_non_null(
-        strstr(out, "LIMIT: process-pool p99 latency 5.0 ms (median of its runs) > 4 ms"));
+        strstr(out, "LIMIT: process-pool api p99 latency 5.0 ms (median of its runs) > 4 ms"));
     free(out);
     assert_int_equal(limits_run(doc, lim("", "thread-pool=20ms", "process-pool=100,1"), &out), 1);
     assert_non_null(strstr(out, "LIMIT: thread-pool peak memory 8.0 MiB"));

@@ -204,7 +204,7 @@ static void test_valid_report(void **state)
                    *s3 = outcome_slot(f->t, 3), *s4 = outcome_slot(f->t, 4);
     assert_int_equal(atomic_load(&s1->state), SLOT_DONE);
     assert_int_equal(s1->queued_ns, 2000);
-    assert_int_equal(s1->start_ns, 2100);
+    assert_int_equal(s1->wire_ns, 2100); /* send: on the wire */
     assert_int_equal(s1->fetched_ns, 2400);
     assert_int_equal(s1->end_ns, 3200);
     assert_int_equal(s1->attempts, 1);

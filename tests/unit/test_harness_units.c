@@ -1,5 +1,6 @@
 /* Harness units: quantiles, the knob table and scenario parsing, the
  * outcome table's counting rules. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include "common/stats.h"
 #include "engine/redis_sync.h"
 #include "harness/config/config.h"
+#include "harness/run/intervals.h"
 #include "workload/outcome.h"
 
 static void test_quantiles_exact(void **state)
@@ -85,7 +87,15 @@ static void test_outcome_counts_once(void **state)
     assert_non_null(t);
     outcome_attempt_start(t, 1);
     outcome_attempt_start(t, 2);
+    outcome_attempt_start(t, 3);
+    /* In flight means on the wire: an attempt handed to curl is not. */
+    assert_int_equal(atomic_load(&t->peak_inflight), 0);
+    outcome_attempt_wire(t, 1);
+    outcome_attempt_wire(t, 2);
+    outcome_attempt_wire(t, 2); /* the same attempt's hook again: not a second request */
     assert_int_equal(atomic_load(&t->peak_inflight), 2);
+    outcome_attempt_end(t, 3, 0); /* never reached the wire (a connect failure) */
+    assert_int_equal(atomic_load(&t->inflight), 2);
     outcome_attempt_end(t, 1, 200);
     outcome_attempt_end(t, 2, 503);
     outcome_fetched(t, 1);
@@ -166,12 +176,67 @@ static void test_redis_addr(void **state)
     }
 }
 
+/* The three intervals from a table timed by hand (ns since an origin of
+ * 1 s): known answers, and a request whose times cannot add up caught. */
+static void test_intervals_known_answers(void **state)
+{
+    const int64_t T0 = 1000000000, MS = 1000000;
+    outcome_table_t *t = outcome_table_create(4);
+    intervals_t iv;
+    (void)state;
+    assert_non_null(t);
+    /* id 1: taken at 0, on the wire at 10 ms, answered at 60 ms, row at 80 ms. */
+    outcome_queued_at(t, 1, T0);
+    outcome_attempt_start_at(t, 1, T0);
+    outcome_attempt_wire_at(t, 1, T0 + 10 * MS);
+    outcome_attempt_end_at(t, 1, 200, T0 + 60 * MS);
+    outcome_fetched_at(t, 1, T0 + 61 * MS);
+    outcome_done_at(t, 1, T0 + 80 * MS);
+    /* id 2: a failed first attempt (wire 5 -> 25 ms), backoff, a second
+     * (wire 100 -> 130 ms): wait runs to the first wire, api is the
+     * second attempt's, e2e to the row at 150 ms. */
+    outcome_queued_at(t, 2, T0 + 1 * MS);
+    outcome_attempt_start_at(t, 2, T0 + 1 * MS);
+    outcome_attempt_wire_at(t, 2, T0 + 5 * MS);
+    outcome_attempt_end_at(t, 2, 503, T0 + 25 * MS);
+    outcome_attempt_start_at(t, 2, T0 + 100 * MS);
+    outcome_attempt_wire_at(t, 2, T0 + 100 * MS);
+    outcome_attempt_end_at(t, 2, 200, T0 + 130 * MS);
+    outcome_fetched_at(t, 2, T0 + 131 * MS);
+    outcome_done_at(t, 2, T0 + 150 * MS);
+    /* id 3 failed for good: in no figure. */
+    outcome_queued_at(t, 3, T0);
+    outcome_attempt_start_at(t, 3, T0);
+    outcome_fail_at(t, 3, ERR_CONNECT, T0 + 3 * MS);
+    /* id 4 timed wrongly: its row committed at 40 ms, before its answer
+     * came (wait 1 + api 44 > e2e 40). In the figures, and counted. */
+    outcome_queued_at(t, 4, T0 + 50 * MS);
+    outcome_attempt_start_at(t, 4, T0 + 50 * MS);
+    outcome_attempt_wire_at(t, 4, T0 + 51 * MS);
+    outcome_attempt_end_at(t, 4, 200, T0 + 95 * MS);
+    outcome_done_at(t, 4, T0 + 40 * MS);
+    assert_int_equal(intervals_collect(t, T0, &iv), 0);
+    assert_int_equal(iv.n, 3);
+    assert_int_equal(iv.inconsistent, 1);
+    /* sorted waits 1, 4, 10 ms; apis 30, 44, 50; e2e 40, 80, 150 */
+    assert_true(fabs(iv.wait_ms[IV_P50] - 4) < 1e-9 && fabs(iv.wait_ms[IV_MAX] - 10) < 1e-9);
+    assert_true(fabs(iv.api_ms[IV_P50] - 44) < 1e-9 && fabs(iv.api_ms[IV_MAX] - 50) < 1e-9);
+    assert_true(fabs(iv.e2e_ms[IV_P50] - 80) < 1e-9 && fabs(iv.e2e_ms[IV_MAX] - 150) < 1e-9);
+    assert_true(fabs(iv.api_sorted[0] - 30) < 1e-9);
+    intervals_free(&iv);
+    outcome_table_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_quantiles_exact), cmocka_unit_test(test_config_set_and_errors),
-        cmocka_unit_test(test_scenario_file),   cmocka_unit_test(test_redact_secrets),
-        cmocka_unit_test(test_redis_addr),      cmocka_unit_test(test_outcome_counts_once),
+        cmocka_unit_test(test_quantiles_exact),
+        cmocka_unit_test(test_config_set_and_errors),
+        cmocka_unit_test(test_scenario_file),
+        cmocka_unit_test(test_redact_secrets),
+        cmocka_unit_test(test_redis_addr),
+        cmocka_unit_test(test_outcome_counts_once),
+        cmocka_unit_test(test_intervals_known_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,66 @@
+#include "harness/run/intervals.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/stats.h"
+
+const char *const intervals_pct_keys[IV__N] = {"p50", "p90", "p99", "p999", "max"};
+
+static void intervals_pcts(double *v, uint64_t n, double out[IV__N])
+{
+    static const double q[IV_MAX] = {0.50, 0.90, 0.99, 0.999};
+    stats_sort(v, (int)n);
+    for (int k = 0; k < IV_MAX; k++)
+        out[k] = stats_quantile_sorted(v, (int)n, q[k]);
+    out[IV_MAX] = n ? v[n - 1] : 0;
+}
+
+int intervals_collect(const outcome_table_t *t, int64_t run_start_ns, intervals_t *iv)
+{
+    size_t cap = t->n ? t->n : 1;
+    double *wait = malloc(cap * sizeof *wait), *e2e = malloc(cap * sizeof *e2e);
+    double *api = malloc(cap * sizeof *api);
+
+    memset(iv, 0, sizeof *iv);
+    if (!wait || !e2e || !api) {
+        free(wait);
+        free(e2e);
+        free(api);
+        return -1;
+    }
+    for (uint32_t i = 0; i < t->n; i++) {
+        const outcome_slot_t *s = &t->slots[i];
+        int64_t w, e, a;
+        if (atomic_load(&s->state) != SLOT_DONE)
+            continue;
+        if (!s->queued_ns || !s->wire_ns || !s->end_ns || !s->api_us || s->wire_ns < s->queued_ns ||
+            s->queued_ns < run_start_ns) {
+            iv->inconsistent++;
+            continue;
+        }
+        w = s->wire_ns - s->queued_ns;
+        a = (int64_t)s->api_us * 1000;
+        e = s->end_ns - run_start_ns;
+        /* api is whole µs, cut down from ns: it can only be early. */
+        if (w + a > e)
+            iv->inconsistent++;
+        wait[iv->n] = (double)w / 1e6;
+        api[iv->n] = (double)a / 1e6;
+        e2e[iv->n] = (double)e / 1e6;
+        iv->n++;
+    }
+    intervals_pcts(wait, iv->n, iv->wait_ms);
+    intervals_pcts(e2e, iv->n, iv->e2e_ms);
+    intervals_pcts(api, iv->n, iv->api_ms);
+    free(wait);
+    free(e2e);
+    iv->api_sorted = api;
+    return 0;
+}
+
+void intervals_free(intervals_t *iv)
+{
+    free(iv->api_sorted);
+    iv->api_sorted = NULL;
+}
