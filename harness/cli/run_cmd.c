@@ -57,7 +57,7 @@ struct run_state {
 static int prepare_out_dir(config_t *cfg, int *is_default)
 {
     char err[PATH_MAX + 256], dir[PATH_MAX], stamp[32], probe[PATH_MAX + 16];
-    int fd;
+    int fd, removed;
     *is_default = cfg->out_dir[0] == '\0';
     if (*is_default) {
         char scen[128];
@@ -84,6 +84,11 @@ static int prepare_out_dir(config_t *cfg, int *is_default)
     }
     close(fd);
     unlink(probe);
+    /* Files of an earlier run would sit beside this one's as if they
+     * were its own (a model this run does not have, a stale results.json
+     * marked complete). */
+    if ((removed = report_clear_dir(cfg->out_dir)) > 0)
+        log_info("removed %d files of an earlier run from %s", removed, cfg->out_dir);
     return 0;
 }
 

@@ -1,11 +1,15 @@
 #include "harness/report/report.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -400,6 +404,54 @@ void report_remove_csv(const char *dir, run_result_t *runs, int nruns)
                  runs[i].repeat);
         unlink(path);
     }
+}
+
+/* The names of every file `concbench run` and `concbench plot` write into
+ * a results folder (a sweep's point-* folders hold the same). */
+static const char *const report_owned_files[] = {
+    "results.json", "results.csv",    "summary.csv",    "summary.md",  "report.html",
+    "bars.dat",     "cdf.dat",        "throughput.dat", "plotvars.gp", "common.gp",
+    "sweep.csv",    "sweep.dat",      "sweepvars.gp",   "chart-*.gp",  "chart-*.png",
+    "chart-*.svg",  "timeline-*.csv", "latency-*.csv",  NULL};
+
+static int report_owned(const char *name)
+{
+    for (int i = 0; report_owned_files[i]; i++)
+        if (fnmatch(report_owned_files[i], name, FNM_PERIOD) == 0)
+            return 1;
+    return 0;
+}
+
+/* Removes the files report_owned names from dir (and from its point-*
+ * folders, which are then removed when empty); depth 1 for a point. */
+static int report_clear_in(const char *dir, int depth)
+{
+    char path[PATH_MAX];
+    struct dirent *de;
+    struct stat st;
+    int n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    while ((de = readdir(d)) != NULL) {
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, de->d_name) >= sizeof path ||
+            lstat(path, &st))
+            continue;
+        if (S_ISREG(st.st_mode) && report_owned(de->d_name)) {
+            n += unlink(path) == 0;
+        } else if (S_ISDIR(st.st_mode) && depth == 0 &&
+                   fnmatch("point-*", de->d_name, FNM_PERIOD) == 0) {
+            n += report_clear_in(path, 1);
+            rmdir(path); /* kept when it holds something of the user's */
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+int report_clear_dir(const char *dir)
+{
+    return report_clear_in(dir, 0);
 }
 
 /* The table's columns: each the median of one summary figure over a

@@ -34,6 +34,11 @@ int report_write_csv(const char *dir, const config_t *cfg, run_result_t *runs, i
 /* Removes the CSV files report_write_csv writes (after it failed part
  * way: a folder must not hold a partial set that looks usable). */
 void report_remove_csv(const char *dir, run_result_t *runs, int nruns);
+/* Removes what an earlier run or `concbench plot` wrote into dir (the
+ * names concbench gives its files, in dir and its point-* folders), so
+ * that a reused --out holds only this run's files. Returns how many files
+ * were removed. */
+int report_clear_dir(const char *dir);
 /* The comparison table: one row per model (medians over repetitions,
  * from summary_models, the same figures as results.json's summary[]). */
 void report_print_table(FILE *f, const config_t *cfg, const run_result_t *runs, int nruns);

@@ -3,6 +3,7 @@
 #include <libgen.h>
 #include <signal.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -117,6 +118,27 @@ static int bringup_pg(services_up_t *up, const config_t *cfg)
     return 0;
 }
 
+/* --api's server has its own latency, and the floor (and xfloor) the run
+ * is judged against is computed with this run's latency_ms: say so when
+ * the two differ (its /__stats echoes its settings). */
+static void bringup_api_latency(const config_t *cfg, const char *api)
+{
+    char err[512];
+    json_t *st = mockctl_stats(api, err, sizeof err);
+    json_t *lat = json_object_get(json_object_get(st, "config"), "latency_ms");
+
+    if (!json_is_number(lat))
+        log_warn("--api's /__stats does not say its latency_ms%s%s: the floor assumes %g ms",
+                 st ? "" : ": ", st ? "" : err, (double)cfg->mock.latency_ms);
+    else if (fabs(json_number_value(lat) - cfg->mock.latency_ms) > 1e-9)
+        log_warn("--api's server answers in %g ms (its latency_ms), this run assumes %g ms: the "
+                 "floor and xfloor are computed with %g; pass --latency-ms %g to judge the run "
+                 "against the server's latency",
+                 json_number_value(lat), (double)cfg->mock.latency_ms, (double)cfg->mock.latency_ms,
+                 json_number_value(lat));
+    json_decref(st);
+}
+
 /* The user's mock API (its own settings) or the bundled one, reset. */
 static int bringup_mock(services_up_t *up, config_t *cfg)
 {
@@ -146,6 +168,8 @@ static int bringup_mock(services_up_t *up, config_t *cfg)
         log_error("%s", err);
         return -1;
     }
+    if (cfg->api[0])
+        bringup_api_latency(cfg, up->api);
     return 0;
 }
 

@@ -61,4 +61,28 @@ if [ "$hard" != unlimited ] && [ "$hard" -lt 100000 ]; then
 else
   echo "skipped: the open-file hard limit ($hard) is too high to test the warning"
 fi
+# A reused --out holds only the new run's files (a user's own file stays).
+"$CONCBENCH" run --model thread-pool --requests 20 --concurrency 2 --latency-ms 1 \
+  --out "$WORK/re" progress=0 >/dev/null 2>"$WORK/err" || fail "reuse: first run: $(head -2 "$WORK/err")"
+echo mine >"$WORK/re/notes.txt"
+"$CONCBENCH" run --model semaphore-loop --requests 20 --concurrency 2 --latency-ms 1 \
+  --out "$WORK/re" progress=0 >/dev/null 2>"$WORK/err" || fail "reuse: second run: $(head -2 "$WORK/err")"
+old=$(ls "$WORK/re" | grep thread-pool | tr '\n' ' ' || true)
+[ -z "$old" ] && [ -e "$WORK/re/notes.txt" ] && grep -q "removed .* files of an earlier run" "$WORK/err" &&
+  echo "ok: a reused --out holds no file of the earlier run ($(grep -o 'removed [0-9]* files' "$WORK/err")), notes.txt kept" ||
+  fail "a reused --out keeps the earlier run's files: $old"
+
+# --api's server answers in 0 ms; the run assumes 20 ms: its floor is
+# meaningless, and concbench says so, naming both.
+MOCKAPI="$(dirname "$CONCBENCH")/mockapi"
+"$MOCKAPI" --host 127.0.0.1 --port 0 >"$WORK/mock.out" 2>/dev/null &
+MPID=$!
+for _ in $(seq 1 50); do grep -q listening "$WORK/mock.out" && break; sleep 0.1; done
+MPORT=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/mock.out")
+"$CONCBENCH" run --model thread-pool --requests 10 --latency-ms 20 --api "http://127.0.0.1:$MPORT" \
+  --out "$WORK/api" progress=0 >/dev/null 2>"$WORK/err" || fail "--api run: $(head -2 "$WORK/err")"
+grep -q "answers in 0 ms .*assumes 20 ms" "$WORK/err" &&
+  echo "ok: --api with another latency: $(grep -o 'answers in .*assumes [0-9]* ms' "$WORK/err")" ||
+  fail "--api with another latency is not named: $(grep -v starting "$WORK/err" | head -2)"
+kill -TERM $MPID && wait $MPID 2>/dev/null || true
 finish
