@@ -67,6 +67,7 @@ struct mockapi_conn {
     uint32_t npending;
     uint32_t writes_pending;  /* uv_write requests not yet completed */
     uint64_t head_deadline;   /* µs by which the current request must arrive; 0 = none */
+    uint64_t idle_deadline;   /* µs at which an idle connection is closed; 0 = not idle */
     uint64_t linger_deadline; /* µs */
     mockapi_pending_t *head, *tail;
     bool closing;      /* uv_close requested */
@@ -377,6 +378,7 @@ static void conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
             conn_after_io(c, now);
         }
     } else if (!c->done_reading) { /* after the last answer: discard */
+        c->idle_deadline = 0;      /* it spoke: idle counts from now */
         conn_feed(c, buf->base, (size_t)nread, now);
         conn_flush(c, now);
         conn_after_io(c, now);
@@ -389,6 +391,10 @@ static void conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 static void conn_wake(mockapi_conn_t *c, uint64_t now)
 {
     if (c->lingering && now >= c->linger_deadline) {
+        conn_close(c, false);
+        return;
+    }
+    if (c->idle_deadline && now >= c->idle_deadline) {
         conn_close(c, false);
         return;
     }
@@ -468,8 +474,18 @@ static void conn_after_io(mockapi_conn_t *c, uint64_t now)
             c->head_deadline = now + c->w->app->opt.header_timeout_ms * 1000;
     }
 
+    /* Idle: nothing of a request read, nothing to answer or write. A
+     * client that connects and sends nothing, or keeps a connection it no
+     * longer uses, does not hold it (and a descriptor) forever. */
+    if (c->paused || c->lingering || c->shutting || c->npending || queued ||
+        http_framer_in_request(&c->framer))
+        c->idle_deadline = 0;
+    else if (c->idle_deadline == 0)
+        c->idle_deadline = now + c->w->app->opt.idle_timeout_ms * 1000;
     if (c->head_deadline)
         next = c->head_deadline;
+    if (c->idle_deadline && c->idle_deadline < next)
+        next = c->idle_deadline;
     if (c->lingering && c->linger_deadline < next)
         next = c->linger_deadline;
     if (!c->shutting && c->head && c->head->fault != FAULT_HANG && c->head->due_us > now &&
@@ -527,7 +543,10 @@ void mockapi_conn_accept_cb(uv_stream_t *listener, int status)
         return;
     }
     /* TCP_NODELAY is inherited from the listener (server_listen). */
-    if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb, conn_read_cb) != 0)
+    if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc_cb, conn_read_cb) != 0) {
         conn_close(c, false);
+    } else {
+        conn_after_io(c, conn_clock_us()); /* arms its idle deadline */
+    }
     mockapi_worker_run_due(w);
 }

@@ -28,6 +28,9 @@ static const char usage_head[] =
     "  --backlog N               listen backlog (default 65535)\n"
     "  --header-timeout-ms MS    408 + close when a request head is not complete\n"
     "                            this long after its first byte (default 10000)\n"
+    "  --idle-timeout-ms MS      close a connection that has no request in progress\n"
+    "                            and sent nothing for this long, a new one too\n"
+    "                            (default 60000)\n"
     "Orders:\n"
     "  --seed S                  generator and decision seed (default 42)\n"
     "  --items K                 line items per order, 1..1000 (default 10)\n"
@@ -99,6 +102,7 @@ static const struct opt_spec specs[] = {
     {"--port", K_INT, 0, 65535, OFF(port), 0, "8080"},
     {"--backlog", K_INT, 1, 1048576, OFF(backlog), 0, "65535"},
     {"--header-timeout-ms", K_WHOLE_MS, 1, 86400000, OFF(header_timeout_ms), 0, "10000"},
+    {"--idle-timeout-ms", K_WHOLE_MS, 1, 86400000, OFF(idle_timeout_ms), 0, "60000"},
     {"--seed", K_U64, 0, (double)UINT64_MAX, OFF(seed), 0, "42"},
     {"--items", K_INT, 1, ORDER_ITEMS_MAX, OFF(items), 0, "10"},
     {"--max-id", K_U64, 1, 4294967295.0, OFF(max_id), 0, "10000000"},

@@ -22,6 +22,7 @@ typedef struct mockapi_options {
     double rate;                /* token bucket refill, requests/s; 0 = off */
     uint64_t burst;             /* token bucket size */
     uint64_t header_timeout_ms; /* a request head must be complete this long after its first byte */
+    uint64_t idle_timeout_ms;   /* a connection with nothing in progress closes after this long */
 } mockapi_options_t;
 
 enum {

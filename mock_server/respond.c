@@ -122,7 +122,7 @@ mockapi_pending_t *mockapi_respond_route(mockapi_worker_t *w, const http_request
 
     if (respond_path_is(req->target, plen, "/__stats")) {
         e->admin = true;
-        if (respond_method_is(req, "GET"))
+        if (respond_method_is(req, "GET") || respond_method_is(req, "HEAD"))
             e->kind = REPLY_STATS;
         else
             respond_error_entry(e, 405, ALLOW_GET);
@@ -140,8 +140,9 @@ mockapi_pending_t *mockapi_respond_route(mockapi_worker_t *w, const http_request
         }
         return e;
     }
+    /* HEAD is GET without the body (RFC 9110 9.3.2): monitors use it. */
     if (respond_order_id(req->target, plen, app->opt.max_id, &id) &&
-        respond_method_is(req, "GET")) {
+        (respond_method_is(req, "GET") || e->no_body)) {
         respond_route_order(w, e, id, now_us);
         return e;
     }
@@ -278,7 +279,7 @@ static int respond_append(mockapi_worker_t *w, const mockapi_pending_t *e, int s
     if (status == 429)
         p = respond_put(p, "Retry-After: " RESPOND_RETRY_AFTER_S "\r\n");
     if (e->allow == ALLOW_GET)
-        p = respond_put(p, "Allow: GET\r\n");
+        p = respond_put(p, "Allow: GET, HEAD\r\n");
     else if (e->allow == ALLOW_POST)
         p = respond_put(p, "Allow: POST\r\n");
     p = respond_put(p, "\r\n");
@@ -295,18 +296,18 @@ static json_t *respond_config_json(const mockapi_t *app)
     static const char *const dists[] = {"fixed", "uniform", "normal", "lognormal", "exponential"};
     const mockapi_options_t *o = &app->opt;
 
-    return json_pack("{s:s, s:i, s:i, s:I, s:i, s:I, s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:f, "
-                     "s:I, s:f, s:I, s:f, s:f, s:f, s:f, s:I}",
-                     "host", o->host, "port", app->port, "threads", o->threads, "seed",
-                     (json_int_t)o->seed, "items", o->items, "max_id", (json_int_t)o->max_id,
-                     "latency_dist", dists[o->latency.dist], "latency_ms", o->latency.ms,
-                     "latency_min_ms", o->latency.min_ms, "latency_max_ms", o->latency.max_ms,
-                     "latency_sd_ms", o->latency.sd_ms, "latency_sigma", o->latency.sigma,
-                     "tail_pct", o->latency.tail_pct, "tail_ms", o->latency.tail_ms, "max_inflight",
-                     (json_int_t)o->max_inflight, "rate", o->rate, "burst", (json_int_t)o->burst,
-                     "fail_rate", o->faults.fail_rate, "reset_rate", o->faults.reset_rate,
-                     "hang_rate", o->faults.hang_rate, "bad_body_rate", o->faults.bad_body_rate,
-                     "header_timeout_ms", (json_int_t)o->header_timeout_ms);
+    return json_pack(
+        "{s:s, s:i, s:i, s:I, s:i, s:I, s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:f, "
+        "s:I, s:f, s:I, s:f, s:f, s:f, s:f, s:I, s:I}",
+        "host", o->host, "port", app->port, "threads", o->threads, "seed", (json_int_t)o->seed,
+        "items", o->items, "max_id", (json_int_t)o->max_id, "latency_dist", dists[o->latency.dist],
+        "latency_ms", o->latency.ms, "latency_min_ms", o->latency.min_ms, "latency_max_ms",
+        o->latency.max_ms, "latency_sd_ms", o->latency.sd_ms, "latency_sigma", o->latency.sigma,
+        "tail_pct", o->latency.tail_pct, "tail_ms", o->latency.tail_ms, "max_inflight",
+        (json_int_t)o->max_inflight, "rate", o->rate, "burst", (json_int_t)o->burst, "fail_rate",
+        o->faults.fail_rate, "reset_rate", o->faults.reset_rate, "hang_rate", o->faults.hang_rate,
+        "bad_body_rate", o->faults.bad_body_rate, "header_timeout_ms",
+        (json_int_t)o->header_timeout_ms, "idle_timeout_ms", (json_int_t)o->idle_timeout_ms);
 }
 
 static int respond_render_stats(mockapi_worker_t *w, const mockapi_pending_t *e)

@@ -289,6 +289,10 @@ void svc_reg_stop(struct svc_entry *e)
         enum svc_child_state st = svc_child_state(pid, NULL);
         if (st == SVC_CHILD_RUNNING) {
             kill(pid, e->stop_sig);
+            /* A stopped service (SIGSTOP, a debugger let go) would hold the
+             * signal pending for the whole grace period: let it run. */
+            kill(-pid, SIGCONT);
+            kill(pid, SIGCONT);
             st = svc_wait_exit(pid, LIMIT_SVC_STOP_GRACE_MS, NULL);
         }
         if (st == SVC_CHILD_RUNNING) {

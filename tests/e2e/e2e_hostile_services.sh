@@ -4,7 +4,9 @@
 #   no file of the run (they are written as ***);
 # - a private PostgreSQL killed mid-run is named with how it died, the
 #   verification says why it could not read the rows, and the next model
-#   does not run against the dead database: exit 2.
+#   does not run against the dead database: exit 2;
+# - a stopped (SIGSTOP) mock API does not hold up the exit after SIGTERM
+#   for the whole stop grace (it took 16 s).
 source "$(dirname "$0")/../lib/e2e_lib.sh"
 
 # no_secret DESC SECRET ARGS...: the run fails (exit 2) and SECRET is in
@@ -55,4 +57,27 @@ if [ -f "$WORK/dead/results.json" ]; then
 else
   fail "no results.json after PostgreSQL died"
 fi
+# ---- a stalled mock API at interruption ------------------------------------
+"$CONCBENCH" run --model thread-pool --requests 3000 --concurrency 4 --latency-ms 20 \
+  --out "$WORK/stall" progress=0 >"$WORK/out" 2>"$WORK/err" &
+CB=$!
+M=""
+for _ in $(seq 1 100); do
+  M=$(ps -eo pid=,ppid=,comm= | awk -v p=$CB '$2 == p && $3 == "mockapi" { print $1 }')
+  [ -n "$M" ] && grep -q . <(ps -eo ppid=,args= | awk -v p=$CB '$1 == p && /postgres -D/') && break
+  sleep 0.1
+done
+sleep 1.5
+kill -STOP "$M"
+sleep 0.3
+t0=$(date +%s%N)
+kill -TERM $CB
+rc=0
+wait $CB || rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+# The model's grace (3 s) and the stats request's timeout (5 s) remain;
+# the mock API's own stop grace (10 s) must not be added to them.
+[ "$rc" = 143 ] && [ "$ms" -lt 9500 ] && echo "ok: SIGTERM with the mock API stopped: exit 143 in $ms ms" ||
+  fail "SIGTERM with the mock API stopped: exit $rc in $ms ms"
+kill -0 "$M" 2>/dev/null && { kill -CONT "$M"; fail "the stopped mockapi $M was left running"; }
 finish

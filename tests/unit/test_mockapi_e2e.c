@@ -64,18 +64,20 @@ static void test_orders_match_generator(void **state)
     assert_int_equal(get_once(s->port, "GET", "/nope", &r), 404);
     response_free(&r);
     assert_int_equal(get_once(s->port, "DELETE", "/orders/1", &r), 405);
-    assert_non_null(strstr(r.head, "Allow: GET\r\n"));
+    assert_non_null(strstr(r.head, "Allow: GET, HEAD\r\n"));
     response_free(&r);
     assert_int_equal(get_once(s->port, "GET", "/orders/5?trace=1", &r), 200);
     response_free(&r);
 
-    /* HEAD gets headers only (here a 405): nothing follows the blank line,
-     * and the connection stays usable. */
+    /* HEAD is GET without the body: a 200 with the body's length and
+     * nothing after the blank line; the connection stays usable. */
     assert_int_equal(client_connect(&c, s->port), 0);
     client_sendf(&c, "HEAD /orders/1 HTTP/1.1\r\n\r\n");
     while (!c.len || !strstr(c.buf, "\r\n\r\n"))
         assert_true(client_fill(&c, 3000) > 0);
-    assert_int_equal(strncmp(c.buf, "HTTP/1.1 405 ", 13), 0);
+    assert_int_equal(strncmp(c.buf, "HTTP/1.1 200 ", 13), 0);
+    assert_non_null(strstr(c.buf, "Content-Length: "));
+    assert_null(strstr(c.buf, "Content-Length: 0\r\n"));
     assert_ptr_equal(strstr(c.buf, "\r\n\r\n") + 4, c.buf + c.len);
     assert_int_equal(client_fill(&c, 100), -ETIMEDOUT);
     c.len = 0;
@@ -251,6 +253,38 @@ static void test_header_timeout(void **state)
     client_close(&idle);
 }
 
+/* --idle-timeout-ms: a connection that sends nothing, or keeps still after
+ * its answers, is closed after it; one waiting for its answer is not. */
+static void test_idle_timeout(void **state)
+{
+    static const char *const args[] = {"--idle-timeout-ms", "300", "--latency-ms", "800", NULL};
+    server_t *s = server_new(state, args);
+    client_t mute, done, waiting;
+    response_t r;
+    uint64_t t0;
+
+    assert_int_equal(client_connect(&mute, s->port), 0);
+    assert_int_equal(client_connect(&waiting, s->port), 0);
+    t0 = now_ms();
+    client_sendf(&waiting, "GET /orders/3 HTTP/1.1\r\n\r\n");
+    assert_closed_by_server(&mute);
+    assert_true(now_ms() - t0 >= 290 && now_ms() - t0 < 2000);
+    client_close(&mute);
+    /* Its answer is due at 800 ms, past the idle timeout: it arrives. */
+    assert_int_equal(client_read(&waiting, &r, 3000), 200);
+    response_free(&r);
+    assert_closed_by_server(&waiting); /* and then it is idle */
+    client_close(&waiting);
+    assert_int_equal(client_connect(&done, s->port), 0);
+    client_sendf(&done, "GET /orders/4 HTTP/1.1\r\n\r\n");
+    assert_int_equal(client_read(&done, &r, 3000), 200);
+    response_free(&r);
+    t0 = now_ms();
+    assert_closed_by_server(&done);
+    assert_true(now_ms() - t0 >= 250);
+    client_close(&done);
+}
+
 /* Faults follow faults_decide(seed 42, id, 0) exactly, request by request. */
 static void test_faults_deterministic(void **state)
 {
@@ -337,6 +371,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_bad_requests, server_teardown),
         cmocka_unit_test_teardown(test_connection_close_and_http10, server_teardown),
         cmocka_unit_test_teardown(test_header_timeout, server_teardown),
+        cmocka_unit_test_teardown(test_idle_timeout, server_teardown),
         cmocka_unit_test_teardown(test_faults_deterministic, server_teardown),
     };
 
