@@ -132,13 +132,14 @@ int run_output_write(const config_t *cfg, report_env_t *rep, const char *dir, ru
      * the invocation did not produce what it promised: exit 2, and
      * results.json says so too if it still can be rewritten. */
     if (written && nruns && plot_results_dir(dir, err, sizeof err)) {
+        int before = rc;
         log_error("report not complete: %s", err);
         rep->report_failed = 1;
         rc = CB_EXIT_USAGE;
         json_object_set_new(doc, "exit_status", json_integer(rc));
         if (report_write_json(dir, "results.json", doc, err, sizeof err))
-            log_error("%s (it says exit status %d: the report is missing)", err,
-                      (int)json_integer_value(json_object_get(doc, "exit_status")));
+            log_error("%s: results.json still says exit status %d; this run's is %d", err, before,
+                      rc);
     }
     if (doc_out && written)
         *doc_out = doc;
