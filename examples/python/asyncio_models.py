@@ -88,6 +88,16 @@ class Batcher:
             await asyncio.gather(*list(self.flushes))
 
 
+def attempt_timeout(job):
+    """timeout_ms for one attempt, from the moment it has a connection: not
+    `total`, which also counts the wait for a free connection inside
+    aiohttp's pool (with the default connector's 100, gather's queued
+    requests would time out before they are sent). Connecting, and waiting
+    for the answer, are each bounded by it."""
+    t = job.timeout_ms / 1000
+    return aiohttp.ClientTimeout(total=None, sock_connect=t, sock_read=t)
+
+
 async def open_pool(job, rep, n):
     """An asyncpg pool of n connections, each reported."""
     # jit off: asyncpg (0.27, Debian 12) introspects the array types on
@@ -150,7 +160,7 @@ async def run(mode):
         connector = aiohttp.TCPConnector(limit=0)
     else:
         connector = aiohttp.TCPConnector(limit=job.concurrency)
-    timeout = aiohttp.ClientTimeout(total=job.timeout_ms / 1000)
+    timeout = attempt_timeout(job)
     batcher = Batcher(job, rep, pool)
     sem = asyncio.Semaphore(job.concurrency) if mode == "semaphore" else None
 

@@ -90,7 +90,7 @@ async def worker_main(job, rep, k):
     renew = asyncio.create_task(
         lease(r, stream, name, inhand, (job.claim_idle_ms or DEFAULT_CLAIM_IDLE_MS) / 4000))
     connector = aiohttp.TCPConnector(limit=k)
-    timeout = aiohttp.ClientTimeout(total=job.timeout_ms / 1000)
+    timeout = asyncio_models.attempt_timeout(job)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         tasks = [asyncio.create_task(consumer(job, rep, r, session, batcher, name, stream,
                                               final, inhand))
