@@ -26,7 +26,10 @@ static const struct {
 };
 #define CHART_NKNOWN ((int)(sizeof chart_known_models / sizeof chart_known_models[0]))
 
-static const char *const chart_extra_colors[] = {"#7F7F7F", "#8C564B", "#000000", "#BCBD22"};
+/* Enough for the six Python reference models beside the built-in five
+ * (scenarios/python.conf) before a colour repeats. */
+static const char *const chart_extra_colors[] = {"#7F7F7F", "#8C564B", "#000000", "#BCBD22",
+                                                 "#D62728", "#17BECF", "#9467BD", "#2CA02C"};
 #define CHART_NEXTRA ((int)(sizeof chart_extra_colors / sizeof chart_extra_colors[0]))
 
 int chart_model_rank(const char *model)

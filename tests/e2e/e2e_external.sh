@@ -111,6 +111,13 @@ for m in py-process-pool py-streams; do
     "$(run $m ".ok and .rows == 400 and .crash.applicable and .crash.killed == 1 and (.crash.requeued + .crash.redelivered) > 0")" "$out4/results.json"
 done
 
+# An external model in a sweep, like any model: a point per value, a knee.
+out5="$WORK/sweep"
+"$CONCBENCH" run --model py-threads --requests 60 --latency-ms 10 --sweep concurrency=3,6 \
+  --out "$out5" progress=0 >"$WORK/sweep.out" 2>&1 || { tail -5 "$WORK/sweep.out"; fail "sweep failed"; }
+[ -f "$out5/point-2-concurrency=6/results.json" ] && grep -q "^  py-threads  *concurrency=" "$WORK/sweep.out" &&
+  echo "ok: swept, with a knee" || fail "sweep: no second point or no knee line"
+
 # concbench list shows the model files.
 "$CONCBENCH" list >"$WORK/list"
 grep -q '^  py-threads ' "$WORK/list" && echo "ok: listed" || fail "py-threads not listed"
