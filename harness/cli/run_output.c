@@ -4,6 +4,7 @@
 #include "harness/cli/run_output.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -120,8 +121,14 @@ int run_output_write(const config_t *cfg, report_env_t *rep, const char *dir, ru
         written = 1;
     }
     if (written && cfg->save_baseline[0]) {
-        if (json_dump_file(doc, cfg->save_baseline, JSON_INDENT(2) | JSON_REAL_PRECISION(6))) {
-            log_error("cannot write baseline %s: %s", cfg->save_baseline, strerror(errno));
+        /* Through the atomic writer, as every file of ours: a fresh random
+         * name renamed into place, never a write through a symlink someone
+         * planted at a predictable path (/tmp/baseline.json). */
+        char bdir[PATH_MAX], bname[PATH_MAX];
+        snprintf(bdir, sizeof bdir, "%s", cfg->save_baseline);
+        snprintf(bname, sizeof bname, "%s", cfg->save_baseline);
+        if (report_write_json(dirname(bdir), basename(bname), doc, err, sizeof err)) {
+            log_error("%s", err);
             rc = CB_EXIT_USAGE;
         } else {
             printf("baseline saved: %s\n", cfg->save_baseline);

@@ -3,7 +3,8 @@
 # root with the attacker side as user nobody:
 # - an --out folder another user can write, or owns, or can replace, is
 #   refused before anything is written into it (a planted .probe symlink
-#   once created a file of the attacker's choosing as root);
+#   once created a file of the attacker's choosing as root), and
+#   --save-baseline never writes through a symlink;
 # - gnuplot runs from a private folder: a common.gp swapped into the
 #   results folder while the charts are drawn is not run;
 # - text from results.json is never code in a chart script (gnuplot runs
@@ -51,6 +52,15 @@ refused "an --out folder inside a folder others can write" "$WORK/open/sub"
 [ ! -e "$WORK/open/sub" ] || [ "$(stat -c %U "$WORK/open/sub")" = root ] || fail "sub made by someone else"
 ln -s "$WORK/group" "$WORK/link"
 refused "an --out that is a symlink" "$WORK/link"
+# --save-baseline at a path where nobody planted a symlink: the baseline
+# replaces the link, the link's target is not written.
+runuser -u nobody -- ln -s "$WORK/victim2" "$WORK/open/base.json"
+"$CONCBENCH" run --model thread-pool --requests 5 --concurrency 1 --latency-ms 1 --out "$WORK/b" \
+  --save-baseline "$WORK/open/base.json" progress=0 >/dev/null 2>"$WORK/err" ||
+  fail "--save-baseline: $(grep -v starting "$WORK/err" | head -2)"
+[ ! -e "$WORK/victim2" ] && [ -f "$WORK/open/base.json" ] && [ ! -L "$WORK/open/base.json" ] &&
+  echo "ok: --save-baseline replaces a planted symlink instead of writing through it" ||
+  fail "--save-baseline wrote through nobody's symlink"
 # Inside a sticky folder (as /tmp) a folder of ours is fine.
 mkdir -m 1777 "$WORK/sticky"
 sample "$WORK/sticky/ours"
