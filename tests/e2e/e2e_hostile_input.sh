@@ -79,8 +79,10 @@ MOCKAPI="$(dirname "$CONCBENCH")/mockapi"
 MPID=$!
 for _ in $(seq 1 50); do grep -q listening "$WORK/mock.out" && break; sleep 0.1; done
 MPORT=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/mock.out")
-"$CONCBENCH" run --model thread-pool --requests 10 --latency-ms 20 --api "http://127.0.0.1:$MPORT" \
-  --out "$WORK/api" progress=0 >/dev/null 2>"$WORK/err" || fail "--api run: $(head -2 "$WORK/err")"
+"$CONCBENCH" run --model thread-pool --requests 10 --latency-ms 20 --api "http://u:hunter2api@127.0.0.1:$MPORT" \
+  --out "$WORK/api" progress=0 >"$WORK/out" 2>"$WORK/err" || fail "--api run: $(head -2 "$WORK/err")"
+grep -rqF hunter2api "$WORK/out" "$WORK/err" "$WORK/api" && fail "--api's password is shown: $(grep -rlF hunter2api "$WORK/out" "$WORK/err" "$WORK/api")" ||
+  echo "ok: --api's password is in no output and no file"
 grep -q "answers in 0 ms .*assumes 20 ms" "$WORK/err" &&
   echo "ok: --api with another latency: $(grep -o 'answers in .*assumes [0-9]* ms' "$WORK/err")" ||
   fail "--api with another latency is not named: $(grep -v starting "$WORK/err" | head -2)"
