@@ -33,6 +33,21 @@ static int redis_addr_userinfo(const char *url, const char **p, const char *end,
     return 0;
 }
 
+/* A URL without a password takes REDIS_PASSWORD_ENV's, if set: a password
+ * on a command line is readable by every local user. */
+static int redis_addr_env_password(redis_addr_t *a, char *err, size_t errlen)
+{
+    const char *pw = getenv(REDIS_PASSWORD_ENV);
+    if (a->password[0] || !pw)
+        return 0;
+    if (strlen(pw) >= sizeof a->password) {
+        snprintf(err, errlen, "%s: password too long", REDIS_PASSWORD_ENV);
+        return -1;
+    }
+    snprintf(a->password, sizeof a->password, "%s", pw);
+    return 0;
+}
+
 /* unix://[[user]:password@]/path[?db=N]; p is just past "unix://". */
 static int redis_addr_parse_unix(const char *url, const char *p, redis_addr_t *a, char *err,
                                  size_t errlen)
@@ -77,7 +92,10 @@ int redis_addr_parse(const char *url, redis_addr_t *a, char *err, size_t errlen)
         return -1;
     }
     if (strncmp(p, "unix://", 7) == 0)
-        return redis_addr_parse_unix(url, p + 7, a, err, errlen);
+        return redis_addr_parse_unix(url, p + 7, a, err, errlen) ||
+                       redis_addr_env_password(a, err, errlen)
+                   ? -1
+                   : 0;
     if (strncmp(p, "redis://", 8) == 0)
         p += 8;
     end = p + strcspn(p, "/?#");
@@ -128,16 +146,7 @@ int redis_addr_parse(const char *url, redis_addr_t *a, char *err, size_t errlen)
         snprintf(err, errlen, "Redis URL %s%s: unexpected \"%s\"", hide, p, end);
         return -1;
     }
-    if (!a->password[0]) {
-        const char *pw = getenv(REDIS_PASSWORD_ENV);
-        if (pw && strlen(pw) >= sizeof a->password) {
-            snprintf(err, errlen, "%s: password too long", REDIS_PASSWORD_ENV);
-            return -1;
-        }
-        if (pw)
-            snprintf(a->password, sizeof a->password, "%s", pw);
-    }
-    return 0;
+    return redis_addr_env_password(a, err, errlen);
 bad_host:
     snprintf(err, errlen, "Redis URL %s%s: bad host (want redis://HOST:PORT)", hide, p);
     return -1;

@@ -166,6 +166,13 @@ static void test_redis_addr(void **state)
     assert_string_equal(a.user, "bob");
     assert_string_equal(a.password, "pw");
     assert_int_equal(a.db, 3);
+    /* The environment's password, for either form, when the URL has none. */
+    setenv(REDIS_PASSWORD_ENV, "fromenv", 1);
+    assert_int_equal(redis_addr_parse("unix:///run/r.sock", &a, err, sizeof err), 0);
+    assert_string_equal(a.password, "fromenv");
+    assert_int_equal(redis_addr_parse("unix://:inurl@/run/r.sock", &a, err, sizeof err), 0);
+    assert_string_equal(a.password, "inurl");
+    unsetenv(REDIS_PASSWORD_ENV);
     assert_int_equal(redis_addr_parse("redis://h:7000/1", &a, err, sizeof err), 0);
     assert_string_equal(a.path, "");
     assert_string_equal(a.host, "h");
