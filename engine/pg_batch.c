@@ -15,7 +15,10 @@ static const char pg_batch_schema_sql[] = "CREATE TABLE IF NOT EXISTS " PG_BATCH
                                           " digest text NOT NULL,"
                                           " deliveries int NOT NULL DEFAULT 1,"
                                           " written_at timestamptz NOT NULL DEFAULT now(),"
-                                          " PRIMARY KEY (run_id, id))";
+                                          " PRIMARY KEY (run_id, id));"
+                                          "CREATE TABLE IF NOT EXISTS " PG_BATCH_CLOSED_TABLE " ("
+                                          " run_id text PRIMARY KEY,"
+                                          " closed_at timestamptz NOT NULL DEFAULT now())";
 
 const char pg_batch_upsert_sql[] =
     "INSERT INTO " PG_BATCH_TABLE " AS o"
@@ -23,6 +26,7 @@ const char pg_batch_upsert_sql[] =
     " SELECT $1, u.id, u.customer, u.currency, u.item_count, u.total_cents, u.digest"
     " FROM unnest($2::bigint[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::text[])"
     " AS u(id, customer, currency, item_count, total_cents, digest)"
+    " WHERE NOT EXISTS (SELECT 1 FROM " PG_BATCH_CLOSED_TABLE " c WHERE c.run_id = $1)"
     " ON CONFLICT (run_id, id) DO UPDATE SET customer = EXCLUDED.customer,"
     " currency = EXCLUDED.currency, item_count = EXCLUDED.item_count,"
     " total_cents = EXCLUDED.total_cents, digest = EXCLUDED.digest,"
@@ -133,6 +137,23 @@ int pg_batch_params(pg_batch_t *b, const char *run_id, const char *values[PG_BAT
         values[a + 1] = b->arrays[a];
     }
     return 0;
+}
+
+int pg_batch_run_close(PGconn *conn, const char *run_id, char *err, size_t errlen)
+{
+    const char *values[1] = {run_id};
+    PGresult *r = PQexecParams(
+        conn, "INSERT INTO " PG_BATCH_CLOSED_TABLE " (run_id) VALUES ($1) ON CONFLICT DO NOTHING",
+        1, NULL, values, NULL, NULL, 0);
+    int rc = 0;
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        snprintf(err, errlen, "closing run %s in %s: %s", run_id, PG_BATCH_CLOSED_TABLE,
+                 PQresultErrorMessage(r));
+        err[strcspn(err, "\n")] = '\0';
+        rc = -1;
+    }
+    PQclear(r);
+    return rc;
 }
 
 int pg_batch_schema_ensure(PGconn *conn, char *err, size_t errlen)

@@ -16,6 +16,13 @@
 #define PG_BATCH_NPARAMS 7
 #define PG_BATCH_STMT "concbench_upsert"
 #define PG_BATCH_TABLE "concbench_orders"
+/* One row per run that is over (run_id, closed_at): the upsert writes
+ * nothing for such a run. A stream worker cut off from Redis by a
+ * partition keeps the rows it fetched and commits them once it is back; if
+ * the run ended meanwhile (the others claimed its entries), those rows
+ * would arrive after the run was verified and its rows dropped. The row
+ * is kept after the run so that it stays closed. */
+#define PG_BATCH_CLOSED_TABLE "concbench_closed_runs"
 
 /* libpq "options" every connection that writes batches passes: the
  * statement timeout, so a hung upsert fails its batch instead of the run. */
@@ -45,9 +52,15 @@ static inline void pg_batch_clear(pg_batch_t *b)
     b->n = 0;
 }
 
-/* Creates the orders table if missing, on conn (blocking). Returns 0 or -1 with the
- * server's message in err. */
+/* Creates the orders table and the closed-runs table if missing, on conn
+ * (blocking). Returns 0 or -1 with the server's message in err. */
 int pg_batch_schema_ensure(PGconn *conn, char *err, size_t errlen);
+
+/* Closes run_id (blocking): from the moment this commits, an upsert of the
+ * run that starts writes no row. One that the server is executing at that
+ * moment may still commit; only the statement's own run time is left open.
+ * Returns 0 or -1 with the server's message in err. */
+int pg_batch_run_close(PGconn *conn, const char *run_id, char *err, size_t errlen);
 
 /* Opens a blocking connection with bounded connect time. Returns NULL with a
  * one-line reason in err. */

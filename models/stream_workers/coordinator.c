@@ -102,6 +102,7 @@ typedef struct swc {
     int64_t pending, lag; /* last XINFO GROUPS sample; lag -1: nil */
     int64_t entries_read;
     int delivered_all;
+    int setup_done; /* the run's keys exist and workers may write */
     char outcomes_last[64];
 } swc_t;
 
@@ -667,6 +668,25 @@ static int swc_plan(swc_t *s)
     return 0;
 }
 
+/* Closes the run in PostgreSQL once no worker of ours can write to it any
+ * more: an external worker that comes back from a partition after the end
+ * commits nothing into a run that is verified (PG_BATCH_CLOSED_TABLE).
+ * Best effort on a failure path; a failure is reported, not fatal: the
+ * run's rows are still verified as they are. */
+static void swc_close_run(swc_t *s)
+{
+    char err[512];
+    PGconn *pg;
+    if (!s->setup_done)
+        return;
+    if (!(pg = pg_connect_blocking(s->job->pg_dsn, err, sizeof err)) ||
+        pg_batch_run_close(pg, s->job->run_id, err, sizeof err))
+        log_error("cannot close the run in PostgreSQL (a worker cut off until after the end "
+                  "could still write rows): %s",
+                  err);
+    PQfinish(pg);
+}
+
 /* END: marks the run done, ends blocked readers, stops the local workers
  * (SIGTERM after a complete run, SIGKILL otherwise), deletes the run's keys
  * and frees what swc_plan and swc_setup made. Safe on a partly set-up s. */
@@ -687,6 +707,7 @@ static void swc_teardown(swc_t *s, int rc)
     }
     if (s->pids)
         swc_stop_workers(s, rc == 0 ? SIGTERM : SIGKILL);
+    swc_close_run(s);
     swc_cleanup_keys(s);
     if (s->c)
         redisFree(s->c);
@@ -720,6 +741,7 @@ static int swc_run(const job_t *job)
         log_error("%s", err);
         goto out;
     }
+    s.setup_done = 1;
     s.wcfg.redis = s.addr;
     for (int i = 0; i < s.procs; i++)
         if (swc_spawn(&s, i))

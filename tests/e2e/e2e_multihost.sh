@@ -18,6 +18,8 @@
 #     its entries; duplicates counted;
 #  c. one worker host's switch port down for 3 s at 30 %: no lost rows, no
 #     stuck run; whether it resumed and whether its entries were claimed;
+#     c2. the same port down at 85 % until the run has ended: the rows the
+#     host commits when it is back must not land in the finished run;
 #  d. netem latency and loss on the worker links where the kernel has
 #     sch_netem; reported as not run, with the reason, where it has not.
 # Needs root and iproute2; exits 77 (skipped, the reason printed) where
@@ -262,14 +264,14 @@ per_host() {
   sed -n 's/.*external worker mh-\(w[0-9]\)-[0-9]*: \([0-9]*\) rows committed.*; \([0-9]*\) entries claimed from others, \([0-9]*\) of its.*/\1 \2 \3 \4/p' \
     "$WORK/$1.stderr"
 }
-frac_done() { # frac_done RUN N: outcomes reported so far >= 30 % of N
+frac_done() { # frac_done RUN N PERCENT: outcomes reported so far >= PERCENT % of N
   local n
   n=$(rcli XLEN "concbench:$1:outcomes" 2>/dev/null || echo 0)
-  [ "${n:-0}" -ge $(($2 * 3 / 10)) ]
+  [ "${n:-0}" -ge $(($2 * ${3:-30} / 100)) ]
 }
-wait_frac() { # wait_frac RUN N: bounded wait for 30 %
+wait_frac() { # wait_frac RUN N [PERCENT]: bounded wait for PERCENT (30) %
   for _ in $(seq 600); do
-    frac_done "$1" "$2" && return 0
+    frac_done "$1" "$2" "${3:-30}" && return 0
     kill -0 "$CO_PID" 2>/dev/null || return 1
     sleep 0.05
   done
@@ -398,15 +400,30 @@ check "b: results.json: the hosts' claims are the run's" \
 echo "b: duplicates (rows written more than once): $(jq '.runs[0].duplicates' "$r")"
 check "b: duplicates no more than claims" ".runs[0].duplicates <= $claimed" "$r"
 
+# start_w2_first NAME N: a run of N with claim_idle_ms=500 whose workers
+# are started w2 first (its pid in W2PID), the run id in RUN.
+start_w2_first() {
+  coord "$1" --requests "$2" --concurrency 300 claim_idle_ms=500 || finish
+  worker w2 "$WORK/$1-w2.log"
+  W2PID=$WPID
+  for h in w1 w3; do worker "$h" "$WORK/$1-$h.log"; done
+  RUN=$(sed 's/.*--run \([^ ]*\).*/\1/' <<<"$WLINE")
+}
+# no_rows_left WHAT: verified rows are dropped at the end; a worker that
+# came back late must not have written any of run $RUN after that.
+no_rows_left() {
+  local left
+  left=$(asdb psql -Atq -h "$WORK/pg" -U postgres -d concbench \
+    -c "SELECT count(*) FROM concbench_orders WHERE run_id = '$RUN'")
+  [ "$left" = 0 ] && echo "ok: $1: no rows of the run written after its end" ||
+    fail "$1: $left rows of the run written after it ended and was verified"
+}
+
 # c. Partition: w2's switch port down for 3 s at 30 %, then up again. Its
 # address and route stay; its packets are lost, as with a pulled cable.
 # 30,000 requests (a floor of 5 s at 50 ms), so the run goes on after.
 N=30000
-coord c --requests $N --concurrency 300 claim_idle_ms=500 || finish
-worker w2 "$WORK/c-w2.log"
-W2PID=$WPID
-for h in w1 w3; do worker "$h" "$WORK/c-$h.log"; done
-RUN=$(sed 's/.*--run \([^ ]*\).*/\1/' <<<"$WLINE")
+start_w2_first c $N
 resumed=0
 if wait_frac "$RUN" $N; then
   ip -n "$P-sw" link set v-w2 down
@@ -442,12 +459,29 @@ echo "c: w2 reported outcomes after the link came back: $([ $resumed = 1 ] && ec
 [ "$w2_exit" -eq 0 ] && [ "$resumed" = 1 ] && echo "ok: c: w2 resumed after the partition" ||
   fail "c: w2 did not resume"
 echo "c: duplicates: $(jq '.runs[0].duplicates' "$WORK/c/results.json")"
-# Verified rows are dropped at the end; a worker that came back late must
-# not have written any after that.
-left=$(asdb psql -Atq -h "$WORK/pg" -U postgres -d concbench \
-  -c "SELECT count(*) FROM concbench_orders WHERE run_id = '$RUN'")
-[ "$left" = 0 ] && echo "ok: c: no rows of the run written after its end" ||
-  fail "c: $left rows of the run written after it ended and was verified"
+no_rows_left c
+
+# c2. The same cut at 85 % of 6,000: the others claim w2's entries and the
+# run ends while w2 is cut off. When it is back it commits the rows it held;
+# the run is closed in PostgreSQL by then, so none may land.
+N=6000
+start_w2_first c2 $N
+if wait_frac "$RUN" $N 85; then
+  ip -n "$P-sw" link set v-w2 down
+  finish_run c2
+  ip -n "$P-sw" link set v-w2 up
+  verified c2 $N
+  w2_exit=0
+  for _ in $(seq 150); do
+    kill -0 "$W2PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  wait "$W2PID" || w2_exit=$?
+  echo "c2: the run ended while w2 was cut off; w2 then exited $w2_exit: $(tail -1 "$WORK/c2-w2.log")"
+  no_rows_left c2
+else
+  fail "c2: the run never reached 85 %"
+fi
 
 # d. netem on the worker links, where the kernel has it.
 if ! nsx w1 tc qdisc add dev eth0 root netem delay 5ms 1ms loss 0.5% 2>"$WORK/netem.err"; then
