@@ -111,19 +111,45 @@ async def open_pool(job, rep, n):
     return pool
 
 
-async def attempt(session, job, i):
-    """(status, body, retry_after_ms, error class or None) of one GET."""
+async def on_the_wire(session, trace_ctx, params):
+    """aiohttp trace hook: the attempt has its connection (a new one being
+    made, or one from the pool), so its request goes on the wire now. A
+    request queued for a free connection inside aiohttp (the default
+    connector's 100) is still waiting until here, not in its api time."""
+    a = trace_ctx.trace_request_ctx
+    if not a["sent"]:
+        a["sent"] = True
+        a["rep"].send(a["i"])
+
+
+def wire_trace():
+    t = aiohttp.TraceConfig()
+    t.on_connection_create_start.append(on_the_wire)
+    t.on_connection_reuseconn.append(on_the_wire)
+    return [t]
+
+
+async def attempt(session, job, rep, i):
+    """One GET, its `send` reported when it gets a connection (on_the_wire)
+    and its `recv` when it ends. Returns (status, body, retry_after_ms,
+    error class or None)."""
+    a = {"rep": rep, "i": i, "sent": False}
+    status, body, ra_ms, err = 0, None, 0, None
     try:
-        async with session.get("%s/orders/%d" % (job.api_url, i)) as r:
+        async with session.get("%s/orders/%d" % (job.api_url, i), trace_request_ctx=a) as r:
             body = await r.read()
             ra = r.headers.get("Retry-After", "")
-            return r.status, body, int(ra) * 1000 if ra.isdigit() else 0, None
+            status, ra_ms = r.status, int(ra) * 1000 if ra.isdigit() else 0
     except asyncio.TimeoutError:
-        return 0, None, 0, "timeout"
+        err = "timeout"
     except aiohttp.ClientConnectorError:
-        return 0, None, 0, "connect"
+        err = "connect"
     except (aiohttp.ClientError, OSError):
-        return 0, None, 0, "reset"
+        err = "reset"
+    if not a["sent"]:  # failed before it had a connection: it ends where it began
+        rep.send(i)
+    rep.recv(i, status)
+    return status, body, ra_ms, err
 
 
 async def fetch(session, job, rep, i):
@@ -131,9 +157,7 @@ async def fetch(session, job, rep, i):
     for n in range(1, job.retries + 2):
         if n > 1:
             await asyncio.sleep(cbext.backoff_ms(job, i, n, ra_ms) / 1000)
-        rep.send(i)
-        status, body, ra_ms, err = await attempt(session, job, i)
-        rep.recv(i, status)
+        status, body, ra_ms, err = await attempt(session, job, rep, i)
         if err is None and 200 <= status < 300:
             try:
                 row = cbext.transform(body, i, job.transform_cost)
@@ -164,7 +188,8 @@ async def run(mode):
     batcher = Batcher(job, rep, pool)
     sem = asyncio.Semaphore(job.concurrency) if mode == "semaphore" else None
 
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout,
+                                     trace_configs=wire_trace()) as session:
         async def one(i):
             if sem is not None:
                 async with sem:

@@ -91,7 +91,8 @@ async def worker_main(job, rep, k):
         lease(r, stream, name, inhand, (job.claim_idle_ms or DEFAULT_CLAIM_IDLE_MS) / 4000))
     connector = aiohttp.TCPConnector(limit=k)
     timeout = asyncio_models.attempt_timeout(job)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout,
+                                     trace_configs=asyncio_models.wire_trace()) as session:
         tasks = [asyncio.create_task(consumer(job, rep, r, session, batcher, name, stream,
                                               final, inhand))
                  for n in range(k)]

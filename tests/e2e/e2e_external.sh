@@ -96,6 +96,10 @@ out3="$WORK/gather"
   --latency-ms 200 --out "$out3" progress=0 >/dev/null 2>"$WORK/stderr3" || { cat "$WORK/stderr3"; fail "gather run failed"; }
 check "py-gather: aiohttp's default connector caps it at 100 on the wire" \
   "$(run py-gather ".ok and .server.peak_connections == 100 and .server.peak_inflight == 100")" "$out3/results.json"
+# The 200 requests behind the cap wait in aiohttp's queue: that is wait
+# (send is reported when aiohttp hands out a connection), not API time.
+check "py-gather: the wait in aiohttp's queue counts as wait, not api" \
+  "$(run py-gather ".api_ms.p50 < 400 and .wait_ms.max > 300 and .client_peak_inflight == 100")" "$out3/results.json"
 check "py-gather-unbounded: more than 100 on the wire at once" \
   "$(run py-gather-unbounded ".ok and .server.peak_inflight > 200")" "$out3/results.json"
 
