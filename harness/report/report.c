@@ -329,7 +329,7 @@ static int report_write_runs_csv(const char *dir, const config_t *cfg, run_resul
                  "wall_over_floor,cpu_user_s,cpu_sys_s,cpu_per_request_us,peak_mem_bytes,"
                  "memory_method,peak_pss_sum_bytes,peak_rss_sum_bytes,api_p50_ms,api_p90_ms,"
                  "api_p99_ms,api_p999_ms,api_max_ms,wait_p50_ms,wait_p99_ms,e2e_p50_ms,"
-                 "e2e_p99_ms,rows,verified,duplicates,db_conns,client_peak_inflight,ok\n");
+                 "e2e_p99_ms,rows,verified,duplicates,db_conns,client_peak_inflight,ok,valid\n");
     for (int i = 0; i < nruns; i++) {
         run_result_t *r = &runs[i];
         if (r->repeat < 0)
@@ -337,7 +337,7 @@ static int report_write_runs_csv(const char *dir, const config_t *cfg, run_resul
         double floor_s = summary_floor_s(cfg);
         fprintf(t.f,
                 "%s,%d,%u,%u,%llu,%llu,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%llu,\"%s\",%llu,%llu,%.3f,"
-                "%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%llu,%s,%llu,%lld,%lld,%s\n",
+                "%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%llu,%s,%llu,%lld,%lld,%s,%s\n",
                 r->model->name, r->repeat, cfg->job.requests, cfg->job.concurrency,
                 (unsigned long long)r->succeeded, (unsigned long long)r->failed, r->wall_s, floor_s,
                 floor_s > 0 ? r->wall_s / floor_s : 0, r->cpu_user_s, r->cpu_sys_s,
@@ -350,7 +350,8 @@ static int report_write_runs_csv(const char *dir, const config_t *cfg, run_resul
                 r->iv.wait_ms[IV_P99], r->iv.e2e_ms[IV_P50], r->iv.e2e_ms[IV_P99],
                 (unsigned long long)r->verify.rows, report_rows_match(r) ? "true" : "false",
                 (unsigned long long)r->verify.duplicates, (long long)r->db_conns,
-                (long long)r->client_peak_inflight, r->ok ? "true" : "false");
+                (long long)r->client_peak_inflight, r->ok ? "true" : "false",
+                r->valid ? "true" : "false");
     }
     return atomic_text_commit(&t, dir, "results.csv", err, errlen);
 }

@@ -97,6 +97,8 @@ grep -q "the mock API answered late: p99 [0-9]* ms after the due time > 2 ms" "$
   echo "ok: stderr names the lateness and its limit" || fail "no lateness warning: $(cat "$WORK/late.err")"
 consistent "$r"
 reported late
+[ "$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "valid") c = i } NR == 2 { print $c }' "$WORK/late/results.csv")" = false ] &&
+  echo "ok: results.csv says valid false" || fail "results.csv valid column: $(head -2 "$WORK/late/results.csv")"
 
 # (b) A busy loop per core beside the model, from before it starts to after it ends.
 for _ in $(seq "$(nproc)"); do
