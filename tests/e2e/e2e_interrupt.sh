@@ -7,6 +7,9 @@ source "$(dirname "$0")/../lib/e2e_lib.sh"
 
 models=$("$CONCBENCH" list | awk '/^Models:/ {m = 1; next} /^$/ {m = 0} m && /^  [a-z]/ {print $1}')
 [ -n "$models" ] || { fail "no models listed"; finish; }
+# And an external model whose tree is a Python parent and 10 forked workers
+# (docs/external-models.md: Ctrl-C stops the whole tree, as for every model).
+models="$models py-process-pool"
 
 # wait_for_model PID: until the run under PID is running a model (the harness
 # has started its services and forked the model's child, a concbench below
