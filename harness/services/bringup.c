@@ -118,7 +118,7 @@ static int bringup_pg(services_up_t *up, const config_t *cfg)
     return 0;
 }
 
-/* --api's server has its own latency, and the floor (and xfloor) the run
+/* --api's server has its own latency, and the floor (and wall/floor) the run
  * is judged against is computed with this run's latency_ms: say so when
  * the two differ (its /__stats echoes its settings). */
 static void bringup_api_latency(const config_t *cfg, const char *api)
@@ -132,7 +132,7 @@ static void bringup_api_latency(const config_t *cfg, const char *api)
                  st ? "" : ": ", st ? "" : err, (double)cfg->mock.latency_ms);
     else if (fabs(json_number_value(lat) - cfg->mock.latency_ms) > 1e-9)
         log_warn("--api's server answers in %g ms (its latency_ms), this run assumes %g ms: the "
-                 "floor and xfloor are computed with %g; pass --latency-ms %g to judge the run "
+                 "floor and wall/floor are computed with %g; pass --latency-ms %g to judge the run "
                  "against the server's latency",
                  json_number_value(lat), (double)cfg->mock.latency_ms, (double)cfg->mock.latency_ms,
                  json_number_value(lat));
