@@ -43,15 +43,21 @@ expect_error "fraction out of range" 2 "fail_rate: 150% is out of range \[0%, 10
 # --baseline is judged before anything runs (no services, no results).
 DATA=$(dirname "$0")/../data/compare
 echo '{"not": "results"' >"$WORK/broken.json"
+# The stored baseline is schema 1; a run writes schema 2: the same figures
+# under schema 2's keys, for the checks that need a comparable baseline.
+jq '.schema_version = 2 | .runs |= map(.peak_mem_bytes = .peak_rss_bytes | .api_ms = .latency_ms
+  | del(.peak_rss_bytes, .latency_ms))' "$DATA/baseline.json" >"$WORK/baseline2.json"
 start=$(date +%s)
 expect_error "unreadable --baseline, before the run" 2 "cannot read --baseline $WORK/missing.json: .*\(nothing was run\)" -- \
   run --model thread-pool --requests 300 --baseline "$WORK/missing.json" --out "$WORK/bl1"
 expect_error "malformed --baseline" 2 "cannot read --baseline $WORK/broken.json: line [0-9]+: .*(nothing was run)" -- \
   run --model thread-pool --baseline "$WORK/broken.json" --out "$WORK/bl2"
 expect_error "--baseline of another workload" 2 "cannot be compared with this run: different workload .*requests is 200 in the baseline, 300 in the results" -- \
-  run --model thread-pool,process-pool --requests 300 --concurrency 20 --baseline "$DATA/baseline.json" --out "$WORK/bl3"
+  run --model thread-pool,process-pool --requests 300 --concurrency 20 --baseline "$WORK/baseline2.json" --out "$WORK/bl3"
 expect_error "--baseline with a model this run lacks" 2 "model process-pool is in the baseline but not in the results" -- \
-  run --model thread-pool --requests 200 --concurrency 20 --latency-ms 50ms --baseline "$DATA/baseline.json" --out "$WORK/bl4"
+  run --model thread-pool --requests 200 --concurrency 20 --latency-ms 50ms --baseline "$WORK/baseline2.json" --out "$WORK/bl4"
+expect_error "--baseline of schema 1" 2 "schema_version differs: 1 in the baseline, 2 in the results \\(refresh the baseline\\)" -- \
+  run --model thread-pool,process-pool --requests 200 --concurrency 20 --baseline "$DATA/baseline.json" --out "$WORK/bl5"
 [ $(($(date +%s) - start)) -lt 10 ] && [ ! -e "$WORK/bl1/results.json" ] && [ ! -e "$WORK/bl3/results.json" ] &&
   echo "ok: bad baselines refused at once, nothing written" || fail "a bad --baseline ran something first"
 expect_error "a limit for a model the run does not run" 2 "max_p99_ms names model nope, which this run does not run" -- \
