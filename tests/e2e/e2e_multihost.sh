@@ -289,7 +289,7 @@ wait_frac() { # wait_frac RUN N [PERCENT]: bounded wait for PERCENT (30) %
 # 3 worker hosts at the same total C, each REPEAT times (docs/findings.md).
 if [ "${3:-}" = scaling ]; then
   N=${SCALING_N:-20000}
-  echo "hosts  run  wall_s  rows/s  p50_ms  p99_ms"
+  echo "hosts  run  wall_s  rows/s  api_p50_ms  api_p99_ms"
   for rep in $(seq "${SCALING_REPEAT:-3}"); do
     for EXT in 1 2 3; do
       coord "s$EXT-$rep" --requests $N --concurrency 300 || finish
@@ -297,7 +297,7 @@ if [ "${3:-}" = scaling ]; then
       finish_run "s$EXT-$rep"
       verified "s$EXT-$rep" $N
       jq -r --arg h "$EXT" --arg rep "$rep" '.runs[0] |
-        "\($h)      \($rep)    \(.wall_s * 100 | round / 100)    \(.requests / .wall_s | round)    \(.latency_ms.p50)   \(.latency_ms.p99)"' \
+        "\($h)      \($rep)    \(.wall_s * 100 | round / 100)    \(.requests / .wall_s | round)    \(.api_ms.p50)   \(.api_ms.p99)"' \
         "$WORK/s$EXT-$rep/results.json"
     done
   done
