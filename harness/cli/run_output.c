@@ -7,6 +7,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "harness/report/limits.h"
 #include "harness/report/plot.h"
 #include "harness/report/sweep.h"
+#include "harness/report/verdict.h"
 #include "harness/run/signals.h"
 
 void run_output_utc_now(char *buf, size_t cap, const char *fmt)
@@ -100,8 +102,17 @@ int run_output_write(const config_t *cfg, report_env_t *rep, const char *dir, ru
                 rc = CB_EXIT_FAILED;
     *verify_rc = rc;
     doc = report_results_json(cfg, rep, runs, nruns, rc == 0 || rc == 1, rc);
-    if (nruns)
+    if (nruns) {
+        verdict_t v;
+        summary_model_t *rows;
+        int nrows;
         report_print_table(stdout, cfg, runs, nruns);
+        if (verdict_from_results(doc, &v, &rows, &nrows) == 0) {
+            verdict_write_text(stdout, doc, &v, rows, 0);
+            verdict_free(&v);
+            free(rows);
+        }
+    }
     if (nruns && !signals_interrupted && !incomplete) {
         rc = run_limits_check(cfg, doc, rc);
         rc = run_baseline_compare(cfg, baseline, doc, rc);

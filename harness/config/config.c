@@ -33,6 +33,9 @@ void config_free(config_t *c)
             *p = NULL;
         }
     }
+    free(c->scenario_question);
+    free(c->scenario_expect);
+    c->scenario_question = c->scenario_expect = NULL;
 }
 
 /* Numbers go through common/opt's strict parsers, so a knob refuses
@@ -209,8 +212,51 @@ static int config_scenario_line(config_t *c, const char *file, int lineno, char 
     return 0;
 }
 
+/* Adds one header comment line (the '#' and one space gone) to the text
+ * being gathered in *buf: joined with a space, "name — " dropped from the
+ * first line. Returns -1 when out of memory. */
+static int config_header_append(char **buf, size_t *len, const char *text)
+{
+    size_t n;
+    char *grown;
+    const char *dash;
+    if (*len == 0 && (dash = strstr(text, " \u2014 ")))
+        text = dash + strlen(" \u2014 ");
+    n = strlen(text);
+    if (!(grown = realloc(*buf, *len + n + 2)))
+        return -1;
+    *buf = grown;
+    if (*len)
+        grown[(*len)++] = ' ';
+    memcpy(grown + *len, text, n + 1);
+    *len += n;
+    return 0;
+}
+
+/* Splits the gathered header at "Expect:" into the scenario's question
+ * and expectation (trimmed; the whole header is the question without
+ * one). Takes over header. */
+static void config_header_set(config_t *c, char *header)
+{
+    char *expect;
+    free(c->scenario_question);
+    free(c->scenario_expect);
+    c->scenario_question = c->scenario_expect = NULL;
+    if (!header)
+        return;
+    if ((expect = strstr(header, "Expect:"))) {
+        *expect = '\0';
+        c->scenario_expect = strdup(trim(expect + strlen("Expect:")));
+    }
+    c->scenario_question = strdup(trim(header));
+    free(header);
+}
+
 int config_load_file(config_t *c, const char *path, char *err, size_t errlen)
 {
+    char *header = NULL;
+    size_t header_len = 0;
+    int in_header = 1;
     char resolved[PATH_MAX], *line = NULL;
     size_t cap = 0, nknobs = 0;
     ssize_t n;
@@ -260,6 +306,16 @@ int config_load_file(config_t *c, const char *path, char *err, size_t errlen)
          * part of the first key. */
         if (lineno == 1 && strncmp(text, "\xEF\xBB\xBF", 3) == 0)
             text += 3;
+        if (in_header && text[0] == '#') {
+            text[strcspn(text, "\r\n")] = '\0';
+            if (config_header_append(&header, &header_len, text + 1 + (text[1] == ' '))) {
+                snprintf(err, errlen, "out of memory");
+                rc = -1;
+                break;
+            }
+            continue;
+        }
+        in_header = 0;
         if (config_scenario_line(c, resolved, lineno, text, seen, err, errlen)) {
             rc = -1;
             break;
@@ -273,6 +329,10 @@ int config_load_file(config_t *c, const char *path, char *err, size_t errlen)
     }
     if (rc)
         config_err_printable(err, errlen);
+    if (rc == 0)
+        config_header_set(c, header);
+    else
+        free(header);
     free(seen);
     free(line);
     fclose(f);

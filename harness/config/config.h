@@ -16,6 +16,13 @@ typedef struct config {
     char *models;
     char *out_dir;
     char *scenario;
+    /* The scenario file's header comment (the lines starting with '#'
+     * before the first other line), split at "Expect:": what the scenario
+     * asks ("# name — " taken off) and what it expects. NULL without a
+     * scenario file or a header; set by config_load_file, freed by
+     * config_free. Not knobs: results.json carries them as
+     * scenario_header. */
+    char *scenario_question, *scenario_expect;
     char *api, *pg, *redis;
     int repeat, warmup;
     double crash_after; /* 0 = off */

@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "common/limits.h"
+#include "harness/config/config.h"
+#include "harness/report/report.h"
+#include "harness/report/verdict.h"
 
 /* The page's only style: no web font, no script, nothing fetched. */
 static const char html_report_css[] =
@@ -13,7 +16,14 @@ static const char html_report_css[] =
     "margin:0 auto;max-width:1140px;padding:1em 1.5em;color:#1b1b1b;background:#fff}"
     "h1{font-size:1.6em;margin:.2em 0}h1 small{color:#666;font-weight:400;font-size:.6em}"
     "h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.8em}"
-    "nav a{margin-right:1em}"
+    "nav a{margin-right:1em}nav{display:flex;flex-wrap:wrap;gap:.3em 0}"
+    "#verdict li{margin:.25em 0}.held{background:#e8f5e9;border:1px solid #7cb342;padding:.5em 1em}"
+    "dl.models{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em;margin:.5em 0}"
+    "dl.models dt{font-weight:700}dl.models dd{margin:0}.small{color:#555;font-size:.85em}"
+    "details summary{cursor:pointer;color:#1a5fb4;margin:.5em 0}"
+    "@media (max-width:760px){body{padding:.5em .7em;font-size:14px}"
+    "dl.models{grid-template-columns:1fr}dl.models dd{margin-bottom:.4em}"
+    "th,td{padding:.2em .35em}}"
     ".wrap{overflow-x:auto}"
     "table{border-collapse:collapse;margin:.5em 0;font-size:.9em}"
     "th,td{border:1px solid #d0d0d0;padding:.25em .6em;text-align:right;white-space:nowrap}"
@@ -163,6 +173,138 @@ static void html_validity_banners(FILE *f, const html_report_t *r)
         fputs(" its figures measure the machine as much as the model (see the runs table).</div>\n",
               f);
     }
+}
+
+/* A verdict sentence with its lead-in (the aspect or the model, up to the
+ * first ": ") in bold. */
+static void html_lead(FILE *f, const char *text)
+{
+    const char *colon = strstr(text, ": ");
+    char *lead;
+    if (!colon || !(lead = strndup(text, (size_t)(colon - text)))) {
+        html_esc(f, text);
+        return;
+    }
+    fputs("<b>", f);
+    html_esc(f, lead);
+    fputs("</b>", f);
+    html_esc(f, colon);
+    free(lead);
+}
+
+/* The verdict (verdict.h) at the top of the page: the scenario's
+ * question and expectation with what the data checked, each model's
+ * description, one line per aspect, one "pick" line per model: the same
+ * sentences as the terminal and summary.md. */
+static void html_verdict(FILE *f, const html_report_t *r)
+{
+    json_t *hdr = json_object_get(r->doc, "scenario_header");
+    const char *q = json_string_value(json_object_get(hdr, "question"));
+    const char *e = json_string_value(json_object_get(hdr, "expect"));
+    summary_model_t *m;
+    verdict_t v;
+    int n;
+
+    fputs("<section id=\"verdict\">\n<h2>Verdict</h2>\n", f);
+    if (q) {
+        fputs("<p class=\"ask\"><b>The scenario asks:</b> ", f);
+        html_esc(f, q);
+        fputs("</p>\n", f);
+    }
+    if (verdict_from_results(r->doc, &v, &m, &n)) {
+        fputs("<p class=\"note\">No verdict: results.json has no model to judge.</p>\n</section>\n",
+              f);
+        return;
+    }
+    if (e) {
+        fputs("<p><b>Expect:</b> ", f);
+        html_esc(f, e);
+        fprintf(f, "</p>\n<p id=\"expect-check\" class=\"%s\"><b>Against this run: %s.</b> ",
+                v.expect_held ? "held" : "banner", v.expect_held ? "held" : "NOT HELD");
+        html_esc(f, v.expect_check);
+        fputs("</p>\n", f);
+    }
+    fputs("<dl class=\"models\">\n", f);
+    for (int i = 0; i < n; i++) {
+        fputs("<dt>", f);
+        html_esc(f, m[i].name);
+        fputs("</dt><dd>", f);
+        html_esc(f, m[i].description ? m[i].description : "(no description in results.json)");
+        fputs("</dd>\n", f);
+    }
+    fputs("</dl>\n<h3>Beyond the noise</h3>\n<ul id=\"verdict-aspects\">\n", f);
+    for (int a = 0; a < VERDICT__N; a++) {
+        if (!v.has_aspect[a])
+            continue;
+        fputs("<li>", f);
+        html_lead(f, v.aspect[a]);
+        fputs("</li>\n", f);
+    }
+    if (v.excluded[0]) {
+        fputs("<li class=\"no\">", f);
+        html_esc(f, v.excluded);
+        fputs("</li>\n", f);
+    }
+    if (v.caution[0]) {
+        fputs("<li class=\"no\">", f);
+        html_esc(f, v.caution);
+        fputs("</li>\n", f);
+    }
+    fputs("</ul>\n<h3>Pick</h3>\n<ul id=\"verdict-picks\">\n", f);
+    for (int i = 0; i < n; i++) {
+        fputs("<li>", f);
+        html_lead(f, v.pick[i]);
+        fputs("</li>\n", f);
+    }
+    fputs("</ul>\n<p class=\"small\">A lead is a difference beyond the noise, by the rule of "
+          "the terminal table's stars (docs/results.md, \"Noise\"); within it, models tie. "
+          "Every figure is a median over the model's measured runs.</p>\n</section>\n",
+          f);
+    verdict_free(&v);
+    free(m);
+}
+
+/* The configuration: the knobs that differ from concbench's defaults,
+ * then every knob folded away. */
+static void html_config(FILE *f, json_t *conf)
+{
+    config_t def;
+    json_t *dj = NULL, *v;
+    const char *key;
+    int changed = 0;
+    if (config_init(&def) == 0) {
+        dj = report_config_json(&def);
+        config_free(&def);
+    }
+    if (json_is_object(conf) && dj) {
+        fputs("<p>Set away from the defaults:</p>\n<div class=\"wrap\"><table "
+              "id=\"config-changed\">\n",
+              f);
+        json_object_foreach(conf, key, v)
+        {
+            json_t *d = json_object_get(dj, key);
+            if (d && json_equal(d, v))
+                continue;
+            changed++;
+            fputs("<tr><th class=\"l\">", f);
+            html_esc(f, key);
+            fputs("</th><td class=\"l w\">", f);
+            html_json_value(f, v);
+            fputs("</td><td class=\"l w\">default ", f);
+            if (d)
+                html_json_value(f, d);
+            else
+                fputs("–", f);
+            fputs("</td></tr>\n", f);
+        }
+        if (!changed)
+            fputs("<tr><td class=\"l\">none: every knob at its default</td></tr>\n", f);
+        fputs("</table></div>\n", f);
+    }
+    json_decref(dj);
+    fputs("<details><summary>Every knob</summary>\n", f);
+    html_kv_table(f, conf);
+    fputs("</details>\n", f);
 }
 
 /* The summary table's figure columns after CPU s and the services' CPU. */
@@ -428,10 +570,12 @@ char *html_report_render(const html_report_t *r, size_t *len)
             html_num(r->doc, "exit_status"));
     html_banners(f, r);
     html_validity_banners(f, r);
-    fputs("<nav><a href=\"#summary-section\">Summary</a><a href=\"#charts\">Charts</a>"
+    fputs("<nav><a href=\"#verdict\">Verdict</a><a href=\"#summary-section\">Summary</a><a "
+          "href=\"#charts\">Charts</a>"
           "<a href=\"#runs\">Runs</a><a href=\"#environment\">Environment</a>"
           "<a href=\"#configuration\">Configuration</a></nav>\n",
           f);
+    html_verdict(f, r);
 
     fputs("<section id=\"summary-section\">\n<h2>Summary</h2>\n<p>Medians over each model's "
           "measured runs, (min–max) when it has several; a single run has no spread "
@@ -454,7 +598,7 @@ char *html_report_render(const html_report_t *r, size_t *len)
     fputs("</section>\n<section id=\"environment\">\n<h2>Environment</h2>\n", f);
     html_kv_table(f, env);
     fputs("</section>\n<section id=\"configuration\">\n<h2>Configuration</h2>\n", f);
-    html_kv_table(f, conf);
+    html_config(f, conf);
     fputs("</section>\n<footer>Written by <code>concbench plot</code> from results.json; the "
           "page is self-contained (no external resource).</footer>\n</body>\n</html>\n",
           f);

@@ -10,6 +10,7 @@
 
 #include "common/atomic_file.h"
 #include "harness/report/chart.h"
+#include "harness/report/verdict.h"
 
 static void plot_csv_field(FILE *f, const char *s)
 {
@@ -134,7 +135,17 @@ static int plot_write_summary_md(const plot_results_t *c, char *err, size_t errl
                     "answered late, or other processes took the machine): its figures measure the "
                     "machine as much as the model (runs[].validity in results.json).\n\n",
                     c->models[i].s.name, c->models[i].s.invalid_runs, c->models[i].s.runs);
-    fputs("| model | verified | runs |", m.f);
+    {
+        verdict_t v;
+        summary_model_t *rows;
+        int nrows;
+        if (verdict_from_results(c->doc, &v, &rows, &nrows) == 0) {
+            verdict_write_text(m.f, c->doc, &v, rows, 1);
+            verdict_free(&v);
+            free(rows);
+        }
+    }
+    fputs("## Figures\n\n| model | verified | runs |", m.f);
     for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
         fprintf(m.f, " %s |", cols[k].head);
     fputs("\n|---|---|--:|", m.f);

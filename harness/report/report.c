@@ -22,6 +22,7 @@
 #include "common/redact.h"
 #include "common/version.h"
 #include "harness/report/noise.h"
+#include "harness/report/verdict.h"
 #include "harness/report/summary.h"
 
 static json_t *num_or_null(double v)
@@ -282,6 +283,21 @@ json_t *report_config_json(const config_t *cfg)
     return conf;
 }
 
+/* scenario_header: the scenario file's question and expectation, null
+ * without a header. */
+static json_t *report_scenario_header_json(const config_t *cfg)
+{
+    json_t *h;
+    if (!cfg->scenario_question && !cfg->scenario_expect)
+        return json_null();
+    h = json_object();
+    json_object_set_new(h, "question",
+                        cfg->scenario_question ? json_string(cfg->scenario_question) : json_null());
+    json_object_set_new(h, "expect",
+                        cfg->scenario_expect ? json_string(cfg->scenario_expect) : json_null());
+    return h;
+}
+
 json_t *report_results_json(const config_t *cfg, const report_env_t *env, run_result_t *runs,
                             int nruns, int complete, int exit_status)
 {
@@ -298,6 +314,7 @@ json_t *report_results_json(const config_t *cfg, const report_env_t *env, run_re
     json_object_set_new(doc, "complete", json_boolean(complete));
     json_object_set_new(doc, "exit_status", json_integer(exit_status));
     json_object_set_new(doc, "config", conf);
+    json_object_set_new(doc, "scenario_header", report_scenario_header_json(cfg));
     json_object_set_new(doc, "env", report_env_json(env));
     json_object_set_new(doc, "runs", arr);
     json_object_set_new(doc, "summary", summary_models_json(models, nmodels));
@@ -498,13 +515,6 @@ static int report_text_columns(const char *s)
     return n;
 }
 
-/* Whether a model's figures may be the best of a column: every run ok and
- * none where every request failed. */
-static int report_table_eligible(const summary_model_t *m)
-{
-    return m->runs > 0 && m->ok && m->fig[SUMMARY_ERROR_RATE].max < 1;
-}
-
 /* One cell: prefix, the value at the column's precision, suffix,
  * right-aligned in the column's width; the prefix may be one two-byte
  * character ("±"), which takes one column. */
@@ -528,7 +538,7 @@ void report_print_table(FILE *f, const config_t *cfg, const run_result_t *runs, 
     if (!col || !eligible)
         nm = 0;
     for (int i = 0; i < nm; i++) {
-        eligible[i] = report_table_eligible(&m[i]);
+        eligible[i] = verdict_eligible(&m[i]);
         any_noisy |= m[i].noisy;
     }
     /* A column's star: the lowest median among the models that may win

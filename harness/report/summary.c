@@ -11,7 +11,8 @@
 const char *const summary_figure_keys[SUMMARY__N] = {
     "wall_s",         "wall_over_floor", "cpu_s",      "cpu_per_request_us",
     "peak_mem_bytes", "api_p50_ms",      "api_p99_ms", "wait_p50_ms",
-    "wait_p99_ms",    "e2e_p50_ms",      "e2e_p99_ms", "error_rate"};
+    "wait_p99_ms",    "e2e_p50_ms",      "e2e_p99_ms", "error_rate",
+    "retried",        "db_conns"};
 
 /* Where a schema-1 row kept a figure: its key, and whether the value is
  * the reciprocal of today's (efficiency = 1 / wall_over_floor). */
@@ -82,6 +83,8 @@ static void summary_run_figures(const config_t *cfg, double floor_s, const run_r
     out[SUMMARY_E2E_P50] = r->iv.e2e_ms[IV_P50];
     out[SUMMARY_E2E_P99] = r->iv.e2e_ms[IV_P99];
     out[SUMMARY_ERROR_RATE] = cfg->job.requests ? (double)r->failed / cfg->job.requests : 0;
+    out[SUMMARY_RETRIED] = (double)r->retried;
+    out[SUMMARY_DB_CONNS] = (double)r->db_conns;
 }
 
 /* Fills m (named already) from its measured runs; v is scratch for
@@ -92,6 +95,7 @@ static void summary_model_fill(const config_t *cfg, const run_result_t *runs, in
     double floor_s = summary_floor_s(cfg), one[SUMMARY__N];
     m->verified = 1;
     m->ok = 1;
+    m->crash = cfg->crash_after > 0 ? SUMMARY_CRASH_NA : SUMMARY_CRASH_NONE;
     for (int i = 0; i < nruns; i++) {
         const run_result_t *r = &runs[i];
         if (r->repeat < 0 || strcmp(r->model->name, m->name) != 0)
@@ -103,6 +107,15 @@ static void summary_model_fill(const config_t *cfg, const run_result_t *runs, in
             m->verified = 0;
         if (!r->ok)
             m->ok = 0;
+        m->description = r->model->summary;
+        for (int c = 0; c < ERR__COUNT; c++)
+            m->errors[c] += r->errors[c];
+        if (cfg->crash_after > 0 && r->crash_applicable)
+            m->crash = SUMMARY_CRASH_APPLIED;
+        m->crash_na = r->model->crash_na;
+        m->killed += r->crash_killed;
+        m->requeued += r->requeued;
+        m->redelivered += r->redelivered;
         if (!r->valid) {
             m->invalid_runs++;
             m->invalid_reasons |= r->validity.reasons;
@@ -157,6 +170,34 @@ static json_t *summary_reasons_json(unsigned reasons)
     return a;
 }
 
+/* Failures for good by class, every class named (0 included). */
+static json_t *summary_errors_json(const uint64_t errors[ERR__COUNT])
+{
+    json_t *o = json_object();
+    for (int c = 1; c < ERR__COUNT; c++)
+        json_object_set_new(o, err_class_name((err_class_t)c), json_integer((json_int_t)errors[c]));
+    return o;
+}
+
+/* summary[].crash: null without --crash-after; else applicable, with
+ * reason (why not) or killed / requeued / redelivered summed over the
+ * runs. */
+static json_t *summary_crash_json(const summary_model_t *m)
+{
+    json_t *c;
+    if (m->crash == SUMMARY_CRASH_NONE)
+        return json_null();
+    c = json_object();
+    json_object_set_new(c, "applicable", json_boolean(m->crash == SUMMARY_CRASH_APPLIED));
+    json_object_set_new(c, "killed", json_integer(m->killed));
+    json_object_set_new(c, "requeued", json_integer(m->requeued));
+    json_object_set_new(c, "redelivered", json_integer(m->redelivered));
+    json_object_set_new(c, "reason",
+                        m->crash == SUMMARY_CRASH_NA && m->crash_na ? json_string(m->crash_na)
+                                                                    : json_null());
+    return c;
+}
+
 json_t *summary_models_json(const summary_model_t *m, int n)
 {
     json_t *arr = json_array();
@@ -174,6 +215,10 @@ json_t *summary_models_json(const summary_model_t *m, int n)
             if (f == SUMMARY_WALL)
                 json_object_set_new(o, "noisy", json_boolean(m[k].noisy));
         }
+        json_object_set_new(o, "description",
+                            m[k].description ? json_string(m[k].description) : json_null());
+        json_object_set_new(o, "errors_by_class", summary_errors_json(m[k].errors));
+        json_object_set_new(o, "crash", summary_crash_json(&m[k]));
         json_array_append_new(arr, o);
     }
     return arr;
@@ -213,6 +258,20 @@ int summary_model_from_json(json_t *row, summary_model_t *m)
         s->mad = summary_json_num(o, "mad");
         s->n = m->runs;
     }
+    m->description = json_string_value(json_object_get(row, "description"));
+    for (int c = 1; c < ERR__COUNT; c++) {
+        json_t *e = json_object_get(json_object_get(row, "errors_by_class"),
+                                    err_class_name((err_class_t)c));
+        m->errors[c] = json_is_integer(e) ? (uint64_t)json_integer_value(e) : 0;
+    }
+    v = json_object_get(row, "crash");
+    m->crash = !json_is_object(v)                               ? SUMMARY_CRASH_NONE
+               : json_is_true(json_object_get(v, "applicable")) ? SUMMARY_CRASH_APPLIED
+                                                                : SUMMARY_CRASH_NA;
+    m->crash_na = json_string_value(json_object_get(v, "reason"));
+    m->killed = json_integer_value(json_object_get(v, "killed"));
+    m->requeued = json_integer_value(json_object_get(v, "requeued"));
+    m->redelivered = json_integer_value(json_object_get(v, "redelivered"));
     for (size_t k = 0; k < sizeof summary_v1_keys / sizeof summary_v1_keys[0]; k++) {
         json_t *o = json_object_get(row, summary_v1_keys[k].key);
         summary_spread_t *s = &m->fig[summary_v1_keys[k].fig];

@@ -10,11 +10,13 @@
 #define CONCBENCH_REPORT_SUMMARY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
 #include "harness/config/config.h"
 #include "harness/run/runner.h"
+#include "workload/outcome.h"
 
 /* One figure over a model's runs. */
 typedef struct summary_spread {
@@ -42,10 +44,14 @@ enum {
     SUMMARY_E2E_P50,    /* e2e_p50_ms */
     SUMMARY_E2E_P99,    /* e2e_p99_ms */
     SUMMARY_ERROR_RATE, /* error_rate: failed / requests */
+    SUMMARY_RETRIED,    /* retried: requests that needed more than one attempt */
+    SUMMARY_DB_CONNS,   /* db_conns: PostgreSQL connections the model opened */
     SUMMARY__N
 };
 /* Each figure's key in a summary[] row. */
 extern const char *const summary_figure_keys[SUMMARY__N];
+
+enum { SUMMARY_CRASH_NONE = -1, SUMMARY_CRASH_NA = 0, SUMMARY_CRASH_APPLIED = 1 };
 
 /* One model's summary[] row. */
 typedef struct summary_model {
@@ -67,6 +73,18 @@ typedef struct summary_model {
     int invalid_runs;
     unsigned invalid_reasons;
     summary_spread_t fig[SUMMARY__N];
+    /* The model's one-line description (model_ops_t.summary), borrowed;
+     * NULL when unknown (older results). */
+    const char *description;
+    /* Requests that failed for good, by class (outcome.h), summed over
+     * the measured runs. */
+    uint64_t errors[ERR__COUNT];
+    /* The injected worker crash (--crash-after): SUMMARY_CRASH_NONE
+     * without one; else whether it applied to this model, with why not
+     * (crash_na, borrowed) or what it did summed over the runs. */
+    int crash;
+    const char *crash_na;
+    int64_t killed, requeued, redelivered;
 } summary_model_t;
 
 /* Floor of a run: ceil(N / C) x latency, in seconds; wall_over_floor is

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The verdict of a small crash run (process-pool and thread-pool, 400
+# requests): results.json carries the scenario file's question and
+# expectation as written in its header; the terminal, summary.md and
+# report.html print the same verdict sentences; the numbers in them are
+# results.json's (summary[] medians, and the crash's killed / re-delivered
+# summed from runs[] here); thread-pool, which was never crashed, is "not
+# applicable" and not compared on retries. Where chromium is installed,
+# report.html rendered at 700 px still has its verdict.
+source "$(dirname "$0")/../lib/e2e_lib.sh"
+SCEN=$(dirname "$0")/../../scenarios/crash.conf
+
+"$CONCBENCH" run --scenario crash --model process-pool,thread-pool --requests 400 \
+  --out "$WORK/r" progress=0 >"$WORK/out" 2>"$WORK/err" ||
+  fail "the run failed: $(tail -3 "$WORK/err")"
+J=$WORK/r/results.json
+
+# The header as a reader sees it: the leading '#' lines joined, "crash — "
+# dropped, split at "Expect:".
+header=$(awk '!/^#/ { exit } { sub(/^# ?/, ""); printf "%s%s", (NR > 1 ? " " : ""), $0 }' "$SCEN")
+header=${header#crash — }
+want_q=$(echo "${header%%Expect:*}" | sed 's/ *$//')
+want_e=$(echo "${header#*Expect:}" | sed 's/^ *//')
+[ "$(jq -r .scenario_header.question "$J")" = "$want_q" ] && echo "ok: question from the header" ||
+  fail "scenario_header.question is '$(jq -r .scenario_header.question "$J")', want '$want_q'"
+[ "$(jq -r .scenario_header.expect "$J")" = "$want_e" ] && echo "ok: expectation from the header" ||
+  fail "scenario_header.expect is '$(jq -r .scenario_header.expect "$J")', want '$want_e'"
+
+H=$WORK/r/report.html
+# The page's text with the few entities html_esc writes turned back.
+sed -e 's/<[^>]*>//g' -e 's/&quot;/"/g' -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g' "$H" \
+  >"$WORK/page.txt"
+grep -q '<section id="verdict">' "$H" && echo "ok: report.html has the verdict" ||
+  fail "report.html has no verdict section"
+grep -qF "$want_q" "$WORK/page.txt" && grep -qF "$want_e" "$WORK/page.txt" &&
+  echo "ok: report.html shows the question and the expectation" ||
+  fail "report.html lacks the scenario's question or expectation"
+
+# One aspect's sentence in each of the three outputs.
+line() { grep -m1 "^ *\(- \)\?$1:" "$2" | sed 's/^ *\(- \)\?//'; }
+for aspect in "wall time" "peak memory" "crash"; do
+  t=$(line "$aspect" "$WORK/out")
+  m=$(line "$aspect" "$WORK/r/summary.md")
+  h=$(line "$aspect" "$WORK/page.txt")
+  [ -n "$t" ] && [ "$t" = "$m" ] && [ "$t" = "$h" ] && echo "ok: '$aspect' the same in all three" ||
+    fail "'$aspect' differs: terminal '$t' / summary.md '$m' / report.html '$h'"
+done
+
+# The numbers: each model's medians as results.json has them.
+wall=$(line "wall time" "$WORK/out")
+mem=$(line "peak memory" "$WORK/out")
+for model in process-pool thread-pool; do
+  w=$(jq -r --arg m "$model" '.summary[] | select(.model == $m) | .wall_s.median' "$J")
+  mib=$(jq -r --arg m "$model" '.summary[] | select(.model == $m) | .peak_mem_bytes.median' "$J")
+  w=$(printf '%.2f s' "$w")
+  mib=$(awk -v b="$mib" 'BEGIN { printf "%.1f MiB", b / 1048576 }')
+  case "$wall" in *"$model"*"$w"*) echo "ok: $model's wall $w in the verdict" ;;
+  *) fail "wall sentence lacks $model $w: $wall" ;; esac
+  case "$mem" in *"$model"*"$mib"*) echo "ok: $model's memory $mib in the verdict" ;;
+  *) fail "memory sentence lacks $model $mib: $mem" ;; esac
+done
+crash=$(line "crash" "$WORK/out")
+killed=$(jq '[.runs[] | select(.model == "process-pool") | .crash.killed] | add' "$J")
+redel=$(jq '[.runs[] | select(.model == "process-pool") | .crash.redelivered] | add' "$J")
+[ "$killed" -ge 1 ] || fail "no process-pool worker was killed ($killed)"
+case "$crash" in *"process-pool: $killed worker(s) killed"*"$redel re-delivered"*)
+  echo "ok: crash sentence says $killed killed, $redel re-delivered" ;;
+*) fail "crash sentence does not match runs[] (killed $killed, re-delivered $redel): $crash" ;; esac
+case "$crash" in *"not applicable, 0 killed: thread-pool"*) echo "ok: thread-pool not applicable" ;;
+*) fail "crash sentence does not call thread-pool not applicable: $crash" ;; esac
+pick=$(grep -i -m1 '^ *thread-pool: .*not crashed' "$WORK/out" || true)
+[ -n "$pick" ] && ! grep -q 'pick it for retried' <<<"$pick" &&
+  echo "ok: thread-pool judged on no recovery and no retries" ||
+  fail "thread-pool's pick line is wrong: $(grep -m1 '^ *thread-pool: ' "$WORK/out")"
+
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$CHROMIUM" ]; then
+  timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking \
+    --user-data-dir="$WORK/profile" --window-size=700,1600 --dump-dom "file://$H" \
+    >"$WORK/dom.html" 2>"$WORK/chromium.log" || fail "chromium could not load report.html"
+  grep -q 'id="verdict-picks"' "$WORK/dom.html" && echo "ok: rendered at 700 px with the verdict" ||
+    fail "the page chromium rendered has no verdict"
+else
+  echo "note: chromium not installed: the rendered page is not checked"
+fi
+finish
