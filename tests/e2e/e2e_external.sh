@@ -76,14 +76,14 @@ left=$(ps -eo args= | grep -F "$WORK" | grep -c "[b]roken.py" || true)
 # after as many attempts as thread-pool.
 out2="$WORK/conf"
 "$CONCBENCH" run --scenario conformance --requests 120 \
-  --model py-threads,py-semaphore,py-gather,py-gather-unbounded,py-process-pool,py-streams,thread-pool \
+  --model py-threads,py-semaphore,py-gather,py-unbounded,py-process-pool,py-streams,thread-pool \
   --out "$out2" progress=0 >/dev/null 2>"$WORK/stderr2" || { cat "$WORK/stderr2"; fail "conformance run failed"; }
 r2="$out2/results.json"
 check "conformance: all ok" '[.runs[].ok] == [true, true, true, true, true, true, true]' "$r2"
 check "conformance: faults happened" '.runs[0].retried > 10' "$r2"
 check "conformance: py-semaphore's pool has its 4 DB connections" "$(run py-semaphore ".db_conns == 4")" "$r2"
 check "conformance: py-process-pool has a DB connection per worker" "$(run py-process-pool ".db_conns == 20")" "$r2"
-for m in py-threads py-semaphore py-gather py-gather-unbounded py-process-pool py-streams; do
+for m in py-threads py-semaphore py-gather py-unbounded py-process-pool py-streams; do
   check "conformance: $m fails, retries and classifies like thread-pool" \
     "([.runs[] | select(.model == \"$m\") | [.errors, .attempts, .retried]] ==
       [.runs[] | select(.model == \"thread-pool\") | [.errors, .attempts, .retried]])" "$r2"
@@ -92,7 +92,7 @@ done
 # asyncio.gather over 300 requests of 200 ms: aiohttp's default connector
 # holds at most 100 connections, TCPConnector(limit=0) all of them.
 out3="$WORK/gather"
-"$CONCBENCH" run --model py-gather,py-gather-unbounded --requests 300 --concurrency 10 \
+"$CONCBENCH" run --model py-gather,py-unbounded --requests 300 --concurrency 10 \
   --latency-ms 200 --out "$out3" progress=0 >/dev/null 2>"$WORK/stderr3" || { cat "$WORK/stderr3"; fail "gather run failed"; }
 check "py-gather: aiohttp's default connector caps it at 100 on the wire" \
   "$(run py-gather ".ok and .server.peak_connections == 100 and .server.peak_inflight == 100")" "$out3/results.json"
@@ -100,8 +100,8 @@ check "py-gather: aiohttp's default connector caps it at 100 on the wire" \
 # (send is reported when aiohttp hands out a connection), not API time.
 check "py-gather: the wait in aiohttp's queue counts as wait, not api" \
   "$(run py-gather ".api_ms.p50 < 400 and .wait_ms.max > 300 and .client_peak_inflight == 100")" "$out3/results.json"
-check "py-gather-unbounded: more than 100 on the wire at once" \
-  "$(run py-gather-unbounded ".ok and .server.peak_inflight > 200")" "$out3/results.json"
+check "py-unbounded: more than 100 on the wire at once" \
+  "$(run py-unbounded ".ok and .server.peak_inflight > 200")" "$out3/results.json"
 
 # Crash injection: a worker of the Python process pool SIGKILLed (the pool
 # is rebuilt, the unfinished chunks taken again) and one of the stream
