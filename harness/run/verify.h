@@ -26,6 +26,17 @@ typedef struct verify_result {
 int verify_run(PGconn *conn, const char *run_id, outcome_table_t *t, uint64_t seed, int items,
                unsigned cost, verify_result_t *r, char *err, size_t errlen);
 
+/* Rows verify_run reads per statement: ~300 bytes each held by libpq, so
+ * ~20 MB whatever the run's size. */
+#define VERIFY_CHUNK_ROWS 65536u
+
+/* verify_run reading the rows chunk_rows at a time in id order (keyset
+ * pagination); the checks and *r are the same for every chunk_rows >= 1.
+ * chunk_rows 0 is an error. */
+int verify_run_chunked(PGconn *conn, const char *run_id, outcome_table_t *t, uint64_t seed,
+                       int items, unsigned cost, unsigned chunk_rows, verify_result_t *r, char *err,
+                       size_t errlen);
+
 /* Whether a run whose rows were checked into *r is ok: its rows match
  * (rows_match) and the requests that failed for good are at most
  * max_error_rate of requests. A run that did not finish is never ok; the

@@ -239,6 +239,53 @@ static void test_duplicate_delivery(void **state)
     outcome_table_destroy(t);
 }
 
+/* Read in chunks (keyset pages by id), the counts are those of one read
+ * whatever the chunk size: a page boundary neither drops nor re-reads a
+ * row. The 21 rows are ids -5 and 0 (outside 1..N, below where a naive
+ * "id > 0" first page would start: both must count as unexpected), 1..20
+ * without 14 (missing). With 7-row pages (-5..5, 6..12, 13..20, then an
+ * empty one) the wrong rows 5 and 6 straddle the first boundary; 1 makes
+ * every row its own page, 21 reads them all and then an empty page, 22
+ * one short page. */
+static void test_chunk_boundaries(void **state)
+{
+    static const unsigned sizes[] = {1, 2, 6, 7, 8, 10, 19, 20, 21, 22, VERIFY_CHUNK_ROWS};
+    outcome_table_t *t = run_write("chunks", N_IDS);
+
+    (void)state;
+    sql("UPDATE " PG_BATCH_TABLE " SET total_cents = total_cents + 1 WHERE run_id = 'chunks'"
+        " AND id = 5");
+    sql("UPDATE " PG_BATCH_TABLE " SET digest = '%s' WHERE run_id = 'chunks' AND id = 6",
+        want[9].digest);
+    sql("DELETE FROM " PG_BATCH_TABLE " WHERE run_id = 'chunks' AND id = 14");
+    for (int id = -5; id <= 0; id += 5)
+        sql("INSERT INTO " PG_BATCH_TABLE " (run_id, id, customer, currency, item_count,"
+            " total_cents, digest) VALUES ('chunks', %d, '%s', '%s', %ld, %lld, '%s')",
+            id, want[1].customer, want[1].currency, want[1].item_count, want[1].total_cents,
+            want[1].digest);
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        verify_result_t r;
+        int rc =
+            verify_run_chunked(conn, "chunks", t, SEED, ITEMS, COST, sizes[k], &r, err, sizeof err);
+        if (rc)
+            print_error("verify_run_chunked(%u): %s\n", sizes[k], err);
+        assert_int_equal(rc, 0);
+        if (r.rows != 21 || r.wrong != 2 || r.missing != 1 || r.unexpected != 2)
+            print_error("chunk %u: rows %llu wrong %llu missing %llu unexpected %llu\n", sizes[k],
+                        (unsigned long long)r.rows, (unsigned long long)r.wrong,
+                        (unsigned long long)r.missing, (unsigned long long)r.unexpected);
+        assert_int_equal(r.rows, 21);
+        assert_int_equal(r.wrong, 2);
+        assert_int_equal(r.missing, 1);
+        assert_int_equal(r.unexpected, 2);
+        assert_false(r.rows_match);
+    }
+    assert_int_equal(verify_run_chunked(conn, "chunks", t, SEED, ITEMS, COST, 0,
+                                        &(verify_result_t){0}, err, sizeof err),
+                     -1);
+    outcome_table_destroy(t);
+}
+
 /* ok: rows match and failures <= max_error_rate x requests. 18 of 20 done
  * is 2 failures, 10%. */
 static void test_ok_bound(void **state)
@@ -274,7 +321,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_all_correct),  cmocka_unit_test(test_wrong_total),
         cmocka_unit_test(test_wrong_digest), cmocka_unit_test(test_missing_row),
         cmocka_unit_test(test_extra_row),    cmocka_unit_test(test_duplicate_delivery),
-        cmocka_unit_test(test_ok_bound),
+        cmocka_unit_test(test_ok_bound),     cmocka_unit_test(test_chunk_boundaries),
     };
 
     if (argc != 2) {
