@@ -9,6 +9,11 @@ chart = "chart-errors"
 eval cb_bars_axes
 stats "bars.dat" using 16 nooutput
 set yrange [0:(STATS_max > 0 ? STATS_max * 1.25 : 1)]
+# Nothing failed: say so across the frame rather than leave it empty.
+if (STATS_max <= 0) {
+    set label 9 "No errors: no request failed for good in any model" at graph 0.5, graph 0.6 \
+        center font ",16" textcolor rgb cb_ink front
+}
 set ylabel "failed requests (% of N)"
 set title sprintf("Error rate per model (%s)\n%s", runs_note, title_suffix)
 

@@ -1,7 +1,8 @@
 # Throughput over time, one panel per model (repetition 0): per second, in
 # each 100 ms window since the model started, the requests that completed
 # (row committed, so a model that commits in batches completes in steps;
-# line, left axis) and those that failed for good (red bars, right axis).
+# line, left axis) and those that failed for good (red bars, right axis,
+# only in the panel of a model that had any).
 # The dashed line is C / latency, the most a model bounded by C can sustain.
 # Inputs: plotvars.gp, throughput.dat (one block per model).
 load "plotvars.gp"
@@ -11,10 +12,7 @@ chart = "chart-throughput"
 stats "throughput.dat" using 1 nooutput
 set xrange [0:STATS_max]
 set ytics nomirror
-set y2tics nomirror textcolor rgb cb_red
-set border 11 lc rgb cb_ink
 set ylabel "completed / s"
-set y2label "failed / s" textcolor rgb cb_red
 unset key
 set lmargin 11
 set rmargin 11
@@ -35,9 +33,19 @@ do for [fmt in formats] {
         if (i == nmodels) { set xlabel "time since the model started (s)" } else { unset xlabel }
         ymax = rate_max[i] > ceiling_rps ? rate_max[i] : ceiling_rps
         set yrange [0:(ymax > 0 ? ymax * 1.25 : 1)]
-        set y2range [0:(fail_rate_max[i] > 0 ? fail_rate_max[i] * 1.3 : 1)]
-        plot "throughput.dat" index (i-1) using 1:2 with lines lw 2 lc rgb color[i], \
-             "throughput.dat" index (i-1) using 1:($3 > 0 ? $3 : 1/0) axes x1y2 with impulses lw 3 lc rgb cb_red
+        if (fail_rate_max[i] > 0) {
+            set y2tics nomirror textcolor rgb cb_red
+            set y2label "failed / s" textcolor rgb cb_red
+            set border 11 lc rgb cb_ink
+            set y2range [0:fail_rate_max[i] * 1.3]
+            plot "throughput.dat" index (i-1) using 1:2 with lines lw 2 lc rgb color[i], \
+                 "throughput.dat" index (i-1) using 1:($3 > 0 ? $3 : 1/0) axes x1y2 with impulses lw 3 lc rgb cb_red
+        } else {
+            unset y2tics
+            unset y2label
+            set border 3 lc rgb cb_ink
+            plot "throughput.dat" index (i-1) using 1:2 with lines lw 2 lc rgb color[i]
+        }
     }
     unset multiplot
     unset output

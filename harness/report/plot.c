@@ -45,16 +45,18 @@ static const plot_chart_def_t plot_charts[] = {
     {"chart-memory", "Peak memory of the model's whole process tree: median, whiskers min–max.", 0,
      0},
     {"chart-errors",
-     "Requests that failed for good (after retries), as a share of N: median, whiskers min–max.", 0,
-     0},
+     "Requests that failed for good (after retries), as a share of N: median, whiskers min–max; "
+     "the verdict and the runs table give them by class.",
+     0, 0},
     {"chart-latency",
-     "Latency CDF of the succeeded requests of repetition 0 (log scale): first attempt to the end "
-     "of the transform.",
+     "API latency (request on the wire to response) by percentile of the succeeded requests, one "
+     "line per repetition: x is 1 / (1 − p) on a log scale, so p90, p99, p99.9 and p99.99 are a "
+     "decade apart and the tail is as visible as the median.",
      1, 0},
     {"chart-throughput",
      "Requests that reached their final outcome per second, in 100 ms windows of repetition 0: "
      "completed (row committed; a model that commits in batches completes in steps) and, in red "
-     "on the right axis, failed for good.",
+     "on the right axis of a model that had any, failed for good.",
      0, 1},
 };
 #define PLOT_NCHARTS ((int)(sizeof plot_charts / sizeof plot_charts[0]))

@@ -266,14 +266,14 @@ static int plot_write_bars(const plot_results_t *c, char *err, size_t errlen)
     return atomic_text_commit(&m, c->dir, "bars.dat", err, errlen);
 }
 
-/* Opens DIR/<kind>-<model>-0.csv. Returns the stream, or NULL with *gone
- * set when the file does not exist (no data: not an error). */
+/* Opens DIR/<kind>-<model>-<repeat>.csv. Returns the stream, or NULL with
+ * *gone set when the file does not exist (no data: not an error). */
 static FILE *plot_run_csv_open(const plot_results_t *c, const char *kind, const char *model,
-                               int *gone, char *err, size_t errlen)
+                               int repeat, int *gone, char *err, size_t errlen)
 {
     char path[PATH_MAX];
     FILE *f;
-    snprintf(path, sizeof path, "%s/%s-%s-0.csv", c->dir, kind, model);
+    snprintf(path, sizeof path, "%s/%s-%s-%d.csv", c->dir, kind, model, repeat);
     f = fopen(path, "re");
     *gone = !f && errno == ENOENT;
     if (!f && !*gone)
@@ -281,18 +281,19 @@ static FILE *plot_run_csv_open(const plot_results_t *c, const char *kind, const 
     return f;
 }
 
-/* One block of cdf.dat from latency-<model>-0.csv, thinned to what a chart
- * can show: a point is kept when the fraction moved by 0.002 or the latency
- * by 0.5% since the last kept one, and the last point always is. So a
- * 100,000-request run draws a few thousand points at most, and the tail,
- * where points are far apart, is kept whole. Returns points kept, or -1. */
-static int plot_cdf_block(const plot_results_t *c, plot_model_t *model, FILE *out, char *err,
-                          size_t errlen)
+/* One repetition's part of a cdf.dat block, from
+ * latency-<model>-<repeat>.csv, thinned to what a chart can show: a point
+ * is kept when the fraction moved by 0.002 or the latency by 0.5% since
+ * the last kept one, and the last point always is. So a 100,000-request
+ * run draws a few thousand points at most, and the tail, where points are
+ * far apart, is kept whole. Returns points kept (0: no file), or -1. */
+static int plot_cdf_repeat(const plot_results_t *c, plot_model_t *model, int repeat, FILE *out,
+                           char *err, size_t errlen)
 {
     char line[128];
     int gone, kept = 0, pending = 0;
     double kx = 0, ky = -1, px = 0, py = 0;
-    FILE *f = plot_run_csv_open(c, "latency", model->s.name, &gone, err, errlen);
+    FILE *f = plot_run_csv_open(c, "latency", model->s.name, repeat, &gone, err, errlen);
     if (!f)
         return gone ? 0 : -1;
     while (fgets(line, sizeof line, f)) {
@@ -318,6 +319,25 @@ static int plot_cdf_block(const plot_results_t *c, plot_model_t *model, FILE *ou
         kept++;
     }
     fclose(f);
+    return kept;
+}
+
+/* One block of cdf.dat: every measured repetition of the model, each a
+ * line of its own (separated by one blank line, which gnuplot draws as a
+ * new line of the same block). Returns points kept, or -1. */
+static int plot_cdf_block(const plot_results_t *c, plot_model_t *model, FILE *out, char *err,
+                          size_t errlen)
+{
+    int kept = 0;
+    for (int rep = 0; rep < (model->s.runs > 0 ? model->s.runs : 1); rep++) {
+        int n;
+        if (kept)
+            fputc('\n', out);
+        n = plot_cdf_repeat(c, model, rep, out, err, errlen);
+        if (n < 0)
+            return -1;
+        kept += n;
+    }
     model->latency_points = kept;
     return kept;
 }
@@ -331,7 +351,7 @@ static int plot_throughput_block(const plot_results_t *c, plot_model_t *model, F
     char line[128];
     int gone, rows = 0;
     double prev = 0;
-    FILE *f = plot_run_csv_open(c, "timeline", model->s.name, &gone, err, errlen);
+    FILE *f = plot_run_csv_open(c, "timeline", model->s.name, 0, &gone, err, errlen);
     if (!f)
         return gone ? 0 : -1;
     while (fgets(line, sizeof line, f)) {
@@ -382,10 +402,12 @@ int plot_data_write(plot_results_t *r, char *err, size_t errlen)
 {
     /* The blocks first: plotvars.gp records which models have data. */
     if (plot_write_summary_csv(r, err, errlen) || plot_write_summary_md(r, err, errlen) ||
-        plot_write_blocks(r, "cdf.dat",
-                          "API latency CDF of repetition 0 per model (api_ms fraction_at_or_below;"
-                          " latency_ms in schema-1 folders), thinned from latency-<model>-0.csv",
-                          plot_cdf_block, &r->has_latency, err, errlen) ||
+        plot_write_blocks(
+            r, "cdf.dat",
+            "API latency CDF of every repetition per model (api_ms fraction_at_or_below;"
+            " latency_ms in schema-1 folders; one line per repetition), thinned "
+            "from latency-<model>-<repeat>.csv",
+            plot_cdf_block, &r->has_latency, err, errlen) ||
         plot_write_blocks(r, "throughput.dat",
                           "per model, from timeline-<model>-0.csv: window end (s), completions/s, "
                           "failures/s",
