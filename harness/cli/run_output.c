@@ -221,7 +221,7 @@ void run_output_print_verdict(const config_t *cfg, int sweep, int incomplete, in
     else if (!sweep)
         printf("report:  not written (see above)\n");
     else
-        printf("sweep:   %s/sweep.csv, %s/chart-sweep.png; each point's report in its "
-               "folder\n",
-               cfg->out_dir, cfg->out_dir);
+        printf("sweep:   %s/report.html (knees, the grid, links to each point's report), "
+               "%s/sweep.csv, %s/chart-sweep.png\n",
+               cfg->out_dir, cfg->out_dir, cfg->out_dir);
 }

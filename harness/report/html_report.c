@@ -21,6 +21,7 @@ static const char html_report_css[] =
     "dl.models{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em;margin:.5em 0}"
     "dl.models dt{font-weight:700}dl.models dd{margin:0}.small{color:#555;font-size:.85em}"
     "details summary{cursor:pointer;color:#1a5fb4;margin:.5em 0}"
+    "#sweep-grid td{white-space:normal}"
     "@media (max-width:760px){body{padding:.5em .7em;font-size:14px}"
     "dl.models{grid-template-columns:1fr}dl.models dd{margin-bottom:.4em}"
     "th,td{padding:.2em .35em}}"
@@ -601,6 +602,185 @@ char *html_report_render(const html_report_t *r, size_t *len)
     html_config(f, conf);
     fputs("</section>\n<footer>Written by <code>concbench plot</code> from results.json; the "
           "page is self-contained (no external resource).</footer>\n</body>\n</html>\n",
+          f);
+    bad = ferror(f);
+    if ((fclose(f) != 0) | bad) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* The knee of one model, in words (sweep.h: flat, at_largest). */
+static void html_sweep_knee(FILE *f, json_t *kn)
+{
+    const char *key;
+    json_t *v;
+    int k = 0;
+    fputs("<li><b>", f);
+    html_esc(f, json_string_value(json_object_get(kn, "model")));
+    fputs("</b>: ", f);
+    if (json_is_true(json_object_get(kn, "flat"))) {
+        fprintf(f,
+                "no knee: its wall time is the same within the noise at every point (best "
+                "%.2f s); the swept knob does not change it.</li>\n",
+                html_num(kn, "best_wall_s"));
+        return;
+    }
+    fputs("knee at ", f);
+    json_object_foreach(json_object_get(kn, "point"), key, v)
+    {
+        fputs(k++ ? ", " : "", f);
+        html_esc(f, key);
+        fprintf(f, " = %g", json_number_value(v));
+    }
+    fprintf(f, ": %.2f s (best %.2f s)", html_num(kn, "wall_s"), html_num(kn, "best_wall_s"));
+    if (json_is_true(json_object_get(kn, "at_largest")))
+        fputs(" — <span class=\"no\">the largest value tried: try larger values</span>", f);
+    fputs(".</li>\n", f);
+}
+
+/* A point's values as "concurrency = 50". */
+static void html_sweep_point(FILE *f, json_t *values)
+{
+    const char *key;
+    json_t *v;
+    int k = 0;
+    json_object_foreach(values, key, v)
+    {
+        fputs(k++ ? ", " : "", f);
+        html_esc(f, key);
+        fprintf(f, " = %g", json_number_value(v));
+    }
+}
+
+/* The summary[] row of a model at a point (by its folder), or NULL. */
+static json_t *html_sweep_row(json_t *doc, const char *model, const char *dir)
+{
+    json_t *row;
+    size_t i;
+    json_array_foreach(json_object_get(doc, "summary"), i, row)
+    {
+        if (strcmp(json_string_value(json_object_get(row, "model")), model) == 0 &&
+            strcmp(json_string_value(json_object_get(row, "dir")), dir) == 0)
+            return row;
+    }
+    return NULL;
+}
+
+char *html_sweep_render(json_t *doc, const char *svg, size_t *len)
+{
+    json_t *sw = json_object_get(doc, "sweep"), *conf = json_object_get(doc, "config");
+    json_t *points = json_object_get(sw, "points"), *kn, *pt, *row;
+    json_t *env = json_object_get(doc, "env");
+    const char *cpu = json_string_value(json_object_get(env, "cpu_model"));
+    char *buf = NULL;
+    size_t i, j;
+    int bad;
+    FILE *f = open_memstream(&buf, len);
+    if (!f)
+        return NULL;
+    fprintf(f,
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta "
+            "name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>concbench "
+            "sweep</title>\n<style>%s</style>\n</head>\n<body>\n<header>\n<h1>concbench sweep "
+            "<small>",
+            html_report_css);
+    json_array_foreach(json_object_get(sw, "keys"), i, pt)
+    {
+        fputs(i ? ", " : "", f);
+        html_esc(f, json_string_value(pt));
+    }
+    fprintf(f, "</small></h1>\n<p>%zu points; %.0f requests, API latency %.0f ms. Machine: ",
+            json_array_size(points), html_num(conf, "requests"), html_num(conf, "latency_ms"));
+    html_esc(f, cpu ? cpu : "unknown CPU");
+    fprintf(f,
+            ", %.0f cores. Every point is a complete run with its own report (links below).</p>"
+            "\n</header>\n",
+            html_num(env, "cores"));
+    if (!json_is_true(json_object_get(doc, "complete")))
+        fputs("<div class=\"banner\">INCOMPLETE: not every point ran; the figures below are "
+              "partial.</div>\n",
+              f);
+    fprintf(f,
+            "<section id=\"knees\">\n<h2>Knee per model</h2>\n<p>The knee: the first point (in "
+            "the order given) whose median wall time is within %.0f%% of the model's best. A "
+            "model whose wall times at every point are the same within the noise "
+            "(docs/results.md, \"Noise\") has none.</p>\n<ul>\n",
+            100 * html_num(sw, "knee_within"));
+    json_array_foreach(json_object_get(sw, "knee"), i, kn) html_sweep_knee(f, kn);
+    fputs("</ul>\n</section>\n<section id=\"grid\">\n<h2>The grid</h2>\n<p>Per point and "
+          "model: median wall time, peak memory and API p99; a point's name links to its own "
+          "report.</p>\n<div class=\"wrap\"><table id=\"sweep-grid\">\n<tr><th "
+          "class=\"l\">point</th>",
+          f);
+    /* The models, in the order of the first point's rows. */
+    {
+        json_t *models = json_array();
+        json_array_foreach(json_object_get(doc, "summary"), i, row)
+        {
+            json_t *name = json_object_get(row, "model"), *seen;
+            int dup = 0;
+            json_array_foreach(models, j, seen) dup |= json_equal(seen, name);
+            if (!dup)
+                json_array_append(models, name);
+        }
+        json_array_foreach(models, j, kn)
+        {
+            fputs("<th>", f);
+            html_esc(f, json_string_value(kn));
+            fputs("</th>", f);
+        }
+        fputs("</tr>\n", f);
+        json_array_foreach(points, i, pt)
+        {
+            const char *dir = json_string_value(json_object_get(pt, "dir"));
+            fputs("<tr><td class=\"l\">", f);
+            if (json_is_true(json_object_get(pt, "ran"))) {
+                fputs("<a href=\"", f);
+                html_esc(f, dir);
+                fputs("/report.html\">", f);
+                html_sweep_point(f, json_object_get(pt, "values"));
+                fputs("</a>", f);
+            } else {
+                html_sweep_point(f, json_object_get(pt, "values"));
+                fputs(" (did not run)", f);
+            }
+            fputs("</td>", f);
+            json_array_foreach(models, j, kn)
+            {
+                row = dir ? html_sweep_row(doc, json_string_value(kn), dir) : NULL;
+                if (!row) {
+                    fputs("<td>–</td>", f);
+                    continue;
+                }
+                fprintf(f, "<td%s>%.2f s · %.1f MiB · p99 %.1f ms%s</td>",
+                        json_is_true(json_object_get(row, "verified")) ? ""
+                                                                       : " class=\"unverified\"",
+                        html_num(json_object_get(row, "wall_s"), "median"),
+                        html_num(json_object_get(row, "peak_mem_bytes"), "median") / 1048576,
+                        html_num(json_object_get(row, "api_p99_ms"), "median"),
+                        json_is_true(json_object_get(row, "verified")) ? "" : " NOT VERIFIED");
+            }
+            fputs("</tr>\n", f);
+        }
+        json_decref(models);
+    }
+    fputs("</table></div>\n</section>\n<section id=\"charts\">\n<h2>Chart</h2>\n", f);
+    if (svg) {
+        fputs("<figure id=\"chart-sweep\">\n", f);
+        html_svg_embed(f, svg, "chart-sweep", "the sweep chart");
+        fputs("<figcaption>Wall time (log scale, the knee circled), peak memory, CPU and API p99 "
+              "against the swept knob. Also as <code>chart-sweep.png</code> and "
+              "<code>chart-sweep.svg</code>.</figcaption>\n</figure>\n",
+              f);
+    } else {
+        fputs("<p class=\"note\">Not drawn: the chart needs gnuplot and one swept knob "
+              "(sweep.csv has the whole grid).</p>\n",
+              f);
+    }
+    fputs("</section>\n<footer>Written by <code>concbench</code> from the sweep's results.json; "
+          "self-contained (no external resource).</footer>\n</body>\n</html>\n",
           f);
     bad = ferror(f);
     if ((fclose(f) != 0) | bad) {

@@ -34,4 +34,12 @@ typedef struct html_report {
  * when out of memory. */
 char *html_report_render(const html_report_t *r, size_t *len);
 
+/* A sweep's own page from its results.json (sweep.h): the knee of every
+ * model (or why there is none), the grid of points with each model's wall
+ * time, peak memory and API p99 at each, a link to every point's
+ * report.html, and the sweep chart (svg: chart-sweep.svg's text, or NULL
+ * when it was not drawn). Returns malloc'd UTF-8 text (length in *len),
+ * or NULL when out of memory. */
+char *html_sweep_render(json_t *doc, const char *svg, size_t *len);
+
 #endif

@@ -9,6 +9,8 @@
 #include "common/limits.h"
 #include "common/log.h"
 #include "harness/report/chart.h"
+#include "harness/report/html_report.h"
+#include "harness/report/noise.h"
 #include "harness/report/report.h"
 #include "harness/report/summary.h"
 
@@ -149,8 +151,33 @@ static double sweep_figure(json_t *row, int fig, const char *which)
         json_object_get(json_object_get(row, summary_figure_keys[fig]), which));
 }
 
+/* A summary[] row's wall time as the noise rule sees it (noise.h). */
+static noise_interval_t sweep_wall_interval(json_t *row)
+{
+    summary_model_t m;
+    noise_interval_t none = {NAN, NAN, 0};
+    if (summary_model_from_json(row, &m))
+        return none;
+    return noise_interval(&m.fig[SUMMARY_WALL], NOISE_WALL);
+}
+
+/* The value of the first swept key at a summary[] row's point. */
+static double sweep_x(json_t *row)
+{
+    json_t *pt = json_object_get(row, "sweep");
+    const char *key;
+    json_t *v;
+    json_object_foreach(pt, key, v) return json_number_value(v);
+    return NAN;
+}
+
 /* Per model: the best median wall time over the points, and the first
- * point within SWEEP_KNEE_WITHIN of it. */
+ * point within SWEEP_KNEE_WITHIN of it. A model whose wall times at every
+ * point lie within the noise of each other (noise.h: no point's interval
+ * clear of another's) has no knee: the swept knob does not change it
+ * (unbounded-loop ignores concurrency), so "flat" is said instead. A knee
+ * at the largest value of the (first) swept knob is "at_largest": the
+ * sweep may not have gone far enough. */
 static json_t *sweep_knees(json_t *summary)
 {
     json_t *knees = json_array(), *row;
@@ -158,21 +185,32 @@ static json_t *sweep_knees(json_t *summary)
     json_array_foreach(summary, i, row)
     {
         const char *model = json_string_value(json_object_get(row, "model"));
-        json_t *other, *knee = NULL;
-        double best = INFINITY;
-        size_t j;
-        int seen = 0;
-        for (size_t k = 0; k < i; k++)
+        json_t *other, *third, *knee = NULL, *o;
+        double best = INFINITY, xmax = -INFINITY;
+        size_t j, k;
+        int seen = 0, apart = 0, points = 0;
+        for (k = 0; k < i; k++)
             seen |= strcmp(json_string_value(json_object_get(json_array_get(summary, k), "model")),
                            model) == 0;
         if (seen)
             continue;
         json_array_foreach(summary, j, other)
         {
-            if (strcmp(json_string_value(json_object_get(other, "model")), model) == 0 &&
-                json_is_true(json_object_get(other, "verified")) &&
-                sweep_figure(other, SUMMARY_WALL, "median") < best)
+            if (strcmp(json_string_value(json_object_get(other, "model")), model) != 0 ||
+                !json_is_true(json_object_get(other, "verified")))
+                continue;
+            points++;
+            if (sweep_x(other) > xmax)
+                xmax = sweep_x(other);
+            if (sweep_figure(other, SUMMARY_WALL, "median") < best)
                 best = sweep_figure(other, SUMMARY_WALL, "median");
+            json_array_foreach(summary, k, third)
+            {
+                if (strcmp(json_string_value(json_object_get(third, "model")), model) == 0 &&
+                    json_is_true(json_object_get(third, "verified")) &&
+                    noise_below(sweep_wall_interval(other), sweep_wall_interval(third)))
+                    apart = 1;
+            }
         }
         json_array_foreach(summary, j, other)
         {
@@ -185,11 +223,20 @@ static json_t *sweep_knees(json_t *summary)
         }
         if (!knee)
             continue;
-        json_t *o = json_object();
+        o = json_object();
         json_object_set_new(o, "model", json_string(model));
-        json_object_set(o, "point", json_object_get(knee, "sweep"));
-        json_object_set(o, "dir", json_object_get(knee, "dir"));
-        json_object_set_new(o, "wall_s", json_real(sweep_figure(knee, SUMMARY_WALL, "median")));
+        json_object_set_new(o, "flat", json_boolean(points > 1 && !apart));
+        if (points > 1 && !apart) {
+            json_object_set_new(o, "point", json_null());
+            json_object_set_new(o, "dir", json_null());
+            json_object_set_new(o, "wall_s", json_null());
+            json_object_set_new(o, "at_largest", json_false());
+        } else {
+            json_object_set(o, "point", json_object_get(knee, "sweep"));
+            json_object_set(o, "dir", json_object_get(knee, "dir"));
+            json_object_set_new(o, "wall_s", json_real(sweep_figure(knee, SUMMARY_WALL, "median")));
+            json_object_set_new(o, "at_largest", json_boolean(points > 1 && sweep_x(knee) >= xmax));
+        }
         json_object_set_new(o, "best_wall_s", json_real(best));
         json_array_append_new(knees, o);
     }
@@ -316,22 +363,58 @@ static void sweep_dat_print(FILE *f, json_t *doc, const char *kname, const char 
     }
 }
 
-/* sweepvars.gp: what chart-sweep.gp needs besides sweep.dat. */
+/* The knee object of a model in sweep.knee[], or NULL. */
+static json_t *sweep_knee_of(json_t *doc, const char *model)
+{
+    json_t *kn;
+    size_t i;
+    json_array_foreach(json_object_get(json_object_get(doc, "sweep"), "knee"), i, kn)
+    {
+        if (strcmp(json_string_value(json_object_get(kn, "model")), model) == 0)
+            return kn;
+    }
+    return NULL;
+}
+
+/* sweepvars.gp: what chart-sweep.gp needs besides sweep.dat: the models,
+ * their colours and knees (knee_x NaN when none, knee_far when it is at
+ * the largest value tried), and every swept value as an x tick. */
 static void sweep_vars_print(FILE *f, json_t *doc, const char *kname, const char **models,
                              int nmodels, double lo, double hi)
 {
-    json_t *cfg = json_object_get(doc, "config"), *env = json_object_get(doc, "env");
+    json_t *cfg = json_object_get(doc, "config"), *env = json_object_get(doc, "env"), *pt;
     const char *cpu = json_string_value(json_object_get(env, "cpu_model"));
     char suffix[512];
+    size_t i;
+    int n = 0;
     fprintf(f, "nmodels = %d\narray model[%d]\narray color[%d]\n", nmodels, nmodels, nmodels);
+    fprintf(f, "array knee_x[%d]\narray knee_wall[%d]\narray knee_far[%d]\n", nmodels, nmodels,
+            nmodels);
     for (int m = 0; m < nmodels; m++) {
+        json_t *kn = sweep_knee_of(doc, models[m]);
+        double kx = kn && json_is_object(json_object_get(kn, "point"))
+                        ? json_number_value(json_object_get(json_object_get(kn, "point"), kname))
+                        : NAN;
         fprintf(f, "model[%d] = ", m + 1);
         chart_gp_string(f, models[m]);
         fprintf(f, "\ncolor[%d] = \"%s\"\n", m + 1, chart_model_color(models[m], NULL));
+        if (isnan(kx))
+            fprintf(f, "knee_x[%d] = NaN\n", m + 1);
+        else
+            fprintf(f, "knee_x[%d] = %.17g\n", m + 1, kx);
+        fprintf(f, "knee_wall[%d] = %.6g\nknee_far[%d] = %d\n", m + 1,
+                kn ? json_number_value(json_object_get(kn, "wall_s")) : 0, m + 1,
+                kn && json_is_true(json_object_get(kn, "at_largest")));
     }
     fputs("sweep_key = ", f);
     chart_gp_string(f, kname);
-    fprintf(f, "\nsweep_logx = %d\n", lo > 0 && hi / lo >= 10);
+    fprintf(f, "\nsweep_logx = %d\nsweep_xtics = \"set xtics (", lo > 0 && hi / lo >= 10);
+    json_array_foreach(json_object_get(json_object_get(doc, "sweep"), "points"), i, pt)
+    {
+        double x = json_number_value(json_object_get(json_object_get(pt, "values"), kname));
+        fprintf(f, "%s'%g' %.17g", n++ ? ", " : "", x, x);
+    }
+    fputs(")\"\n", f);
     snprintf(suffix, sizeof suffix, "N = %lld · latency %lld ms · %s, %lld cores",
              (long long)json_integer_value(json_object_get(cfg, "requests")),
              (long long)json_number_value(json_object_get(cfg, "latency_ms")), cpu ? cpu : "",
@@ -339,6 +422,24 @@ static void sweep_vars_print(FILE *f, json_t *doc, const char *kname, const char
     fputs("title_suffix = ", f);
     chart_gp_string(f, suffix);
     fputc('\n', f);
+}
+
+/* DIR/report.html: the sweep's own page, with the chart when it was
+ * drawn. Returns 0, or -1 with the reason in err. */
+static int sweep_write_html(const char *dir, json_t *doc, char *err, size_t errlen)
+{
+    size_t svg_len, len;
+    char *svg = chart_file_read(dir, "chart-sweep.svg", &svg_len);
+    char *text = html_sweep_render(doc, svg, &len);
+    int rc;
+    free(svg);
+    if (!text) {
+        snprintf(err, errlen, "out of memory rendering the sweep's report.html");
+        return -1;
+    }
+    rc = atomic_file_write(dir, "report.html", text, len, err, errlen);
+    free(text);
+    return rc;
 }
 
 int sweep_write_outputs(const char *dir, json_t *doc, char *err, size_t errlen)
@@ -354,7 +455,7 @@ int sweep_write_outputs(const char *dir, json_t *doc, char *err, size_t errlen)
         return -1;
     if (json_array_size(keys) != 1) {
         log_warn("sweep charts are drawn for one swept knob; %s/sweep.csv has the whole grid", dir);
-        return 0;
+        return sweep_write_html(dir, doc, err, errlen);
     }
     kname = json_string_value(json_array_get(keys, 0));
     if (atomic_text_open(&dat, err, errlen))
@@ -374,7 +475,7 @@ int sweep_write_outputs(const char *dir, json_t *doc, char *err, size_t errlen)
     if (atomic_text_commit(&vars, dir, "sweepvars.gp", err, errlen) ||
         chart_script_run(dir, "chart-sweep.gp", inputs, err, errlen) < 0)
         return -1;
-    return 0;
+    return sweep_write_html(dir, doc, err, errlen);
 }
 
 void sweep_print_knees(FILE *f, json_t *doc)
@@ -395,9 +496,20 @@ void sweep_print_knees(FILE *f, json_t *doc)
                 len += (size_t)snprintf(point + len, sizeof point - len, "%s%s=%g", len ? " " : "",
                                         key, json_number_value(v));
         }
-        fprintf(f, "  %-16s %-28s %.2f s (best %.2f s)\n",
+        if (json_is_true(json_object_get(kn, "flat"))) {
+            fprintf(f,
+                    "  %-16s no knee: its wall time is the same within the noise at every "
+                    "point (best %.2f s): the swept knob does not change it\n",
+                    json_string_value(json_object_get(kn, "model")),
+                    json_number_value(json_object_get(kn, "best_wall_s")));
+            continue;
+        }
+        fprintf(f, "  %-16s %-28s %.2f s (best %.2f s)%s\n",
                 json_string_value(json_object_get(kn, "model")), point,
                 json_number_value(json_object_get(kn, "wall_s")),
-                json_number_value(json_object_get(kn, "best_wall_s")));
+                json_number_value(json_object_get(kn, "best_wall_s")),
+                json_is_true(json_object_get(kn, "at_largest"))
+                    ? "  knee at the largest value tried: try larger values"
+                    : "");
     }
 }

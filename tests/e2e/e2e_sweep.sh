@@ -22,6 +22,21 @@ check "knee: the first concurrency within 5% of each model's best median wall" \
      | {model, c: .sweep.concurrency}] as $want
    | [.sweep.knee[] | {model, c: .point.concurrency}] | sort_by(.model) == ($want | sort_by(.model))' "$r"
 check "all runs verified" '[.runs[].verified] | all' "$r"
+# A knee at the largest value tried says so; a model with no knee is one
+# whose wall times all overlap (flat), with no point.
+check "at_largest: exactly the knees at concurrency 50" \
+  '[.sweep.knee[] | select(.flat | not) | (.at_largest == (.point.concurrency == 50))] | all' "$r"
+check "a flat model has no knee point" '[.sweep.knee[] | select(.flat) | .point == null] | all' "$r"
+[ -f "$out/report.html" ] && grep -q 'id="knees"' "$out/report.html" &&
+  grep -q 'href="point-3-concurrency=50/report.html"' "$out/report.html" &&
+  echo "ok: the sweep's report.html with its knees and links" ||
+  fail "the sweep's report.html is missing or lacks knees or links"
+for m in thread-pool semaphore-loop; do
+  c=$(jq -r --arg m "$m" '.sweep.knee[] | select(.model == $m) | .point.concurrency // "none"' "$r")
+  grep -q "<b>$m</b>: knee at concurrency = $c:" "$out/report.html" ||
+    grep -q "<b>$m</b>: no knee" "$out/report.html" ||
+    fail "report.html's knee for $m is not results.json's ($c)"
+done
 for p in point-1-concurrency=5 point-2-concurrency=20 point-3-concurrency=50; do
   [ -f "$out/$p/results.json" ] && [ -f "$out/$p/report.html" ] && echo "ok: $p has its own results and report" \
     || fail "$p folder incomplete"

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "harness/config/config.h"
+#include "harness/report/sweep.h"
 #include "harness/report/verdict.h"
 
 /* A model with every figure at v (n runs, no spread; no errors, no
@@ -217,12 +219,59 @@ static void test_same_from_json(void **state)
     json_decref(doc);
 }
 
+/* A sweep's knees from hand-made points: A's wall times fall from 4 s to
+ * 1 s (apart beyond the noise of 3 runs each), so it has a knee, at the
+ * largest value tried; B's stay within [0.95, 1.05] at every point (all
+ * intervals overlap), so it has none ("flat"), whatever its best median. */
+static void test_sweep_knees(void **state)
+{
+    (void)state;
+    config_t cfg;
+    sweep_t sw;
+    char err[256];
+    const double a_wall[3] = {4, 2, 1}, b_wall[3] = {1.0, 0.97, 1.02};
+    json_t *docs[3], *doc, *kn;
+    const char *names[3] = {"p1", "p2", "p3"};
+    size_t i;
+    assert_int_equal(config_init(&cfg), 0);
+    assert_int_equal(sweep_parse("concurrency=5,20,50", &cfg, &sw, err, sizeof err), 0);
+    for (int p = 0; p < 3; p++) {
+        summary_model_t m[2] = {row("A", 3, 1), row("B", 3, 1)};
+        set(&m[0], SUMMARY_WALL, a_wall[p], a_wall[p] * 0.98, a_wall[p] * 1.02);
+        set(&m[1], SUMMARY_WALL, b_wall[p], 0.95, 1.05);
+        docs[p] = json_object();
+        json_object_set_new(docs[p], "summary", summary_models_json(m, 2));
+        json_object_set_new(docs[p], "runs", json_array());
+    }
+    doc = sweep_results_json(&sw, docs, names, 3, 1, 0);
+    json_array_foreach(json_object_get(json_object_get(doc, "sweep"), "knee"), i, kn)
+    {
+        const char *model = json_string_value(json_object_get(kn, "model"));
+        if (strcmp(model, "A") == 0) {
+            assert_false(json_is_true(json_object_get(kn, "flat")));
+            assert_true(json_is_true(json_object_get(kn, "at_largest")));
+            assert_int_equal(
+                json_number_value(json_object_get(json_object_get(kn, "point"), "concurrency")),
+                50);
+        } else {
+            assert_true(json_is_true(json_object_get(kn, "flat")));
+            assert_true(json_is_null(json_object_get(kn, "point")));
+        }
+    }
+    assert_int_equal(i, 2);
+    for (int p = 0; p < 3; p++)
+        json_decref(docs[p]);
+    json_decref(doc);
+    sweep_free(&sw);
+    config_free(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clear_winner),   cmocka_unit_test(test_tie_within_noise),
         cmocka_unit_test(test_no_success),     cmocka_unit_test(test_fault_not_applicable),
-        cmocka_unit_test(test_same_from_json),
+        cmocka_unit_test(test_same_from_json), cmocka_unit_test(test_sweep_knees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
