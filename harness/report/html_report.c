@@ -533,6 +533,18 @@ static void html_charts(FILE *f, const html_report_t *r)
     }
 }
 
+/* Closes a page's memstream: its text, or NULL (freed) when a write
+ * failed. */
+static char *html_close(FILE *f, char **buf)
+{
+    int bad = ferror(f);
+    if ((fclose(f) != 0) | bad) {
+        free(*buf);
+        return NULL;
+    }
+    return *buf;
+}
+
 char *html_report_render(const html_report_t *r, size_t *len)
 {
     json_t *conf = json_object_get(r->doc, "config"), *env = json_object_get(r->doc, "env");
@@ -541,7 +553,6 @@ char *html_report_render(const html_report_t *r, size_t *len)
     const char *cpu = json_string_value(json_object_get(env, "cpu_model"));
     double lat = html_num(conf, "latency_ms");
     char *buf = NULL;
-    int bad;
     FILE *f = open_memstream(&buf, len);
     if (!f)
         return NULL;
@@ -603,12 +614,7 @@ char *html_report_render(const html_report_t *r, size_t *len)
     fputs("</section>\n<footer>Written by <code>concbench plot</code> from results.json; the "
           "page is self-contained (no external resource).</footer>\n</body>\n</html>\n",
           f);
-    bad = ferror(f);
-    if ((fclose(f) != 0) | bad) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
+    return html_close(f, &buf);
 }
 
 /* The knee of one model, in words (sweep.h: flat, at_largest). */
@@ -676,7 +682,6 @@ char *html_sweep_render(json_t *doc, const char *svg, size_t *len)
     const char *cpu = json_string_value(json_object_get(env, "cpu_model"));
     char *buf = NULL;
     size_t i, j;
-    int bad;
     FILE *f = open_memstream(&buf, len);
     if (!f)
         return NULL;
@@ -782,10 +787,5 @@ char *html_sweep_render(json_t *doc, const char *svg, size_t *len)
     fputs("</section>\n<footer>Written by <code>concbench</code> from the sweep's results.json; "
           "self-contained (no external resource).</footer>\n</body>\n</html>\n",
           f);
-    bad = ferror(f);
-    if ((fclose(f) != 0) | bad) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
+    return html_close(f, &buf);
 }
