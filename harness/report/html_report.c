@@ -396,6 +396,22 @@ static void html_td_validity(FILE *f, json_t *run)
     fputs("</span></td>", f);
 }
 
+/* A run's crash cell: – without --crash-after; "not applicable" with the
+ * reason; else workers killed, ids re-queued and re-delivered. */
+static void html_td_crash(FILE *f, json_t *crash)
+{
+    fputs("<td class=\"l w\">", f);
+    if (!json_is_object(crash))
+        fputs("–", f);
+    else if (!json_is_true(json_object_get(crash, "applicable"))) {
+        fputs("not applicable: ", f);
+        html_esc(f, json_string_value(json_object_get(crash, "reason")));
+    } else
+        fprintf(f, "%.0f killed, %.0f re-queued, %.0f re-delivered", html_num(crash, "killed"),
+                html_num(crash, "requeued"), html_num(crash, "redelivered"));
+    fputs("</td>", f);
+}
+
 /* run[key], or run[v1_key] in a schema-1 document that has only that. */
 static json_t *html_key_or_v1(json_t *run, const char *key, const char *v1_key)
 {
@@ -414,7 +430,8 @@ static void html_runs_table(FILE *f, const html_report_t *r)
           "<th>peak MiB</th><th>api p50 ms</th><th>api p99 ms</th><th>api max ms</th>"
           "<th>wait p50 ms</th><th>e2e max ms</th><th>succeeded</th>"
           "<th>failed</th><th class=\"l\">failures by class</th><th>duplicates</th>"
-          "<th>DB conns</th><th class=\"l\">verification problem</th></tr>\n",
+          "<th>DB conns</th><th>retried</th><th class=\"l\">crash</th>"
+          "<th class=\"l\">verification problem</th></tr>\n",
           f);
     json_array_foreach(runs, i, run)
     {
@@ -453,6 +470,8 @@ static void html_runs_table(FILE *f, const html_report_t *r)
         fputs(any ? "</td>" : "none</td>", f);
         html_td_num(f, run, "duplicates", "%.0f", 1);
         html_td_num(f, run, "db_conns", "%.0f", 1);
+        html_td_num(f, run, "retried", "%.0f", 1);
+        html_td_crash(f, json_object_get(run, "crash"));
         fputs("<td class=\"l w\">", f);
         html_esc(f, json_is_string(problem) ? json_string_value(problem) : "");
         fputs("</td></tr>\n", f);

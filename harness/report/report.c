@@ -529,7 +529,7 @@ static void report_table_cell(FILE *f, int k, const char *prefix, double v, cons
 
 void report_print_table(FILE *f, const config_t *cfg, const run_result_t *runs, int nruns)
 {
-    int nm, star[T__N], *eligible, any_noisy = 0;
+    int nm, star[T__N], *eligible, any_noisy = 0, any_na = 0;
     summary_model_t *m = summary_models(cfg, runs, nruns, &nm);
     const summary_spread_t **col = calloc((size_t)nm + 1, sizeof *col);
     double floor_s = summary_floor_s(cfg), max_err = cfg->max_error_rate;
@@ -538,7 +538,8 @@ void report_print_table(FILE *f, const config_t *cfg, const run_result_t *runs, 
     if (!col || !eligible)
         nm = 0;
     for (int i = 0; i < nm; i++) {
-        eligible[i] = verdict_eligible(&m[i]);
+        eligible[i] = verdict_eligible(&m[i]) && verdict_faced(&m[i]);
+        any_na |= !verdict_faced(&m[i]);
         any_noisy |= m[i].noisy;
     }
     /* A column's star: the lowest median among the models that may win
@@ -594,6 +595,9 @@ void report_print_table(FILE *f, const config_t *cfg, const run_result_t *runs, 
                     100 * noise_min_rel(NOISE_CPU), 100 * noise_min_rel(NOISE_MEM),
                     100 * noise_min_rel(NOISE_LAT_MID), 100 * noise_min_rel(NOISE_LAT_TAIL));
     }
+    if (any_na)
+        fprintf(f, "  (a model the crash does not apply to ran without the fault: no star, not "
+                   "compared)\n");
     if (any_noisy)
         fprintf(f,
                 "noisy: the model's wall times spread more than %.2fx (max/min) or their MAD "

@@ -37,6 +37,11 @@ int verdict_eligible(const summary_model_t *m)
     return m->runs > 0 && m->ok && m->fig[SUMMARY_ERROR_RATE].max < 1;
 }
 
+int verdict_faced(const summary_model_t *m)
+{
+    return m->crash != SUMMARY_CRASH_NA;
+}
+
 /* Appends printf output to buf (of VERDICT_TEXT_MAX), cutting at its end. */
 static void cat(char *buf, const char *fmt, ...)
 {
@@ -105,14 +110,6 @@ static void cat_error_classes(char *buf, const summary_model_t *m)
                 (unsigned long long)m->errors[c]);
 }
 
-/* Whether a model did not face what figure a measures: under an injected
- * crash, re-delivered ids are retried, so a model the crash did not apply
- * to is not compared on retries (it would lead for not being crashed). */
-static int verdict_not_faced(const summary_model_t *m, verdict_aspect_t a)
-{
-    return a == VERDICT_RETRIED && m->crash == SUMMARY_CRASH_NA;
-}
-
 /* Ranks the eligible models on figure a and writes its sentence. col and
  * cmp are scratch for n entries. */
 static void verdict_figure(verdict_t *v, const summary_model_t *m, int n, verdict_aspect_t a,
@@ -127,7 +124,7 @@ static void verdict_figure(verdict_t *v, const summary_model_t *m, int n, verdic
     for (int i = 0; i < n; i++) {
         col[i] = &m[i].fig[verdict_fig[a].fig];
         rank[i] = VERDICT_NOT_COMPARED;
-        cmp[i] = elig[i] && !isnan(col[i]->median) && !verdict_not_faced(&m[i], a);
+        cmp[i] = elig[i] && !isnan(col[i]->median);
         if (!cmp[i])
             continue;
         c++;
@@ -209,12 +206,6 @@ static void verdict_figure(verdict_t *v, const summary_model_t *m, int n, verdic
         }
     }
     cat(t, ".");
-    k = 0;
-    for (int i = 0; i < n; i++)
-        if (elig[i] && verdict_not_faced(&m[i], a))
-            cat(t, "%s%s", k++ ? ", " : " Not crashed, so not compared: ", m[i].name);
-    if (k)
-        cat(t, ".");
     if (a != VERDICT_ERRORS)
         return;
     k = 0;
@@ -301,6 +292,17 @@ static void verdict_pick(verdict_t *v, const summary_model_t *m, int i, double m
     if (!verdict_eligible(&m[i])) {
         cat(t, "%s: do not pick it from this run: ", m[i].name);
         cat_why_not(t, &m[i], max_error_rate);
+        cat(t, ".");
+        return;
+    }
+    if (!verdict_faced(&m[i])) {
+        cat(t,
+            "%s: not crashed (0 workers killed: not applicable), so not compared with the "
+            "models that were; its own run without the fault: wall time ",
+            m[i].name);
+        cat_value(t, VERDICT_WALL, &m[i]);
+        cat(t, ", peak memory ");
+        cat_value(t, VERDICT_MEM, &m[i]);
         cat(t, ".");
         return;
     }
@@ -467,11 +469,17 @@ int verdict_build(verdict_t *v, const summary_model_t *m, int n, const char *exp
     if (!elig || !cmp || !col || !v->pick)
         goto err;
     for (int i = 0; i < n; i++) {
-        elig[i] = verdict_eligible(&m[i]);
+        elig[i] = verdict_eligible(&m[i]) && verdict_faced(&m[i]);
         if (elig[i])
             continue;
         cat(v->excluded, "%s", v->excluded[0] ? "; " : "not compared: ");
-        cat_why_not(v->excluded, &m[i], max_error_rate);
+        if (verdict_eligible(&m[i]))
+            cat(v->excluded,
+                "%s was not crashed (not applicable): its figures are of a run "
+                "without the fault",
+                m[i].name);
+        else
+            cat_why_not(v->excluded, &m[i], max_error_rate);
     }
     if (v->excluded[0])
         cat(v->excluded, ".");

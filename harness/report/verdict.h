@@ -32,7 +32,7 @@ typedef enum verdict_aspect {
 
 /* Where a model stands on one figure. */
 typedef enum verdict_rank {
-    VERDICT_NOT_COMPARED, /* not eligible (verdict_eligible), or no figure */
+    VERDICT_NOT_COMPARED, /* not eligible (verdict_eligible), not faced, or no figure */
     VERDICT_LEADS,        /* lowest, beyond the noise of every other */
     VERDICT_TIED_BEST,    /* within the noise of the lowest, no one leads */
     VERDICT_BEHIND,       /* beyond the noise of the lowest */
@@ -69,6 +69,12 @@ typedef struct verdict {
  * one ok, and no run where every request failed (its latencies are 0,
  * not fast). The table's stars use the same test. */
 int verdict_eligible(const summary_model_t *m);
+
+/* Whether a model faced the run's injected fault: false for a model the
+ * crash of --crash-after did not apply to (its figures are of a run
+ * without the fault, so they are compared with nobody's and starred
+ * nowhere), true otherwise. */
+int verdict_faced(const summary_model_t *m);
 
 /* Judges the n rows m[]. expect is the scenario's "Expect:" text or NULL;
  * max_error_rate is the run's. Returns 0, or -1 when out of memory (v is

@@ -137,9 +137,10 @@ static void test_no_success(void **state)
     verdict_free(&v);
 }
 
-/* A crash that applies to A (1 killed, 12 re-delivered, 12 retried) and
- * not to B (0 retried: it was never crashed). B must not lead on retries
- * for not having faced the crash, and its pick says not applicable. */
+/* A crash that applies to A (1 killed, 12 re-delivered, 12 retried) and C
+ * (30) and not to B (0 retried: it was never crashed). B must not lead on
+ * retries, or anything, for not having faced the crash, and its pick
+ * says not applicable. */
 static void test_fault_not_applicable(void **state)
 {
     (void)state;
@@ -156,10 +157,12 @@ static void test_fault_not_applicable(void **state)
     m[1].crash_na = "one process";
     set(&m[1], SUMMARY_RETRIED, 0, 0, 0);
     assert_int_equal(verdict_build(&v, m, 3, expect, 0), 0);
-    assert_int_equal(v.rank[VERDICT_RETRIED][1], VERDICT_NOT_COMPARED);
+    /* B ran without the fault: compared on nothing, whatever its figures */
+    for (int a = 0; a < VERDICT__FIGURES; a++)
+        assert_int_equal(v.rank[a][1], VERDICT_NOT_COMPARED);
     /* counts have no minimum noise: 12 < 30 is a lead */
     assert_int_equal(v.rank[VERDICT_RETRIED][0], VERDICT_LEADS);
-    has(v.aspect[VERDICT_RETRIED], "Not crashed, so not compared: B.");
+    has(v.excluded, "B was not crashed (not applicable)");
     assert_true(v.has_aspect[VERDICT_CRASH]);
     has(v.aspect[VERDICT_CRASH], "A: 1 worker(s) killed, 12 id(s) re-queued, 12 re-delivered");
     has(v.aspect[VERDICT_CRASH], "not applicable, 0 killed: B (one process)");
