@@ -46,7 +46,7 @@ if [ "$mode" = test ]; then
   #    their own instrumentation and ran above. The multi-host test
   #    (label multihost) ran above too: it drives the coordinator and
   #    worker code e2e_stream_workers drives here (external workers, claims
-  #    after a kill) with 62,000 requests over four runs: 67 s under ASan
+  #    after a kill) with 72,000 requests over four runs: 67 s under ASan
   #    against ~22 s here (measured once, clean), in a suite already near its
   #    20-minute budget.
   build build-asan -DCONCBENCH_SANITIZE=ON

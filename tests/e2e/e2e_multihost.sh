@@ -17,7 +17,7 @@
 #     host's monotonic clock a day ahead (time namespace) changes nothing;
 #  b. every process of one worker host SIGKILLed at 30 %: the others claim
 #     its entries; duplicates counted;
-#  c. one worker host's switch port down for 3 s at 30 %: no lost rows, no
+#  c. one worker host's switch port down for 3 s at 20 %: no lost rows, no
 #     stuck run; whether it resumed and whether its entries were claimed;
 #     c2. the same port down at 85 % until the run has ended: the rows the
 #     host commits when it is back must not land in the finished run;
@@ -431,17 +431,19 @@ no_rows_left() {
     fail "$1: $left rows of the run written after it ended and was verified"
 }
 
-# c. Partition: w2's switch port down for 3 s at 30 %, then up again. Its
+# c. Partition: w2's switch port down for 3 s at 20 %, then up again. Its
 # address and route stay; its packets are lost, as with a pulled cable.
-# 30,000 requests (a floor of 5 s at 50 ms), so the run goes on after.
-N=30000
+# TCP's retransmission backoff may keep w2 silent up to ~3 s after the link
+# is back, so the run must go on well beyond that: 40,000 requests (a floor
+# of 6.7 s at 50 ms; ~5 s left at link-up here, more on a slower machine).
+N=40000
 start_w2_first c $N
 resumed=0
-if wait_frac "$RUN" $N; then
+if wait_frac "$RUN" $N 20; then
   ip -n "$P-sw" link set v-w2 down
   sleep 3
   ip -n "$P-sw" link set v-w2 up
-  echo "c: w2 cut off for 3 s from $(rcli XLEN "concbench:$RUN:outcomes" 2>/dev/null) outcomes"
+  echo "c: w2 cut off for 3 s; back with $(rcli XLEN "concbench:$RUN:outcomes" 2>/dev/null) of $N outcomes in"
   # Did w2 report anything after the link came back? The newest reports
   # (stream IDs are ms on the Redis clock) are searched for its name.
   back=$(rcli TIME | head -1)
