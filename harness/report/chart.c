@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,9 @@
 #include "common/atomic_file.h"
 #include "common/log.h"
 #include "harness/config/paths.h"
+
+/* The private folders' names: PREFIX<owner pid>-XXXXXX. */
+#define CHART_WORK_PREFIX "concbench-plot-"
 
 /* Fixed colours for the five models (colour-blind-safe Okabe–Ito hues), so
  * a model looks the same in every chart and every results folder; other
@@ -214,14 +218,56 @@ int chart_gnuplot_run(const char *gnuplot, const char *dir, const char *script, 
     return -1;
 }
 
+/* Removes the files of a flat folder of ours, then the folder. Returns 0
+ * or -1 (errno set by rmdir). */
+static int chart_rm_flat(const char *dir)
+{
+    char path[PATH_MAX + 256];
+    DIR *d;
+    struct dirent *de;
+    if ((d = opendir(dir)) != NULL) {
+        while ((de = readdir(d)) != NULL)
+            if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+                snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+                unlink(path);
+            }
+        closedir(d);
+    }
+    return rmdir(dir);
+}
+
+/* Folders of ours left in tmp by a concbench that died while drawing
+ * (SIGKILL, a second Ctrl-C): each name carries its owner's PID, and a
+ * folder whose owner is gone is removed. */
+static void chart_work_sweep(const char *tmp)
+{
+    char path[PATH_MAX + 256];
+    struct dirent *de;
+    struct stat st;
+    DIR *d = opendir(tmp);
+    if (!d)
+        return;
+    while ((de = readdir(d)) != NULL) {
+        int pid = 0, n = 0;
+        if (sscanf(de->d_name, CHART_WORK_PREFIX "%d-%n", &pid, &n) != 1 || n == 0 || pid <= 0 ||
+            pid == (int)getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", tmp, de->d_name);
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid())
+            chart_rm_flat(path);
+    }
+    closedir(d);
+}
+
 int chart_work_open(chart_work_t *w, const char *src, const char *const *inputs, char *err,
                     size_t errlen)
 {
     const char *tmp = getenv("TMPDIR");
+    if (!tmp || tmp[0] != '/' || strlen(tmp) > sizeof w->dir - 64)
+        tmp = "/tmp";
     w->src = src;
-    if (!tmp || tmp[0] != '/' ||
-        (size_t)snprintf(w->dir, sizeof w->dir, "%s/concbench-plot-XXXXXX", tmp) >= sizeof w->dir)
-        snprintf(w->dir, sizeof w->dir, "/tmp/concbench-plot-XXXXXX");
+    chart_work_sweep(tmp);
+    snprintf(w->dir, sizeof w->dir, "%s/" CHART_WORK_PREFIX "%d-XXXXXX", tmp, (int)getpid());
     if (!mkdtemp(w->dir)) {
         snprintf(err, errlen, "cannot create a private folder for gnuplot (%s): %s", w->dir,
                  strerror(errno));
@@ -261,21 +307,10 @@ int chart_work_draw(chart_work_t *w, const char *gnuplot, const char *stem, char
 
 void chart_work_close(chart_work_t *w)
 {
-    char path[PATH_MAX + 256];
-    DIR *d;
-    struct dirent *de;
     if (!w->dir[0])
         return;
     /* Only we can write the folder (mkdtemp, 0700): its entries are ours. */
-    if ((d = opendir(w->dir)) != NULL) {
-        while ((de = readdir(d)) != NULL)
-            if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-                snprintf(path, sizeof path, "%s/%s", w->dir, de->d_name);
-                unlink(path);
-            }
-        closedir(d);
-    }
-    if (rmdir(w->dir))
+    if (chart_rm_flat(w->dir))
         log_warn("cannot remove %s: %s", w->dir, strerror(errno));
     w->dir[0] = '\0';
 }

@@ -98,6 +98,22 @@ else
   echo "skipped: gnuplot not installed"
 fi
 
+# A private folder left by a concbench that died while drawing (its PID is
+# in the name) is removed by the next one; one whose owner lives is not.
+DEAD=$(sh -c 'echo $$')
+mkdir -m 700 "/tmp/concbench-plot-$DEAD-hstest" "/tmp/concbench-plot-$$-hstest"
+touch "/tmp/concbench-plot-$DEAD-hstest/chart-wall.png"
+sample "$WORK/sweep"
+"$CONCBENCH" plot "$WORK/sweep" >/dev/null 2>&1 || fail "plot for the sweep: exit $?"
+[ ! -e "/tmp/concbench-plot-$DEAD-hstest" ] && [ -d "/tmp/concbench-plot-$$-hstest" ] &&
+  echo "ok: a dead owner's private plot folder is removed, a live one's kept" ||
+  fail "private plot folders: dead owner's $(ls -d /tmp/concbench-plot-$DEAD-hstest 2>&1), live one's $(ls -d /tmp/concbench-plot-$$-hstest 2>&1)"
+rm -rf "/tmp/concbench-plot-$DEAD-hstest" "/tmp/concbench-plot-$$-hstest"
+[ -z "$(ls -d /tmp/concbench-plot-* 2>/dev/null | while read -r d; do
+  p=${d#/tmp/concbench-plot-}; p=${p%%-*}; [ "$p" -gt 0 ] 2>/dev/null && ! kill -0 "$p" 2>/dev/null && echo "$d"; done)" ] &&
+  echo "ok: no private plot folder of a dead concbench is left in /tmp" ||
+  fail "private plot folders of dead processes left in /tmp"
+
 # ---- point 3: results.json text is data, never gnuplot code -------------------
 sample "$WORK/bq"
 export HS_MARK1=$WORK/pwned-model HS_MARK2=$WORK/pwned-scen
