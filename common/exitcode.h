@@ -14,7 +14,8 @@ enum {
     /* Bad usage, a service that died or could not be used, inputs that
      * cannot be compared, or a run that could not be completed. */
     CB_EXIT_USAGE = 2,
-    /* Interrupted: 128 + the signal (130 for SIGINT, 143 for SIGTERM). */
+    /* Interrupted: 128 + the signal (130 SIGINT, 143 SIGTERM, 129 SIGHUP,
+     * 131 SIGQUIT), whatever the phase. */
     CB_EXIT_SIGNAL_BASE = 128,
 };
 

@@ -235,6 +235,19 @@
 /* After an interruption's SIGTERM, how long a model may take to exit
  * before its whole process group gets SIGKILL. */
 #define LIMIT_RUN_TERM_GRACE_MS 3000
+/* How long the processes left in a model's cgroup (workers whose parent
+ * was killed) may take to die once killed, before the group is reported
+ * as not removable: SIGKILL takes effect in milliseconds. */
+#define LIMIT_RUN_CGROUP_DRAIN_MS 5000
+/* How long the harness waits for PostgreSQL's count of the model's
+ * backends (a tick's side job): a server that does not answer this fast
+ * is not asked again during the run, and the watchdog (stall_timeout)
+ * judges the run itself. */
+#define LIMIT_RUN_PG_BACKENDS_MS 2000
+/* Once interrupted, how long the harness still waits for PostgreSQL to
+ * verify and drop the run's rows: a stopped server must not hold a user
+ * who pressed Ctrl-C. */
+#define LIMIT_RUN_INTERRUPTED_PG_MS 3000
 /* The longest tick while a crash injection is pending: the worker must be
  * killed close to the completed fraction asked for. */
 #define LIMIT_RUN_CRASH_TICK_MS 5

@@ -156,11 +156,15 @@ int pg_batch_run_close(PGconn *conn, const char *run_id, char *err, size_t errle
     return rc;
 }
 
-int pg_batch_schema_ensure(PGconn *conn, char *err, size_t errlen)
+int pg_batch_schema_ensure(PGconn *conn, const pg_bound_t *b, char *err, size_t errlen)
 {
-    PGresult *r = PQexec(conn, pg_batch_schema_sql);
+    char why[256];
+    PGresult *r = pg_exec_bounded(conn, pg_batch_schema_sql, 0, NULL, b, why, sizeof why);
     int rc = 0;
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+    if (!r) {
+        snprintf(err, errlen, "creating table %s: %s", PG_BATCH_TABLE, why);
+        rc = -1;
+    } else if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         snprintf(err, errlen, "creating table %s: %s", PG_BATCH_TABLE, PQresultErrorMessage(r));
         err[strcspn(err, "\n")] = '\0';
         rc = -1;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "common/limits.h"
+#include "engine/pg_bounded.h"
 #include "workload/transform.h"
 
 #define PG_BATCH_NPARAMS 7
@@ -53,8 +54,9 @@ static inline void pg_batch_clear(pg_batch_t *b)
 }
 
 /* Creates the orders table and the closed-runs table if missing, on conn
- * (blocking). Returns 0 or -1 with the server's message in err. */
-int pg_batch_schema_ensure(PGconn *conn, char *err, size_t errlen);
+ * (blocking, within the bound b). Returns 0 or -1 with the server's
+ * message (or why it did not answer) in err. */
+int pg_batch_schema_ensure(PGconn *conn, const pg_bound_t *b, char *err, size_t errlen);
 
 /* Closes run_id (blocking): from the moment this commits, an upsert of the
  * run that starts writes no row. One that the server is executing at that

@@ -1,7 +1,8 @@
 /* concbench: the harness CLI. `run` starts what the run needs, runs each
  * model in a fresh child, verifies, reports; `list` prints models and knobs.
  * Exit status (the contract): 0 all runs verified; 1 a run failed
- * verification; 2 bad usage or an incomplete run; 130/143 interrupted. */
+ * verification; 2 bad usage or an incomplete run; 128 + the signal when
+ * interrupted (130, 143, 129, 131). */
 #include <dirent.h>
 #include <limits.h>
 #include <stdio.h>

@@ -104,6 +104,7 @@ int measure_cmd(int argc, char **argv)
         return CB_EXIT_USAGE;
     }
     hooks.arg = argv + i + 1;
+    memwatch_sweep_stale();
     if (memwatch_init(&mw, "measure", method)) {
         fprintf(stderr, "concbench measure: memory method %s is not usable here\n", method);
         return CB_EXIT_USAGE;

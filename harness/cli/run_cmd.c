@@ -26,9 +26,11 @@
 #include "harness/report/compare_side.h"
 #include "harness/report/report.h"
 #include "harness/report/sweep.h"
+#include "harness/run/measure.h"
 #include "harness/run/runner.h"
 #include "harness/run/signals.h"
 #include "harness/services/bringup.h"
+#include "harness/services/services.h"
 #include "models/model.h"
 
 #define RUN_MODELS_MAX 32
@@ -48,6 +50,8 @@ struct run_state {
     int npoints;
     int rc, verify_rc, incomplete, written, default_out;
     json_t *baseline; /* --baseline's document, read and checked before any run */
+    int last_point;   /* the last sweep point entered (-1: none) */
+    int prepared;     /* the services came up: the runs began */
 };
 
 /* Picks, creates and checks the output folder; the default is
@@ -256,6 +260,15 @@ static int run_check_args(struct run_state *st)
                             : n > LIMIT_RUN_SCALED_REQUESTS_MAX ? LIMIT_RUN_SCALED_REQUESTS_MAX
                                                                 : (uint32_t)n;
     }
+    /* The watchdog must not stop a run whose requests are all legitimately
+     * waiting out their timeouts and retries. */
+    if ((int64_t)cfg->stall_timeout_s * 1000 <
+        (int64_t)cfg->job.timeout_ms * (cfg->job.retries + 1)) {
+        log_error("stall_timeout (%d s) is shorter than one request may take (timeout_ms %d x "
+                  "%d attempts): raise stall_timeout or lower timeout_ms/retries",
+                  cfg->stall_timeout_s, cfg->job.timeout_ms, cfg->job.retries + 1);
+        return CB_EXIT_USAGE;
+    }
     if (sweep_parse(cfg->sweep, cfg, &st->sw, err, sizeof err)) {
         log_error("%s", err);
         return CB_EXIT_USAGE;
@@ -275,6 +288,40 @@ static int run_check_args(struct run_state *st)
     return run_check_baseline(st);
 }
 
+/* Removes the results.json an earlier run left in path's folder (path is
+ * the file), so that an invocation that ends before writing its own leaves
+ * none rather than the earlier one, which may say "complete". Returns 0,
+ * or -1 (reason printed). */
+static int retire_results(const char *path)
+{
+    if (unlink(path) == 0 || errno == ENOENT)
+        return 0;
+    log_error("cannot remove the earlier %s: %s (remove it, or choose another --out)", path,
+              strerror(errno));
+    return -1;
+}
+
+/* Removes the results.json of every folder this invocation will write:
+ * the output folder's and, in a sweep, each point's. Returns 0 or -1
+ * (reason printed). */
+static int retire_earlier_results(struct run_state *st)
+{
+    char path[PATH_MAX + 300], name[256];
+
+    snprintf(path, sizeof path, "%s/results.json", st->cfg.out_dir);
+    if (retire_results(path))
+        return -1;
+    for (int p = 0; st->sw.nkeys && p < st->npoints; p++) {
+        config_t pc = st->cfg; /* numeric knobs only change, as in run_point */
+        if (sweep_apply(&st->sw, p, &pc, name, sizeof name))
+            return -1;
+        snprintf(path, sizeof path, "%s/%s/results.json", st->cfg.out_dir, name);
+        if (retire_results(path))
+            return -1;
+    }
+    return 0;
+}
+
 /* Everything up to the first run: output folder, signals, buffers, the
  * services. Returns 0 or CB_EXIT_USAGE (reason printed). */
 static int run_prepare(struct run_state *st)
@@ -284,9 +331,14 @@ static int run_prepare(struct run_state *st)
     if (prepare_out_dir(&st->cfg, &st->default_out))
         return CB_EXIT_USAGE;
     st->npoints = sweep_npoints(&st->sw);
+    if (retire_earlier_results(st))
+        return CB_EXIT_USAGE;
     for (int i = 0; i < st->nmodels; i++)
         need_redis |= st->models[i]->needs_redis;
     signals_install();
+    /* What runs killed outright left behind: before this run makes its own. */
+    memwatch_sweep_stale();
+    svc_sweep_stale();
     fdlimit_raise(0);
     run_output_utc_now(st->rep.started_at, sizeof st->rep.started_at, "%Y-%m-%dT%H:%M:%SZ");
     st->runs =
@@ -372,13 +424,30 @@ static void run_points(struct run_state *st)
             break;
         }
     }
+    st->last_point = p - 1;
     if (st->sw.nkeys && p > 0)
         st->rc =
             run_output_write_sweep(&st->sw, &st->cfg, st->docs, st->names, st->npoints, st->rc);
-    run_output_print_verdict(&st->cfg, st->sw.nkeys, st->incomplete, st->verify_rc, st->written,
-                             st->rep.report_failed);
     if (st->default_out)
         run_output_update_latest(st->cfg.out_dir);
+}
+
+/* After an interruption in any phase (start-up, a run, the report, the
+ * services' shutdown): the exit status says so, and no results.json this
+ * invocation wrote says "complete" — the output folder's, and in a sweep
+ * the point that was being written. */
+static void run_finish_interrupted(struct run_state *st)
+{
+    char dir[PATH_MAX + 300];
+
+    st->rc = signals_exit_status();
+    if (!st->written)
+        return;
+    run_output_mark_interrupted(st->cfg.out_dir);
+    if (st->sw.nkeys && st->last_point >= 0 && st->names && st->names[st->last_point]) {
+        snprintf(dir, sizeof dir, "%s/%s", st->cfg.out_dir, st->names[st->last_point]);
+        run_output_mark_interrupted(dir);
+    }
 }
 
 static void run_state_free(struct run_state *st)
@@ -392,7 +461,6 @@ static void run_state_free(struct run_state *st)
         free(st->names[i]);
     free(st->docs);
     free(st->names);
-    services_bring_down(&st->up);
     json_decref(st->baseline);
     sweep_free(&st->sw);
     config_free(&st->cfg);
@@ -404,6 +472,7 @@ int run_cmd(int argc, char **argv)
 
     memset(&st, 0, sizeof st);
     st.npoints = 1;
+    st.last_point = -1;
     if (config_init(&st.cfg) || run_args_parse(argc, argv, &st.cfg) ||
         (st.nmodels = run_args_models(st.cfg.models, st.models, RUN_MODELS_MAX)) < 0) {
         config_free(&st.cfg);
@@ -412,8 +481,16 @@ int run_cmd(int argc, char **argv)
     st.rc = run_check_args(&st);
     if (st.rc == 0)
         st.rc = run_prepare(&st);
-    if (st.rc == 0)
+    st.prepared = st.rc == 0;
+    if (st.prepared)
         run_points(&st);
+    /* Before the verdict: a signal while the services stop counts too. */
+    services_bring_down(&st.up);
+    if (signals_interrupted)
+        run_finish_interrupted(&st);
+    if (st.prepared || signals_interrupted)
+        run_output_print_verdict(&st.cfg, st.sw.nkeys, st.incomplete, st.verify_rc, st.written,
+                                 st.rep.report_failed);
     run_state_free(&st);
     return st.rc;
 }

@@ -79,6 +79,18 @@ static int run_limits_check(const config_t *cfg, json_t *doc, int rc)
     return n > 0 && rc == 0 ? CB_EXIT_FAILED : rc;
 }
 
+/* Tells the signal handler about the output folder's results.json when it
+ * says "complete" (signals.h): a second signal removes it. */
+static void run_output_note_complete(const config_t *cfg, const char *dir, json_t *doc)
+{
+    char path[PATH_MAX + 16];
+
+    if (strcmp(dir, cfg->out_dir) != 0 || !json_is_true(json_object_get(doc, "complete")))
+        return;
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    signals_set_complete_file(path);
+}
+
 /* Writes one results folder (the CSVs, then results.json last, so a
  * results.json that exists was written with everything else in place and
  * carries the final exit status), prints its table, compares with and
@@ -130,6 +142,7 @@ int run_output_write(const config_t *cfg, report_env_t *rep, const char *dir, ru
         rc = CB_EXIT_USAGE;
     } else {
         written = 1;
+        run_output_note_complete(cfg, dir, doc);
     }
     if (written && cfg->save_baseline[0]) {
         /* Through the atomic writer, as every file of ours: a fresh random
@@ -183,15 +196,45 @@ int run_output_write_sweep(const sweep_t *sw, const config_t *cfg, json_t *const
     json_t *doc =
         sweep_results_json(sw, docs, (const char *const *)names, npoints, rc == 0 || rc == 1, rc);
 
-    if (report_write_json(cfg->out_dir, "results.json", doc, err, sizeof err) ||
-        sweep_write_outputs(cfg->out_dir, doc, err, sizeof err)) {
+    if (report_write_json(cfg->out_dir, "results.json", doc, err, sizeof err)) {
         log_error("%s", err);
         if (rc == 0)
             rc = CB_EXIT_USAGE;
+    } else {
+        run_output_note_complete(cfg, cfg->out_dir, doc);
+        if (sweep_write_outputs(cfg->out_dir, doc, err, sizeof err)) {
+            log_error("%s", err);
+            if (rc == 0)
+                rc = CB_EXIT_USAGE;
+        }
     }
     sweep_print_knees(stdout, doc);
     json_decref(doc);
     return rc;
+}
+
+void run_output_mark_interrupted(const char *dir)
+{
+    char path[PATH_MAX + 16], err[512];
+    json_error_t je;
+    json_t *doc;
+    int status = signals_exit_status();
+
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    doc = json_load_file(path, 0, &je);
+    if (!doc)
+        return; /* none written, or removed by a second signal */
+    if (json_is_true(json_object_get(doc, "complete")) ||
+        json_integer_value(json_object_get(doc, "exit_status")) != status) {
+        json_object_set_new(doc, "complete", json_false());
+        json_object_set_new(doc, "exit_status", json_integer(status));
+        if (report_write_json(dir, "results.json", doc, err, sizeof err)) {
+            log_error("%s; removing %s, which would say the run was complete", err, path);
+            unlink(path);
+        }
+    }
+    json_decref(doc);
+    signals_set_complete_file(NULL);
 }
 
 void run_output_print_verdict(const config_t *cfg, int sweep, int incomplete, int verify_rc,
@@ -200,11 +243,15 @@ void run_output_print_verdict(const config_t *cfg, int sweep, int incomplete, in
     char path[PATH_MAX + 16];
     const char *red = term_sgr(stdout, TERM_RED), *off = term_sgr(stdout, TERM_RESET);
 
-    if (signals_interrupted)
-        printf("\n%sINTERRUPTED%s: the results above are incomplete.\n", red, off);
+    if (signals_interrupted && !written)
+        printf("\n%sINTERRUPTED%s (%s): no results were written.\n", red, off,
+               strsignal(signals_interrupted));
+    else if (signals_interrupted)
+        printf("\n%sINTERRUPTED%s (%s): the results above are incomplete.\n", red, off,
+               strsignal(signals_interrupted));
     else if (incomplete)
-        printf("\n%sINCOMPLETE%s: a model did not finish its run, or a service died (see above); "
-               "the results above are incomplete.\n",
+        printf("\n%sINCOMPLETE%s: a model did not finish its run, stalled, or a service died (see "
+               "above); the results above are incomplete.\n",
                red, off);
     else if (verify_rc == CB_EXIT_FAILED)
         printf("\n%sNOT OK%s: at least one run's rows did not match what it reported, or more of "

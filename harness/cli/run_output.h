@@ -31,6 +31,12 @@ int run_output_write(const config_t *cfg, report_env_t *rep, const char *dir, ru
 int run_output_write_sweep(const sweep_t *sw, const config_t *cfg, json_t *const *docs,
                            char *const *names, int npoints, int rc);
 
+/* After an interruption: rewrites dir/results.json, if there is one, as
+ * "complete": false with the interrupted exit status (removes it when it
+ * cannot be rewritten), and tells the signal handler it need not remove
+ * it any more. */
+void run_output_mark_interrupted(const char *dir);
+
 /* Prints the closing verdict (interrupted, incomplete, not ok) and,
  * when results were written, where they are. */
 void run_output_print_verdict(const config_t *cfg, int sweep, int incomplete, int verify_rc,

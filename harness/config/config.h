@@ -32,6 +32,7 @@ typedef struct config {
     int pg_max_conns;
     int sample_ms;
     int pss_check_ms;
+    int stall_timeout_s; /* no progress (or no answer from PostgreSQL) this long: give up */
     char *memory_method;
     char *baseline, *save_baseline;
     char *sweep;

@@ -316,6 +316,16 @@ const knob_t config_knobs[] = {
      .flags = KNOB_DURATION,
      .help = "beside a cgroup, sum the tree's PSS this often as a cross-check (0: never; it costs "
              "~0.1 ms per process)"},
+    {.name = "stall_timeout",
+     .type = KNOB_INT,
+     .offset = C(stall_timeout_s),
+     .def = "60",
+     .min = 1,
+     .max = 86400,
+     .flags = 0,
+     .help = "seconds without progress (no request fetched, failed or committed) after which a "
+             "run is stopped as stalled (exit 2); also the bound on each harness query to "
+             "PostgreSQL"},
     {.name = "memory_method",
      .type = KNOB_STR,
      .offset = C(memory_method),

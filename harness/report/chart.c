@@ -167,11 +167,17 @@ static size_t chart_read_tail(int fd, char *tail, size_t cap)
 }
 
 /* The child: gnuplot in dir, stdin and stdout on /dev/null, stderr into
- * the pipe. Only async-signal-safe calls between fork and exec. */
+ * the pipe, in a process group of its own so that a Ctrl-C on the
+ * terminal reaches only the harness (which finishes the chart and then
+ * reports the interruption) and not gnuplot. Only async-signal-safe
+ * calls between fork and exec. */
 static void chart_gnuplot_exec(const char *gnuplot, const char *dir, const char *script, int errfd)
 {
     static const char fail[] = "cannot start gnuplot\n";
-    int null = open("/dev/null", O_RDWR);
+    int null;
+
+    setpgid(0, 0);
+    null = open("/dev/null", O_RDWR);
     if (null < 0 || chdir(dir) || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(errfd, 2) < 0)
         _exit(127);
     execl(gnuplot, "gnuplot", script, (char *)NULL);
@@ -200,6 +206,7 @@ int chart_gnuplot_run(const char *gnuplot, const char *dir, const char *script, 
     }
     if (pid == 0)
         chart_gnuplot_exec(gnuplot, dir, script, pfd[1]);
+    setpgid(pid, pid); /* also here: whichever runs first */
     close(pfd[1]);
     used = chart_read_tail(pfd[0], tail, sizeof tail);
     close(pfd[0]);

@@ -140,7 +140,8 @@ static json_t *report_run_json(const config_t *cfg, const run_result_t *r)
     json_object_set_new(o, "run_id", json_string(r->run_id));
     json_object_set_new(o, "requests", json_integer(cfg->job.requests));
     json_object_set_new(o, "concurrency", json_integer(cfg->job.concurrency));
-    json_object_set_new(o, "complete", json_boolean(r->complete && !r->interrupted));
+    json_object_set_new(o, "complete", json_boolean(r->complete && !r->interrupted && !r->stalled));
+    json_object_set_new(o, "stalled", json_boolean(r->stalled));
     json_object_set_new(o, "model_exit_status", json_integer(r->exit_status));
     json_object_set_new(o, "succeeded", json_integer((json_int_t)r->succeeded));
     json_object_set_new(o, "failed", json_integer((json_int_t)r->failed));

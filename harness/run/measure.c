@@ -3,13 +3,22 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+#include "common/limits.h"
+#include "common/log.h"
+#include "common/owner.h"
+#include "common/procstat.h"
+
 #define CG_V1_ROOT "/sys/fs/cgroup/memory"
+/* Every group concbench makes is named CG_PREFIX + owner + tag. */
+#define CG_PREFIX "concbench-"
 #define MAX_TREE ((int)(sizeof((memwatch_t *)0)->pids / sizeof(pid_t)))
 
 const char *mem_method_name(mem_method_t m)
@@ -60,6 +69,26 @@ static int read_u64(const char *path, uint64_t *v)
     return ok ? 0 : -1;
 }
 
+/* Reads the pids listed one per line in a cgroup file into pids (at most
+ * cap); returns how many lines there were, or -1 if unreadable. */
+static int cgroup_list(const char *dir, const char *file, pid_t *pids, int cap)
+{
+    char path[600];
+    int n = 0, v;
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    f = fopen(path, "re");
+    if (!f)
+        return -1;
+    while (fscanf(f, "%d", &v) == 1) {
+        if (pids && n < cap)
+            pids[n] = (pid_t)v;
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
 /* The unified hierarchy: mounted at /sys/fs/cgroup on pure v2 systems, at
  * /sys/fs/cgroup/unified on hybrid ones. It is usable only where the memory
  * controller is enabled for children of its root. */
@@ -84,11 +113,20 @@ static int cgroup_v2_root(char *out, size_t cap)
     return -1;
 }
 
+/* A fresh group named concbench-OWNER-TAG-XXXXXX (owner.h), never one
+ * that exists: a group left by a process that is gone would bring its old
+ * peak along. Without an identity no group is made: it could not be told
+ * from a leftover later. */
 static int cgroup_make(memwatch_t *w, const char *root, const char *tag, mem_method_t m)
 {
-    snprintf(w->cgroup_dir, sizeof w->cgroup_dir, "%s/concbench-%d-%s", root, (int)getpid(), tag);
-    if (mkdir(w->cgroup_dir, 0755) == 0 || errno == EEXIST) {
-        char path[600];
+    char who[OWNER_TEXT_MAX], path[600];
+    owner_t self;
+
+    if (owner_self(&self) < 0)
+        return -1;
+    owner_format(&self, who, sizeof who);
+    snprintf(w->cgroup_dir, sizeof w->cgroup_dir, "%s/" CG_PREFIX "%s-%s-XXXXXX", root, who, tag);
+    if (mkdtemp(w->cgroup_dir)) {
         w->method = m;
         /* v1 charges TCP buffers to a group only once its TCP limit has
          * been set (to anything: -1 is no limit), and then to a counter of
@@ -105,6 +143,79 @@ static int cgroup_make(memwatch_t *w, const char *root, const char *tag, mem_met
     }
     w->cgroup_dir[0] = '\0';
     return -1;
+}
+
+/* Kills every process in the group and waits until it is empty: cgroup v2
+ * has cgroup.kill; otherwise (v1, or kernels before 5.14) SIGKILL each
+ * member listed in cgroup.procs until none is left. SIGKILL also ends
+ * stopped processes. Returns 0 once empty, -1 if members remain after
+ * LIMIT_RUN_CGROUP_DRAIN_MS. */
+static int cgroup_drain(const char *dir)
+{
+    static pid_t procs[MAX_TREE];
+    int64_t deadline = clock_now_ns() + LIMIT_RUN_CGROUP_DRAIN_MS * CLOCK_NS_PER_MS;
+    char path[600];
+    int n;
+
+    snprintf(path, sizeof path, "%s/cgroup.kill", dir);
+    write_file(path, "1");
+    while ((n = cgroup_list(dir, "cgroup.procs", procs, MAX_TREE)) > 0) {
+        if (clock_now_ns() > deadline)
+            return -1;
+        for (int i = 0; i < n && i < MAX_TREE; i++)
+            if (procs[i] > 0)
+                kill(procs[i], SIGKILL);
+        clock_sleep_ms(2);
+    }
+    return 0;
+}
+
+/* Empties and removes the group; says so when it cannot. */
+static void cgroup_remove(const char *dir)
+{
+    if (cgroup_drain(dir) < 0)
+        log_error("processes of cgroup %s did not die within %d ms", dir,
+                  LIMIT_RUN_CGROUP_DRAIN_MS);
+    if (rmdir(dir) < 0 && errno != ENOENT)
+        log_error("cannot remove cgroup %s: %s (remove it by hand with rmdir)", dir,
+                  strerror(errno));
+}
+
+/* Removes, under root, the groups of concbench processes that are gone. */
+static void cgroup_sweep_root(const char *root)
+{
+    DIR *d = opendir(root);
+    struct dirent *e;
+    owner_t o;
+    size_t k;
+    char path[600];
+    struct stat st;
+
+    if (!d)
+        return;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, CG_PREFIX, strlen(CG_PREFIX)) != 0)
+            continue;
+        k = owner_parse(e->d_name + strlen(CG_PREFIX), &o);
+        if (!k || e->d_name[strlen(CG_PREFIX) + k] != '-' || owner_alive(&o))
+            continue;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", root, e->d_name);
+        log_info("removing cgroup %s, left by concbench process %d, which is gone", path,
+                 (int)o.pid);
+        cgroup_remove(path);
+    }
+    closedir(d);
+}
+
+void memwatch_sweep_stale(void)
+{
+    char root[256];
+
+    if (cgroup_v2_root(root, sizeof root) == 0)
+        cgroup_sweep_root(root);
+    cgroup_sweep_root(CG_V1_ROOT);
 }
 
 int memwatch_init(memwatch_t *w, const char *tag, const char *want)
@@ -132,7 +243,7 @@ int memwatch_attach(memwatch_t *w, pid_t pid)
     snprintf(text, sizeof text, "%d", (int)pid);
     if (write_file(path, text) == 0)
         return 0;
-    rmdir(w->cgroup_dir);
+    cgroup_remove(w->cgroup_dir);
     w->cgroup_dir[0] = '\0';
     w->method = MEM_PROC_PSS;
     w->sockets_counted = 0;
@@ -211,26 +322,6 @@ static void smaps_rollup(pid_t pid, uint64_t *rss, uint64_t *pss)
             *pss += (uint64_t)kb * 1024;
     }
     fclose(f);
-}
-
-/* Reads the pids listed one per line in a cgroup file into pids (at most
- * cap); returns how many lines there were, or -1 if unreadable. */
-static int cgroup_list(const char *dir, const char *file, pid_t *pids, int cap)
-{
-    char path[600];
-    int n = 0, v;
-    FILE *f;
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    f = fopen(path, "re");
-    if (!f)
-        return -1;
-    while (fscanf(f, "%d", &v) == 1) {
-        if (pids && n < cap)
-            pids[n] = (pid_t)v;
-        n++;
-    }
-    fclose(f);
-    return n;
 }
 
 void memwatch_refresh_tree(memwatch_t *w)
@@ -331,7 +422,7 @@ uint64_t memwatch_finish(memwatch_t *w)
         break;
     }
     if (w->cgroup_dir[0])
-        rmdir(w->cgroup_dir);
+        cgroup_remove(w->cgroup_dir);
     w->cgroup_dir[0] = '\0';
     return peak;
 }
@@ -369,4 +460,12 @@ double measure_service_cpu_s(pid_t pid)
             total += (double)(cut + cst) / tck;
     }
     return nk > 0 ? total : -1;
+}
+
+char measure_proc_state(pid_t pid)
+{
+    char buf[512];
+    const char *f = procstat_read(pid, buf, sizeof buf);
+
+    return f ? f[0] : '\0';
 }

@@ -3,7 +3,8 @@
  * Peak memory, in order of preference: a fresh cgroup per run (v2
  * memory.peak, or v1 memory.max_usage_in_bytes plus the group's TCP buffer
  * peak, memory.kmem.tcp.max_usage_in_bytes, with TCP accounting switched on
- * for the group) that holds the whole tree — exact, includes page cache,
+ * for the group) that holds the whole tree (named after its owner,
+ * common/owner.h, so a leftover is recognised) — exact, includes page cache,
  * kernel memory and socket buffers charged to the group — or,
  * where no cgroup can be made, sampling /proc/PID/smaps_rollup of every
  * process of the tree every sample_ms and keeping the peak of the summed
@@ -60,11 +61,20 @@ void memwatch_sample(memwatch_t *w, int with_pss);
  * exceed the true peak by at most the smaller of the two), then removes
  * the cgroup. */
 uint64_t memwatch_finish(memwatch_t *w);
+/* Removes the cgroups (killing what is left in them) that concbench
+ * processes which are gone left behind: a harness killed outright, a
+ * second Ctrl-C. Only groups named by a dead owner of our PID namespace
+ * (owner.h) are touched. Cannot fail; what cannot be removed is said. */
+void memwatch_sweep_stale(void);
 
 /* CPU seconds (user+sys) a service has used so far: the process itself, its
  * live children and the children it has reaped (so PostgreSQL's finished
  * backends count). Returns -1 if the process is gone. */
 double measure_service_cpu_s(pid_t pid);
+
+/* The state letter of pid from /proc/PID/stat ('R', 'S', 'T' for stopped,
+ * 'Z'...), or '\0' when the process is gone. */
+char measure_proc_state(pid_t pid);
 
 /* Collects the pids of root and all its descendants (from /proc). Returns
  * the count written to pids (at most cap). */

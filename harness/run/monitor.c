@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,12 +16,17 @@
 #include "common/log.h"
 
 /* The child: optional preparation, then it waits for the parent to have
- * attached it to the watch, then runs. Never returns. */
-static void monitor_child(const monitor_t *m, const monitor_hooks_t *h, int go[2])
+ * attached it to the watch, then runs. It dies with the parent (SIGKILL
+ * through PR_SET_PDEATHSIG, so a harness killed outright does not leave
+ * it working against the API and the database); a parent that died
+ * before the prctl is caught by the getppid check. Never returns. */
+static void monitor_child(const monitor_t *m, const monitor_hooks_t *h, int go[2], pid_t parent)
 {
     char c;
 
     close(go[1]);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+        _exit(127);
     if (m->new_group)
         setpgid(0, 0);
     if (h->child_prepare)
@@ -108,6 +114,7 @@ static void monitor_loop(monitor_t *m, const monitor_hooks_t *h, int pidfd)
 int monitor_run(monitor_t *m, const monitor_hooks_t *h, char *err, size_t errlen)
 {
     int go[2], pidfd;
+    pid_t parent;
 
     m->status = 0;
     m->last_tree = m->last_pss = m->last_rss = 0;
@@ -118,6 +125,7 @@ int monitor_run(monitor_t *m, const monitor_hooks_t *h, char *err, size_t errlen
         return -1;
     }
     fflush(NULL);
+    parent = getpid();
     m->pid = fork();
     if (m->pid < 0) {
         snprintf(err, errlen, "fork: %s", strerror(errno));
@@ -127,7 +135,7 @@ int monitor_run(monitor_t *m, const monitor_hooks_t *h, char *err, size_t errlen
         return -1;
     }
     if (m->pid == 0)
-        monitor_child(m, h, go);
+        monitor_child(m, h, go, parent);
     close(go[0]);
     if (m->new_group)
         setpgid(m->pid, m->pid); /* also here, so a kill(-pid) right away cannot miss */

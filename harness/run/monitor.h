@@ -2,7 +2,8 @@
  * what it measures, for a model run (runner.c) and for `concbench
  * measure` alike, so both get the same figures by the same means.
  *
- * monitor_run forks a child that first waits on a pipe, attaches it to the
+ * monitor_run forks a child (which dies with the harness: PR_SET_PDEATHSIG)
+ * that first waits on a pipe, attaches it to the
  * memory watch while it is still idle (so the cgroup charges everything it
  * allocates), starts the clock and lets it go. Then, until wait4 reaps the
  * child: re-enumerates the tree and samples its memory at the cadence the

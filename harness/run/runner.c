@@ -15,6 +15,7 @@
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/stats.h"
+#include "engine/pg_bounded.h"
 #include "harness/run/monitor.h"
 #include "harness/run/progress.h"
 #include "harness/run/signals.h"
@@ -112,17 +113,14 @@ static void runner_collect(run_result_t *r, outcome_table_t *t, int64_t t0)
     }
 }
 
-/* Client backends PostgreSQL has now, the harness's own excluded: what the
- * model holds (plus anyone else's on a shared server). -1 if unknown. */
-static int64_t runner_pg_backends(PGconn *c)
+/* The bound on the harness's queries while a model runs or is verified:
+ * stall_timeout without an answer, and LIMIT_RUN_INTERRUPTED_PG_MS once
+ * interrupted (the user wants out; a stopped server must not keep them). */
+static pg_bound_t runner_pg_bound(const config_t *cfg)
 {
-    PGresult *res = PQexec(c, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = "
-                              "'client backend' AND pid <> pg_backend_pid()");
-    int64_t n = -1;
-    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-        n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    PQclear(res);
-    return n;
+    return (pg_bound_t){.idle_ms = cfg->stall_timeout_s * 1000,
+                        .stop = &signals_interrupted,
+                        .stop_grace_ms = LIMIT_RUN_INTERRUPTED_PG_MS};
 }
 
 static double self_cpu_s(void)
@@ -146,8 +144,13 @@ struct runner_watch {
     outcome_table_t *t;
     run_result_t *r;
     int crashed, term_sent;
+    int backends_off;      /* the backend count cannot be asked any more (connection failed) */
+    int64_t backends_sent; /* when the backend count in flight was asked (0: none) */
+    PGresult *backends_res;
     int64_t term_at;
     progress_t progress;
+    uint64_t progress_sig; /* runner_progress_signature at progress_at */
+    int64_t progress_at;
     uint64_t crash_at; /* completed requests before the crash injection; 0: none */
     double self0;      /* the harness's CPU when the model started */
 };
@@ -161,6 +164,8 @@ static void runner_child_prepare(void *arg)
     (void)arg;
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    signal(SIGQUIT, SIG_DFL);
     signal(SIGPIPE, SIG_IGN);
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -190,6 +195,106 @@ static void runner_on_start(monitor_t *m, void *arg)
     w->self0 = self_cpu_s();
     w->t->run_start_ns = m->t0;
     w->progress.t0 = w->progress.last = m->t0;
+    w->progress_at = m->t0;
+}
+
+/* A number that changes whenever the model gets anywhere: a request
+ * fetched, failed or committed, or a step of its set-up (a worker or a
+ * database connection up, a stream entry produced or acknowledged). */
+static uint64_t runner_progress_signature(outcome_table_t *t)
+{
+    return atomic_load(&t->done) + atomic_load(&t->failed) + atomic_load(&t->fetched) +
+           (uint64_t)atomic_load(&t->stream_produced) + (uint64_t)atomic_load(&t->stream_acked) +
+           (uint64_t)atomic_load(&t->db_conns) + (uint64_t)atomic_load(&t->workers_peak) +
+           (uint64_t)atomic_load(&t->n_workers);
+}
+
+/* What a service of ours is doing when the model makes no progress: "" or
+ * ", PostgreSQL (pid N) is stopped" for each one in the stopped state. */
+static void runner_stall_suspects(const run_env_t *env, char *out, size_t cap)
+{
+    const pid_t pids[3] = {env->mock_pid, env->pg_pid, env->redis_pid};
+    static const char *const names[3] = {"the mock API", "PostgreSQL", "redis-server"};
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (int i = 0; i < 3; i++) {
+        if (pids[i] > 0 && measure_proc_state(pids[i]) == 'T' && used < cap) {
+            int n = snprintf(out + used, cap - used, "; %s (pid %d) is stopped (SIGSTOP?)",
+                             names[i], (int)pids[i]);
+            used += n > 0 ? (size_t)n : 0;
+        }
+    }
+}
+
+/* Client backends PostgreSQL has, the harness's own excluded: what the
+ * model holds (plus anyone else's on a shared server), asked without ever
+ * blocking the tick: the query is sent on a tree walk and its answer
+ * picked up at a later tick. The answer's delay doubles as the harness's
+ * view of PostgreSQL's health: runner_watchdog judges it. */
+static void runner_pg_backends(struct runner_watch *w, const monitor_t *m, int64_t now)
+{
+    PGconn *c = w->env->pg_conn;
+    int rc;
+
+    if (w->backends_off)
+        return;
+    if (!w->backends_sent) {
+        if (!m->tree_fresh || w->term_sent)
+            return;
+        if (pg_async_send(c, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = "
+                             "'client backend' AND pid <> pg_backend_pid()") < 0) {
+            w->backends_off = 1;
+            return;
+        }
+        w->backends_sent = now;
+        return;
+    }
+    rc = pg_async_poll(c, &w->backends_res);
+    if (rc == 0)
+        return;
+    if (rc == 1 && PQresultStatus(w->backends_res) == PGRES_TUPLES_OK &&
+        PQntuples(w->backends_res) == 1) {
+        int64_t b = strtoll(PQgetvalue(w->backends_res, 0, 0), NULL, 10);
+        if (b > w->r->db_conns_server_peak)
+            w->r->db_conns_server_peak = b;
+    }
+    if (rc < 0)
+        w->backends_off = 1;
+    PQclear(w->backends_res);
+    w->backends_res = NULL;
+    w->backends_sent = 0;
+}
+
+/* The no-progress watchdog: when nothing moved for stall_timeout, or
+ * PostgreSQL left the harness's own question unanswered that long (a
+ * model may go on fetching while its writes wait), the run is stopped
+ * like an interrupted one and marked stalled. Returns 1 when it fired
+ * this tick. */
+static int runner_watchdog(struct runner_watch *w, int64_t now)
+{
+    int64_t stall = (int64_t)w->env->cfg->stall_timeout_s * CLOCK_NS_PER_S;
+    uint64_t sig = runner_progress_signature(w->t);
+    int pg_silent = w->backends_sent && now - w->backends_sent >= stall;
+    char why[256];
+
+    if (sig != w->progress_sig) {
+        w->progress_sig = sig;
+        w->progress_at = now;
+    }
+    if (w->r->stalled || (now - w->progress_at < stall && !pg_silent))
+        return 0;
+    w->r->stalled = 1;
+    runner_stall_suspects(w->env, why, sizeof why);
+    progress_break(&w->progress);
+    if (pg_silent)
+        log_error("PostgreSQL has not answered the harness for %d s (stall_timeout): stopping "
+                  "%s%s",
+                  w->env->cfg->stall_timeout_s, w->model->name, why);
+    else
+        log_error("%s made no progress for %d s (stall_timeout): stopping it%s", w->model->name,
+                  w->env->cfg->stall_timeout_s, why);
+    return 1;
 }
 
 /* The runner's policy, every tick: an interruption stops the whole tree
@@ -201,19 +306,17 @@ static int runner_on_tick(monitor_t *m, int64_t now, void *arg)
     struct runner_watch *w = arg;
     outcome_table_t *t = w->t;
 
-    if (signals_interrupted && !w->term_sent) {
+    int stalled = runner_watchdog(w, now);
+
+    if ((signals_interrupted || stalled) && !w->term_sent) {
         kill(-m->pid, SIGTERM);
         w->term_sent = 1;
         w->term_at = now;
-        w->r->interrupted = 1;
+        w->r->interrupted = signals_interrupted != 0;
     } else if (w->term_sent && now - w->term_at > LIMIT_RUN_TERM_GRACE_MS * CLOCK_NS_PER_MS) {
         kill(-m->pid, SIGKILL);
     }
-    if (m->tree_fresh) {
-        int64_t b = runner_pg_backends(w->env->pg_conn);
-        if (b > w->r->db_conns_server_peak)
-            w->r->db_conns_server_peak = b;
-    }
+    runner_pg_backends(w, m, now);
     /* "Completed" is fetched and transformed (or failed): rows are
      * committed in batches, and a pool's workers may commit theirs only
      * at the end, when there is nothing left to kill. */
@@ -322,12 +425,14 @@ static void runner_verify(const run_env_t *env, run_result_t *r, outcome_table_t
     r->server = mockctl_stats(env->api, err, sizeof err);
     if (!r->server)
         log_error("mock API stats unavailable: %s", err);
-    if (verify_run(env->pg_conn, r->run_id, t, cfg->job.seed, cfg->job.items,
+    pg_bound_t b = runner_pg_bound(cfg);
+
+    if (verify_run(env->pg_conn, &b, r->run_id, t, cfg->job.seed, cfg->job.items,
                    cfg->job.transform_cost, &r->verify, r->verify_err, sizeof r->verify_err) != 0) {
         r->verify_error = 1;
         log_error("verification of %s failed: %s", r->run_id, r->verify_err);
     } else if (!cfg->keep_rows) {
-        verify_drop_rows(env->pg_conn, r->run_id);
+        verify_drop_rows(env->pg_conn, &b, r->run_id);
     }
 }
 
@@ -367,16 +472,25 @@ int runner_run(const run_env_t *env, const model_ops_t *model, int repeat, run_r
     validity_cpu_read(&cpu1);
     r->harness_cpu_s = self_cpu_s() - w.self0;
     signals_model_pgid = 0;
+    /* A backend count never answered stays in flight: verification's
+     * bounded query waits for it first. */
+    PQclear(w.backends_res);
     progress_tick(&w.progress, m.t1, atomic_load(&w.t->done), atomic_load(&w.t->failed), w.t->n, 1);
     if (w.crash_at && !w.crashed)
         log_error("crash injection: %s had no registered worker left to kill once %" PRIu64
                   " requests were done (crash.killed = 0)",
                   model->name, w.crash_at);
     runner_take_figures(r, &m, &mw, w.t, env, infra0);
+    if (r->exit_status != 0 && !r->interrupted && !r->stalled) {
+        char why[256];
+        runner_stall_suspects(env, why, sizeof why);
+        if (why[0])
+            log_error("%s exited with status %d%s", model->name, r->exit_status, why);
+    }
     runner_collect(r, w.t, m.t0);
     runner_verify(env, r, w.t);
     runner_validity(env, r, &cpu0, &cpu1);
-    r->ok = !r->verify_error && r->complete && !r->interrupted &&
+    r->ok = !r->verify_error && r->complete && !r->interrupted && !r->stalled &&
             verify_run_ok(&r->verify, r->failed, cfg->job.requests, cfg->max_error_rate);
     outcome_table_destroy(w.t);
     return 0;

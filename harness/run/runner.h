@@ -34,6 +34,7 @@ typedef struct run_result {
     int exit_status; /* the model child's exit code, or 128+signal */
     int complete;    /* every request reached a final outcome */
     int interrupted;
+    int stalled; /* stopped by the no-progress watchdog (stall_timeout) */
     double wall_s, cpu_user_s, cpu_sys_s;
     uint64_t peak_mem_bytes;
     mem_method_t mem_method;

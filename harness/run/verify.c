@@ -101,16 +101,17 @@ static void verify_rows(PGresult *res, outcome_table_t *t, uint64_t seed, int it
     }
 }
 
-int verify_run(PGconn *conn, const char *run_id, outcome_table_t *t, uint64_t seed, int items,
-               unsigned cost, verify_result_t *r, char *err, size_t errlen)
+int verify_run(PGconn *conn, const pg_bound_t *b, const char *run_id, outcome_table_t *t,
+               uint64_t seed, int items, unsigned cost, verify_result_t *r, char *err,
+               size_t errlen)
 {
-    return verify_run_chunked(conn, run_id, t, seed, items, cost, VERIFY_CHUNK_ROWS, r, err,
+    return verify_run_chunked(conn, b, run_id, t, seed, items, cost, VERIFY_CHUNK_ROWS, r, err,
                               errlen);
 }
 
-int verify_run_chunked(PGconn *conn, const char *run_id, outcome_table_t *t, uint64_t seed,
-                       int items, unsigned cost, unsigned chunk_rows, verify_result_t *r, char *err,
-                       size_t errlen)
+int verify_run_chunked(PGconn *conn, const pg_bound_t *b, const char *run_id, outcome_table_t *t,
+                       uint64_t seed, int items, unsigned cost, unsigned chunk_rows,
+                       verify_result_t *r, char *err, size_t errlen)
 {
     /* Keyset pagination by id over the (run_id, id) primary key: each chunk
      * is its own statement, so libpq holds at most chunk_rows rows at once
@@ -133,18 +134,19 @@ int verify_run_chunked(PGconn *conn, const char *run_id, outcome_table_t *t, uin
         return -1;
     }
     for (;;) {
+        char why[256];
         PGresult *res =
-            PQexecParams(conn,
-                         "SELECT id, customer, currency, item_count, total_cents, digest, "
-                         "deliveries FROM " PG_BATCH_TABLE
-                         " WHERE run_id = $1 AND id > $2::bigint ORDER BY id LIMIT $3::bigint",
-                         3, NULL, params, NULL, NULL, 0);
+            pg_exec_bounded(conn,
+                            "SELECT id, customer, currency, item_count, total_cents, digest, "
+                            "deliveries FROM " PG_BATCH_TABLE
+                            " WHERE run_id = $1 AND id > $2::bigint ORDER BY id LIMIT $3::bigint",
+                            3, params, b, why, sizeof why);
         int nrows;
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-            /* No result at all (a dead server) leaves the reason on the
-             * connection, not on a result. */
+            /* No result at all (a dead or silent server): the reason is
+             * pg_exec_bounded's. */
             snprintf(err, errlen, "reading rows of %s: %s", run_id,
-                     res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+                     res ? PQresultErrorMessage(res) : why);
             err[strcspn(err, "\n")] = '\0';
             PQclear(res);
             free(seen);
@@ -181,11 +183,12 @@ int verify_run_ok(const verify_result_t *r, uint64_t failed, uint32_t requests,
     return r->rows_match && failed <= allowed;
 }
 
-int verify_drop_rows(PGconn *conn, const char *run_id)
+int verify_drop_rows(PGconn *conn, const pg_bound_t *b, const char *run_id)
 {
     const char *params[1] = {run_id};
-    PGresult *res = PQexecParams(conn, "DELETE FROM " PG_BATCH_TABLE " WHERE run_id = $1", 1, NULL,
-                                 params, NULL, NULL, 0);
+    char why[256];
+    PGresult *res = pg_exec_bounded(conn, "DELETE FROM " PG_BATCH_TABLE " WHERE run_id = $1", 1,
+                                    params, b, why, sizeof why);
     int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     PQclear(res);
     return ok ? 0 : -1;

@@ -54,7 +54,7 @@ static int bringup_mock_start(services_up_t *up, const config_t *cfg)
  * someone else, and without a unique key on (run_id, id) every upsert
  * fails (ON CONFLICT has nothing to match). Returns 0, or -1 with the
  * reason in err. */
-static int bringup_pg_table_check(PGconn *c, char *err, size_t errlen)
+static int bringup_pg_table_check(PGconn *c, const pg_bound_t *b, char *err, size_t errlen)
 {
     static const char sql[] =
         "SELECT to_regclass('" PG_BATCH_TABLE "') IS NULL OR EXISTS (SELECT 1 FROM pg_index i"
@@ -63,10 +63,14 @@ static int bringup_pg_table_check(PGconn *c, char *err, size_t errlen)
         " AND (SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_attribute a"
         "      WHERE a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey::int2[]))"
         "     = ARRAY['id', 'run_id'])";
-    PGresult *res = PQexec(c, sql);
+    char why[256];
+    PGresult *res = pg_exec_bounded(c, sql, 0, NULL, b, why, sizeof why);
     int rc = 0;
 
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+    if (!res) {
+        snprintf(err, errlen, "cannot read the keys of table %s: %s", PG_BATCH_TABLE, why);
+        rc = -1;
+    } else if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         snprintf(err, errlen, "cannot read the keys of table %s: %s", PG_BATCH_TABLE,
                  PQresultErrorMessage(res));
         err[strcspn(err, "\n")] = '\0';
@@ -86,6 +90,7 @@ static int bringup_pg_table_check(PGconn *c, char *err, size_t errlen)
  * and the results schema. */
 static int bringup_pg(services_up_t *up, const config_t *cfg)
 {
+    pg_bound_t b = {.idle_ms = cfg->stall_timeout_s * 1000};
     char err[1024];
     const char *v;
 
@@ -110,8 +115,8 @@ static int bringup_pg(services_up_t *up, const config_t *cfg)
     }
     v = PQparameterStatus(up->pg_conn, "server_version");
     snprintf(up->pg_version, sizeof up->pg_version, "%s", v ? v : "");
-    if (bringup_pg_table_check(up->pg_conn, err, sizeof err) ||
-        pg_batch_schema_ensure(up->pg_conn, err, sizeof err)) {
+    if (bringup_pg_table_check(up->pg_conn, &b, err, sizeof err) ||
+        pg_batch_schema_ensure(up->pg_conn, &b, err, sizeof err)) {
         log_error("PostgreSQL at %s: %s", cfg->pg[0] ? "--pg" : up->pg_dsn, err);
         return -1;
     }

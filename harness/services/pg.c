@@ -209,7 +209,7 @@ static int svc_pg_prepare(struct svc_entry *e, const char *bindir, struct svc_sp
                           int max_conns, char *conf, size_t confcap, char *err, size_t errlen)
 {
     char text[1024];
-    if (svc_make_tmpdir(e, "/tmp/concbench-pg-XXXXXX", err, errlen) < 0)
+    if (svc_make_tmpdir(e, "pg", err, errlen) < 0)
         return -1;
     if (chmod(e->tmpdir, 0700) < 0 || (sp->drop_privs && chown(e->tmpdir, sp->uid, sp->gid) < 0)) {
         svc_err(err, errlen, "cannot prepare %s: %s", e->tmpdir, strerror(errno));

@@ -102,7 +102,7 @@ int svc_redis_start(svc_t *s, char *err, size_t errlen)
     e = svc_reg_alloc("redis-server", err, errlen);
     if (e == NULL)
         return -1;
-    if (svc_make_tmpdir(e, "/tmp/concbench-redis-XXXXXX", err, errlen) < 0)
+    if (svc_make_tmpdir(e, "redis", err, errlen) < 0)
         goto fail;
     argv[14] = e->tmpdir;
     snprintf(logpath, sizeof logpath, "%s/redis.log", e->tmpdir);

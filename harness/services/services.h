@@ -53,6 +53,13 @@ void svc_stop_all(void);
  * Ctrl-C, right before _exit; temporary directories are then left. */
 void svc_kill_all_now(void);
 
+/* Removes the private folders (/tmp/concbench-pg-*, -redis-*) that
+ * concbench processes which are gone left behind (a harness killed
+ * outright or by a second Ctrl-C), and SIGKILLs a server still working in
+ * one. Only folders marked as made by a dead process of our PID namespace
+ * are touched (svcfs.h says how carefully). Cannot fail. */
+void svc_sweep_stale(void);
+
 /* Finds a free TCP port on 127.0.0.1. Returns the port or -1. */
 int svc_free_port(void);
 

@@ -23,11 +23,14 @@
 #include "common/clock.h"
 #include "common/limits.h"
 #include "common/log.h"
+#include "common/procstat.h"
 #include "harness/services/svcfs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -277,10 +280,36 @@ static struct svc_entry *svc_reg_find(pid_t pid)
     return NULL;
 }
 
+/* Sends SIGCONT to pid and to each of its children (from /proc): a
+ * stopped server (SIGSTOP, a debugger let go) handles no signal but
+ * SIGKILL, and a stopped PostgreSQL backend would outlive its postmaster
+ * forever. Continuing a running process does nothing. */
+static void svc_continue_tree(pid_t pid)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *ent;
+
+    kill(pid, SIGCONT);
+    if (!d)
+        return;
+    while ((ent = readdir(d))) {
+        char buf[512];
+        const char *f;
+        pid_t child = (pid_t)atoi(ent->d_name);
+        int ppid;
+        if (child <= 0 || !(f = procstat_read(child, buf, sizeof buf)))
+            continue;
+        if (sscanf(f, "%*c %d", &ppid) == 1 && ppid == pid)
+            kill(child, SIGCONT);
+    }
+    closedir(d);
+}
+
 /* Stops the entry's process (graceful signal, then SIGKILL to its whole
  * process group), reaps it, removes its directory and frees the slot.
- * PostgreSQL backends leave the group (setsid); when the postmaster dies
- * they notice and exit on their own. */
+ * A stopped service and its children are continued first, so that the
+ * graceful stop can work. PostgreSQL backends leave the group (setsid);
+ * when the postmaster dies they notice and exit on their own. */
 void svc_reg_stop(struct svc_entry *e)
 {
     pid_t pid = (pid_t)e->pid;
@@ -290,9 +319,10 @@ void svc_reg_stop(struct svc_entry *e)
         if (st == SVC_CHILD_RUNNING) {
             kill(pid, e->stop_sig);
             /* A stopped service (SIGSTOP, a debugger let go) would hold the
-             * signal pending for the whole grace period: let it run. */
+             * signal pending for the whole grace period: let it, its group
+             * and its children (PostgreSQL's backends left the group) run. */
             kill(-pid, SIGCONT);
-            kill(pid, SIGCONT);
+            svc_continue_tree(pid);
             st = svc_wait_exit(pid, LIMIT_SVC_STOP_GRACE_MS, NULL);
         }
         if (st == SVC_CHILD_RUNNING) {
@@ -315,17 +345,34 @@ void svc_reg_stop(struct svc_entry *e)
     memset(e, 0, sizeof *e);
 }
 
-int svc_make_tmpdir(struct svc_entry *e, const char *tmpl, char *err, size_t errlen)
+int svc_make_tmpdir(struct svc_entry *e, const char *kind, char *err, size_t errlen)
 {
     char dir[sizeof e->tmpdir];
 
-    snprintf(dir, sizeof dir, "%s", tmpl);
+    snprintf(dir, sizeof dir, SVC_TMP_PARENT "/" SVC_TMP_PREFIX "%s-XXXXXX", kind);
     if (mkdtemp(dir) == NULL) {
-        svc_err(err, errlen, "cannot create a directory like %s: %s", tmpl, strerror(errno));
+        svc_err(err, errlen, "cannot create a directory like %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (svcfs_mark_owner(dir, err, errlen) < 0) {
+        svcfs_rm_tree(dir);
         return -1;
     }
     memcpy(e->tmpdir, dir, sizeof dir);
     return 0;
+}
+
+void svc_sweep_stale(void)
+{
+    static const char *const kinds[] = {"pg", "redis"};
+    struct passwd *pw = geteuid() == 0 ? getpwnam("postgres") : NULL;
+    char prefix[64];
+
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        snprintf(prefix, sizeof prefix, SVC_TMP_PREFIX "%s-", kinds[i]);
+        /* A private PostgreSQL's folder belongs to the user it runs as. */
+        svcfs_sweep(SVC_TMP_PARENT, prefix, pw && i == 0 ? pw->pw_uid : (uid_t)-1);
+    }
 }
 
 void svc_fill(svc_t *s, const struct svc_entry *e, int port)

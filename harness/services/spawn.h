@@ -79,9 +79,15 @@ struct svc_entry *svc_reg_alloc(const char *name, char *err, size_t errlen);
  * group after a grace), reaps it, removes its folder and frees the slot.
  * NULL is ignored. */
 void svc_reg_stop(struct svc_entry *e);
-/* Creates the entry's private folder from tmpl (mkdtemp). Returns 0, or -1
- * with a reason; the entry is then untouched. */
-int svc_make_tmpdir(struct svc_entry *e, const char *tmpl, char *err, size_t errlen);
+/* Where the services' private folders go, and how their names start. */
+#define SVC_TMP_PARENT "/tmp"
+#define SVC_TMP_PREFIX "concbench-"
+
+/* Creates the entry's private folder, SVC_TMP_PARENT/SVC_TMP_PREFIX
+ * KIND-XXXXXX (mkdtemp: 0700, a fresh random name), with its owner file
+ * (svcfs.h) so that a later run can remove it if we never do. Returns 0,
+ * or -1 with a reason; the entry is then untouched. */
+int svc_make_tmpdir(struct svc_entry *e, const char *kind, char *err, size_t errlen);
 /* Copies the entry's PID and folder and port into the caller's svc_t. */
 void svc_fill(svc_t *s, const struct svc_entry *e, int port);
 

@@ -3,10 +3,15 @@
 
 #include "common/limits.h"
 #include "common/log.h"
+#include "common/owner.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -101,4 +106,119 @@ int svcfs_open_log(const char *path, char *err, size_t errlen)
     if (fd < 0)
         snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
     return fd;
+}
+
+int svcfs_mark_owner(const char *dir, char *err, size_t errlen)
+{
+    char path[PATH_MAX], who[OWNER_TEXT_MAX], text[OWNER_TEXT_MAX + 32];
+    owner_t self;
+    int fd;
+    ssize_t n;
+
+    if (owner_self(&self) < 0) {
+        snprintf(err, errlen, "cannot read this process's identity from /proc");
+        return -1;
+    }
+    owner_format(&self, who, sizeof who);
+    snprintf(text, sizeof text, "%s\n", who);
+    snprintf(path, sizeof path, "%s/" SVCFS_OWNER_FILE, dir);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+        return -1;
+    }
+    n = write(fd, text, strlen(text));
+    if (close(fd) < 0 || n != (ssize_t)strlen(text)) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* The owner named by the owner file of the folder open as dfd, when that
+ * file is a regular file of ours that no-one else can write. Returns 0,
+ * or -1 when there is no such owner file. */
+static int svcfs_read_owner(int dfd, owner_t *o)
+{
+    char text[OWNER_TEXT_MAX + 32];
+    struct stat st;
+    ssize_t n;
+    int fd = openat(dfd, SVCFS_OWNER_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+        (st.st_mode & 022)) {
+        close(fd);
+        return -1;
+    }
+    n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    text[n] = '\0';
+    return owner_parse(text, o) && text[owner_parse(text, o)] == '\n' ? 0 : -1;
+}
+
+/* SIGKILLs every process whose working directory is dir or below it: a
+ * server of a gone harness (one that was stopped, say, when its
+ * parent-death signal came) still works there. */
+static void svcfs_kill_squatters(const char *dir)
+{
+    char link[64], cwd[PATH_MAX];
+    size_t len = strlen(dir);
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+
+    if (!d)
+        return;
+    while ((e = readdir(d))) {
+        pid_t pid = (pid_t)atoi(e->d_name);
+        ssize_t n;
+        if (pid <= 0 || pid == getpid())
+            continue;
+        snprintf(link, sizeof link, "/proc/%d/cwd", (int)pid);
+        n = readlink(link, cwd, sizeof cwd - 1);
+        if (n <= 0)
+            continue;
+        cwd[n] = '\0';
+        if (strncmp(cwd, dir, len) == 0 && (cwd[len] == '\0' || cwd[len] == '/')) {
+            log_info("killing %d, left working in %s", (int)pid, dir);
+            kill(pid, SIGKILL);
+        }
+    }
+    closedir(d);
+}
+
+void svcfs_sweep(const char *parent, const char *prefix, uid_t alt_uid)
+{
+    DIR *d = opendir(parent);
+    struct dirent *e;
+    char path[PATH_MAX];
+
+    if (!d)
+        return;
+    while ((e = readdir(d))) {
+        struct stat st;
+        owner_t o;
+        int dfd, bad;
+
+        if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
+            continue;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
+            (st.st_uid != geteuid() && st.st_uid != alt_uid) || (st.st_mode & 022))
+            continue;
+        dfd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0)
+            continue;
+        bad = svcfs_read_owner(dfd, &o) < 0 || owner_alive(&o);
+        close(dfd);
+        if (bad)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
+        log_info("removing %s, left by concbench process %d, which is gone", path, (int)o.pid);
+        svcfs_kill_squatters(path);
+        svcfs_rm_tree(path);
+    }
+    closedir(d);
 }

@@ -49,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -119,7 +120,7 @@ static void swc_peak_update(swc_t *s)
 /* Forks the worker for slot. Returns 0 or -1 (reason printed). */
 static int swc_spawn(swc_t *s, int slot)
 {
-    pid_t pid;
+    pid_t pid, self = getpid();
     fflush(NULL);
     pid = fork();
     if (pid < 0) {
@@ -129,6 +130,11 @@ static int swc_spawn(swc_t *s, int slot)
     if (pid == 0) {
         consumer_stats_t st;
         consumer_cfg_t cfg = s->wcfg;
+        /* Die with the coordinator, whatever killed it (a harness killed
+         * outright takes the coordinator along); if it is already gone
+         * the signal will never come, so check once by hand. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != self)
+            _exit(1);
         signal(SIGTERM, SIG_DFL);
         signal(SIGINT, SIG_DFL);
         /* The coordinator's connection stays the coordinator's: redisFree

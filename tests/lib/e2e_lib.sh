@@ -40,3 +40,48 @@ finish() {
   fi
   echo "all checks passed"
 }
+
+# alive PIDS: those of PIDS still running (zombies count as dead), as
+# "pid(comm,state)".
+alive() {
+  local p st out=""
+  for p in $1; do
+    st=$(awk '{print $3}' /proc/$p/stat 2>/dev/null || true)
+    [ -n "$st" ] && [ "$st" != Z ] && out="$out $p($(cat /proc/$p/comm 2>/dev/null),$st)"
+  done
+  echo "$out"
+}
+
+# wait_child PID COMM [MAX_S]: until PID has a child named COMM (every
+# 10 ms, at most MAX_S s, default 30). Returns 1 if none came.
+wait_child() {
+  local n=$(( ${3:-30} * 100 ))
+  for _ in $(seq 1 "$n"); do
+    pgrep -P "$1" -x "$2" >/dev/null && return 0
+    sleep 0.01
+  done
+  return 1
+}
+
+# run_cases CASE...: runs each CASE (a command line: a function and its
+# arguments) in a subshell of its own, side by side, then prints their
+# lines case by case and adds their failures to FAILS.
+run_cases() {
+  local i n pids=()
+  for i in $(seq 1 $#); do
+    (
+      FAILS=0
+      ${!i}
+      exit $FAILS
+    ) >"$WORK/case-$i.log" 2>&1 &
+    pids+=($!)
+  done
+  for i in $(seq 1 $#); do
+    set +e
+    wait "${pids[$((i - 1))]}"
+    n=$?
+    set -e
+    cat "$WORK/case-$i.log"
+    FAILS=$((FAILS + n))
+  done
+}

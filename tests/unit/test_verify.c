@@ -39,6 +39,8 @@ static struct vector_row want[N_IDS + 1]; /* by id */
 static svc_t pg;
 static PGconn *conn;
 static char err[512];
+/* Every harness query is bounded; a private server answers well within this. */
+static const pg_bound_t bound = {.idle_ms = 60000};
 
 /* Reads seed 42, ids 1..20 (items 10, cost 1) of vectors.tsv into want[].
  * Returns 0 once all 20 are there. */
@@ -79,7 +81,7 @@ static int group_setup(void **state)
         return -1;
     }
     conn = PQconnectdb(pg.address);
-    if (PQstatus(conn) != CONNECTION_OK || pg_batch_schema_ensure(conn, err, sizeof err)) {
+    if (PQstatus(conn) != CONNECTION_OK || pg_batch_schema_ensure(conn, &bound, err, sizeof err)) {
         print_error("PostgreSQL: %s %s\n", PQerrorMessage(conn), err);
         return -1;
     }
@@ -134,7 +136,7 @@ static outcome_table_t *run_write(const char *run, uint32_t done_to)
 
 static void verify(const char *run, outcome_table_t *t, verify_result_t *r)
 {
-    int rc = verify_run(conn, run, t, SEED, ITEMS, COST, r, err, sizeof err);
+    int rc = verify_run(conn, &bound, run, t, SEED, ITEMS, COST, r, err, sizeof err);
     if (rc)
         print_error("verify_run: %s\n", err);
     assert_int_equal(rc, 0);
@@ -265,8 +267,8 @@ static void test_chunk_boundaries(void **state)
             want[1].digest);
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         verify_result_t r;
-        int rc =
-            verify_run_chunked(conn, "chunks", t, SEED, ITEMS, COST, sizes[k], &r, err, sizeof err);
+        int rc = verify_run_chunked(conn, &bound, "chunks", t, SEED, ITEMS, COST, sizes[k], &r, err,
+                                    sizeof err);
         if (rc)
             print_error("verify_run_chunked(%u): %s\n", sizes[k], err);
         assert_int_equal(rc, 0);
@@ -280,7 +282,7 @@ static void test_chunk_boundaries(void **state)
         assert_int_equal(r.unexpected, 2);
         assert_false(r.rows_match);
     }
-    assert_int_equal(verify_run_chunked(conn, "chunks", t, SEED, ITEMS, COST, 0,
+    assert_int_equal(verify_run_chunked(conn, &bound, "chunks", t, SEED, ITEMS, COST, 0,
                                         &(verify_result_t){0}, err, sizeof err),
                      -1);
     outcome_table_destroy(t);
