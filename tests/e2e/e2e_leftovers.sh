@@ -41,7 +41,7 @@ kill_case() { # MODEL
   cb=$!
   wait_child $cb concbench || { fail "$model: the model never started"; return; }
   sleep 0.5
-  child=$(pgrep -P $cb -x concbench | head -1)
+  child=$(pgrep -P $cb -x concbench | head -1 || true)
   tree=$(descendants $cb)
   cgroup_of "$child" >"$WORK/cg-$model"
   for p in $tree; do tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null || true; done |
@@ -69,7 +69,7 @@ top_case() { # MODEL
   cb=$!
   wait_child $cb concbench || { fail "$model: the model never started"; return; }
   sleep 0.5
-  child=$(pgrep -P $cb -x concbench | head -1)
+  child=$(pgrep -P $cb -x concbench | head -1 || true)
   tree=$(descendants "$child")
   [ -n "$(cgroup_of "$child")" ] || echo "note: $model: no memory cgroup here; the cgroup check is vacuous"
   kill -KILL "$child"

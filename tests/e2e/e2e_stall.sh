@@ -24,7 +24,7 @@ stall_case() { # NAME MODEL SERVICE WANT SIGNAL|- [knob=value...]
   done
   sleep 1
   tree=$(descendants $cb)
-  svcpid=$(pgrep -P $cb -x "$svc" | head -1)
+  svcpid=$(pgrep -P $cb -x "$svc" | head -1 || true)
   [ -n "$svcpid" ] || { fail "$name: no $svc"; kill -TERM $cb; wait $cb || true; return; }
   stopped="$svcpid $(descendants "$svcpid")"
   kill -STOP $stopped

@@ -82,6 +82,9 @@ run_cases() {
     n=$?
     set -e
     cat "$WORK/case-$i.log"
+    # A case that stopped on an error (set -e) has said nothing of it.
+    [ "$n" -gt 0 ] && ! grep -q '^FAIL' "$WORK/case-$i.log" &&
+      echo "FAIL: case '${!i}' stopped early (exit $n)" >&2
     FAILS=$((FAILS + n))
   done
 }
