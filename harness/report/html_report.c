@@ -152,17 +152,23 @@ static void html_banners(FILE *f, const html_report_t *r)
     }
 }
 
-/* A banner per model with runs that were not valid measurements, naming
- * the reasons (validity.h). */
+/* One note for the models with runs that were not valid measurements,
+ * each with its reasons (validity.h), so a busy machine does not push the
+ * verdict off the screen. */
 static void html_validity_banners(FILE *f, const html_report_t *r)
 {
+    int any = 0;
     for (int i = 0; i < r->nmodels; i++) {
         const summary_model_t *s = &r->models[i].s;
         if (!s->invalid_runs)
             continue;
-        fputs("<div class=\"note\"><b>NOT VALID</b>: ", f);
+        if (!any++)
+            fputs("<div class=\"note\"><b>NOT VALID</b> — these runs measure the machine as "
+                  "much as the model (see the runs table):<ul>\n",
+                  f);
+        fputs("<li>", f);
         html_esc(f, s->name);
-        fprintf(f, " — %d of %d runs were not valid measurements:", s->invalid_runs, s->runs);
+        fprintf(f, ": %d of %d runs:", s->invalid_runs, s->runs);
         if (s->invalid_reasons & VALIDITY_MOCK_LATE)
             fprintf(f,
                     " the mock API answered late (the p99 of its lateness beyond %.0f%% of the "
@@ -171,9 +177,10 @@ static void html_validity_banners(FILE *f, const html_report_t *r)
         if (s->invalid_reasons & VALIDITY_OTHERS_CPU)
             fprintf(f, " other processes took more than %.0f%% of the machine's CPU;",
                     100 * LIMIT_VALID_OTHERS_CPU_SHARE);
-        fputs(" its figures measure the machine as much as the model (see the runs table).</div>\n",
-              f);
+        fputs("</li>\n", f);
     }
+    if (any)
+        fputs("</ul></div>\n", f);
 }
 
 /* A verdict sentence with its lead-in (the aspect or the model, up to the

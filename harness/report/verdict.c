@@ -281,13 +281,41 @@ static int verdict_runner_up(const verdict_t *v, const summary_model_t *m, verdi
     return next;
 }
 
+/* Appends one sentence, intro first, naming each figure on which model i
+ * has the given rank, its value against the best's. Returns how many. */
+static int verdict_pick_against(const verdict_t *v, const summary_model_t *m, int i,
+                                verdict_rank_t rank, const char *intro)
+{
+    char *t = v->pick[i];
+    int n = 0;
+    for (int a = 0; a < VERDICT__FIGURES; a++) {
+        int best;
+        if (!v->has_aspect[a] || v->rank[a][i] != rank)
+            continue;
+        best = verdict_best(v, m, (verdict_aspect_t)a);
+        if (!n++)
+            cat_sentence(t, intro);
+        else
+            cat(t, "; ");
+        cat(t, "%s: ", verdict_fig[a].name);
+        cat_value(t, (verdict_aspect_t)a, &m[i]);
+        if (best >= 0) {
+            cat(t, " against %s at ", m[best].name);
+            cat_value(t, (verdict_aspect_t)a, &m[best]);
+        }
+    }
+    if (n)
+        cat(t, ". ");
+    return n;
+}
+
 /* "Pick X when ...": the figures it leads or ties on, with the numbers,
  * then what it costs (where it is the worst beyond the noise), then the
  * crash. */
 static void verdict_pick(verdict_t *v, const summary_model_t *m, int i, double max_error_rate)
 {
     char *t = v->pick[i];
-    int leads = 0, tied = 0, worst = 0;
+    int leads = 0, tied = 0, worst, behind;
     t[0] = '\0';
     if (!verdict_eligible(&m[i])) {
         cat(t, "%s: do not pick it from this run: ", m[i].name);
@@ -340,25 +368,9 @@ static void verdict_pick(verdict_t *v, const summary_model_t *m, int i, double m
     }
     if (tied)
         cat(t, ". ");
-    for (int a = 0; a < VERDICT__FIGURES; a++) {
-        int best;
-        if (!v->has_aspect[a] || v->rank[a][i] != VERDICT_WORST)
-            continue;
-        best = verdict_best(v, m, (verdict_aspect_t)a);
-        if (!worst++)
-            cat_sentence(t, "it costs the most ");
-        else
-            cat(t, "; ");
-        cat(t, "%s: ", verdict_fig[a].name);
-        cat_value(t, (verdict_aspect_t)a, &m[i]);
-        if (best >= 0) {
-            cat(t, " against %s at ", m[best].name);
-            cat_value(t, (verdict_aspect_t)a, &m[best]);
-        }
-    }
-    if (worst)
-        cat(t, ". ");
-    if (!leads && !tied && !worst) {
+    worst = verdict_pick_against(v, m, i, VERDICT_WORST, "it costs the most ");
+    behind = verdict_pick_against(v, m, i, VERDICT_BEHIND, "it trails the best on ");
+    if (!leads && !tied && !worst && !behind) {
         cat_sentence(t, "leads on no figure of this run (wall time ");
         cat_value(t, VERDICT_WALL, &m[i]);
         cat(t, "). ");
