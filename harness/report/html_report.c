@@ -21,7 +21,8 @@ static const char html_report_css[] =
     "dl.models{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em;margin:.5em 0}"
     "dl.models dt{font-weight:700}dl.models dd{margin:0}.small{color:#555;font-size:.85em}"
     "details summary{cursor:pointer;color:#1a5fb4;margin:.5em 0}"
-    "#sweep-grid td{white-space:normal}"
+    "#sweep-grid td{white-space:normal}.best{background:#dff0d8;font-weight:700}"
+    ".worst{background:#f9dede}"
     "@media (max-width:760px){body{padding:.5em .7em;font-size:14px}"
     "dl.models{grid-template-columns:1fr}dl.models dd{margin-bottom:.4em}"
     "th,td{padding:.2em .35em}}"
@@ -331,9 +332,32 @@ static const struct {
     {SUMMARY_ERROR_RATE, "errors", "%.2f", "%", 100},
 };
 
+/* A summary cell's class from the verdict: "best" where the model leads
+ * figure fig beyond the noise, "worst" where it is the highest beyond it. */
+static const char *html_rank_class(const verdict_t *v, const summary_model_t *rows,
+                                   const char *model, int fig)
+{
+    int a = verdict_figure_aspect(fig);
+    if (a < 0 || !v->rank[a])
+        return "";
+    for (int i = 0; i < v->n; i++) {
+        if (strcmp(rows[i].name, model) != 0 || !v->has_aspect[a])
+            continue;
+        return v->rank[a][i] == VERDICT_LEADS   ? " class=\"best\""
+               : v->rank[a][i] == VERDICT_WORST ? " class=\"worst\""
+                                                : "";
+    }
+    return "";
+}
+
 static void html_summary_table(FILE *f, const html_report_t *r)
 {
     char cell[96];
+    verdict_t v;
+    summary_model_t *rows = NULL;
+    int nrows = 0;
+    if (verdict_from_results(r->doc, &v, &rows, &nrows))
+        memset(&v, 0, sizeof v);
     size_t ncols = sizeof html_summary_cols / sizeof html_summary_cols[0];
     fputs("<div class=\"wrap\"><table id=\"summary\">\n<tr><th class=\"l\">model</th>"
           "<th class=\"l\">verified</th><th>runs</th><th>wall s</th><th>wall/floor</th>"
@@ -355,7 +379,7 @@ static void html_summary_table(FILE *f, const html_report_t *r)
                 m->s.runs, m->s.runs == 1 ? " (single run)" : "",
                 m->s.noisy ? " <span class=\"no\">noisy</span>" : "");
         summary_spread_format(&m->s.fig[SUMMARY_WALL], m->s.runs, "%.2f", 1, "", cell, sizeof cell);
-        fprintf(f, "<td>%s</td>", cell);
+        fprintf(f, "<td%s>%s</td>", html_rank_class(&v, rows, m->s.name, SUMMARY_WALL), cell);
         summary_spread_format(&m->s.fig[SUMMARY_WALL_FLOOR], m->s.runs, "%.2f", 1, "", cell,
                               sizeof cell);
         fprintf(f, "<td>%s</td>", cell);
@@ -373,11 +397,17 @@ static void html_summary_table(FILE *f, const html_report_t *r)
             summary_spread_format(&m->s.fig[html_summary_cols[c].fig], m->s.runs,
                                   html_summary_cols[c].fmt, html_summary_cols[c].scale,
                                   html_summary_cols[c].suffix, cell, sizeof cell);
-            fprintf(f, "<td>%s</td>", cell);
+            fprintf(f, "<td%s>%s</td>",
+                    html_rank_class(&v, rows, m->s.name, html_summary_cols[c].fig), cell);
         }
         fputs("</tr>\n", f);
     }
-    fputs("</table></div>\n", f);
+    fputs("</table></div>\n<p class=\"small\"><span class=\"best\">green</span>: the best "
+          "of the column beyond the noise; <span class=\"worst\">red</span>: the worst beyond "
+          "it (the verdict's ranks).</p>\n",
+          f);
+    verdict_free(&v);
+    free(rows);
 }
 
 /* A run's valid cell: yes, or no with the reasons' codes; – for results

@@ -32,6 +32,14 @@ const char *verdict_aspect_name(verdict_aspect_t a)
     return a < VERDICT__FIGURES ? verdict_fig[a].name : a == VERDICT_CRASH ? "crash" : "?";
 }
 
+int verdict_figure_aspect(int fig)
+{
+    for (int a = 0; a < VERDICT__FIGURES; a++)
+        if (verdict_fig[a].fig == fig)
+            return a;
+    return -1;
+}
+
 int verdict_eligible(const summary_model_t *m)
 {
     return m->runs > 0 && m->ok && m->fig[SUMMARY_ERROR_RATE].max < 1;
@@ -138,7 +146,13 @@ static void verdict_figure(verdict_t *v, const summary_model_t *m, int n, verdic
     v->has_aspect[a] = 1;
     snprintf(t, VERDICT_TEXT_MAX, "%s: ", verdict_fig[a].name);
     if (c == 0) {
-        cat(t, "no model to compare (0 of %d ok with successes in every run).", n);
+        int e = 0;
+        for (int i = 0; i < n; i++)
+            e += elig[i];
+        if (e)
+            cat(t, "not in this results file for any of the %d comparable models.", e);
+        else
+            cat(t, "no model to compare (0 of %d ok with successes in every run).", n);
         return;
     }
     if (c == 1) {
@@ -210,7 +224,10 @@ static void verdict_figure(verdict_t *v, const summary_model_t *m, int n, verdic
         return;
     k = 0;
     for (int i = 0; i < n; i++) {
-        if (!cmp[i] || col[i]->max <= 0)
+        uint64_t classified = 0;
+        for (int e = 1; e < ERR__COUNT; e++)
+            classified += m[i].errors[e];
+        if (!cmp[i] || col[i]->max <= 0 || classified == 0)
             continue;
         cat(t, "%s%s: ", k++ ? "; " : " Failed for good by class: ", m[i].name);
         cat_error_classes(t, &m[i]);

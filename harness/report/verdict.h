@@ -97,6 +97,10 @@ int verdict_from_results(json_t *doc, verdict_t *v, summary_model_t **rows, int 
 void verdict_write_text(FILE *f, json_t *doc, const verdict_t *v, const summary_model_t *m,
                         int markdown);
 
+/* The aspect that judges summary figure fig (SUMMARY_*), or -1 when the
+ * verdict does not weigh it. */
+int verdict_figure_aspect(int fig);
+
 /* The aspect's short name ("wall time", "peak memory"). */
 const char *verdict_aspect_name(verdict_aspect_t a);
 

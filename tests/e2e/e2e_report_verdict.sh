@@ -78,6 +78,15 @@ row=$(grep -m1 -E '^thread-pool +(ok|NOT OK)' "$WORK/out" || true)
 [ -n "$row" ] && [[ "$row" != *"*"* ]] && echo "ok: thread-pool has no star in the table" ||
   fail "thread-pool's table row is missing or starred: $row"
 
+# The summary table highlights what the verdict says: one "best" cell per
+# figure of the table that a model leads beyond the noise.
+leads=$(grep -cE '^ *(wall time|CPU per request|peak memory|API p99|errors): .* leads with ' \
+  "$WORK/out" || true)
+best=$(awk '/<table id="summary"/ { t = 1 } t { n += gsub(/class="best"/, "") } t && /<\/table>/ { t = 0 }
+            END { print n + 0 }' "$H")
+[ "$leads" -eq "$best" ] && echo "ok: $best best cell(s), as many as the verdict's leads" ||
+  fail "summary table has $best best cell(s), the verdict $leads lead(s)"
+
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 if [ -n "$CHROMIUM" ]; then
   timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking \

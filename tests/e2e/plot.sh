@@ -105,6 +105,25 @@ external=$(grep -Eo '(src|href)="[^"#][^"]*"|https?://[^"]*' "$H" | grep -v -E '
 dups=$(grep -Eo " id=[\"'][^\"']*[\"']" "$H" | sort | uniq -d || true)
 [ -z "$dups" ] || fail "report.html repeats ids (the charts' SVG ids must be made unique): $(echo $dups | cut -c1-120)"
 
+# The verdict, from the sample's summary[]: the peak-memory leader is the
+# ok model with the lowest median (semaphore-loop's 14.2 MiB lies clear of
+# process-pool's 95.3 MiB even with the +/-8% minimum noise); the
+# unverified model is not compared; and the table's green cells are as many
+# as the verdict's leads among the table's figures.
+grep -q '<section id="verdict">' "$H" || fail "report.html has no verdict"
+lowest=$(jq -r '[.summary[] | select(.ok // .verified)] | min_by(.peak_mem_bytes.median) | .model' "$OUT/results.json")
+grep -q "^- peak memory: $lowest leads with" "$OUT/summary.md" ||
+    fail "summary.md's verdict does not give peak memory to $lowest: $(grep -m1 'peak memory:' "$OUT/summary.md")"
+for m in $(jq -r '.summary[] | select(.verified | not) | .model' "$OUT/results.json"); do
+    grep -q "^- not compared: $m" "$OUT/summary.md" || fail "summary.md compares unverified $m"
+done
+leads=$(grep -cE '^- (wall time|CPU per request|peak memory|API p99|errors): .* leads with ' \
+    "$OUT/summary.md" || true)
+best=$(awk '/<table id="summary"/ { t = 1 } t { n += gsub(/class="best"/, "") } t && /<\/table>/ { t = 0 }
+            END { print n + 0 }' "$H")
+[ "$leads" -ge 1 ] && [ "$leads" -eq "$best" ] ||
+    fail "summary table has $best best cell(s), the verdict $leads lead(s)"
+
 # The folder is re-plottable by hand with the copied scripts.
 rm "$OUT/chart-wall.png"
 (cd "$OUT" && gnuplot chart-wall.gp) || fail "gnuplot chart-wall.gp failed inside the folder"
