@@ -45,8 +45,8 @@ static const plot_chart_def_t plot_charts[] = {
     {"chart-memory", "Peak memory of the model's whole process tree: median, whiskers min–max.", 0,
      0},
     {"chart-errors",
-     "Requests that failed for good (after retries), as a share of N: median, whiskers min–max; "
-     "the verdict and the runs table give them by class.",
+     "Requests that failed for good (after retries), as a share of N, stacked by class (mean "
+     "per run); whiskers: the min–max of the runs' error rate.",
      0, 0},
     {"chart-latency",
      "API latency (request on the wire to response) by percentile of the succeeded requests, one "
@@ -78,8 +78,8 @@ static int plot_copy_scripts(const plot_results_t *c, char *err, size_t errlen)
 
 /* What the chart scripts read, besides common.gp (plot_data.c writes
  * them into the results folder). */
-static const char *const plot_chart_inputs[] = {"plotvars.gp", "bars.dat", "cdf.dat",
-                                                "throughput.dat", NULL};
+static const char *const plot_chart_inputs[] = {"plotvars.gp", "bars.dat",       "errors.dat",
+                                                "cdf.dat",     "throughput.dat", NULL};
 
 /* Draws every chart that has data with gnuplot, from a private folder
  * (chart_work_t), and loads its SVG for the page. Returns 0, or -1 with

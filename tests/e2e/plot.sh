@@ -149,7 +149,7 @@ mkdir "$TMP/emptybin"
 PATH=$TMP/emptybin "$CONCBENCH" plot "$NOGP" >/dev/null 2>"$TMP/err" || fail "plot without gnuplot exited $?"
 [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q 'gnuplot not found: charts skipped; install gnuplot-nox' "$TMP/err" ||
     fail "plot without gnuplot should print one line, got: $(cat "$TMP/err")"
-for f in summary.csv summary.md report.html bars.dat cdf.dat throughput.dat plotvars.gp common.gp chart-wall.gp; do
+for f in summary.csv summary.md report.html bars.dat errors.dat cdf.dat throughput.dat plotvars.gp common.gp chart-wall.gp; do
     [ -s "$NOGP/$f" ] || fail "without gnuplot, $f was not written"
 done
 ! ls "$NOGP"/chart-*.png "$NOGP"/chart-*.svg >/dev/null 2>&1 || fail "without gnuplot, charts exist"
