@@ -2,6 +2,16 @@
 
 #include <stdlib.h>
 
+#include "common/atomics.h"
+
+static void bqueue_mirror(bqueue_t *q)
+{
+    if (q->mirror) {
+        atomic_store(q->mirror, q->count);
+        atomic_peak_update(q->mirror_peak, q->count);
+    }
+}
+
 int bqueue_init(bqueue_t *q, int cap)
 {
     if (cap < 1)
@@ -11,6 +21,7 @@ int bqueue_init(bqueue_t *q, int cap)
         return -1;
     q->cap = cap;
     q->head = q->count = q->closed = 0;
+    q->mirror = q->mirror_peak = NULL;
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->not_empty, NULL);
     pthread_cond_init(&q->not_full, NULL);
@@ -37,9 +48,28 @@ int bqueue_push(bqueue_t *q, uint64_t v)
     }
     q->items[(q->head + q->count) % q->cap] = v;
     q->count++;
+    bqueue_mirror(q);
     pthread_cond_signal(&q->not_empty);
     pthread_mutex_unlock(&q->mu);
     return 0;
+}
+
+int bqueue_trypush(bqueue_t *q, uint64_t v)
+{
+    int rc = 0;
+    pthread_mutex_lock(&q->mu);
+    if (q->closed) {
+        rc = -1;
+    } else if (q->count == q->cap) {
+        rc = 1;
+    } else {
+        q->items[(q->head + q->count) % q->cap] = v;
+        q->count++;
+        bqueue_mirror(q);
+        pthread_cond_signal(&q->not_empty);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return rc;
 }
 
 int bqueue_pop(bqueue_t *q, uint64_t *v)
@@ -54,6 +84,7 @@ int bqueue_pop(bqueue_t *q, uint64_t *v)
     *v = q->items[q->head];
     q->head = (q->head + 1) % q->cap;
     q->count--;
+    bqueue_mirror(q);
     pthread_cond_signal(&q->not_full);
     pthread_mutex_unlock(&q->mu);
     return 0;

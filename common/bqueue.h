@@ -5,6 +5,7 @@
 #define CONCBENCH_BQUEUE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 typedef struct bqueue {
@@ -13,6 +14,10 @@ typedef struct bqueue {
     uint64_t *items;
     int cap, head, count;
     int closed;
+    /* Optional (NULL: none), set after bqueue_init: the count and its peak
+     * copied under the lock on every change, so a sampler never sees more
+     * than cap. */
+    _Atomic int64_t *mirror, *mirror_peak;
 } bqueue_t;
 
 /* Returns 0, or -1 when out of memory. cap >= 1. */
@@ -20,6 +25,8 @@ int bqueue_init(bqueue_t *q, int cap);
 void bqueue_destroy(bqueue_t *q);
 /* Blocks while full. Returns 0, or -1 when the queue is closed. */
 int bqueue_push(bqueue_t *q, uint64_t v);
+/* Never blocks. Returns 0, 1 when full, or -1 when the queue is closed. */
+int bqueue_trypush(bqueue_t *q, uint64_t v);
 /* Blocks while empty and open. Returns 0 with *v set, or -1 when the queue
  * is closed and drained. */
 int bqueue_pop(bqueue_t *q, uint64_t *v);

@@ -265,6 +265,9 @@
 /* The width of one window of the throughput timeline (results and the
  * throughput chart): fine enough to show a pool's start-up and stalls. */
 #define LIMIT_RUN_TIMELINE_WINDOW_MS 100
+/* How often the harness samples a staged model's stages and queues
+ * (stages-MODEL-R.csv). */
+#define LIMIT_RUN_STAGES_TICK_MS 20
 /* A scenario file is a few dozen `key = value` lines: one larger than
  * this, or a line longer than this, is not a scenario (a device, a
  * binary, a log given by mistake) and is refused before it is read into

@@ -22,7 +22,8 @@
  * an unbounded burst does not keep N easy handles once it drains. */
 typedef struct loop_req {
     struct loop_req *next_free;
-    size_t index; /* in eng->reqs */
+    struct loop_req *next_parked; /* offload: waiting for room in the hand-off */
+    size_t index;                 /* in eng->reqs */
     loop_engine_t *eng;
     uv_curl_t *cu; /* the shard its easy handle (and connection) lives in */
     CURL *easy;
@@ -47,7 +48,8 @@ struct loop_engine {
     retry_policy_t retry;
     uv_curl_t **shards; /* see LIMIT_LOOP_SHARD_CONNS */
     int nshards;
-    uv_pq_pool_t *db;
+    uv_pq_pool_t *db; /* NULL when db_conns is -1 */
+    loop_req_t *parked, *parked_tail;
     int next_shard;
     loop_req_t *free_reqs;
     uint32_t nfree;
@@ -119,7 +121,7 @@ static void loop_engine_settle(loop_engine_t *e, const uint64_t *ids, int n, int
  * soon, so the partial batch goes now instead of after the flush timer. */
 static void loop_engine_flush_if_idle(loop_engine_t *e)
 {
-    if (e->active == 0 && e->waiting.len == 0 && e->starting.len == 0)
+    if (e->db && e->active == 0 && e->waiting.len == 0 && e->starting.len == 0)
         uv_pq_pool_flush(e->db);
 }
 
@@ -325,42 +327,24 @@ static void loop_req_backoff_cb(uv_timer_t *t)
     loop_req_attempt(t->data, 0);
 }
 
-/* uv_curl: a transfer finished. Success → transform here, on the loop
- * thread (this model's honest cost) → row to the pool. A transient failure
- * with attempts left → backoff timer. Else the request fails. */
-static void loop_engine_done_cb(void *ud, CURL *easy, CURLcode rc)
+/* The attempt of r->id ended with err (ERR_NONE: *row is its transform).
+ * Success → the row to the pool. A transient failure with attempts left →
+ * backoff timer. Else the request fails. */
+static void loop_req_attempt_done(loop_req_t *r, err_class_t err, const order_row_t *row)
 {
-    loop_engine_t *e = ud;
-    loop_req_t *r;
-    char *priv = NULL;
-    long status = 0;
-    err_class_t err;
-    order_row_t row;
+    loop_engine_t *e = r->eng;
     int rc2;
 
-    if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv) != CURLE_OK || !priv) {
-        loop_engine_fail(e, "done_cb: curl_easy_getinfo(CURLINFO_PRIVATE) failed");
+    if (err == ERR_NONE) {
+        outcome_fetched(e->job->out, r->id);
+        loop_req_release(r);
+        uv_pq_pool_add(e->db, row);
+        loop_engine_flush_if_idle(e);
         return;
     }
-    r = (loop_req_t *)(void *)priv;
-    r->in_multi = 0;
-    if (curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK)
-        status = 0; /* no response: classified by rc alone */
-    outcome_attempt_end(e->job->out, r->id, (int)status);
-    err = http_classify(rc, status);
-    if (err == ERR_NONE) {
-        if (transform_order(r->buf.data ? r->buf.data : "", r->buf.len, r->id,
-                            e->job->transform_cost, &row) == 0) {
-            outcome_fetched(e->job->out, r->id);
-            loop_req_release(r);
-            uv_pq_pool_add(e->db, &row);
-            loop_engine_flush_if_idle(e);
-            return;
-        }
-        err = ERR_BAD_PAYLOAD;
-    }
     if (retry_is_transient(err) && r->attempt <= e->retry.retries) {
-        int delay = retry_backoff_ms(&e->retry, r->id, r->attempt + 1, http_retry_after_ms(easy));
+        int delay =
+            retry_backoff_ms(&e->retry, r->id, r->attempt + 1, http_retry_after_ms(r->easy));
         if (!r->backoff_inited) {
             if ((rc2 = uv_timer_init(e->cfg.loop, &r->backoff))) {
                 char msg[160];
@@ -379,6 +363,90 @@ static void loop_engine_done_cb(void *ud, CURL *easy, CURLcode rc)
         return;
     }
     loop_req_fail(r, err);
+}
+
+/* Offers r's body to the owner's transform (cfg.offload). Returns 1 when
+ * the hand-off is full (r is not parked by this call), else 0. */
+static int loop_req_offer(loop_req_t *r)
+{
+    loop_engine_t *e = r->eng;
+    uint64_t id = r->id;
+    int rc = e->cfg.offload(e->cfg.ud, r, id, r->buf.data ? r->buf.data : "", r->buf.len);
+    if (rc == LOOP_OFFLOAD_FULL)
+        return 1;
+    if (rc == LOOP_OFFLOAD_GONE) {
+        loop_req_release(r);
+        loop_engine_settle(e, &id, 1, LOOP_ENGINE_HANDED_OFF);
+        loop_engine_flush_if_idle(e);
+    }
+    return 0;
+}
+
+static void loop_req_park(loop_engine_t *e, loop_req_t *r)
+{
+    r->next_parked = NULL;
+    if (e->parked_tail)
+        e->parked_tail->next_parked = r;
+    else
+        e->parked = r;
+    e->parked_tail = r;
+}
+
+void loop_engine_offload_resume(loop_engine_t *e)
+{
+    while (e->parked && !e->failed) {
+        loop_req_t *r = e->parked;
+        e->parked = r->next_parked;
+        if (!e->parked)
+            e->parked_tail = NULL;
+        if (loop_req_offer(r)) {
+            r->next_parked = e->parked; /* back at the head: still the oldest */
+            e->parked = r;
+            if (!e->parked_tail)
+                e->parked_tail = r;
+            return;
+        }
+    }
+}
+
+void loop_engine_transformed(loop_engine_t *e, void *tag, const order_row_t *row)
+{
+    if (e->failed)
+        return;
+    loop_req_attempt_done(tag, row ? ERR_NONE : ERR_BAD_PAYLOAD, row);
+}
+
+/* uv_curl: a transfer finished. Success → transform here, on the loop
+ * thread (this model's honest cost), or hand the body to cfg.offload. */
+static void loop_engine_done_cb(void *ud, CURL *easy, CURLcode rc)
+{
+    loop_engine_t *e = ud;
+    loop_req_t *r;
+    char *priv = NULL;
+    long status = 0;
+    err_class_t err;
+    order_row_t row;
+
+    if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv) != CURLE_OK || !priv) {
+        loop_engine_fail(e, "done_cb: curl_easy_getinfo(CURLINFO_PRIVATE) failed");
+        return;
+    }
+    r = (loop_req_t *)(void *)priv;
+    r->in_multi = 0;
+    if (curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK)
+        status = 0; /* no response: classified by rc alone */
+    outcome_attempt_end(e->job->out, r->id, (int)status);
+    err = http_classify(rc, status);
+    if (err == ERR_NONE && e->cfg.offload) {
+        /* Oldest first: a parked request goes before this one. */
+        if (e->parked || loop_req_offer(r))
+            loop_req_park(e, r);
+        return;
+    }
+    if (err == ERR_NONE && transform_order(r->buf.data ? r->buf.data : "", r->buf.len, r->id,
+                                           e->job->transform_cost, &row) != 0)
+        err = ERR_BAD_PAYLOAD;
+    loop_req_attempt_done(r, err, &row);
 }
 
 static void loop_engine_curl_error_cb(void *ud, const char *msg)
@@ -462,6 +530,8 @@ loop_engine_t *loop_engine_create(const loop_engine_config_t *cfg, char *err, si
         if (!e->shards[i])
             goto fail;
     }
+    if (cfg->db_conns < 0)
+        goto no_pool;
     pc.loop = cfg->loop;
     pc.dsn = job->pg_dsn;
     pc.run_id = job->run_id;
@@ -476,6 +546,7 @@ loop_engine_t *loop_engine_create(const loop_engine_config_t *cfg, char *err, si
     e->db = uv_pq_pool_create(&pc, err, errlen);
     if (!e->db)
         goto fail;
+no_pool:
     /* Documented never to fail (init) or to fail only without a callback
      * (start). */
     uv_check_init(cfg->loop, &e->starter);
@@ -545,7 +616,8 @@ static void loop_req_timer_closed_cb(uv_handle_t *h)
 
 void loop_engine_close(loop_engine_t *e)
 {
-    e->closing = e->nshards + 3; /* the curl shards, the pool, starter and spinner */
+    /* The curl shards, the pool, starter and spinner. */
+    e->closing = e->nshards + 2 + (e->db != NULL);
     uv_close((uv_handle_t *)&e->starter, loop_engine_handle_closed_cb);
     uv_close((uv_handle_t *)&e->spinner, loop_engine_handle_closed_cb);
     /* curl's documented order: easy handles off the multi handle, then
@@ -567,7 +639,9 @@ void loop_engine_close(loop_engine_t *e)
     e->free_reqs = NULL;
     for (int i = 0; i < e->nshards; i++)
         uv_curl_close(e->shards[i], loop_engine_part_closed, e);
-    uv_pq_pool_close(e->db, loop_engine_part_closed, e);
+    if (e->db)
+        uv_pq_pool_close(e->db, loop_engine_part_closed, e);
+    e->parked = e->parked_tail = NULL;
     id_ring_free(&e->waiting);
     id_ring_free(&e->starting);
     free(e->ids);
@@ -580,10 +654,17 @@ typedef struct loop_run {
     const job_t *job;
     uv_loop_t *loop;
     loop_engine_t *eng;
+    const loop_engine_hooks_t *hooks;
     uint64_t settled;
     int failed;
     char err[300];
 } loop_run_t;
+
+static int loop_run_offload(void *ud, void *tag, uint64_t id, const char *body, size_t len)
+{
+    const loop_engine_hooks_t *h = ((loop_run_t *)ud)->hooks;
+    return h->offload(h->ud, tag, id, body, len);
+}
 
 static void loop_run_ready(void *ud)
 {
@@ -617,8 +698,14 @@ static void loop_run_committed(void *ud, const uint64_t *ids, int n, int ok)
  * socket. Says so once when even the hard limit is short. */
 int loop_engine_run_job(const job_t *job, uint32_t inflight_limit, const char *model)
 {
+    return loop_engine_run_hooked(job, inflight_limit, model, NULL);
+}
+
+int loop_engine_run_hooked(const job_t *job, uint32_t inflight_limit, const char *model,
+                           const loop_engine_hooks_t *hooks)
+{
     uv_loop_t loop;
-    loop_run_t run = {.job = job, .loop = &loop};
+    loop_run_t run = {.job = job, .loop = &loop, .hooks = hooks};
     /* No more than N requests can be in flight, whatever the limit. */
     uint32_t width =
         inflight_limit && inflight_limit < job->requests ? inflight_limit : job->requests;
@@ -627,13 +714,15 @@ int loop_engine_run_job(const job_t *job, uint32_t inflight_limit, const char *m
         .job = job,
         .inflight_limit = inflight_limit,
         .max_connects = width > 0 ? (long)width : 1,
-        .db_conns = job->db_conns,
+        .db_conns = hooks && hooks->db_conns ? hooks->db_conns : job->db_conns,
         .name = model,
         .on_committed = loop_run_committed,
         .on_ready = loop_run_ready,
         .on_error = loop_run_error,
+        .offload = hooks && hooks->offload ? loop_run_offload : NULL,
         .ud = &run,
     };
+    int attached = 0;
     char err[300];
     int rc;
 
@@ -649,9 +738,20 @@ int loop_engine_run_job(const job_t *job, uint32_t inflight_limit, const char *m
         uv_loop_close(&loop);
         return 2;
     }
-    atomic_store(&job->out->workers_peak, 1);
-    if (job->requests > 0)
+    atomic_store(&job->out->workers_peak, 1); /* attach may say more */
+    if (hooks && hooks->attach) {
+        if (hooks->attach(hooks->ud, &loop, run.eng, err, sizeof err))
+            loop_run_error(&run, err);
+        else
+            attached = 1;
+    }
+    /* Without a pool nothing waits for PostgreSQL: the ids go now. */
+    if (!run.failed && cfg.db_conns < 0)
+        loop_run_ready(&run);
+    if (!run.failed && job->requests > 0)
         uv_run(&loop, UV_RUN_DEFAULT);
+    if (attached && hooks->detach)
+        hooks->detach(hooks->ud);
     loop_engine_close(run.eng);
     uv_run(&loop, UV_RUN_DEFAULT);
     rc = uv_loop_close(&loop);

@@ -24,6 +24,7 @@
 
 #include "common/limits.h"
 #include "workload/job.h"
+#include "workload/transform.h"
 
 /* PostgreSQL connections when the caller leaves db_conns at 0. */
 #define LOOP_ENGINE_DB_CONNS 4
@@ -39,13 +40,26 @@ typedef struct loop_engine loop_engine_t;
 /* ids[0..n) reached their final outcome, already recorded in the outcome
  * table: ok = 1, their rows are committed; ok = 0, they failed for good
  * (the class is in the table: a fetch failure arrives alone, a DB failure
- * per batch). Each submitted id is reported once. */
+ * per batch); ok = LOOP_ENGINE_HANDED_OFF, the offload callee took them
+ * for good (LOOP_OFFLOAD_GONE). Each submitted id is reported once. */
+#define LOOP_ENGINE_HANDED_OFF 2
 typedef void (*loop_engine_committed_cb)(void *ud, const uint64_t *ids, int n, int ok);
 /* The PostgreSQL pool is connected and prepared: submit away. */
 typedef void (*loop_engine_ready_cb)(void *ud);
 /* The engine cannot go on (PostgreSQL unreachable at start, a curl or libuv
  * failure); msg is one line. Ids not yet reported never will be. */
 typedef void (*loop_engine_error_cb)(void *ud, const char *msg);
+/* Optional (hybrid, pipeline): the transform runs off the loop. Called on
+ * the loop thread with a fetched body instead of transforming it there;
+ * Returns LOOP_OFFLOAD_TAKEN (the request keeps its slot, so body stays
+ * valid, until the result comes back through loop_engine_transformed with
+ * tag), LOOP_OFFLOAD_GONE (the callee copied the body and settles the id
+ * itself: the engine forgets it and frees the slot) or LOOP_OFFLOAD_FULL (the
+ * hand-off is full: the request keeps its slot and body, so fewer fetches
+ * run, and is offered again after loop_engine_offload_resume). */
+typedef int (*loop_engine_offload_cb)(void *ud, void *tag, uint64_t id, const char *body,
+                                      size_t len);
+enum { LOOP_OFFLOAD_TAKEN = 0, LOOP_OFFLOAD_FULL = 1, LOOP_OFFLOAD_GONE = 2 };
 
 /* The callbacks run on the loop thread from inside the engine: they may
  * call loop_engine_submit and uv_stop, never loop_engine_close. */
@@ -56,11 +70,14 @@ typedef struct loop_engine_config {
     const job_t *job;
     uint32_t inflight_limit; /* requests fetching or backing off at once; 0 = unbounded */
     long max_connects;       /* curl connection cache; 0 = inflight_limit */
-    int db_conns;            /* 0 = LOOP_ENGINE_DB_CONNS */
+    int db_conns;            /* 0 = LOOP_ENGINE_DB_CONNS; -1 = no PostgreSQL pool (the owner
+                              * writes: offload must return LOOP_OFFLOAD_GONE, on_ready is
+                              * never called, submit at once) */
     const char *name;        /* prefixes the one line printed for failed writes */
     loop_engine_committed_cb on_committed;
     loop_engine_ready_cb on_ready;
     loop_engine_error_cb on_error;
+    loop_engine_offload_cb offload; /* NULL: transform on the loop thread */
     void *ud;
 } loop_engine_config_t;
 
@@ -73,6 +90,16 @@ loop_engine_t *loop_engine_create(const loop_engine_config_t *cfg, char *err, si
  * when a slot is free. Returns 0, or -1 when the engine has failed (the id
  * is not taken). */
 int loop_engine_submit(loop_engine_t *e, uint64_t id);
+
+/* With offload: the hand-off has room again; parked requests are offered
+ * again, oldest first. Loop thread only. */
+void loop_engine_offload_resume(loop_engine_t *e);
+
+/* With offload: the body offered with tag and taken (LOOP_OFFLOAD_TAKEN)
+ * was transformed into *row (marked fetched, written through the pool), or
+ * was no order (row NULL: bad_payload, retried like any transient failure,
+ * as on the loop thread). Loop thread only. */
+void loop_engine_transformed(loop_engine_t *e, void *tag, const order_row_t *row);
 
 /* Ids submitted and not yet reported through on_committed. */
 uint64_t loop_engine_unsettled(const loop_engine_t *e);
@@ -89,5 +116,25 @@ void loop_engine_close(loop_engine_t *e);
  * after printing one line through log_error (the caller has set the log
  * prefix); model names the model in the rlimit and failed-batch lines. */
 int loop_engine_run_job(const job_t *job, uint32_t inflight_limit, const char *model);
+
+/* What a model adds to loop_engine_run_job's driver: the transform off the
+ * loop (hybrid, pipeline). */
+typedef struct loop_engine_hooks {
+    loop_engine_offload_cb offload;
+    int db_conns; /* as loop_engine_config_t.db_conns (-1: no pool) */
+    /* After the engine is created, before any id is submitted: set up what
+     * lives on the loop (uv_async...). Returns 0, or -1 with a one-line
+     * reason in err. */
+    int (*attach)(void *ud, uv_loop_t *loop, loop_engine_t *e, char *err, size_t errlen);
+    /* Once the loop has stopped, before the engine closes: stop the threads
+     * and uv_close what attach opened (called after a successful attach
+     * only). */
+    void (*detach)(void *ud);
+    void *ud;
+} loop_engine_hooks_t;
+
+/* loop_engine_run_job with hooks (NULL: none). */
+int loop_engine_run_hooked(const job_t *job, uint32_t inflight_limit, const char *model,
+                           const loop_engine_hooks_t *hooks);
 
 #endif

@@ -21,6 +21,10 @@ typedef struct model_ops {
     const char *crash_na;
     /* Non-zero when the model needs Redis (the harness then starts one). */
     int needs_redis;
+    /* Non-zero when the model reports its stages and queues in the outcome
+     * table (stage_busy, queue_len): the harness samples them into
+     * stages-MODEL-R.csv. */
+    int staged;
     /* Runs the job to the end. Returns 0 when every id reached a final
      * outcome (done or failed), or 2 after printing why it could not run. */
     int (*run)(const job_t *job);

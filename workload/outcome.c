@@ -152,6 +152,12 @@ void outcome_fail_at(outcome_table_t *t, uint64_t id, err_class_t c, int64_t now
     atomic_fetch_add(&t->failed, 1);
 }
 
+void outcome_stage_add(outcome_table_t *t, int stage, int64_t delta)
+{
+    int64_t cur = atomic_fetch_add(&t->stage_busy[stage], delta) + delta;
+    atomic_peak_update(&t->stage_peak[stage], cur);
+}
+
 int outcome_worker_register(outcome_table_t *t, pid_t pid)
 {
     for (int i = 0; i < OUTCOME_MAX_WORKERS; i++) {

@@ -50,6 +50,10 @@ typedef struct outcome_slot {
 } outcome_slot_t;
 
 #define OUTCOME_MAX_WORKERS 1024
+
+/* The stages of a staged model, and the queues before transform and write. */
+enum { STAGE_FETCH, STAGE_TRANSFORM, STAGE_WRITE, STAGE__COUNT };
+enum { QUEUE_TRANSFORM, QUEUE_WRITE, QUEUE__COUNT };
 /* External stream workers reported apart; more are summed in the last. */
 #define OUTCOME_MAX_EXTERNALS 64
 
@@ -91,6 +95,18 @@ typedef struct outcome_table {
     _Atomic int64_t stream_external;
     int32_t n_externals;
     outcome_external_t externals[OUTCOME_MAX_EXTERNALS];
+    /* Staged models (hybrid, pipeline; stage_width[STAGE_FETCH] is 0 for
+     * the others): what each stage may hold and holds now, and what each
+     * bounded queue between two stages may hold and holds now, with the
+     * peaks. The harness samples the current values into the stages
+     * timeline (stages-MODEL-R.csv). A stage or queue a model does not have
+     * keeps width or cap 0. */
+    int32_t stage_width[STAGE__COUNT];
+    int32_t queue_cap[QUEUE__COUNT];
+    _Atomic int64_t stage_busy[STAGE__COUNT];
+    _Atomic int64_t stage_peak[STAGE__COUNT];
+    _Atomic int64_t queue_len[QUEUE__COUNT];
+    _Atomic int64_t queue_peak[QUEUE__COUNT];
     outcome_slot_t slots[];
 } outcome_table_t;
 
@@ -135,6 +151,9 @@ void outcome_attempt_end_at(outcome_table_t *t, uint64_t id, int status, int64_t
 void outcome_fetched_at(outcome_table_t *t, uint64_t id, int64_t now);
 void outcome_done_at(outcome_table_t *t, uint64_t id, int64_t now);
 void outcome_fail_at(outcome_table_t *t, uint64_t id, err_class_t c, int64_t now);
+/* Staged models: delta requests entered (> 0) or left (< 0) a stage; the
+ * peak follows. (Queues are mirrored by common/bqueue itself.) */
+void outcome_stage_add(outcome_table_t *t, int stage, int64_t delta);
 /* Registers a worker pid for crash injection; returns its index or -1. */
 int outcome_worker_register(outcome_table_t *t, pid_t pid);
 void outcome_worker_unregister(outcome_table_t *t, pid_t pid);

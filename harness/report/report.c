@@ -88,6 +88,32 @@ static json_t *report_stream_json(const run_result_t *r)
     return st;
 }
 
+/* runs[].stages: a staged model's stages (width: what it may hold, peak:
+ * the most it held) and queues (cap, peak); null for the other models. */
+static json_t *report_stages_json(const run_result_t *r)
+{
+    static const char *const stage_names[STAGE__COUNT] = {"fetch", "transform", "write"};
+    static const char *const queue_names[QUEUE__COUNT] = {"transform_queue", "write_queue"};
+    json_t *st;
+    if (!r->model->staged)
+        return json_null();
+    st = json_object();
+    for (int i = 0; i < STAGE__COUNT; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "width", json_integer(r->stage_width[i]));
+        json_object_set_new(o, "peak", json_integer(r->stage_peak[i]));
+        json_object_set_new(st, stage_names[i], o);
+    }
+    for (int i = 0; i < QUEUE__COUNT; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "cap", json_integer(r->queue_cap[i]));
+        json_object_set_new(o, "peak", json_integer(r->queue_peak[i]));
+        json_object_set_new(st, queue_names[i], o);
+    }
+    json_object_set_new(st, "samples", json_integer(r->nstages));
+    return st;
+}
+
 /* runs[].crash: what the injected worker crash did, null without one. */
 static json_t *report_crash_json(const config_t *cfg, const run_result_t *r)
 {
@@ -200,6 +226,7 @@ static json_t *report_run_json(const config_t *cfg, const run_result_t *r)
     json_object_set_new(o, "server", report_server_json(r));
     json_object_set_new(o, "infra_cpu_s", infra);
     json_object_set_new(o, "stream", report_stream_json(r));
+    json_object_set_new(o, "stages", report_stages_json(r));
     json_object_set_new(o, "crash", report_crash_json(cfg, r));
     return o;
 }
@@ -394,6 +421,26 @@ static int report_write_run_csvs(const char *dir, const run_result_t *r, char *e
     for (uint64_t k = 0; r->iv.api_sorted && k < r->iv.n; k++)
         fprintf(t.f, "%.3f,%.6f\n", r->iv.api_sorted[k], (double)(k + 1) / (double)r->iv.n);
     snprintf(name, sizeof name, "latency-%s-%d.csv", r->model->name, r->repeat);
+    if (atomic_text_commit(&t, dir, name, err, errlen))
+        return -1;
+    if (!r->model->staged)
+        return 0;
+    /* stages-MODEL-R.csv: each sample of the stages and queues, with the
+     * bounds beside them, so a full stage or queue reads at a glance. */
+    if (atomic_text_open(&t, err, errlen))
+        return -1;
+    fprintf(t.f, "t_s,fetch_inflight,fetch_width,transform_busy,transform_width,transform_queue,"
+                 "transform_queue_cap,write_busy,write_width,write_queue,write_queue_cap\n");
+    for (int k = 0; k < r->nstages; k++) {
+        const stage_sample_t *x = &r->stages[k];
+        fprintf(t.f, "%.3f,%lld,%d,%lld,%d,%lld,%d,%lld,%d,%lld,%d\n", (double)x->t_ns / 1e9,
+                (long long)x->busy[STAGE_FETCH], r->stage_width[STAGE_FETCH],
+                (long long)x->busy[STAGE_TRANSFORM], r->stage_width[STAGE_TRANSFORM],
+                (long long)x->queued[QUEUE_TRANSFORM], r->queue_cap[QUEUE_TRANSFORM],
+                (long long)x->busy[STAGE_WRITE], r->stage_width[STAGE_WRITE],
+                (long long)x->queued[QUEUE_WRITE], r->queue_cap[QUEUE_WRITE]);
+    }
+    snprintf(name, sizeof name, "stages-%s-%d.csv", r->model->name, r->repeat);
     return atomic_text_commit(&t, dir, name, err, errlen);
 }
 
@@ -420,6 +467,9 @@ void report_remove_csv(const char *dir, run_result_t *runs, int nruns)
                  runs[i].repeat);
         unlink(path);
         snprintf(path, sizeof path, "%s/latency-%s-%d.csv", dir, runs[i].model->name,
+                 runs[i].repeat);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/stages-%s-%d.csv", dir, runs[i].model->name,
                  runs[i].repeat);
         unlink(path);
     }

@@ -297,6 +297,28 @@ static int runner_watchdog(struct runner_watch *w, int64_t now)
     return 1;
 }
 
+/* A staged model's stages and queues now, appended to r->stages. The
+ * fetch stage is the requests on the wire (the table's inflight). */
+static void runner_sample_stages(run_result_t *r, outcome_table_t *t, int64_t now, int64_t t0)
+{
+    stage_sample_t *s;
+    if (r->nstages == r->stages_cap) {
+        int cap = r->stages_cap ? 2 * r->stages_cap : 512;
+        stage_sample_t *p = realloc(r->stages, (size_t)cap * sizeof *p);
+        if (!p)
+            return; /* the timeline stops growing; the run goes on */
+        r->stages = p;
+        r->stages_cap = cap;
+    }
+    s = &r->stages[r->nstages++];
+    s->t_ns = now - t0;
+    s->busy[STAGE_FETCH] = atomic_load(&t->inflight);
+    for (int i = STAGE_TRANSFORM; i < STAGE__COUNT; i++)
+        s->busy[i] = atomic_load(&t->stage_busy[i]);
+    for (int i = 0; i < QUEUE__COUNT; i++)
+        s->queued[i] = atomic_load(&t->queue_len[i]);
+}
+
 /* The runner's policy, every tick: an interruption stops the whole tree
  * (SIGTERM, then SIGKILL after LIMIT_RUN_TERM_GRACE_MS for a model that
  * ignores it); the server's backend count follows the tree walks; the
@@ -324,7 +346,11 @@ static int runner_on_tick(monitor_t *m, int64_t now, void *arg)
         atomic_load(&t->fetched) + atomic_load(&t->failed) >= w->crash_at)
         w->crashed = runner_crash(t, w->r, &w->progress);
     progress_tick(&w->progress, now, atomic_load(&t->done), atomic_load(&t->failed), t->n, 0);
-    return w->crash_at && !w->crashed ? LIMIT_RUN_CRASH_TICK_MS : -1;
+    if (w->model->staged)
+        runner_sample_stages(w->r, t, now, m->t0);
+    if (w->crash_at && !w->crashed)
+        return LIMIT_RUN_CRASH_TICK_MS;
+    return w->model->staged ? LIMIT_RUN_STAGES_TICK_MS : -1;
 }
 
 /* Resets the mock API's stats and maps the outcome table and prepares the
@@ -389,6 +415,15 @@ static void runner_take_figures(run_result_t *r, const monitor_t *m, const memwa
     r->stream_acked = atomic_load(&t->stream_acked);
     r->stream_max_pending = atomic_load(&t->stream_max_pending);
     r->stream_external = atomic_load(&t->stream_external);
+    for (int i = 0; i < STAGE__COUNT; i++) {
+        r->stage_width[i] = t->stage_width[i];
+        r->stage_peak[i] = atomic_load(&t->stage_peak[i]);
+    }
+    r->stage_peak[STAGE_FETCH] = r->client_peak_inflight;
+    for (int i = 0; i < QUEUE__COUNT; i++) {
+        r->queue_cap[i] = t->queue_cap[i];
+        r->queue_peak[i] = atomic_load(&t->queue_peak[i]);
+    }
     if (t->n_externals > 0 && t->n_externals <= OUTCOME_MAX_EXTERNALS &&
         (r->externals = malloc((size_t)t->n_externals * sizeof *r->externals))) {
         memcpy(r->externals, t->externals, (size_t)t->n_externals * sizeof *r->externals);
@@ -503,6 +538,9 @@ void run_result_free(run_result_t *r)
     intervals_free(&r->iv);
     free(r->timeline_done);
     free(r->timeline_err);
+    free(r->stages);
+    r->stages = NULL;
+    r->nstages = r->stages_cap = 0;
     r->server = NULL;
     r->timeline_done = r->timeline_err = NULL;
 }

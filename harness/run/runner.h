@@ -26,6 +26,14 @@ typedef struct run_env {
     PGconn *pg_conn;                   /* the harness's own connection */
 } run_env_t;
 
+/* One sample of a staged model: requests on the wire (the fetch stage),
+ * in transform and being written, and the two queues' depths. */
+typedef struct stage_sample {
+    int64_t t_ns; /* since the run's start */
+    int64_t busy[STAGE__COUNT];
+    int64_t queued[QUEUE__COUNT];
+} stage_sample_t;
+
 typedef struct run_result {
     const model_ops_t *model;
     int repeat; /* 0-based measured repetition, -1 for a warm-up */
@@ -70,6 +78,12 @@ typedef struct run_result {
     /* Completions and errors per LIMIT_RUN_TIMELINE_WINDOW_MS window since the start. */
     uint32_t *timeline_done, *timeline_err;
     int timeline_len;
+    /* Staged models (model->staged): the configured bounds and the peaks
+     * from the outcome table, and the samples of the stages timeline. */
+    int32_t stage_width[STAGE__COUNT], queue_cap[QUEUE__COUNT];
+    int64_t stage_peak[STAGE__COUNT], queue_peak[QUEUE__COUNT];
+    stage_sample_t *stages;
+    int nstages, stages_cap;
 } run_result_t;
 
 /* Runs model once (repeat < 0 for a warm-up) under the monitor

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# hybrid (and pipeline) end to end against the real mockapi and a private
+# PostgreSQL: every row verified, the mock never saw more than C in flight,
+# no more than cpu_workers transforms at once, no queue above its bound in
+# any sample of the stages timeline (stages-MODEL-0.csv), and back-pressure:
+# with the transform made slow the fetch stage holds fewer requests on the
+# wire than with it fast, rows still correct.
+source "$(dirname "$0")/../lib/e2e_lib.sh"
+trap 'rm -rf "$WORK"' EXIT
+
+run() { # run NAME ARGS...: concbench run into $WORK/NAME, stderr kept
+  local name=$1
+  shift
+  "$CONCBENCH" run --out "$WORK/$name" progress=0 "$@" \
+    >"$WORK/$name.stdout" 2>"$WORK/$name.stderr" || {
+    cat "$WORK/$name.stderr"
+    fail "$name: exited $?"
+  }
+}
+
+# csv_max FILE COLUMN: the largest value of a column of a stages CSV.
+csv_max() {
+  awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next }
+    k && $k > m { m = $k } END { print m + 0 }' "$1"
+}
+# csv_mean FILE COLUMN: its mean over the samples.
+csv_mean() {
+  awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next }
+    k { s += $k; n++ } END { printf "%.3f\n", n ? s / n : -1 }' "$1"
+}
+
+# staged_checks MODEL NAME N C W TQ: the invariants of one run.
+staged_checks() {
+  local m=$1 name=$2 n=$3 c=$4 w=$5 tq=$6
+  local r="$WORK/$name/results.json" csv="$WORK/$name/stages-$m-0.csv"
+  check "$m/$name: $n succeeded, rows verified, no duplicates" \
+    ".runs[0].succeeded == $n and .runs[0].rows == $n and .runs[0].verified == true
+     and .runs[0].duplicates == 0" "$r"
+  check "$m/$name: the mock never saw more than C = $c in flight" \
+    ".runs[0].server.peak_inflight <= $c and .runs[0].client_peak_inflight <= $c" "$r"
+  check "$m/$name: at most cpu_workers = $w transforms at once, and some ran" \
+    ".runs[0].stages.transform.width == $w and .runs[0].stages.transform.peak <= $w
+     and .runs[0].stages.transform.peak >= 1" "$r"
+  check "$m/$name: the transform queue's peak within its bound $tq" \
+    ".runs[0].stages.transform_queue.cap == $tq and .runs[0].stages.transform_queue.peak <= $tq" "$r"
+  [ -s "$csv" ] || fail "$m/$name: no $csv"
+  [ "$(wc -l <"$csv")" -ge 3 ] || fail "$m/$name: fewer than 2 samples in $csv"
+  [ "$(csv_max "$csv" transform_queue)" -le "$tq" ] ||
+    fail "$m/$name: a sample of the transform queue above $tq"
+  [ "$(csv_max "$csv" transform_busy)" -le "$w" ] ||
+    fail "$m/$name: a sample with more than $w transforms"
+  [ "$(csv_max "$csv" fetch_inflight)" -le "$c" ] ||
+    fail "$m/$name: a sample with more than $c on the wire"
+}
+
+for m in hybrid; do
+  # Fast transform: fetching is the work, the C slots stay busy.
+  run "$m-fast" --model "$m" --requests 600 --concurrency 16 --latency-ms 40 \
+    transform_cost=1 cpu_workers=2 transform_queue=3 batch_size=50
+  staged_checks "$m" "$m-fast" 600 16 2 3
+  # Slow transform (one worker, ~4 ms a body): the pool is the bottleneck,
+  # so bodies wait in fetch slots and fewer requests are on the wire.
+  run "$m-slow" --model "$m" --requests 150 --concurrency 16 --latency-ms 40 \
+    transform_cost=12000 cpu_workers=1 transform_queue=2 batch_size=50
+  staged_checks "$m" "$m-slow" 150 16 1 2
+  fast=$(csv_mean "$WORK/$m-fast/stages-$m-0.csv" fetch_inflight)
+  slow=$(csv_mean "$WORK/$m-slow/stages-$m-0.csv" fetch_inflight)
+  echo "$m: mean requests on the wire: fast transform $fast, slow transform $slow (C = 16)"
+  awk -v f="$fast" -v s="$slow" 'BEGIN { exit !(s < f / 2) }' ||
+    fail "$m: back-pressure: the slow transform kept $slow on the wire against $fast"
+done
+finish
