@@ -233,6 +233,34 @@ static int config_header_append(char **buf, size_t *len, const char *text)
     return 0;
 }
 
+/* Makes header text safe to print and to store as a JSON string: control
+ * characters (C0, DEL and C1, which a terminal may act on) become spaces,
+ * bytes that are not valid UTF-8 become '?'. In place; the text only
+ * shrinks or keeps its length. */
+static void config_header_printable(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        int n = *p < 0x80             ? 1
+                : (*p & 0xE0) == 0xC0 ? 2
+                : (*p & 0xF0) == 0xE0 ? 3
+                : (*p & 0xF8) == 0xF0 ? 4
+                                      : 0;
+        int ok = n > 0 && !(n == 2 && *p < 0xC2);
+        for (int k = 1; ok && k < n; k++)
+            ok = (p[k] & 0xC0) == 0x80;
+        if (!ok) {
+            *p++ = '?';
+            continue;
+        }
+        if (n == 1 && (*p < 0x20 || *p == 0x7f))
+            *p = ' ';
+        else if (n == 2 && *p == 0xC2 && p[1] < 0xA0) /* U+0080..U+009F */
+            p[0] = p[1] = ' ';
+        p += n;
+    }
+}
+
 /* Splits the gathered header at "Expect:" into the scenario's question
  * and expectation (trimmed; the whole header is the question without
  * one). Takes over header. */
@@ -244,6 +272,7 @@ static void config_header_set(config_t *c, char *header)
     c->scenario_question = c->scenario_expect = NULL;
     if (!header)
         return;
+    config_header_printable(header);
     if ((expect = strstr(header, "Expect:"))) {
         *expect = '\0';
         c->scenario_expect = strdup(trim(expect + strlen("Expect:")));

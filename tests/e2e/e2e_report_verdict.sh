@@ -87,6 +87,21 @@ best=$(awk '/<table id="summary"/ { t = 1 } t { n += gsub(/class="best"/, "") } 
 [ "$leads" -eq "$best" ] && echo "ok: $best best cell(s), as many as the verdict's leads" ||
   fail "summary table has $best best cell(s), the verdict $leads lead(s)"
 
+# A scenario header with terminal escapes, a C1 CSI and bytes that are not
+# UTF-8: the verdict prints none of them raw, results.json stays valid.
+printf '# hostile \xe2\x80\x94 \x1b[31mred\x1b[0m \xc2\x9b2J \xff ok\n# Expect: fine\nmodel = semaphore-loop\nrequests = 50\nconcurrency = 5\nlatency_ms = 2\n' \
+  >"$WORK/hostile.conf"
+"$CONCBENCH" run --scenario "$WORK/hostile.conf" --out "$WORK/h" progress=0 >"$WORK/h.out" \
+  2>"$WORK/h.err" || fail "the hostile-header run failed: $(tail -2 "$WORK/h.err")"
+if grep -q $'\x1b' "$WORK/h.out" || grep -qa $'\xc2\x9b' "$WORK/h.out"; then
+  fail "the verdict printed the header's escapes raw"
+else
+  echo "ok: no escape from the scenario header reaches the terminal"
+fi
+[ "$(jq -r .scenario_header.question "$WORK/h/results.json")" = "[31mred [0m   2J ? ok" ] &&
+  echo "ok: the header stored with controls as spaces and a bad byte as ?" ||
+  fail "scenario_header.question: $(jq -c .scenario_header "$WORK/h/results.json")"
+
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 if [ -n "$CHROMIUM" ]; then
   timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking \
