@@ -9,15 +9,11 @@ extern const model_ops_t model_unbounded_loop;
 extern const model_ops_t model_semaphore_loop;
 extern const model_ops_t model_stream_workers;
 extern const model_ops_t model_hybrid;
+extern const model_ops_t model_pipeline;
 
 const model_ops_t *const model_registry[] = {
-    &model_process_pool,
-    &model_thread_pool,
-    &model_unbounded_loop,
-    &model_semaphore_loop,
-    &model_stream_workers,
-    &model_hybrid,
-    NULL,
+    &model_process_pool,   &model_thread_pool, &model_unbounded_loop, &model_semaphore_loop,
+    &model_stream_workers, &model_hybrid,      &model_pipeline,       NULL,
 };
 
 const model_ops_t *model_find(const char *name, char *err, size_t errlen)

@@ -33,8 +33,9 @@ typedef struct job {
     int consumers;
     int claim_idle_ms;
     int external_workers;
-    int cpu_workers;     /* hybrid: transform threads */
-    int transform_queue; /* hybrid: bodies waiting for a transform worker */
+    int cpu_workers;     /* hybrid, pipeline: transform threads */
+    int transform_queue; /* hybrid, pipeline: bodies waiting for a transform worker */
+    int write_queue;     /* pipeline: rows waiting for a writer */
     /* External models: the longest silence on the report before the
      * program counts as hung (docs/external-models.md). */
     int stall_timeout_ms;

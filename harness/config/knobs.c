@@ -217,7 +217,7 @@ const knob_t config_knobs[] = {
      .min = 0,
      .max = 1000,
      .flags = KNOB_WORKLOAD | KNOB_MODEL,
-     .help = "hybrid: transform threads (0: the number of cores)"},
+     .help = "hybrid, pipeline: transform threads (0: the number of cores)"},
     {.name = "transform_queue",
      .type = KNOB_INT,
      .offset = J(transform_queue),
@@ -225,8 +225,18 @@ const knob_t config_knobs[] = {
      .min = 0,
      .max = 1000000,
      .flags = KNOB_WORKLOAD | KNOB_MODEL,
-     .help = "hybrid: bound of the queue of fetched bodies before the transform workers "
+     .help = "hybrid, pipeline: bound of the queue of fetched bodies before the transform "
+             "workers "
              "(0: 2 x cpu_workers)"},
+    {.name = "write_queue",
+     .type = KNOB_INT,
+     .offset = J(write_queue),
+     .def = "0",
+     .min = 0,
+     .max = 1000000,
+     .flags = KNOB_WORKLOAD | KNOB_MODEL,
+     .help = "pipeline: bound of the queue of rows before the writers (0: 2 x db_conns x "
+             "batch_size)"},
     {.name = "stall_timeout_ms",
      .type = KNOB_INT,
      .offset = J(stall_timeout_ms),

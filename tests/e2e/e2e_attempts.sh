@@ -7,7 +7,7 @@
 # (libcurl's own re-send on a dead keep-alive connection) therefore shows as
 # requests > attempts, and it shifts which fault the next counted attempt meets.
 #
-# What is checked, per fault scenario, for all six models in one run:
+# What is checked, per fault scenario, for all seven models in one run:
 #  - attempts == server.stats.requests;
 #  - the mock's own books balance: every order request it entered got exactly
 #    one of a 200 (no fault, bad body), a 503 (fail), a RST (reset) or nothing
@@ -18,7 +18,7 @@
 #    only the attempts the retry policy allows fail the same ids.
 source "$(dirname "$0")/../lib/e2e_lib.sh"
 
-MODELS=(thread-pool process-pool unbounded-loop semaphore-loop stream-workers hybrid)
+MODELS=(thread-pool process-pool unbounded-loop semaphore-loop stream-workers hybrid pipeline)
 
 # scenario NAME KNOB=VALUE ERROR_CLASS: runs all models, checks the above.
 scenario() {

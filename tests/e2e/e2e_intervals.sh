@@ -12,8 +12,8 @@ out="$WORK/all"
   fail "concbench run exited $?"
 }
 r="$out/results.json"
-check "six runs, schema 2" '.schema_version == 2 and (.runs | length) == 6' "$r"
-for i in 0 1 2 3 4 5; do
+check "seven runs, schema 2" '.schema_version == 2 and (.runs | length) == 7' "$r"
+for i in 0 1 2 3 4 5 6; do
   m=$(jq -r ".runs[$i].model" "$r")
   check "$m: every request succeeded" ".runs[$i].succeeded == $N" "$r"
   # Per request: the model took the id, then its request went on the wire,

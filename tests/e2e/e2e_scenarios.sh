@@ -20,7 +20,7 @@ run_ok() {
 m() { echo ".runs[] | select(.model == \"$1\")"; }
 
 run_ok quick 1
-check "quick: all six models ran" '[.runs[].model] | unique | length == 6' "$WORK/quick/results.json"
+check "quick: all seven models ran" '[.runs[].model] | unique | length == 7' "$WORK/quick/results.json"
 
 run_ok seed 0.05
 r="$WORK/seed/results.json"
@@ -89,7 +89,7 @@ check "db-bound: the loops funnel through few connections" "($(m semaphore-loop)
 # this check is not about (e2e_validity is).
 run_ok ci 0.2
 r="$WORK/ci/results.json"
-check "ci: three repetitions of every model" '.summary | length == 6 and all(.runs == 3)' "$r"
+check "ci: three repetitions of every model" '.summary | length == 7 and all(.runs == 3)' "$r"
 "$CONCBENCH" compare "$WORK/ci" "$WORK/ci" --allow-invalid >"$WORK/ci-cmp.out" 2>&1 && echo "ok: ci run compared with itself: exit 0" \
   || fail "ci compared with itself: $(tail -3 "$WORK/ci-cmp.out")"
 # And the gate can close: the same results against a baseline three times

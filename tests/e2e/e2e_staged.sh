@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# hybrid (and pipeline) end to end against the real mockapi and a private
+# hybrid and pipeline end to end against the real mockapi and a private
 # PostgreSQL: every row verified, the mock never saw more than C in flight,
 # no more than cpu_workers transforms at once, no queue above its bound in
 # any sample of the stages timeline (stages-MODEL-0.csv), and back-pressure:
@@ -29,9 +29,10 @@ csv_mean() {
     k { s += $k; n++ } END { printf "%.3f\n", n ? s / n : -1 }' "$1"
 }
 
-# staged_checks MODEL NAME N C W TQ: the invariants of one run.
+# staged_checks MODEL NAME N C W TQ [DB WQ]: the invariants of one run; DB
+# and WQ (pipeline) are its writers and write queue bound.
 staged_checks() {
-  local m=$1 name=$2 n=$3 c=$4 w=$5 tq=$6
+  local m=$1 name=$2 n=$3 c=$4 w=$5 tq=$6 db=${7:-} wq=${8:-}
   local r="$WORK/$name/results.json" csv="$WORK/$name/stages-$m-0.csv"
   check "$m/$name: $n succeeded, rows verified, no duplicates" \
     ".runs[0].succeeded == $n and .runs[0].rows == $n and .runs[0].verified == true
@@ -51,23 +52,42 @@ staged_checks() {
     fail "$m/$name: a sample with more than $w transforms"
   [ "$(csv_max "$csv" fetch_inflight)" -le "$c" ] ||
     fail "$m/$name: a sample with more than $c on the wire"
+  [ -n "$db" ] || return 0
+  check "$m/$name: $db PostgreSQL connections, as many writers at most" \
+    ".runs[0].db_conns == $db and .runs[0].stages.write.width == $db
+     and .runs[0].stages.write.peak <= $db" "$r"
+  check "$m/$name: the write queue's peak within its bound $wq" \
+    ".runs[0].stages.write_queue.cap == $wq and .runs[0].stages.write_queue.peak <= $wq" "$r"
+  [ "$(csv_max "$csv" write_queue)" -le "$wq" ] ||
+    fail "$m/$name: a sample of the write queue above $wq"
 }
 
-for m in hybrid; do
-  # Fast transform: fetching is the work, the C slots stay busy.
+for m in hybrid pipeline; do
+  # Fast transform: fetching is the work, the C slots stay busy. Two
+  # connections (pipeline: two writers) behind a write queue of 15 rows.
   run "$m-fast" --model "$m" --requests 600 --concurrency 16 --latency-ms 40 \
-    transform_cost=1 cpu_workers=2 transform_queue=3 batch_size=50
-  staged_checks "$m" "$m-fast" 600 16 2 3
+    transform_cost=1 cpu_workers=2 transform_queue=3 batch_size=10 db_conns=2 write_queue=15
+  wargs=()
+  [ "$m" = pipeline ] && wargs=(2 15)
+  staged_checks "$m" "$m-fast" 600 16 2 3 "${wargs[@]}"
   # Slow transform (one worker, ~13 ms a body against 16 fetches per 40 ms):
   # the pool is the bottleneck, so bodies wait in fetch slots and fewer
   # requests are on the wire.
   run "$m-slow" --model "$m" --requests 80 --concurrency 16 --latency-ms 40 \
-    transform_cost=40000 cpu_workers=1 transform_queue=2 batch_size=50
-  staged_checks "$m" "$m-slow" 80 16 1 2
+    transform_cost=40000 cpu_workers=1 transform_queue=2 batch_size=10 db_conns=2 write_queue=15
+  staged_checks "$m" "$m-slow" 80 16 1 2 "${wargs[@]}"
   fast=$(csv_mean "$WORK/$m-fast/stages-$m-0.csv" fetch_inflight)
   slow=$(csv_mean "$WORK/$m-slow/stages-$m-0.csv" fetch_inflight)
   echo "$m: mean requests on the wire: fast transform $fast, slow transform $slow (C = 16)"
   awk -v f="$fast" -v s="$slow" 'BEGIN { exit !(s < f / 2) }' ||
     fail "$m: back-pressure: the slow transform kept $slow on the wire against $fast"
 done
+
+# pipeline, write-bound: one writer committing every row fills the write
+# queue, which must reach its bound of 5 and never pass it.
+run pipeline-wb --model pipeline --requests 300 --concurrency 16 --latency-ms 5 \
+  transform_cost=1 cpu_workers=2 transform_queue=3 batch_size=1 db_conns=1 write_queue=5
+staged_checks pipeline pipeline-wb 300 16 2 3 1 5
+check "pipeline/pipeline-wb: the write queue filled up (the bound was tested)" \
+  '.runs[0].stages.write_queue.peak == 5' "$WORK/pipeline-wb/results.json"
 finish
