@@ -75,13 +75,21 @@ static struct sha256_state *sha256_state_get(void)
     return st;
 }
 
+/* The key's destructor frees the state; the thread-local copy of the
+ * pointer spares pthread_once and pthread_getspecific per call. A child
+ * forked by this thread inherits both. */
+static _Thread_local struct sha256_state *mine;
+
+int transform_prepare(void)
+{
+    if (!mine && !(mine = sha256_state_get()))
+        return -1;
+    return 0;
+}
+
 static int sha256(const unsigned char *buf, size_t len, unsigned char *md)
 {
-    /* The key's destructor frees the state; the thread-local copy of the
-     * pointer spares pthread_once and pthread_getspecific per call. */
-    static _Thread_local struct sha256_state *mine;
-
-    if (!mine && !(mine = sha256_state_get()))
+    if (transform_prepare())
         return -1;
     if (!EVP_DigestInit_ex2(mine->ctx, mine->alg, NULL) || !EVP_DigestUpdate(mine->ctx, buf, len) ||
         !EVP_DigestFinal_ex(mine->ctx, md, NULL))

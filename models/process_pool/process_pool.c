@@ -59,7 +59,8 @@
  * harmless and its `deliveries` column shows it. At most W replacements per
  * run: a pool that loses more workers than it has is not recovering.
  *
- * The dispatcher never creates curl or libpq state, so forking stays cheap
+ * The dispatcher never creates curl or libpq state (only the transform's
+ * SHA-256 state, once, for every worker to inherit), so forking stays cheap
  * (initial workers and replacements alike) and workers connect to
  * PostgreSQL in parallel. SIGTERM/SIGINT (the harness stopping the run):
  * kill and reap every worker, then die of the same signal. */
@@ -69,6 +70,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -79,6 +81,7 @@
 #include "common/log.h"
 #include "models/model.h"
 #include "models/process_pool/process_pool.h"
+#include "workload/transform.h"
 
 /* 8 ids: at the 50 ms the benchmarks use that is 0.4 s of work per chunk,
  * so the report/refill round trip (tens of µs) is noise even before the
@@ -103,6 +106,7 @@ typedef struct pp_child {
     int fd;    /* dispatcher's end of the socketpair; -1 when closed */
     pp_state_t state;
     int gone;            /* socket at EOF or failed: send nothing more */
+    int watched;         /* fd is in the pool's epoll set */
     int64_t deadline_ns; /* STARTING: setup; WORKING: oldest chunk overdue; 0: none */
     int head, nheld;     /* FIFO of held chunks */
     pp_chunk_t held[PP_HELD_MAX];
@@ -117,7 +121,9 @@ typedef struct pp_pool {
     uint32_t chunk_max;
     pid_t self;
     pp_child_t *w;
-    struct pollfd *pfd; /* [0]: signalfd; [1 + i]: worker i */
+    /* The signalfd (data 0) and every watched worker socket (data 1 + i).
+     * epoll, not poll: a wake-up costs the ready sockets, not all W. */
+    int epfd;
     int sigfd;
     sigset_t orig_mask;
     uint32_t next_id;  /* next id never handed out; > requests when all were */
@@ -174,6 +180,15 @@ static int pp_slot_final(const pp_pool_t *p, uint32_t id)
     return st == SLOT_DONE || st == SLOT_FAILED;
 }
 
+/* Stops watching worker w's socket; done before its fd is closed, since
+ * epoll would otherwise keep reporting it. */
+static void pp_child_unwatch(pp_pool_t *p, pp_child_t *w)
+{
+    if (w->watched)
+        epoll_ctl(p->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+    w->watched = 0;
+}
+
 /* Kills a misbehaving worker; its death then goes through the ordinary
  * crash path (re-queue, replacement). */
 static void pp_child_kill(pp_pool_t *p, int i, const char *why)
@@ -185,7 +200,7 @@ static void pp_child_kill(pp_pool_t *p, int i, const char *why)
     kill(w->pid, SIGKILL);
     w->gone = 1;
     w->deadline_ns = 0;
-    p->pfd[1 + i].fd = -1;
+    pp_child_unwatch(p, w);
 }
 
 /* Sends worker i chunks until it holds PP_HELD_MAX or the queue is empty.
@@ -227,7 +242,7 @@ static void pp_child_feed(pp_pool_t *p, int i)
             free(c->ids);
             c->ids = NULL;
             w->gone = 1;
-            p->pfd[1 + i].fd = -1;
+            pp_child_unwatch(p, w);
             return;
         }
         memcpy(c->ids, msg.ids, len - sizeof msg.n);
@@ -304,6 +319,7 @@ static void pp_child_clear(pp_pool_t *p, pp_child_t *w)
         pp_chunk_drop(p, w);
     p->outstanding -= w->nunconf;
     free(w->unconf);
+    pp_child_unwatch(p, w);
     if (w->fd >= 0)
         close(w->fd);
     memset(w, 0, sizeof *w);
@@ -341,7 +357,7 @@ static void pp_child_read(pp_pool_t *p, int i)
         if (n <= 0) {
             /* End of file: the worker is exiting; the reaper takes over. */
             w->gone = 1;
-            p->pfd[1 + i].fd = -1;
+            pp_child_unwatch(p, w);
             return;
         }
         if (n == (ssize_t)sizeof r && r.kind == PP_REPORT_SETUP_FAILED) {
@@ -384,11 +400,19 @@ static void pp_pool_note_peak(pp_pool_t *p)
 static int pp_child_spawn(pp_pool_t *p, int i)
 {
     pp_child_t *w = &p->w[i];
+    struct epoll_event ev;
     int sv[2];
     pid_t pid;
 
     if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv)) {
         log_error("socketpair for worker %d of %d: %s", i + 1, p->n, strerror(errno));
+        return -1;
+    }
+    ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = 1 + (uint32_t)i};
+    if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, sv[0], &ev)) {
+        log_error("epoll_ctl for worker %d of %d: %s", i + 1, p->n, strerror(errno));
+        close(sv[0]);
+        close(sv[1]);
         return -1;
     }
     pid = fork();
@@ -416,7 +440,7 @@ static int pp_child_spawn(pp_pool_t *p, int i)
     w->fd = sv[0];
     w->state = PP_STARTING;
     w->deadline_ns = clock_now_ns() + LIMIT_PP_SETUP_TIMEOUT_S * CLOCK_NS_PER_S;
-    p->pfd[1 + i] = (struct pollfd){.fd = sv[0], .events = POLLIN};
+    w->watched = 1;
     outcome_worker_register(p->out, pid);
     p->live++;
     pp_pool_note_peak(p);
@@ -466,7 +490,6 @@ static void pp_child_lost(pp_pool_t *p, int i, int status)
     for (uint32_t j = 0; j < w->nunconf; j++)
         k += pp_requeue_unfinished(p, w->unconf[j]);
     pp_child_clear(p, w);
-    p->pfd[1 + i].fd = -1;
     p->live--;
     if (p->failed ||
         (was == PP_STOPPING && k == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0))
@@ -536,17 +559,24 @@ static void pp_children_reap(pp_pool_t *p)
     }
 }
 
-/* Drains the signalfd: SIGTERM/SIGINT are remembered in p->signo; SIGCHLD
- * needs no record, the caller reaps after every wake-up. */
-static void pp_signals_read(pp_pool_t *p)
+/* Drains the signalfd: SIGTERM/SIGINT are remembered in p->signo.
+ * Returns 1 when a SIGCHLD was among them: the caller reaps then, and only
+ * then (waitid walks every child, ~W of them, on each call). SIGCHLDs
+ * merge, but one that comes after the reap's last waitid stays pending
+ * and wakes the loop again. */
+static int pp_signals_read(pp_pool_t *p)
 {
     struct signalfd_siginfo si[8];
     ssize_t n;
+    int chld = 0;
 
     while ((n = read(p->sigfd, si, sizeof si)) > 0 || (n < 0 && errno == EINTR))
-        for (ssize_t j = 0; j < n / (ssize_t)sizeof si[0]; j++)
+        for (ssize_t j = 0; j < n / (ssize_t)sizeof si[0]; j++) {
             if (si[j].ssi_signo == SIGTERM || si[j].ssi_signo == SIGINT)
                 p->signo = (int)si[j].ssi_signo;
+            chld |= si[j].ssi_signo == SIGCHLD;
+        }
+    return chld;
 }
 
 static void pp_deadlines_check(pp_pool_t *p)
@@ -598,7 +628,8 @@ static void pp_pool_stop(pp_pool_t *p)
             p->w[i].state = PP_STOPPING;
         }
     while (p->live > 0 && !p->signo && clock_now_ns() < deadline) {
-        poll(p->pfd, 1, LIMIT_PP_POLL_MS);
+        struct pollfd sig = {.fd = p->sigfd, .events = POLLIN};
+        poll(&sig, 1, LIMIT_PP_POLL_MS);
         pp_signals_read(p);
         pp_children_reap(p);
     }
@@ -620,10 +651,14 @@ static uint32_t pp_unfinished_count(const pp_pool_t *p)
     return bad;
 }
 
+/* Events taken per epoll_wait; more wait for the next call. */
+#define PP_EVENTS_MAX 64
+
 /* Runs the pool until every id is final, the run fails or a stop signal
  * comes. Forks the initial workers itself, LIMIT_PP_SPAWN_BATCH at a time. */
 static void pp_loop(pp_pool_t *p)
 {
+    struct epoll_event ev[PP_EVENTS_MAX];
     int spawned = 0;
 
     while (!p->failed && !p->signo && (spawned < p->n || pp_queue_left(p) || p->outstanding)) {
@@ -631,21 +666,27 @@ static void pp_loop(pp_pool_t *p)
         for (int b = 0; b < LIMIT_PP_SPAWN_BATCH && spawned < p->n && !p->failed; b++)
             if (pp_child_spawn(p, spawned++))
                 p->failed = 1;
-        n = poll(p->pfd, (nfds_t)p->n + 1, spawned < p->n ? 0 : LIMIT_PP_POLL_MS);
+        int sig = 0, chld = 0;
+        n = epoll_wait(p->epfd, ev, PP_EVENTS_MAX, spawned < p->n ? 0 : LIMIT_PP_POLL_MS);
         if (n < 0 && errno != EINTR) {
-            log_error("poll: %s", strerror(errno));
+            log_error("epoll_wait: %s", strerror(errno));
             p->failed = 1;
             break;
         }
         /* Sockets before signals: a replacement forked by the reaper may
-         * reuse a dead worker's descriptor number, and must not be
-         * credited with its predecessor's events. */
-        for (int i = 0; n > 0 && i < p->n && !p->failed; i++)
-            if (p->pfd[1 + i].fd >= 0 && p->pfd[1 + i].revents)
-                pp_child_read(p, i);
-        if (p->pfd[0].revents)
-            pp_signals_read(p);
-        if (!p->signo)
+         * reuse a dead worker's slot, and must not be credited with its
+         * predecessor's events. A slot unwatched earlier in this batch (a
+         * kill) is skipped. */
+        for (int e = 0; e < n && !p->failed; e++) {
+            uint32_t k = ev[e].data.u32;
+            if (k == 0)
+                sig = 1;
+            else if (p->w[k - 1].watched)
+                pp_child_read(p, (int)k - 1);
+        }
+        if (sig)
+            chld = pp_signals_read(p);
+        if (chld && !p->signo)
             pp_children_reap(p);
         pp_deadlines_check(p);
     }
@@ -656,7 +697,8 @@ extern const model_ops_t model_process_pool;
 
 static int pp_run(const job_t *job)
 {
-    pp_pool_t p = {.job = job, .out = job->out, .sigfd = -1, .next_id = 1, .self = getpid()};
+    pp_pool_t p = {
+        .job = job, .out = job->out, .sigfd = -1, .epfd = -1, .next_id = 1, .self = getpid()};
     int64_t want = job->workers > 0 ? job->workers : (int64_t)job->concurrency;
     sigset_t set;
     int rc = 0;
@@ -671,12 +713,18 @@ static int pp_run(const job_t *job)
         log_error("chunk=%d capped at %d ids per message", job->chunk, PP_CHUNK_MAX);
         p.chunk_max = PP_CHUNK_MAX;
     }
+    /* OpenSSL's first SHA-256 look-up (its provider store, ~3-5 % of a
+     * worker's CPU when each of W processes paid it) is done once here;
+     * the workers inherit it through fork(). The dispatcher itself makes
+     * no other curl, libpq or OpenSSL state (see above). */
+    if (transform_prepare()) {
+        log_error("cannot set up SHA-256 (OpenSSL) for the transform");
+        return 2;
+    }
     p.w = calloc((size_t)p.n, sizeof *p.w);
-    p.pfd = calloc((size_t)p.n + 1, sizeof *p.pfd);
-    if (!p.w || !p.pfd) {
+    if (!p.w) {
         log_error("out of memory for %d workers", p.n);
         free(p.w);
-        free(p.pfd);
         return 2;
     }
 
@@ -692,11 +740,15 @@ static int pp_run(const job_t *job)
         rc = 2;
         goto out;
     }
-    p.pfd[0] = (struct pollfd){.fd = p.sigfd, .events = POLLIN};
-    for (int i = 0; i < p.n; i++) {
-        p.w[i].fd = -1;
-        p.pfd[1 + i].fd = -1;
+    p.epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (p.epfd < 0 || epoll_ctl(p.epfd, EPOLL_CTL_ADD, p.sigfd,
+                                &(struct epoll_event){.events = EPOLLIN, .data.u32 = 0})) {
+        log_error("epoll: %s", strerror(errno));
+        rc = 2;
+        goto out;
     }
+    for (int i = 0; i < p.n; i++)
+        p.w[i].fd = -1;
     pp_loop(&p);
     if (p.failed || p.signo)
         pp_pool_kill(&p);
@@ -726,10 +778,11 @@ static int pp_run(const job_t *job)
 out:
     if (p.sigfd >= 0)
         close(p.sigfd);
+    if (p.epfd >= 0)
+        close(p.epfd);
     sigprocmask(SIG_SETMASK, &p.orig_mask, NULL);
     free(p.requeue);
     free(p.w);
-    free(p.pfd);
     return rc;
 }
 
