@@ -39,7 +39,10 @@ check "plain: $W workers at the peak" ".runs[0].workers_peak == $W" "$r"
 check "plain: the workers are processes" ".runs[0].processes_peak > $W / 2" "$r"
 check "plain: client in-flight within W" ".runs[0].client_peak_inflight <= $W" "$r"
 check "plain: mockapi served each id once" '.runs[0].server.served == 1000' "$r"
-check "plain: workers' CPU counted" '(.runs[0].cpu_user_s + .runs[0].cpu_sys_s) > 0.1' "$r"
+# The tree takes ~80-90 us of CPU per request (docs/performance.md), ~0.09 s
+# for these 1000; the dispatcher's own share is mostly its 50 forks, ~0.02 s
+# (its 100 forks were ~0.06 s of a 10,000-request profile).
+check "plain: workers' CPU counted" '(.runs[0].cpu_user_s + .runs[0].cpu_sys_s) > 0.05' "$r"
 check "plain: no crash requested" '.runs[0].crash == null' "$r"
 if grep -q 'process-pool:' "$WORK/plain.stderr"; then
   fail "plain: the model complained: $(grep 'process-pool:' "$WORK/plain.stderr")"
