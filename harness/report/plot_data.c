@@ -211,6 +211,10 @@ static int plot_write_vars(const plot_results_t *c, char *err, size_t errlen)
             c->n);
     for (int i = 0; i < c->n; i++)
         fprintf(m.f, "%s%d", i ? ", " : "", c->models[i].latency_points > 0);
+    fprintf(m.f, "]\n# 1: a staged model with stages-<model>-0.csv\narray stages_data[%d] = [",
+            c->n);
+    for (int i = 0; i < c->n; i++)
+        fprintf(m.f, "%s%d", i ? ", " : "", c->models[i].stages_points > 0);
     fprintf(m.f, "]\narray timeline_data[%d] = [", c->n);
     for (int i = 0; i < c->n; i++)
         fprintf(m.f, "%s%d", i ? ", " : "", c->models[i].timeline_points > 0);
@@ -411,6 +415,39 @@ static int plot_throughput_block(const plot_results_t *c, plot_model_t *model, F
     return rows;
 }
 
+/* 100 x part / whole, or NaN when the model has no such stage or queue. */
+static double plot_pct(double part, double whole)
+{
+    return whole > 0 ? 100 * part / whole : NAN;
+}
+
+/* One block of stages.dat from stages-<model>-0.csv (staged models): the
+ * sample's time, then how full each stage and queue was in % of its width
+ * or bound: fetch, transform, write, transform queue, write queue. Returns
+ * samples, or -1. */
+static int plot_stages_block(const plot_results_t *c, plot_model_t *model, FILE *out, char *err,
+                             size_t errlen)
+{
+    char line[256];
+    int gone, rows = 0;
+    FILE *f = plot_run_csv_open(c, "stages", model->s.name, 0, &gone, err, errlen);
+    if (!f)
+        return gone ? 0 : -1;
+    while (fgets(line, sizeof line, f)) {
+        double t, v[10];
+        if (sscanf(line, "%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &t, &v[0], &v[1], &v[2],
+                   &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]) != 11)
+            continue; /* the header */
+        fprintf(out, "%.6g %.6g %.6g %.6g %.6g %.6g\n", t, plot_pct(v[0], v[1]),
+                plot_pct(v[2], v[3]), plot_pct(v[6], v[7]), plot_pct(v[4], v[5]),
+                plot_pct(v[8], v[9]));
+        rows++;
+    }
+    fclose(f);
+    model->stages_points = rows;
+    return rows;
+}
+
 /* cdf.dat or throughput.dat: one block per model (gnuplot `index i-1`),
  * a NaN row for a model without data so the blocks stay aligned. */
 static int plot_write_blocks(plot_results_t *c, const char *name, const char *header,
@@ -452,6 +489,10 @@ int plot_data_write(plot_results_t *r, char *err, size_t errlen)
                           "per model, from timeline-<model>-0.csv: window end (s), completions/s, "
                           "failures/s",
                           plot_throughput_block, &r->has_timeline, err, errlen) ||
+        plot_write_blocks(r, "stages.dat",
+                          "per staged model, from stages-<model>-0.csv: time (s), then % of width "
+                          "or bound: fetch, transform, write, transform queue, write queue",
+                          plot_stages_block, &r->has_stages, err, errlen) ||
         plot_write_vars(r, err, errlen) || plot_write_bars(r, err, errlen) ||
         plot_write_errors(r, err, errlen))
         return -1;

@@ -32,7 +32,7 @@ typedef struct plot_model {
      * points in the latency CDF and windows in the timeline (0: no file or
      * an empty one), and the timeline's highest completions/s and
      * failures/s. */
-    int latency_points, timeline_points;
+    int latency_points, timeline_points, stages_points;
     double rate_max, fail_rate_max;
 } plot_model_t;
 
@@ -43,6 +43,7 @@ typedef struct plot_results {
     plot_model_t *models;        /* in chart order (owned) */
     int n;
     int has_latency, has_timeline; /* some model has the data (set by plot_data_write) */
+    int has_stages;                /* some model is staged (stages-<model>-0.csv) */
     const char *scenario;          /* config.scenario, or "custom" */
     char title_suffix[512];        /* scenario, N, C, latency, machine */
     char mem_method[128];          /* of the runs, or "mixed methods" */
