@@ -19,8 +19,14 @@
  * 0 and the report must give every id its final outcome. On any
  * violation — a bad line, a flood, a stall, a non-zero exit, ids left
  * open — the adapter prints one line saying what and where, kills every
- * other process of its group and returns 2: the run is incomplete, the
- * harness records it and goes on with the next model. */
+ * other process of its tree and returns 2: the run is incomplete, the
+ * harness records it and goes on with the next model.
+ *
+ * Stop: the harness's SIGINT or SIGTERM to the group is caught; the
+ * adapter kills and reaps the whole tree, then dies of that signal. On
+ * every path the adapter returns or dies only once no process of the tree
+ * is left, so the harness, which waits for it, never outlives a part of
+ * the program. */
 #include "models/external/external.h"
 
 #include <dirent.h>
@@ -37,6 +43,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/exitcode.h"
 #include "common/log.h"
 #include "models/external/protocol.h"
 
@@ -51,12 +58,14 @@
 /* Rounds of the kill sweep over the group: a process forked while the
  * sweep ran is caught by the next one. */
 #define EXTERNAL_KILL_ROUNDS 50
+/* How far up /proc's parent links a process is followed to find us. */
+#define EXTERNAL_TREE_DEPTH 64
 
-/* /proc/PID/stat's state and process group. Returns 0 or -1. */
-static int proc_pgrp(pid_t pid, char *state, pid_t *pgrp)
+/* /proc/PID/stat's state, parent and process group. Returns 0 or -1. */
+static int proc_stat(pid_t pid, char *state, pid_t *ppid, pid_t *pgrp)
 {
     char path[64], buf[512], *p;
-    int fd, n, ppid, pg;
+    int fd, n, pp, pg;
 
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
@@ -66,8 +75,9 @@ static int proc_pgrp(pid_t pid, char *state, pid_t *pgrp)
     if (n <= 0)
         return -1;
     buf[n] = '\0';
-    if (!(p = strrchr(buf, ')')) || sscanf(p + 1, " %c %d %d", state, &ppid, &pg) != 3)
+    if (!(p = strrchr(buf, ')')) || sscanf(p + 1, " %c %d %d", state, &pp, &pg) != 3)
         return -1;
+    *ppid = pp;
     *pgrp = pg;
     return 0;
 }
@@ -77,15 +87,37 @@ static int proc_pgrp(pid_t pid, char *state, pid_t *pgrp)
 static int pid_in_group(pid_t pid, void *arg)
 {
     char st;
-    pid_t pg;
+    pid_t pp, pg;
     (void)arg;
-    return pid != getpid() && proc_pgrp(pid, &st, &pg) == 0 && st != 'Z' && pg == getpgrp();
+    return pid != getpid() && proc_stat(pid, &st, &pp, &pg) == 0 && st != 'Z' && pg == getpgrp();
 }
 
-/* SIGKILLs every process of our group but ourselves, until a sweep finds
+/* A live process of our tree other than ourselves: of our group, or below
+ * us (a descendant that left the group with setsid or setpgid; we are the
+ * subreaper, so its chain of parents reaches us). */
+static int pid_in_tree(pid_t pid)
+{
+    char st;
+    pid_t pp, pg, up = pid;
+
+    if (pid == getpid() || proc_stat(pid, &st, &pp, &pg) || st == 'Z')
+        return 0;
+    if (pg == getpgrp())
+        return 1;
+    for (int depth = 0; depth < EXTERNAL_TREE_DEPTH && pp > 1; depth++) {
+        if (pp == getpid())
+            return 1;
+        up = pp;
+        if (proc_stat(up, &st, &pp, &pg))
+            return 0;
+    }
+    return 0;
+}
+
+/* SIGKILLs every process of our tree but ourselves, until a sweep finds
  * none left (the harness kills the group with us in it; we must outlive
- * the sweep to report). */
-static void kill_group_but_self(void)
+ * the sweep to report). The dead are reaped by reap_all. */
+static void kill_tree_but_self(void)
 {
     for (int round = 0; round < EXTERNAL_KILL_ROUNDS; round++) {
         DIR *d = opendir("/proc");
@@ -95,7 +127,7 @@ static void kill_group_but_self(void)
             return;
         while ((e = readdir(d))) {
             pid_t pid = (pid_t)atoi(e->d_name);
-            if (pid > 0 && pid_in_group(pid, NULL) && kill(pid, SIGKILL) == 0)
+            if (pid > 0 && pid_in_tree(pid) && kill(pid, SIGKILL) == 0)
                 killed++;
         }
         closedir(d);
@@ -107,11 +139,40 @@ static void kill_group_but_self(void)
     }
 }
 
-/* Reaps every child left (we are their subreaper), so their CPU counts. */
+/* The SIGINT or SIGTERM the harness sent our group to stop the run (0:
+ * none yet). */
+static volatile sig_atomic_t external_signal;
+
+static void external_on_signal(int sig)
+{
+    external_signal = sig;
+}
+
+/* Reaps every child left, until there is none: we are the subreaper, so
+ * a descendant whose parent dies becomes our child before that parent can
+ * be reaped, and no child left means no process of the tree left. Their
+ * CPU counts. After a stop signal, whatever is still forking is killed
+ * again. */
 static void reap_all(void)
 {
     while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
-        ;
+        if (external_signal)
+            kill_tree_but_self();
+}
+
+/* The harness stops the run with SIGINT or SIGTERM to our group: kill the
+ * rest of the tree, reap all of it, and only then die of that signal. Dying
+ * first would hand the tree, still exiting, to init, and the harness, which
+ * waits for us, could return while the program's processes still run. */
+static void external_stop(void)
+{
+    int sig = external_signal;
+
+    kill_tree_but_self();
+    reap_all();
+    signal(sig, SIG_DFL);
+    raise(sig);
+    _exit(CB_EXIT_SIGNAL_BASE + sig);
 }
 
 static void env_num(const char *key, long long v)
@@ -160,6 +221,8 @@ static void external_exec(const external_spec_t *x, const job_t *job, int rep_w,
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     if (null < 0 || dup2(null, 0) < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0)
         _exit(127);
     if (rep_w == EXTERNAL_REPORT_FD ? fcntl(rep_w, F_SETFD, 0) < 0
@@ -250,7 +313,7 @@ static int external_pump(struct ext_run *st, const job_t *job, int rep_r, int ou
     int failed = 0;
 
     st->last_line_ns = clock_now_ns();
-    while (!failed && (pfd[0].fd >= 0 || pfd[1].fd >= 0)) {
+    while (!failed && !external_signal && (pfd[0].fd >= 0 || pfd[1].fd >= 0)) {
         int rc = poll(pfd, 2, EXTERNAL_TICK_MS);
         int64_t now = clock_now_ns();
         if (rc < 0 && errno != EINTR) {
@@ -307,6 +370,14 @@ int external_run(const job_t *job)
     pid_t pid;
 
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = external_on_signal; /* no SA_RESTART: waits return EINTR */
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+    }
     if (extproto_init(&st.proto, job->out, job->retries, job->out->run_start_ns)) {
         log_error("%s: out of memory", x->name);
         return 2;
@@ -329,15 +400,18 @@ int external_run(const job_t *job)
     {
         int failed = external_pump(&st, job, rep[0], out[0]);
         rep[0] = out[0] = -1; /* the pump closed them */
+        if (external_signal)
+            external_stop();
         if (failed) {
-            kill_group_but_self();
+            kill_tree_but_self();
             log_error("%s (%s): %s (docs/external-models.md)", x->name, x->argv[0], st.err);
             goto done;
         }
     }
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    kill_group_but_self(); /* whatever the program left running */
+        if (external_signal)
+            external_stop();
+    kill_tree_but_self(); /* whatever the program left running */
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         if (WIFEXITED(status))
             log_error("%s (%s): the program exited with status %d", x->name, x->argv[0],
