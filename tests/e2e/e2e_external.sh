@@ -73,17 +73,22 @@ left=$(ps -eo args= | grep -F "$WORK" | grep -c "[b]roken.py" || true)
 # The conformance scenario: faults on a third of the attempts, the same for
 # every model since they are drawn from (seed, id, attempt). A model that
 # follows the retry policy fails the same requests with the same classes
-# after as many attempts as thread-pool.
+# after as many attempts as thread-pool. The Go models are compiled first
+# (examples/go/run.sh keeps the binary), so no compile is inside a run.
 out2="$WORK/conf"
+sh "$(dirname "$0")/../../examples/go/run.sh" --build || fail "examples/go does not compile"
 "$CONCBENCH" run --scenario conformance --requests 120 \
-  --model py-threads,py-semaphore,py-gather,py-unbounded,py-process-pool,py-streams,thread-pool \
+  --model py-threads,py-semaphore,py-gather,py-unbounded,py-process-pool,py-streams,go-goroutines,go-pool,thread-pool \
   --out "$out2" progress=0 >/dev/null 2>"$WORK/stderr2" || { cat "$WORK/stderr2"; fail "conformance run failed"; }
 r2="$out2/results.json"
-check "conformance: all ok" '[.runs[].ok] == [true, true, true, true, true, true, true]' "$r2"
+check "conformance: all ok" '[.runs[].ok] == [true, true, true, true, true, true, true, true, true]' "$r2"
 check "conformance: faults happened" '.runs[0].retried > 10' "$r2"
 check "conformance: py-semaphore's pool has its 4 DB connections" "$(run py-semaphore ".db_conns == 4")" "$r2"
 check "conformance: py-process-pool has a DB connection per worker" "$(run py-process-pool ".db_conns == 20")" "$r2"
-for m in py-threads py-semaphore py-gather py-unbounded py-process-pool py-streams; do
+check "conformance: go-pool holds C requests in flight at most, its 4 writers' connections" \
+  "$(run go-pool ".client_peak_inflight <= 20 and .db_conns == 4")" "$r2"
+check "conformance: go-goroutines has more than C in flight" "$(run go-goroutines ".client_peak_inflight > 20")" "$r2"
+for m in py-threads py-semaphore py-gather py-unbounded py-process-pool py-streams go-goroutines go-pool; do
   check "conformance: $m fails, retries and classifies like thread-pool" \
     "([.runs[] | select(.model == \"$m\") | [.errors, .attempts, .retried]] ==
       [.runs[] | select(.model == \"thread-pool\") | [.errors, .attempts, .retried]])" "$r2"
