@@ -18,11 +18,11 @@
  * transform is pure CPU on private data (no GIL to escape). Measured on the
  * cpu-heavy scenario (1,000 requests, C = 50, transform_cost 25,000; medians
  * of 3 in one run on the shared 2-core VM under a load of ~9, every run
- * flagged invalid for other processes' CPU, so ratios only): the hand-off
- * costs no measurable CPU (4,365 µs per request against semaphore-loop's
- * 4,359), hybrid peaked at 2.0 MiB against 21.5 MiB for process-pool's
- * processes and 6.0 MiB for thread-pool, and its wall was 11.5 s against
- * semaphore-loop's 13.2 s, thread-pool's 14.0 s and process-pool's 10.0 s.
+ * flagged invalid, so ratios only; docs/findings.md): hybrid 3.21 s, 2.0
+ * MiB, against process-pool's processes 3.51 s, 22.2 MiB (11x the memory
+ * for the same use of both cores) and thread-pool 4.52 s, 6.0 MiB;
+ * semaphore-loop 4.88 s. The hand-off's price shows at a cheap transform
+ * (default scenario): 41 µs of CPU per request against semaphore-loop's 28.
  * --crash-after is not applicable: the
  * workers are threads of the one process. */
 #include <pthread.h>
