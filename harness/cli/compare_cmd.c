@@ -17,13 +17,15 @@ static void compare_usage(FILE *f)
             "usage: concbench compare BASELINE RESULTS [--threshold 10%%] "
             "[--metric wall,cpu,mem,errors,p99]\n"
             "                         [--max-error-rate F] [--max-p99-ms D] [--max-mem-mib M]\n"
-            "                         [--allow-invalid]\n"
+            "                         [--allow-invalid] [--html FILE]\n"
             "       concbench compare RESULTS --max-error-rate F|--max-p99-ms D|--max-mem-mib M\n"
             "BASELINE and RESULTS are results.json files or folders holding one. The limits\n"
             "are absolute: every run's error rate, each model's median p99 and peak memory\n"
             "in RESULTS (docs/ci.md), each for every model (5%%) or per model\n"
             "(unbounded-loop=10%%,1%%). --allow-invalid judges runs that were not valid\n"
-            "measurements (mock API late, machine busy) instead of refusing them.\n"
+            "measurements (mock API late, machine busy) instead of refusing them. --html FILE\n"
+            "also writes the comparison as a page: the verdict, the table with regressions\n"
+            "in red and a chart of each model's baseline beside its current figures.\n"
             "Exit status: 0 no regression and every limit kept; 1 a metric worse beyond the\n"
             "threshold and the noise, a limit exceeded, or an unverified run in RESULTS;\n"
             "2 the two cannot be compared, or a run was not a valid measurement (without\n"
@@ -85,13 +87,22 @@ static int compare_args_parse(int argc, char **argv, compare_opts_t *o, limits_t
             o->allow_invalid = 1;
             continue;
         }
+        if (opt_iter_is(&it, "--html")) {
+            if (!(val = opt_iter_value(&it)) || !*val) {
+                snprintf(err, errlen, "option '--html' needs a file name (the page to write)");
+                return -1;
+            }
+            o->html = val;
+            continue;
+        }
         is_metric = opt_iter_is(&it, "--metric") || opt_iter_is(&it, "--metrics");
         is_limit = opt_iter_is(&it, "--max-error-rate") || opt_iter_is(&it, "--max-p99-ms") ||
                    opt_iter_is(&it, "--max-mem-mib");
         if (!is_threshold && !is_metric && !is_limit) {
             snprintf(err, errlen,
                      "unknown option '%.*s' (options: --threshold PCT, --metric LIST, "
-                     "--max-error-rate F, --max-p99-ms D, --max-mem-mib M, --allow-invalid)",
+                     "--max-error-rate F, --max-p99-ms D, --max-mem-mib M, --allow-invalid, "
+                     "--html FILE)",
                      (int)it.name_len, it.arg);
             return -1;
         }
@@ -110,6 +121,10 @@ static int compare_args_parse(int argc, char **argv, compare_opts_t *o, limits_t
                  "(concbench compare --help)");
         return -1;
     }
+    if (o->html && *npaths != 2) {
+        snprintf(err, errlen, "--html compares two results: give BASELINE and RESULTS");
+        return -1;
+    }
     if (*npaths == 0) {
         snprintf(err, errlen, "want two files, BASELINE and RESULTS (concbench compare --help)");
         return -1;
@@ -119,7 +134,7 @@ static int compare_args_parse(int argc, char **argv, compare_opts_t *o, limits_t
 
 int compare_cmd(int argc, char **argv)
 {
-    compare_opts_t o = {0.10, COMPARE_M_ALL, 0};
+    compare_opts_t o = {0.10, COMPARE_M_ALL, 0, NULL};
     limits_t l;
     const char *paths[2];
     json_t *docs[2] = {NULL, NULL};

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "common/exitcode.h"
+#include "harness/report/compare_html.h"
 #include "harness/report/compare_side.h"
 #include "harness/report/noise.h"
 
@@ -271,10 +272,35 @@ static void cmp_print_floor_note(FILE *out, const compare_opts_t *o)
             NOISE_MEASURED_RUNS);
 }
 
+/* The page's copy of a row: the same figures and verdict, in the printed
+ * unit and text. */
+static void cmp_row_keep(compare_html_row_t *h, const char *model, int m, const cmp_row_t *row)
+{
+    h->model = model;
+    h->metric = metric_info[m].label;
+    h->verdict = verdict_names[row->verdict];
+    h->base = row->base;
+    h->cur = row->cur;
+    h->base.median = cmp_scale(m, row->base.median);
+    h->base.min = cmp_scale(m, row->base.min);
+    h->base.max = cmp_scale(m, row->base.max);
+    h->cur.median = cmp_scale(m, row->cur.median);
+    h->cur.min = cmp_scale(m, row->cur.min);
+    h->cur.max = cmp_scale(m, row->cur.max);
+    cmp_format_spread(m, row->base, row->base.n > 1 || row->cur.n > 1, h->base_text,
+                      sizeof h->base_text);
+    cmp_format_spread(m, row->cur, row->base.n > 1 || row->cur.n > 1, h->cur_text,
+                      sizeof h->cur_text);
+    cmp_format_ratio(m, row->base, row->cur, h->ratio, sizeof h->ratio);
+}
+
 /* The table: every baseline model's selected metrics, judged, then the
- * models only the results have. Returns the number of noisy rows. */
+ * models only the results have. Each judged row is also kept in rows
+ * (when not NULL; *nrows counts them). Returns the number of noisy
+ * rows. */
 static int cmp_print_table(FILE *out, const compare_side_t *b, const compare_side_t *c,
-                           const compare_opts_t *o, size_t *first, double *scratch)
+                           const compare_opts_t *o, size_t *first, double *scratch,
+                           compare_html_row_t *rows, size_t *nrows)
 {
     size_t nmodels = compare_side_models(b, first);
     int nnoisy = 0, nfloored = 0;
@@ -285,6 +311,8 @@ static int cmp_print_table(FILE *out, const compare_side_t *b, const compare_sid
                 continue;
             cmp_row_t row = cmp_row_judge(b, c, model, m, o->threshold, scratch);
             cmp_row_print(out, model, m, &row);
+            if (rows)
+                cmp_row_keep(&rows[(*nrows)++], model, m, &row);
             nnoisy += row.verdict == V_NOISY;
             nfloored += cmp_floored(m, row.base) || cmp_floored(m, row.cur);
         }
@@ -356,12 +384,53 @@ static int cmp_print_invalid(FILE *out, const compare_side_t *s)
     return n;
 }
 
+/* The verdict's closing line (what the terminal and the page end on). */
+static void cmp_verdict_line(char *buf, size_t cap, int rc, int ninvalid, int nworse,
+                             int nunverified, int nnoisy, double threshold)
+{
+    if (rc == CB_EXIT_USAGE)
+        snprintf(buf, cap,
+                 "VOID: %d run(s) of the results were not valid measurements (the mock API "
+                 "late, or other processes busy on the machine): no verdict",
+                 ninvalid);
+    else if (rc == CB_EXIT_FAILED)
+        snprintf(buf, cap,
+                 "REGRESSION: %d metric(s) worse beyond the %g%% threshold and the noise, %d "
+                 "unverified run(s)",
+                 nworse, 100 * threshold, nunverified);
+    else
+        snprintf(buf, cap, "OK: no metric worse beyond the %g%% threshold and the noise%s",
+                 100 * threshold,
+                 nnoisy ? "; noisy rows moved more than the threshold but within the noise" : "");
+}
+
+/* The page of --html: the rows kept, the environments, the verdict line
+ * and everything printed (text, len). Returns 0, or -1 with err. */
+static int cmp_write_html(const compare_opts_t *o, const compare_side_t *b, const compare_side_t *c,
+                          const compare_html_row_t *rows, size_t nrows, const char *verdict, int rc,
+                          const char *text, char *err, size_t errlen)
+{
+    char bt[320], ct[320];
+    compare_html_t h = {o->html,
+                        cmp_env_text(b->doc, bt, sizeof bt),
+                        cmp_env_text(c->doc, ct, sizeof ct),
+                        rows,
+                        nrows,
+                        verdict,
+                        rc != CB_EXIT_OK,
+                        text};
+    return compare_html_write(&h, err, errlen);
+}
+
 int compare_results(json_t *base, json_t *cur, const compare_opts_t *o, FILE *out, char *err,
                     size_t errlen)
 {
     compare_side_t b, c;
-    size_t *first = NULL;
+    size_t *first = NULL, nrows = 0, tlen = 0;
     double *scratch = NULL;
+    compare_html_row_t *rows = NULL;
+    char verdict[320], *text = NULL;
+    FILE *t = out; /* with --html, the text is gathered, then printed */
     int nworse = 0, nnoisy, nunverified = 0, ninvalid, rc = CB_EXIT_USAGE;
 
     memset(&b, 0, sizeof b);
@@ -383,43 +452,54 @@ int compare_results(json_t *base, json_t *cur, const compare_opts_t *o, FILE *ou
         goto out;
     first = calloc(b.nruns + c.nruns, sizeof *first);
     scratch = calloc(b.nruns + c.nruns, sizeof *scratch);
-    if (!first || !scratch) {
+    if (o->html) {
+        rows = calloc(b.nruns * CMP_M__N + 1, sizeof *rows);
+        t = open_memstream(&text, &tlen);
+    }
+    if (!first || !scratch || (o->html && (!rows || !t))) {
         snprintf(err, errlen, "out of memory");
+        t = out;
         goto out;
     }
 
-    cmp_print_header(out, &b, &c, o);
-    nnoisy = cmp_print_table(out, &b, &c, o, first, scratch);
-    cmp_print_failures(out, &b, &c, o, first, scratch, &nworse, &nunverified);
-    ninvalid = cmp_print_invalid(out, &b) + cmp_print_invalid(out, &c);
+    cmp_print_header(t, &b, &c, o);
+    nnoisy = cmp_print_table(t, &b, &c, o, first, scratch, rows, &nrows);
+    cmp_print_failures(t, &b, &c, o, first, scratch, &nworse, &nunverified);
+    ninvalid = cmp_print_invalid(t, &b) + cmp_print_invalid(t, &c);
     if (ninvalid && !o->allow_invalid) {
-        fprintf(out,
-                "VOID: %d run(s) of the results were not valid measurements (the mock API "
-                "late, or other processes busy on the machine): no verdict\n",
-                ninvalid);
         snprintf(err, errlen,
                  "%d run(s) of the results were not valid measurements (see INVALID above): "
                  "rerun on a quieter machine, or pass --allow-invalid to judge them anyway",
                  ninvalid);
         rc = CB_EXIT_USAGE;
-        goto out;
+    } else {
+        if (ninvalid)
+            fprintf(t,
+                    "note: %d run(s) were not valid measurements, judged anyway "
+                    "(--allow-invalid)\n",
+                    ninvalid);
+        rc = nworse || nunverified ? CB_EXIT_FAILED : CB_EXIT_OK;
     }
-    if (ninvalid)
-        fprintf(out,
-                "note: %d run(s) were not valid measurements, judged anyway "
-                "(--allow-invalid)\n",
-                ninvalid);
-    rc = nworse || nunverified ? CB_EXIT_FAILED : CB_EXIT_OK;
-    if (rc == CB_EXIT_FAILED)
-        fprintf(out,
-                "REGRESSION: %d metric(s) worse beyond the %g%% threshold and the noise, %d "
-                "unverified run(s)\n",
-                nworse, 100 * o->threshold, nunverified);
-    else
-        fprintf(out, "OK: no metric worse beyond the %g%% threshold and the noise%s\n",
-                100 * o->threshold,
-                nnoisy ? "; noisy rows moved more than the threshold but within the noise" : "");
+    cmp_verdict_line(verdict, sizeof verdict, rc, ninvalid, nworse, nunverified, nnoisy,
+                     o->threshold);
+    fprintf(t, "%s\n", verdict);
+    if (t != out) {
+        int bad = fclose(t) != 0;
+        t = out;
+        if (bad || !text) {
+            snprintf(err, errlen, "out of memory");
+            rc = CB_EXIT_USAGE;
+            goto out;
+        }
+        fwrite(text, 1, tlen, out);
+        if (cmp_write_html(o, &b, &c, rows, nrows, verdict, rc, text, err, errlen))
+            rc = CB_EXIT_USAGE;
+    }
 out:
+    if (t != out)
+        fclose(t);
+    free(text);
+    free(rows);
     free(first);
     free(scratch);
     compare_side_free(&b);

@@ -27,6 +27,11 @@ typedef struct compare_opts {
      * anyway; 0: such a run in the results voids the verdict (exit 2,
      * after the table), in the baseline makes the two incomparable. */
     int allow_invalid;
+    /* Also write the comparison as a page (compare_html.h) to this file,
+     * or NULL. Once the two can be compared the page is written whatever
+     * the verdict; a page that cannot be written makes the result 2 with
+     * the reason in err. */
+    const char *html;
 } compare_opts_t;
 
 enum {

@@ -846,3 +846,13 @@ char *html_sweep_render(json_t *doc, const char *svg, size_t *len)
           f);
     return html_close(f, &buf);
 }
+
+void html_report_escape(FILE *f, const char *s)
+{
+    html_esc(f, s);
+}
+
+void html_report_svg_inline(FILE *f, const char *svg, const char *prefix, const char *label)
+{
+    html_svg_embed(f, svg, prefix, label);
+}

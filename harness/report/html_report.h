@@ -7,6 +7,7 @@
 #define CONCBENCH_HTML_REPORT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -41,5 +42,11 @@ char *html_report_render(const html_report_t *r, size_t *len);
  * when it was not drawn). Returns malloc'd UTF-8 text (length in *len),
  * or NULL when out of memory. */
 char *html_sweep_render(json_t *doc, const char *svg, size_t *len);
+
+/* For other pages (compare_html.c): s with &, <, > and " escaped. */
+void html_report_escape(FILE *f, const char *s);
+/* gnuplot's SVG text inline, its ids prefixed with prefix (unique once
+ * several charts share a page), label as its accessible name. */
+void html_report_svg_inline(FILE *f, const char *svg, const char *prefix, const char *label);
 
 #endif

@@ -65,5 +65,47 @@ expect "missing file" 2 err "^concbench compare: baseline /nonexistent/x.json: u
 expect "malformed threshold" 2 err "--threshold: 'ten%' is not a fraction" -- "$B" "$B" --threshold ten%
 expect "unknown metric" 2 err "unknown metric 'latency'" -- "$B" "$B" --metric wall,latency
 expect "one file" 2 err "want two files" -- "$B"
+# --html: the page says what the terminal says (the same verdict line, the
+# same regressions, the worse row highlighted), every <img> resolves, the
+# chart is inline and nothing refers outside the page.
+# page_check PAGE: the checks every page passes.
+page_check() {
+  local page=$1 src
+  [ -s "$page" ] || { fail "--html wrote no page"; return; }
+  grep -q '<section id="verdict">' "$page" && echo "ok: page has a verdict" || fail "page has no verdict section"
+  sed -n '/<section id="verdict">/,/<\/section>/p' "$page" >"$WORK/verdict.html"
+  grep -qF "$(tail -n 1 "$WORK/out" | sed 's/&/\&amp;/g')" "$WORK/verdict.html" &&
+    echo "ok: page ends on the terminal's verdict" || fail "page lacks the terminal's verdict line: $(tail -n 1 "$WORK/out")"
+  for src in $(grep -o '<img [^>]*src="[^"]*"' "$page" | sed 's/.*src="//; s/"$//'); do
+    [ -s "$(dirname "$page")/$src" ] || fail "<img src=\"$src\"> does not resolve"
+  done
+  ! grep -Eo '(src|href)="[^"#][^"]*"|https?://[^"]*' "$page" | grep -qv -E '^https?://www\.w3\.org/' &&
+    echo "ok: page self-contained" || fail "page refers to something outside itself"
+  if command -v gnuplot >/dev/null; then
+    grep -q '<figure id="chart-compare">' "$page" && grep -q '<svg role="img"' "$page" &&
+      echo "ok: chart inline" || fail "page has no inline chart: $(grep -o 'Not drawn[^<]*' "$page")"
+  fi
+}
+expect "html: regression" 1 out "^REGRESSION" -- "$B" "$DATA/slower-tight.json" --html "$WORK/page.html"
+page_check "$WORK/page.html"
+want=$(grep -c '^WORSE: ' "$WORK/out")
+got=$(grep -c '<tr class="worse">' "$WORK/page.html" || true)
+[ "$got" -eq "$want" ] && echo "ok: $got worse row(s) highlighted" || fail "page highlights $got row(s), the terminal names $want"
+grep -q '<li class="regression">WORSE: thread-pool wall s: ' "$WORK/page.html" &&
+  echo "ok: page names the regression" || fail "page does not name thread-pool wall"
+grep -q '<li class="regression">WORSE: process-pool' "$WORK/page.html" && fail "page names process-pool" || true
+expect "html: no regression" 0 out "^OK: no metric worse" -- "$B" "$DATA/slower-noisy.json" --html "$WORK/ok.html"
+page_check "$WORK/ok.html"
+grep -q 'class="regression"' "$WORK/ok.html" && fail "OK page lists a regression" || echo "ok: OK page lists none"
+# A model name that would be code in a double-quoted gnuplot string.
+evil="x'\`touch $WORK/pwned\`\"<b>"
+jq --arg m "$evil" '.runs |= map(if .model == "thread-pool" then .model = $m else . end)' "$B" >"$WORK/eb.json"
+jq --arg m "$evil" '.runs |= map(if .model == "thread-pool" then .model = $m else . end)' "$DATA/slower-tight.json" >"$WORK/ec.json"
+expect "html: hostile model name" 1 out "^REGRESSION" -- "$WORK/eb.json" "$WORK/ec.json" --html "$WORK/evil.html"
+page_check "$WORK/evil.html"
+[ ! -e "$WORK/pwned" ] && echo "ok: model name not run" || fail "a model name ran as a command in gnuplot"
+grep -q '<b>' "$WORK/evil.html" && fail "model name not escaped in the page" || echo "ok: name escaped"
+expect "html without a baseline" 2 err "^concbench compare: --html compares two results" -- "$B" --max-error-rate 5% --html "$WORK/x.html"
+expect "html into a missing folder" 2 err "^concbench compare: cannot write /nonexistent/" -- "$B" "$B" --html /nonexistent/p.html
 expect "help" 0 out "^usage: concbench compare" -- --help
 finish
