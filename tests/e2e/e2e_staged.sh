@@ -90,4 +90,18 @@ run pipeline-wb --model pipeline --requests 300 --concurrency 16 --latency-ms 5 
 staged_checks pipeline pipeline-wb 300 16 2 3 1 5
 check "pipeline/pipeline-wb: the write queue filled up (the bound was tested)" \
   '.runs[0].stages.write_queue.peak == 5' "$WORK/pipeline-wb/results.json"
+
+# A PostgreSQL that turns connections away (20 wanted, 10 allowed): exit 2
+# with one line naming what failed.
+for m in hybrid pipeline; do
+  rc=0
+  "$CONCBENCH" run --out "$WORK/$m-nopg" progress=0 --model "$m" --requests 300 \
+    --concurrency 10 --latency-ms 5 pg_max_conns=10 db_conns=20 \
+    >"$WORK/$m-nopg.stdout" 2>"$WORK/$m-nopg.stderr" || rc=$?
+  [ "$rc" -eq 2 ] && echo "ok: $m/nopg: exit 2" || fail "$m/nopg: exit $rc, want 2"
+  n=$(grep -cE "^$m: (PostgreSQL connection [0-9]+|writer) cannot connect|^$m: PostgreSQL connection [0-9]+: cannot connect" \
+    "$WORK/$m-nopg.stderr" || true)
+  [ "$n" -eq 1 ] && echo "ok: $m/nopg: one clear line" ||
+    fail "$m/nopg: $n lines naming the connection failure: $(cat "$WORK/$m-nopg.stderr")"
+done
 finish
