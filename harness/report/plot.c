@@ -31,40 +31,47 @@ typedef struct plot_chart_def {
     const char *name;
     const char *caption;
     int needs_latency, needs_timeline;
-    int needs_stages; /* skipped when no model is staged */
+    int needs_stages;  /* skipped when no model is staged */
+    int needs_memtime; /* skipped when no model has memory-<model>-0.csv rows */
 } plot_chart_def_t;
 
 static const plot_chart_def_t plot_charts[] = {
     {"chart-wall",
      "Wall time per model: median, whiskers min–max; the dashed line is the floor "
      "ceil(N/C) × latency.",
-     0, 0, 0},
+     0, 0, 0, 0},
     {"chart-cpu",
      "CPU seconds of the model's process tree, stacked with what the mock API, PostgreSQL and "
      "Redis spent serving it (medians).",
-     0, 0, 0},
+     0, 0, 0, 0},
     {"chart-memory", "Peak memory of the model's whole process tree: median, whiskers min–max.", 0,
-     0, 0},
+     0, 0, 0},
     {"chart-errors",
      "Requests that failed for good (after retries), as a share of N, stacked by class (mean "
      "per run); whiskers: the min–max of the runs' error rate.",
-     0, 0, 0},
+     0, 0, 0, 0},
     {"chart-latency",
      "API latency (request on the wire to response) by percentile of the succeeded requests, one "
      "line per repetition: x is 1 / (1 − p) on a log scale, so p90, p99, p99.9 and p99.99 are a "
      "decade apart and the tail is as visible as the median.",
-     1, 0, 0},
+     1, 0, 0, 0},
     {"chart-throughput",
      "Requests that reached their final outcome per second, in 100 ms windows of repetition 0: "
      "completed (row committed; a model that commits in batches completes in steps) and, in red "
      "on the right axis of a model that had any, failed for good.",
-     0, 1, 0},
+     0, 1, 0, 0},
+    {"chart-memory-time",
+     "Memory of the model's whole process tree over time, repetition 0, beside throughput over "
+     "time: the most sampled in each window (as many windows as the run's first 1,024 ticks; "
+     "a longer run merges neighbours, keeping the larger), from the same start. The peak "
+     "memory chart's figure can be higher: it is the kernel's peak, samples can miss it.",
+     0, 0, 0, 1},
     {"chart-stages",
      "Staged models (hybrid, pipeline), repetition 0: how full each stage (solid: fetch = "
      "requests on the wire of C, transform = workers busy, write = writers busy) and each queue "
      "(dashed: bodies before the transform, rows before the writers) was, in % of its width or "
      "bound, every 20 ms. The stage at 100% with a full queue before it is the bottleneck.",
-     0, 0, 1},
+     0, 0, 1, 0},
 };
 #define PLOT_NCHARTS ((int)(sizeof plot_charts / sizeof plot_charts[0]))
 
@@ -86,7 +93,8 @@ static int plot_copy_scripts(const plot_results_t *c, char *err, size_t errlen)
 /* What the chart scripts read, besides common.gp (plot_data.c writes
  * them into the results folder). */
 static const char *const plot_chart_inputs[] = {
-    "plotvars.gp", "bars.dat", "errors.dat", "cdf.dat", "throughput.dat", "stages.dat", NULL};
+    "plotvars.gp",    "bars.dat",   "errors.dat",  "cdf.dat",
+    "throughput.dat", "stages.dat", "memtime.dat", NULL};
 
 /* Draws every chart that has data with gnuplot, from a private folder
  * (chart_work_t), and loads its SVG for the page. Returns 0, or -1 with
@@ -107,6 +115,12 @@ static int plot_charts_draw(const plot_results_t *c, const char *gnuplot, html_c
         if (d->needs_stages && !c->has_stages) {
             snprintf(charts[k].missing, sizeof charts[k].missing,
                      "no staged model (hybrid, pipeline) in these results.");
+            continue;
+        }
+        if (d->needs_memtime && !c->has_memtime) {
+            snprintf(charts[k].missing, sizeof charts[k].missing,
+                     "no model has memory-<model>-0.csv (results recorded before memory over time "
+                     "was).");
             continue;
         }
         if ((d->needs_latency && !c->has_latency) || (d->needs_timeline && !c->has_timeline)) {

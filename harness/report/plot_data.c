@@ -227,6 +227,18 @@ static int plot_write_vars(const plot_results_t *c, char *err, size_t errlen)
     fprintf(m.f, "]\narray fail_rate_max[%d] = [", c->n);
     for (int i = 0; i < c->n; i++)
         fprintf(m.f, "%s%.6g", i ? ", " : "", c->models[i].fail_rate_max);
+    fprintf(m.f,
+            "]\n# memory-<model>-0.csv: windows, the most MiB, the last window's end (s)\n"
+            "array memory_data[%d] = [",
+            c->n);
+    for (int i = 0; i < c->n; i++)
+        fprintf(m.f, "%s%d", i ? ", " : "", c->models[i].memory_points > 0);
+    fprintf(m.f, "]\narray mem_max[%d] = [", c->n);
+    for (int i = 0; i < c->n; i++)
+        fprintf(m.f, "%s%.6g", i ? ", " : "", c->models[i].mem_max_mib);
+    fprintf(m.f, "]\narray mem_end[%d] = [", c->n);
+    for (int i = 0; i < c->n; i++)
+        fprintf(m.f, "%s%.6g", i ? ", " : "", c->models[i].mem_end_s);
     fprintf(
         m.f,
         "]\n# the failure classes of errors.dat's columns 2..\nncls = %d\narray cls_name[%d] = [",
@@ -415,6 +427,32 @@ static int plot_throughput_block(const plot_results_t *c, plot_model_t *model, F
     return rows;
 }
 
+/* One block of memtime.dat from memory-<model>-0.csv: each window as two
+ * points, its start and its end, at the most memory sampled in it (MiB),
+ * so a line draws the window's whole width. Returns windows, or -1. */
+static int plot_memtime_block(const plot_results_t *c, plot_model_t *model, FILE *out, char *err,
+                              size_t errlen)
+{
+    char line[128];
+    int gone, rows = 0;
+    FILE *f = plot_run_csv_open(c, "memory", model->s.name, 0, &gone, err, errlen);
+    if (!f)
+        return gone ? 0 : -1;
+    while (fgets(line, sizeof line, f)) {
+        double t, width, bytes;
+        if (sscanf(line, "%lf,%lf,%lf", &t, &width, &bytes) != 3)
+            continue; /* the header */
+        fprintf(out, "%.6g %.6g\n%.6g %.6g\n", t - width, bytes / 1048576.0, t, bytes / 1048576.0);
+        model->mem_max_mib =
+            bytes / 1048576.0 > model->mem_max_mib ? bytes / 1048576.0 : model->mem_max_mib;
+        model->mem_end_s = t;
+        rows++;
+    }
+    fclose(f);
+    model->memory_points = rows;
+    return rows;
+}
+
 /* 100 x part / whole, or NaN when the model has no such stage or queue. */
 static double plot_pct(double part, double whole)
 {
@@ -489,6 +527,10 @@ int plot_data_write(plot_results_t *r, char *err, size_t errlen)
                           "per model, from timeline-<model>-0.csv: window end (s), completions/s, "
                           "failures/s",
                           plot_throughput_block, &r->has_timeline, err, errlen) ||
+        plot_write_blocks(r, "memtime.dat",
+                          "per model, from memory-<model>-0.csv: time (s), the most memory sampled "
+                          "in the window (MiB); each window as its start and its end",
+                          plot_memtime_block, &r->has_memtime, err, errlen) ||
         plot_write_blocks(r, "stages.dat",
                           "per staged model, from stages-<model>-0.csv: time (s), then % of width "
                           "or bound: fetch, transform, write, transform queue, write queue",

@@ -34,6 +34,10 @@ typedef struct plot_model {
      * failures/s. */
     int latency_points, timeline_points, stages_points;
     double rate_max, fail_rate_max;
+    /* From memory-<model>-0.csv: windows with a sample, the most memory
+     * (MiB) and the last window's end (s). */
+    int memory_points;
+    double mem_max_mib, mem_end_s;
 } plot_model_t;
 
 typedef struct plot_results {
@@ -44,6 +48,7 @@ typedef struct plot_results {
     int n;
     int has_latency, has_timeline; /* some model has the data (set by plot_data_write) */
     int has_stages;                /* some model is staged (stages-<model>-0.csv) */
+    int has_memtime;               /* some model has memory-<model>-0.csv rows */
     const char *scenario;          /* config.scenario, or "custom" */
     char title_suffix[512];        /* scenario, N, C, latency, machine */
     char mem_method[128];          /* of the runs, or "mixed methods" */

@@ -421,6 +421,16 @@ static int report_write_run_csvs(const char *dir, const run_result_t *r, char *e
     for (uint64_t k = 0; r->iv.api_sorted && k < r->iv.n; k++)
         fprintf(t.f, "%.3f,%.6f\n", r->iv.api_sorted[k], (double)(k + 1) / (double)r->iv.n);
     snprintf(name, sizeof name, "latency-%s-%d.csv", r->model->name, r->repeat);
+    if (atomic_text_commit(&t, dir, name, err, errlen) || atomic_text_open(&t, err, errlen))
+        return -1;
+    /* memory-MODEL-R.csv: the most memory sampled in each window (windows
+     * without a sample are left out). */
+    fprintf(t.f, "t_s,window_s,mem_bytes\n");
+    for (int w = 0; w < r->mem_timeline_len; w++)
+        if (r->mem_timeline[w])
+            fprintf(t.f, "%.3f,%.3f,%llu\n", (double)(w + 1) * (double)r->mem_window_ns / 1e9,
+                    (double)r->mem_window_ns / 1e9, (unsigned long long)r->mem_timeline[w]);
+    snprintf(name, sizeof name, "memory-%s-%d.csv", r->model->name, r->repeat);
     if (atomic_text_commit(&t, dir, name, err, errlen))
         return -1;
     if (!r->model->staged)
@@ -472,16 +482,21 @@ void report_remove_csv(const char *dir, run_result_t *runs, int nruns)
         snprintf(path, sizeof path, "%s/stages-%s-%d.csv", dir, runs[i].model->name,
                  runs[i].repeat);
         unlink(path);
+        snprintf(path, sizeof path, "%s/memory-%s-%d.csv", dir, runs[i].model->name,
+                 runs[i].repeat);
+        unlink(path);
     }
 }
 
 /* The names of every file `concbench run` and `concbench plot` write into
  * a results folder (a sweep's point-* folders hold the same). */
-static const char *const report_owned_files[] = {
-    "results.json", "results.csv",    "summary.csv",    "summary.md",  "report.html",
-    "bars.dat",     "cdf.dat",        "throughput.dat", "plotvars.gp", "common.gp",
-    "sweep.csv",    "sweep.dat",      "sweepvars.gp",   "chart-*.gp",  "chart-*.png",
-    "chart-*.svg",  "timeline-*.csv", "latency-*.csv",  NULL};
+static const char *const report_owned_files[] = {"results.json", "results.csv",    "summary.csv",
+                                                 "summary.md",   "report.html",    "bars.dat",
+                                                 "cdf.dat",      "throughput.dat", "plotvars.gp",
+                                                 "common.gp",    "sweep.csv",      "sweep.dat",
+                                                 "sweepvars.gp", "chart-*.gp",     "chart-*.png",
+                                                 "chart-*.svg",  "timeline-*.csv", "latency-*.csv",
+                                                 "memory-*.csv", "memtime.dat",    NULL};
 
 static int report_owned(const char *name)
 {

@@ -382,10 +382,34 @@ void memwatch_sample(memwatch_t *w, int with_pss)
         else
             rss += statm_rss(w->pids[i]);
     }
+    if (with_pss)
+        w->last_pss = pss;
     if (pss > w->peak_pss)
         w->peak_pss = pss;
     if (rss > w->peak_rss_sum)
         w->peak_rss_sum = rss;
+}
+
+int memwatch_current(memwatch_t *w, uint64_t *bytes)
+{
+    char path[600];
+    uint64_t sock;
+    switch (w->method) {
+    case MEM_CGROUP_V2:
+        snprintf(path, sizeof path, "%s/memory.current", w->cgroup_dir);
+        return read_u64(path, bytes);
+    case MEM_CGROUP_V1:
+        snprintf(path, sizeof path, "%s/memory.usage_in_bytes", w->cgroup_dir);
+        if (read_u64(path, bytes))
+            return -1;
+        snprintf(path, sizeof path, "%s/memory.kmem.tcp.usage_in_bytes", w->cgroup_dir);
+        if (w->sockets_counted && read_u64(path, &sock) == 0)
+            *bytes += sock;
+        return 0;
+    default:
+        *bytes = w->last_pss;
+        return w->last_pss ? 0 : -1;
+    }
 }
 
 uint64_t memwatch_finish(memwatch_t *w)

@@ -29,6 +29,7 @@ typedef struct memwatch {
     char cgroup_dir[512]; /* "" when sampling /proc */
     pid_t root;
     uint64_t peak_pss, peak_rss_sum; /* sampling only */
+    uint64_t last_pss;               /* the summed PSS of the last sample that took it */
     /* Socket buffers are in the figure: always on v2 (memory.peak counts
      * them); on v1 when the group's TCP accounting could be switched on
      * (memory.kmem.tcp.limit_in_bytes written), never for proc-pss. */
@@ -56,6 +57,11 @@ void memwatch_refresh_tree(memwatch_t *w);
  * every process) over the tree as last enumerated and keeps the peaks: the
  * figure when the method is proc-pss, a cross-check beside a cgroup. */
 void memwatch_sample(memwatch_t *w, int with_pss);
+/* The tree's memory now, by the watch's method: the group's
+ * memory.current (v2), memory.usage_in_bytes plus its TCP buffers' usage
+ * when those are counted (v1), or the summed PSS of the last sample.
+ * Returns 0, or -1 when there is no figure (yet). */
+int memwatch_current(memwatch_t *w, uint64_t *bytes);
 /* The peak in bytes (PSS sum when sampling; on v1 the group's peak plus
  * its TCP buffers' peak, which may come at another moment, so the sum can
  * exceed the true peak by at most the smaller of the two), then removes

@@ -74,6 +74,33 @@ static void monitor_sample(monitor_t *m, int64_t now)
     }
 }
 
+void monitor_mem_timeline_init(monitor_mem_timeline_t *tl, int64_t window_ns)
+{
+    memset(tl, 0, sizeof *tl);
+    tl->window_ns = window_ns > 0 ? window_ns : 1;
+}
+
+void monitor_mem_timeline_add(monitor_mem_timeline_t *tl, int64_t since_ns, uint64_t bytes)
+{
+    int64_t k;
+    if (since_ns < 0)
+        return;
+    while ((k = since_ns / tl->window_ns) >= MONITOR_MEM_WINDOWS) {
+        for (int i = 0; i < MONITOR_MEM_WINDOWS / 2; i++) {
+            uint64_t a = tl->bytes[2 * i], b = tl->bytes[2 * i + 1];
+            tl->bytes[i] = a > b ? a : b;
+        }
+        memset(tl->bytes + MONITOR_MEM_WINDOWS / 2, 0,
+               MONITOR_MEM_WINDOWS / 2 * sizeof tl->bytes[0]);
+        tl->len = (tl->len + 1) / 2;
+        tl->window_ns *= 2;
+    }
+    if (bytes > tl->bytes[k])
+        tl->bytes[k] = bytes;
+    if (k + 1 > tl->len)
+        tl->len = (int)k + 1;
+}
+
 /* Sleeps until the next tick or until the child exits (the pidfd turns
  * readable). */
 static void monitor_nap(const monitor_t *m, int pidfd, int cap_ms)
@@ -96,6 +123,7 @@ static void monitor_loop(monitor_t *m, const monitor_hooks_t *h, int pidfd)
     for (;;) {
         pid_t w = wait4(m->pid, &m->status, WNOHANG, &m->ru);
         int64_t now;
+        uint64_t cur;
         int cap = -1;
         if (w == m->pid)
             break;
@@ -105,6 +133,8 @@ static void monitor_loop(monitor_t *m, const monitor_hooks_t *h, int pidfd)
         }
         now = clock_now_ns();
         monitor_sample(m, now);
+        if (memwatch_current(m->mw, &cur) == 0)
+            monitor_mem_timeline_add(&m->mem_tl, now - m->t0, cur);
         if (h->tick)
             cap = h->tick(m, now, h->arg);
         monitor_nap(m, pidfd, cap);
@@ -118,6 +148,9 @@ int monitor_run(monitor_t *m, const monitor_hooks_t *h, char *err, size_t errlen
 
     m->status = 0;
     m->last_tree = m->last_pss = m->last_rss = 0;
+    monitor_mem_timeline_init(
+        &m->mem_tl,
+        (int64_t)(monitor_dense(m) ? m->sample_ms : LIMIT_RUN_CGROUP_TICK_MS) * CLOCK_NS_PER_MS);
     memset(&m->ru, 0, sizeof m->ru);
     if (pipe2(go, O_CLOEXEC)) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));

@@ -21,6 +21,25 @@
 
 typedef struct monitor monitor_t;
 
+/* Windows a memory timeline keeps at most, whatever the run's length. */
+#define MONITOR_MEM_WINDOWS 1024
+
+/* The tree's memory over the run, bounded: bytes[k] is the most memory
+ * sampled in window k, [k, k + 1) x window_ns after the clock started
+ * (0: no sample fell in it). Windows start one tick long; once
+ * MONITOR_MEM_WINDOWS are used, neighbours merge (the larger is kept, so
+ * a spike survives) and the window doubles. */
+typedef struct monitor_mem_timeline {
+    int64_t window_ns;
+    int len;
+    uint64_t bytes[MONITOR_MEM_WINDOWS];
+} monitor_mem_timeline_t;
+
+/* Starts an empty timeline of window_ns windows. */
+void monitor_mem_timeline_init(monitor_mem_timeline_t *tl, int64_t window_ns);
+/* Records bytes sampled at since_ns after the start (< 0: ignored). */
+void monitor_mem_timeline_add(monitor_mem_timeline_t *tl, int64_t since_ns, uint64_t bytes);
+
 typedef struct monitor_hooks {
     /* In the child, before it waits to be let go (NULL: nothing). */
     void (*child_prepare)(void *arg);
@@ -53,6 +72,7 @@ struct monitor {
     int status;        /* wait4's */
     uint64_t peak_mem; /* memwatch_finish's */
     int64_t last_tree, last_pss, last_rss;
+    monitor_mem_timeline_t mem_tl; /* memwatch_current every tick */
 };
 
 /* Runs the child under the watch to its end. Returns 0 with the results

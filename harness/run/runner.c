@@ -395,6 +395,11 @@ static void runner_take_figures(run_result_t *r, const monitor_t *m, const memwa
     r->cpu_user_s = tv_s(m->ru.ru_utime);
     r->cpu_sys_s = tv_s(m->ru.ru_stime);
     r->peak_mem_bytes = m->peak_mem;
+    r->mem_window_ns = m->mem_tl.window_ns;
+    r->mem_timeline = malloc((size_t)(m->mem_tl.len ? m->mem_tl.len : 1) * sizeof(uint64_t));
+    r->mem_timeline_len = r->mem_timeline ? m->mem_tl.len : 0;
+    if (r->mem_timeline)
+        memcpy(r->mem_timeline, m->mem_tl.bytes, (size_t)r->mem_timeline_len * sizeof(uint64_t));
     r->mem_method = mw->method;
     r->mem_sockets_counted = mw->sockets_counted;
     r->peak_sock_bytes = mw->peak_sock;
@@ -538,6 +543,9 @@ void run_result_free(run_result_t *r)
     intervals_free(&r->iv);
     free(r->timeline_done);
     free(r->timeline_err);
+    free(r->mem_timeline);
+    r->mem_timeline = NULL;
+    r->mem_timeline_len = 0;
     free(r->stages);
     r->stages = NULL;
     r->nstages = r->stages_cap = 0;

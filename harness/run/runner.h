@@ -78,6 +78,12 @@ typedef struct run_result {
     /* Completions and errors per LIMIT_RUN_TIMELINE_WINDOW_MS window since the start. */
     uint32_t *timeline_done, *timeline_err;
     int timeline_len;
+    /* The tree's memory over the run (monitor_mem_timeline_t): the most
+     * sampled in each mem_window_ns window since the start, 0 where no
+     * sample fell; at most MONITOR_MEM_WINDOWS windows. */
+    uint64_t *mem_timeline;
+    int mem_timeline_len;
+    int64_t mem_window_ns;
     /* Staged models (model->staged): the configured bounds and the peaks
      * from the outcome table, and the samples of the stages timeline. */
     int32_t stage_width[STAGE__COUNT], queue_cap[QUEUE__COUNT];

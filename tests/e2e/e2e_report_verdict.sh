@@ -112,4 +112,23 @@ if [ -n "$CHROMIUM" ]; then
 else
   echo "note: chromium not installed: the rendered page is not checked"
 fi
+# Memory over time: every run has memory-<model>-<repeat>.csv, whose
+# samples never exceed the run's peak (the kernel's peak, or the sampled
+# one), at most 1,024 windows (a run shorter than a tick may have none;
+# some run here has some); report.html draws it.
+any_rows=0
+for run in $(jq -r '.runs[] | "\(.model):\(.repeat):\(.peak_mem_bytes)"' "$J"); do
+  IFS=: read -r m rep peak <<<"$run"
+  f=$WORK/r/memory-$m-$rep.csv
+  [ -f "$f" ] || { fail "no memory-$m-$rep.csv"; continue; }
+  rows=$(($(wc -l <"$f") - 1))
+  top=$(awk -F, 'NR > 1 && $3 > max { max = $3 } END { printf "%.0f", max + 0 }' "$f")
+  [ "$rows" -gt 0 ] && any_rows=1
+  [ "$rows" -le 1024 ] && [ "$top" -le "$peak" ] &&
+    echo "ok: $m $rep memory over time: $rows windows, top $top <= peak $peak" ||
+    fail "memory-$m-$rep.csv: $rows windows, top $top, peak $peak"
+done
+[ "$any_rows" = 1 ] && echo "ok: memory sampled over time" || fail "no run has a memory sample"
+awk '/<figure id="chart-memory-time">/ { f = 1 } f && /<svg/ { ok = 1 } f && /<\/figure>/ { f = 0 } END { exit !ok }' "$H" &&
+  echo "ok: report.html draws memory over time" || fail "report.html has no memory-over-time chart"
 finish

@@ -13,7 +13,7 @@ set -euo pipefail
 CONCBENCH=${1:?usage: test_plot.sh CONCBENCH SAMPLE_DIR [--chromium]}
 SAMPLE=${2:?usage: test_plot.sh CONCBENCH SAMPLE_DIR [--chromium]}
 MODE=${3:-}
-CHARTS=(chart-wall chart-cpu chart-memory chart-errors chart-latency chart-throughput)
+CHARTS=(chart-wall chart-cpu chart-memory chart-errors chart-latency chart-throughput chart-memory-time)
 
 fail() {
     echo "FAIL: $*" >&2

@@ -17,6 +17,7 @@
 #include "engine/redis_sync.h"
 #include "harness/config/config.h"
 #include "harness/run/intervals.h"
+#include "harness/run/monitor.h"
 #include "workload/outcome.h"
 
 static void test_quantiles_exact(void **state)
@@ -119,6 +120,30 @@ static void test_outcome_counts_once(void **state)
 
 /* Passwords never reach results or logs: hand-written cases for each form
  * a --pg or --redis value takes. */
+/* The memory timeline stays bounded over a run 10x longer than its
+ * windows cover, merges by keeping the larger, and keeps a spike. Known
+ * answers: samples every 50 ns of value t over T = 1,024,000 ns, 100 ns
+ * windows: 10 x too many, so the window doubles 4 times (1,600 ns, the
+ * first power of two above 10), 640 windows used, and window k holds its
+ * last sample, (k + 1) x 1600 - 50. */
+static void test_mem_timeline_bounded(void **state)
+{
+    static monitor_mem_timeline_t tl;
+    const int64_t T = 10LL * MONITOR_MEM_WINDOWS * 100;
+    (void)state;
+    monitor_mem_timeline_init(&tl, 100);
+    for (int64_t t = 0; t < T; t += 50)
+        monitor_mem_timeline_add(&tl, t, t == 12350 ? 1000000000000ULL : (uint64_t)t);
+    monitor_mem_timeline_add(&tl, -5, 7); /* before the start: ignored */
+    assert_int_equal(tl.window_ns, 1600);
+    assert_int_equal(tl.len, 640);
+    assert_true(tl.bytes[12350 / 1600] == 1000000000000ULL);
+    assert_true(tl.bytes[100] == 101 * 1600 - 50);
+    assert_true(tl.bytes[639] == (uint64_t)(T - 50));
+    for (int k = 640; k < MONITOR_MEM_WINDOWS; k++)
+        assert_true(tl.bytes[k] == 0);
+}
+
 static void test_redact_secrets(void **state)
 {
     static const char *const cases[][2] = {
@@ -237,13 +262,10 @@ static void test_intervals_known_answers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_quantiles_exact),
-        cmocka_unit_test(test_config_set_and_errors),
-        cmocka_unit_test(test_scenario_file),
-        cmocka_unit_test(test_redact_secrets),
-        cmocka_unit_test(test_redis_addr),
-        cmocka_unit_test(test_outcome_counts_once),
-        cmocka_unit_test(test_intervals_known_answers),
+        cmocka_unit_test(test_quantiles_exact),      cmocka_unit_test(test_config_set_and_errors),
+        cmocka_unit_test(test_scenario_file),        cmocka_unit_test(test_redact_secrets),
+        cmocka_unit_test(test_mem_timeline_bounded), cmocka_unit_test(test_redis_addr),
+        cmocka_unit_test(test_outcome_counts_once),  cmocka_unit_test(test_intervals_known_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
