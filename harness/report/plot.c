@@ -53,7 +53,9 @@ static const plot_chart_def_t plot_charts[] = {
     {"chart-latency",
      "API latency (request on the wire to response) by percentile of the succeeded requests, one "
      "line per repetition: x is 1 / (1 − p) on a log scale, so p90, p99, p99.9 and p99.99 are a "
-     "decade apart and the tail is as visible as the median.",
+     "decade apart and the tail is as visible as the median. Below, on its own scale, the wait "
+     "(id taken to its first request on the wire: slot, queue, backlog) by percentile, so what "
+     "the API took and what the model made each request wait are told apart.",
      1, 0, 0, 0},
     {"chart-throughput",
      "Requests that reached their final outcome per second, in 100 ms windows of repetition 0: "

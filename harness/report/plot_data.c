@@ -215,6 +215,9 @@ static int plot_write_vars(const plot_results_t *c, char *err, size_t errlen)
             c->n);
     for (int i = 0; i < c->n; i++)
         fprintf(m.f, "%s%d", i ? ", " : "", c->models[i].stages_points > 0);
+    fprintf(m.f, "]\n# 1: latency-<model>-*.csv had wait_ms\narray wait_data[%d] = [", c->n);
+    for (int i = 0; i < c->n; i++)
+        fprintf(m.f, "%s%d", i ? ", " : "", c->models[i].wait_points > 0);
     fprintf(m.f, "]\narray timeline_data[%d] = [", c->n);
     for (int i = 0; i < c->n; i++)
         fprintf(m.f, "%s%d", i ? ", " : "", c->models[i].timeline_points > 0);
@@ -348,18 +351,21 @@ static int plot_cdf_repeat(const plot_results_t *c, plot_model_t *model, int rep
 {
     char line[128];
     int gone, kept = 0, pending = 0;
-    double kx = 0, ky = -1, px = 0, py = 0;
+    double kx = 0, ky = -1, px = 0, py = 0, pw = NAN;
     FILE *f = plot_run_csv_open(c, "latency", model->s.name, repeat, &gone, err, errlen);
     if (!f)
         return gone ? 0 : -1;
     while (fgets(line, sizeof line, f)) {
         char *end;
-        double x = strtod(line, &end), y;
+        double x = strtod(line, &end), y, w = NAN;
         if (end == line || *end != ',')
             continue; /* the header */
-        y = strtod(end + 1, NULL);
+        y = strtod(end + 1, &end);
+        if (*end == ',')
+            w = strtod(end + 1, NULL); /* wait_ms: absent before it was recorded */
+        model->wait_points += !isnan(w);
         if (ky < 0 || y - ky >= 0.002 || x >= kx * 1.005) {
-            fprintf(out, "%.6g %.6g\n", x, y);
+            fprintf(out, "%.6g %.6g %.6g\n", x, y, w);
             kx = x;
             ky = y;
             kept++;
@@ -367,11 +373,12 @@ static int plot_cdf_repeat(const plot_results_t *c, plot_model_t *model, int rep
         } else {
             px = x;
             py = y;
+            pw = w;
             pending = 1;
         }
     }
     if (pending) {
-        fprintf(out, "%.6g %.6g\n", px, py);
+        fprintf(out, "%.6g %.6g %.6g\n", px, py, pw);
         kept++;
     }
     fclose(f);
@@ -519,9 +526,10 @@ int plot_data_write(plot_results_t *r, char *err, size_t errlen)
     if (plot_write_summary_csv(r, err, errlen) || plot_write_summary_md(r, err, errlen) ||
         plot_write_blocks(
             r, "cdf.dat",
-            "API latency CDF of every repetition per model (api_ms fraction_at_or_below;"
-            " latency_ms in schema-1 folders; one line per repetition), thinned "
-            "from latency-<model>-<repeat>.csv",
+            "API latency CDF of every repetition per model (api_ms fraction_at_or_below "
+            "wait_ms: the wait of the same rank, NaN where not recorded; latency_ms in "
+            "schema-1 folders; one line per repetition), thinned from "
+            "latency-<model>-<repeat>.csv",
             plot_cdf_block, &r->has_latency, err, errlen) ||
         plot_write_blocks(r, "throughput.dat",
                           "per model, from timeline-<model>-0.csv: window end (s), completions/s, "

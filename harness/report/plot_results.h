@@ -33,6 +33,7 @@ typedef struct plot_model {
      * an empty one), and the timeline's highest completions/s and
      * failures/s. */
     int latency_points, timeline_points, stages_points;
+    int wait_points; /* rows with a wait_ms in latency-<model>-*.csv */
     double rate_max, fail_rate_max;
     /* From memory-<model>-0.csv: windows with a sample, the most memory
      * (MiB) and the last window's end (s). */

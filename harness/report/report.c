@@ -403,7 +403,8 @@ static int report_write_runs_csv(const char *dir, const config_t *cfg, run_resul
 
 /* timeline-MODEL-R.csv (completions and errors per window) and
  * latency-MODEL-R.csv (every succeeded request's api time, ascending, with
- * its cumulative fraction: the API latency CDF without re-binning). */
+ * its cumulative fraction: the API latency CDF without re-binning; and the
+ * wait time of the same rank, so the wait CDF too). */
 static int report_write_run_csvs(const char *dir, const run_result_t *r, char *err, size_t errlen)
 {
     atomic_text_t t;
@@ -417,9 +418,10 @@ static int report_write_run_csvs(const char *dir, const run_result_t *r, char *e
     snprintf(name, sizeof name, "timeline-%s-%d.csv", r->model->name, r->repeat);
     if (atomic_text_commit(&t, dir, name, err, errlen) || atomic_text_open(&t, err, errlen))
         return -1;
-    fprintf(t.f, "api_ms,cdf\n");
-    for (uint64_t k = 0; r->iv.api_sorted && k < r->iv.n; k++)
-        fprintf(t.f, "%.3f,%.6f\n", r->iv.api_sorted[k], (double)(k + 1) / (double)r->iv.n);
+    fprintf(t.f, "api_ms,cdf,wait_ms\n");
+    for (uint64_t k = 0; r->iv.api_sorted && r->iv.wait_sorted && k < r->iv.n; k++)
+        fprintf(t.f, "%.3f,%.6f,%.3f\n", r->iv.api_sorted[k], (double)(k + 1) / (double)r->iv.n,
+                r->iv.wait_sorted[k]);
     snprintf(name, sizeof name, "latency-%s-%d.csv", r->model->name, r->repeat);
     if (atomic_text_commit(&t, dir, name, err, errlen) || atomic_text_open(&t, err, errlen))
         return -1;

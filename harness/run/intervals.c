@@ -53,14 +53,15 @@ int intervals_collect(const outcome_table_t *t, int64_t run_start_ns, intervals_
     intervals_pcts(wait, iv->n, iv->wait_ms);
     intervals_pcts(e2e, iv->n, iv->e2e_ms);
     intervals_pcts(api, iv->n, iv->api_ms);
-    free(wait);
     free(e2e);
     iv->api_sorted = api;
+    iv->wait_sorted = wait;
     return 0;
 }
 
 void intervals_free(intervals_t *iv)
 {
     free(iv->api_sorted);
-    iv->api_sorted = NULL;
+    free(iv->wait_sorted);
+    iv->api_sorted = iv->wait_sorted = NULL;
 }

@@ -29,7 +29,8 @@ typedef struct intervals {
      * wait + api > e2e (each interval lies within the e2e one, so a
      * request that breaks it was timed wrongly). 0 in a sound run. */
     uint64_t inconsistent;
-    double *api_sorted; /* api_ms of each, ascending (malloc'd; the CDF) */
+    double *api_sorted;  /* api_ms of each, ascending (malloc'd; the CDF) */
+    double *wait_sorted; /* wait_ms of each, ascending (malloc'd) */
 } intervals_t;
 
 /* Fills *iv from t, the run having started at run_start_ns. Returns 0, or

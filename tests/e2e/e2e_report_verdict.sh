@@ -129,6 +129,23 @@ for run in $(jq -r '.runs[] | "\(.model):\(.repeat):\(.peak_mem_bytes)"' "$J"); 
     fail "memory-$m-$rep.csv: $rows windows, top $top, peak $peak"
 done
 [ "$any_rows" = 1 ] && echo "ok: memory sampled over time" || fail "no run has a memory sample"
+# The wait spectrum's data: latency-<model>-<repeat>.csv's wait_ms column
+# is ascending and its nearest-rank p50 and p99 (awk, here) are
+# results.json's wait_ms; the latency chart has the wait panel.
+for run in $(jq -r '.runs[] | "\(.model):\(.repeat):\(.wait_ms.p50):\(.wait_ms.p99)"' "$J"); do
+  IFS=: read -r m rep p50 p99 <<<"$run"
+  got=$(awk -F, 'NR == 1 { ok = $3 == "wait_ms"; next } { w[NR - 1] = $3; if ($3 + 0 < prev) ok = 0; prev = $3 + 0 }
+                 END { n = NR - 1; r50 = int(0.5 * n - 1e-9) + 1; r99 = int(0.99 * n - 1e-9) + 1
+                       if (0.5 * n == int(0.5 * n)) r50 = 0.5 * n
+                       if (0.99 * n == int(0.99 * n)) r99 = 0.99 * n
+                       printf "%d %s %s", ok, w[r50], w[r99] }' "$WORK/r/latency-$m-$rep.csv")
+  awk -v g="$got" -v a="$p50" -v b="$p99" 'BEGIN { split(g, x, " "); d1 = x[2] - a; d2 = x[3] - b
+      exit !(x[1] == 1 && d1 * d1 < 1e-6 && d2 * d2 < 1e-6) }' &&
+    echo "ok: $m $rep wait column: p50 $p50, p99 $p99 as results.json" ||
+    fail "latency-$m-$rep.csv wait_ms (ascending, p50, p99) = $got, results.json $p50 $p99"
+done
+awk '/<figure id="chart-latency">/ { f = 1 } f && /Wait by percentile/ { ok = 1 } f && /<\/figure>/ { f = 0 } END { exit !ok }' "$H" &&
+  echo "ok: the latency chart has the wait panel" || fail "the latency chart has no wait panel"
 awk '/<figure id="chart-memory-time">/ { f = 1 } f && /<svg/ { ok = 1 } f && /<\/figure>/ { f = 0 } END { exit !ok }' "$H" &&
   echo "ok: report.html draws memory over time" || fail "report.html has no memory-over-time chart"
 finish
