@@ -26,6 +26,7 @@ do for [fmt in formats] {
         stats "compare.dat" index (k-1) using 1:($4 > $7 ? $4 : $7) nooutput
         set yrange [0:(STATS_max_y > 0 ? STATS_max_y * 1.25 : 1)]
         set title mlabel[k]
+        if (STATS_max_y > 0) { unset label 2 } else { set label 2 "0 for every model on both sides" at graph 0.5, graph 0.5 center textcolor rgb cb_note }
         plot for [i=1:nmodels] "compare.dat" index (k-1) every ::(i-1)::(i-1) using ($1-bw):2 \
                  with boxes fs transparent solid 0.35 border lc rgb cb_ink lc rgb color[i], \
              for [i=1:nmodels] "compare.dat" index (k-1) every ::(i-1)::(i-1) using ($1+bw):5 \

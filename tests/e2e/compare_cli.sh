@@ -70,15 +70,13 @@ expect "one file" 2 err "want two files" -- "$B"
 # chart is inline and nothing refers outside the page.
 # page_check PAGE: the checks every page passes.
 page_check() {
-  local page=$1 src
+  local page=$1
   [ -s "$page" ] || { fail "--html wrote no page"; return; }
   grep -q '<section id="verdict">' "$page" && echo "ok: page has a verdict" || fail "page has no verdict section"
   sed -n '/<section id="verdict">/,/<\/section>/p' "$page" >"$WORK/verdict.html"
   grep -qF "$(tail -n 1 "$WORK/out" | sed 's/&/\&amp;/g')" "$WORK/verdict.html" &&
     echo "ok: page ends on the terminal's verdict" || fail "page lacks the terminal's verdict line: $(tail -n 1 "$WORK/out")"
-  for src in $(grep -o '<img [^>]*src="[^"]*"' "$page" | sed 's/.*src="//; s/"$//'); do
-    [ -s "$(dirname "$page")/$src" ] || fail "<img src=\"$src\"> does not resolve"
-  done
+  page_refs_resolve "$page"
   ! grep -Eo '(src|href)="[^"#][^"]*"|https?://[^"]*' "$page" | grep -qv -E '^https?://www\.w3\.org/' &&
     echo "ok: page self-contained" || fail "page refers to something outside itself"
   if command -v gnuplot >/dev/null; then

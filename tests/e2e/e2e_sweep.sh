@@ -31,6 +31,7 @@ check "a flat model has no knee point" '[.sweep.knee[] | select(.flat) | .point 
   grep -q 'href="point-3-concurrency=50/report.html"' "$out/report.html" &&
   echo "ok: the sweep's report.html with its knees and links" ||
   fail "the sweep's report.html is missing or lacks knees or links"
+page_refs_resolve "$out/report.html"
 for m in thread-pool semaphore-loop; do
   c=$(jq -r --arg m "$m" '.sweep.knee[] | select(.model == $m) | .point.concurrency // "none"' "$r")
   grep -q "<b>$m</b>: knee at concurrency = $c:" "$out/report.html" ||

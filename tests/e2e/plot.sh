@@ -56,6 +56,21 @@ if [ "$MODE" = --chromium ]; then
     for c in "${CHARTS[@]}"; do
         figure_has_svg "$TMP/dom.html" "$c" || fail "rendered page lacks $c or its inline <svg>"
     done
+    grep -q '<section id="verdict">' "$TMP/dom.html" || fail "rendered page has no verdict section"
+    # Every <img> and every link of the rendered page resolves: a data:
+    # URL, an anchor that exists in the page, or a file in the folder.
+    refs=$(grep -Eo '<img [^>]*src="[^"]*"|<a [^>]*href="[^"]*"' "$TMP/dom.html" |
+        sed -E 's/.*(src|href)="//; s/"$//' || true)
+    for ref in $refs; do
+        case $ref in
+        data:*) ;;
+        http://www.w3.org/* | https://www.w3.org/*) ;;
+        \#*) grep -q " id=\"${ref#\#}\"" "$TMP/dom.html" || fail "link $ref: no such id in the page" ;;
+        *://*) fail "the page refers outside itself: $ref" ;;
+        *) [ -e "$OUT/${ref%%#*}" ] || fail "<img>/link $ref does not resolve in the folder" ;;
+        esac
+    done
+    echo "ok: $(echo "$refs" | grep -c . || true) <img>/link(s) resolve"
     echo "PASS (chromium)"
     exit 0
 fi

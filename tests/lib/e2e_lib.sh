@@ -21,6 +21,23 @@ check() {
   fi
 }
 
+# page_refs_resolve PAGE: every <img src> and <a href> of the HTML page
+# resolves: an anchor with its id in the page, a data: URL, the SVG
+# namespace name, or a file beside the page. Says how many.
+page_refs_resolve() {
+  local page=$1 ref n=0
+  for ref in $(grep -Eo '<img [^>]*src="[^"]*"|<a [^>]*href="[^"]*"' "$page" | sed -E 's/.*(src|href)="//; s/"$//'); do
+    n=$((n + 1))
+    case $ref in
+      data:* | http://www.w3.org/* | https://www.w3.org/*) ;;
+      \#*) grep -q " id=\"${ref#\#}\"" "$page" || fail "$page: link $ref: no such id" ;;
+      *://*) fail "$page refers outside itself: $ref" ;;
+      *) [ -e "$(dirname "$page")/${ref%%#*}" ] || fail "$page: <img>/link $ref does not resolve" ;;
+    esac
+  done
+  echo "ok: $n <img>/link(s) of $(basename "$page") checked"
+}
+
 # descendants PID: every process below PID (one ps, walked breadth-first).
 descendants() {
   ps -eo pid=,ppid= | awk -v root="$1" '
