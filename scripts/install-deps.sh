@@ -16,7 +16,7 @@ PACKAGES=(
   jq curl time procps nghttp2-client iproute2
   clang libclang-rt-14-dev valgrind
   python3 python3-psycopg2 python3-aiohttp python3-asyncpg python3-redis
-  golang-go golang-github-lib-pq-dev
+  golang-go golang-github-lib-pq-dev golang-github-gomodule-redigo-dev
 )
 
 say() { echo "install-deps: $*" >&2; }

@@ -44,9 +44,10 @@ const upsertSQL = "INSERT INTO concbench_orders AS o" +
 
 // Job is the job, from the CONCBENCH_* environment the harness sets.
 type Job struct {
-	APIURL, PgDSN, RunID                            string
+	APIURL, PgDSN, RunID, RedisURL                  string
 	Requests, Concurrency, TransformCost, BatchSize int
 	TimeoutMs, Retries, BackoffMs, Workers, DBConns int
+	Procs, Consumers, ClaimIdleMs                   int
 	Seed                                            uint64
 }
 
@@ -78,6 +79,8 @@ func loadJob() *Job {
 		BatchSize: envNum("BATCH_SIZE"), TimeoutMs: envNum("TIMEOUT_MS"),
 		Retries: envNum("RETRIES"), BackoffMs: envNum("BACKOFF_MS"),
 		Workers: envNum("WORKERS"), DBConns: envNum("DB_CONNS"), Seed: seed,
+		RedisURL: os.Getenv("CONCBENCH_REDIS_URL"), Procs: envNum("PROCS"),
+		Consumers: envNum("CONSUMERS"), ClaimIdleMs: envNum("CLAIM_IDLE_MS"),
 	}
 }
 
@@ -90,7 +93,9 @@ type Report struct {
 	ref   time.Time // carries Go's monotonic reading
 }
 
-func newReport() *Report {
+// newReport opens the report; header: write the version line (not again
+// in a worker process reporting on the same descriptor).
+func newReport(header bool) *Report {
 	var ts syscall.Timespec
 	const clockMonotonic = 1
 	if _, _, e := syscall.Syscall(syscall.SYS_CLOCK_GETTIME, clockMonotonic,
@@ -99,7 +104,9 @@ func newReport() *Report {
 	}
 	r := &Report{f: os.NewFile(uintptr(envNum("REPORT_FD")), "report"), ref: time.Now()}
 	r.mono0 = ts.Nano()
-	r.line("concbench-external 1")
+	if header {
+		r.line("concbench-external 1")
+	}
 	return r
 }
 
@@ -155,6 +162,7 @@ type Row struct {
 	ItemCount          int64
 	TotalCents         int64
 	Digest             string
+	Tag                string // the stream entry it came from (streams)
 }
 
 var errBadPayload = errors.New("bad payload")
@@ -234,7 +242,7 @@ func transform(body []byte, i int, cost int) (Row, error) {
 		h.Write(c)
 		h.Sum(d[:0])
 	}
-	return Row{int64(i), cust, cur, int64(len(items)), total.Int64(), hex.EncodeToString(d[:])}, nil
+	return Row{int64(i), cust, cur, int64(len(items)), total.Int64(), hex.EncodeToString(d[:]), ""}, nil
 }
 
 func classifyStatus(status int) string {
@@ -279,18 +287,22 @@ func newClient(job *Job, maxConns int) *http.Client {
 // attempt is one GET: status (0 without a response), body, Retry-After in
 // ms, and the error class of a failed exchange.
 //
-// net/http's Transport re-sends a GET by itself when a reused keep-alive
-// connection fails before the response (the server reset it): a second
-// request on the wire that the program never sees, and the attempts and
-// faults the harness counts would not be the program's. An empty body
-// that cannot be replayed turns that off (the Transport finds it empty
-// and sends no body); each attempt is then exactly one request.
+// net/http's Transport re-sends a GET by itself, at once, when a reused
+// keep-alive connection fails before the response (the server reset it):
+// a request on the wire that the program never sees, and that the retry
+// policy did not send. A request is re-sent only if it is replayable (no
+// body, or one GetBody can rewind); an empty body without GetBody is not,
+// and Transfer-Encoding "identity" keeps the Transport from probing that
+// body (with a 200 ms timer, which a loaded machine loses) and sending
+// the GET chunked: it goes out bodiless, as before. Each attempt is then
+// exactly one request.
 func attempt(cl *http.Client, job *Job, i int) (int, []byte, int64, string) {
 	req, err := http.NewRequest("GET", fmt.Sprintf("%s/orders/%d", job.APIURL, i), nil)
 	if err != nil {
 		fatal("CONCBENCH_API_URL: %v", err)
 	}
 	req.Body = io.NopCloser(http.NoBody)
+	req.TransferEncoding = []string{"identity"}
 	resp, err := cl.Do(req)
 	if err != nil {
 		return 0, nil, 0, classifyErr(err)
@@ -336,8 +348,9 @@ func fetch(cl *http.Client, job *Job, rep *Report, i int) (Row, string) {
 
 // writers starts n goroutines, each on its own PostgreSQL connection,
 // committing the rows it receives in batches of batch_size (a partial
-// batch as soon as no row is waiting). Close rows, then Wait.
-func writers(job *Job, rep *Report, n int, rows <-chan Row) *sync.WaitGroup {
+// batch as soon as no row is waiting) and calling after (if not nil) with
+// each batch committed. Close rows, then Wait.
+func writers(job *Job, rep *Report, n int, rows <-chan Row, after func([]Row)) *sync.WaitGroup {
 	db, err := sql.Open("postgres", job.PgDSN)
 	if err != nil {
 		fatal("postgres: %v", err)
@@ -369,7 +382,9 @@ func writers(job *Job, rep *Report, n int, rows <-chan Row) *sync.WaitGroup {
 						break more
 					}
 				}
-				commit(conn, job, rep, batch)
+				if commit(conn, job, rep, batch) && after != nil {
+					after(batch)
+				}
 				batch = batch[:0]
 			}
 		}()
@@ -378,8 +393,9 @@ func writers(job *Job, rep *Report, n int, rows <-chan Row) *sync.WaitGroup {
 }
 
 // commit writes one batch in one statement (its own transaction) and
-// reports each id done, or failed with class db.
-func commit(conn *sql.Conn, job *Job, rep *Report, batch []Row) {
+// reports each id done, or failed with class db. Returns whether it was
+// committed.
+func commit(conn *sql.Conn, job *Job, rep *Report, batch []Row) bool {
 	n := len(batch)
 	ids, items, totals := make([]int64, n), make([]int64, n), make([]int64, n)
 	cust, cur, dig := make([]string, n), make([]string, n), make([]string, n)
@@ -399,4 +415,5 @@ func commit(conn *sql.Conn, job *Job, rep *Report, batch []Row) {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "batch of %d failed: %v\n", n, err)
 	}
+	return err == nil
 }

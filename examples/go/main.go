@@ -1,4 +1,5 @@
-// Go reference models for concbench (docs/external-models.md):
+// Go reference models for concbench (docs/external-models.md); streams.go
+// is the third, concbench-go streams:
 //
 //	concbench-go goroutines  a goroutine per id, all N at once, on one
 //	                         http.Client with no connection limit
@@ -17,17 +18,29 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 || (os.Args[1] != "goroutines" && os.Args[1] != "pool") {
-		fatal("usage: %s goroutines|pool (started by concbench: docs/external-models.md)", os.Args[0])
+	if len(os.Args) != 2 {
+		fatal("usage: %s goroutines|pool|streams (started by concbench: docs/external-models.md)",
+			os.Args[0])
 	}
 	job := loadJob()
-	rep := newReport()
+	switch os.Args[1] {
+	case "streams":
+		streamsMain(job)
+		return
+	case streamsWorkerArg:
+		streamsWorker(job)
+		return
+	case "goroutines", "pool":
+	default:
+		fatal("usage: %s goroutines|pool|streams", os.Args[0])
+	}
+	rep := newReport(true)
 	nw := job.DBConns
 	if nw <= 0 {
 		nw = 4
 	}
 	rows := make(chan Row, 2*job.BatchSize*nw)
-	written := writers(job, rep, nw, rows)
+	written := writers(job, rep, nw, rows, nil)
 	var fetching sync.WaitGroup
 	handle := func(cl *http.Client, i int) {
 		if row, cls := fetch(cl, job, rep, i); cls != "" {

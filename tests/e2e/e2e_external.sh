@@ -78,17 +78,17 @@ left=$(ps -eo args= | grep -F "$WORK" | grep -c "[b]roken.py" || true)
 out2="$WORK/conf"
 sh "$(dirname "$0")/../../examples/go/run.sh" --build || fail "examples/go does not compile"
 "$CONCBENCH" run --scenario conformance --requests 120 \
-  --model py-threads,py-semaphore,py-gather,py-unbounded,py-process-pool,py-streams,go-goroutines,go-pool,thread-pool \
+  --model py-threads,py-semaphore,py-gather,py-unbounded,py-process-pool,py-streams,go-goroutines,go-pool,go-streams,thread-pool \
   --out "$out2" progress=0 >/dev/null 2>"$WORK/stderr2" || { cat "$WORK/stderr2"; fail "conformance run failed"; }
 r2="$out2/results.json"
-check "conformance: all ok" '[.runs[].ok] == [true, true, true, true, true, true, true, true, true]' "$r2"
+check "conformance: all ok" '[.runs[].ok] == [true, true, true, true, true, true, true, true, true, true]' "$r2"
 check "conformance: faults happened" '.runs[0].retried > 10' "$r2"
 check "conformance: py-semaphore's pool has its 4 DB connections" "$(run py-semaphore ".db_conns == 4")" "$r2"
 check "conformance: py-process-pool has a DB connection per worker" "$(run py-process-pool ".db_conns == 20")" "$r2"
 check "conformance: go-pool holds C requests in flight at most, its 4 writers' connections" \
   "$(run go-pool ".client_peak_inflight <= 20 and .db_conns == 4")" "$r2"
 check "conformance: go-goroutines has more than C in flight" "$(run go-goroutines ".client_peak_inflight > 20")" "$r2"
-for m in py-threads py-semaphore py-gather py-unbounded py-process-pool py-streams go-goroutines go-pool; do
+for m in py-threads py-semaphore py-gather py-unbounded py-process-pool py-streams go-goroutines go-pool go-streams; do
   check "conformance: $m fails, retries and classifies like thread-pool" \
     "([.runs[] | select(.model == \"$m\") | [.errors, .attempts, .retried]] ==
       [.runs[] | select(.model == \"thread-pool\") | [.errors, .attempts, .retried]])" "$r2"
@@ -110,12 +110,13 @@ check "py-unbounded: more than 100 on the wire at once" \
 
 # Crash injection: a worker of the Python process pool SIGKILLed (the pool
 # is rebuilt, the unfinished chunks taken again) and one of the stream
-# workers (the others XAUTOCLAIM its entries); every row verified.
+# workers, in Python and in Go (the others XAUTOCLAIM its entries); every
+# row verified.
 out4="$WORK/crash"
-"$CONCBENCH" run --model py-process-pool,py-streams --requests 400 --concurrency 8 --latency-ms 10 \
+"$CONCBENCH" run --model py-process-pool,py-streams,go-streams --requests 400 --concurrency 8 --latency-ms 10 \
   --crash-after 0.3 --claim-idle-ms 1000 --out "$out4" progress=0 >/dev/null 2>"$WORK/stderr4" ||
   { cat "$WORK/stderr4"; fail "crash run failed"; }
-for m in py-process-pool py-streams; do
+for m in py-process-pool py-streams go-streams; do
   check "$m: a worker killed, recovered, 400 rows verified" \
     "$(run $m ".ok and .rows == 400 and .crash.applicable and .crash.killed == 1 and (.crash.requeued + .crash.redelivered) > 0")" "$out4/results.json"
 done
