@@ -134,7 +134,8 @@ static int compare_args_parse(int argc, char **argv, compare_opts_t *o, limits_t
 
 int compare_cmd(int argc, char **argv)
 {
-    compare_opts_t o = {0.10, COMPARE_M_ALL, 0, NULL};
+    compare_opts_t o = {0.10, COMPARE_M_ALL, 0, NULL, NULL, NULL};
+    char dirs[2][4096];
     limits_t l;
     const char *paths[2];
     json_t *docs[2] = {NULL, NULL};
@@ -153,6 +154,10 @@ int compare_cmd(int argc, char **argv)
     /* With one file, it is RESULTS and only the limits are checked. */
     docs[1] = compare_load("results", paths[npaths - 1], err, sizeof err);
     docs[0] = docs[1] && npaths == 2 ? compare_load("baseline", paths[0], err, sizeof err) : NULL;
+    if (npaths == 2) {
+        o.base_dir = compare_results_dir(paths[0], dirs[0], sizeof dirs[0]);
+        o.cur_dir = compare_results_dir(paths[1], dirs[1], sizeof dirs[1]);
+    }
     if (docs[1] && (npaths == 1 || docs[0]))
         rc = npaths == 2 ? compare_results(docs[0], docs[1], &o, stdout, err, sizeof err)
                          : CB_EXIT_OK;

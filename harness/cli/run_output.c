@@ -37,7 +37,7 @@ void run_output_utc_now(char *buf, size_t cap, const char *fmt)
 static int run_baseline_compare(const config_t *cfg, json_t *base, json_t *doc, int rc)
 {
     char err[1024];
-    compare_opts_t o = {cfg->threshold, COMPARE_M_ALL, cfg->allow_invalid, NULL};
+    compare_opts_t o = {cfg->threshold, COMPARE_M_ALL, cfg->allow_invalid, NULL, NULL, NULL};
     int c;
 
     if (!base)

@@ -418,7 +418,9 @@ static int cmp_write_html(const compare_opts_t *o, const compare_side_t *b, cons
                         nrows,
                         verdict,
                         rc != CB_EXIT_OK,
-                        text};
+                        text,
+                        o->base_dir,
+                        o->cur_dir};
     return compare_html_write(&h, err, errlen);
 }
 
@@ -538,6 +540,19 @@ int compare_metrics_parse(const char *s, unsigned *mask, char *err, size_t errle
             return 0;
         p += n + 1;
     }
+}
+
+const char *compare_results_dir(const char *path, char *buf, size_t cap)
+{
+    struct stat st;
+    const char *slash = strrchr(path, '/');
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        snprintf(buf, cap, "%s", path);
+    else if (!slash)
+        snprintf(buf, cap, ".");
+    else
+        snprintf(buf, cap, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    return buf;
 }
 
 /* Loads a results.json, or DIR/results.json when path is a folder. */

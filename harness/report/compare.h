@@ -32,6 +32,10 @@ typedef struct compare_opts {
      * the verdict; a page that cannot be written makes the result 2 with
      * the reason in err. */
     const char *html;
+    /* The folders holding the two results.json (NULL: unknown): the page
+     * draws each model's API latency spectrum of repetition 0 from their
+     * latency-<model>-0.csv when both have one. */
+    const char *base_dir, *cur_dir;
 } compare_opts_t;
 
 enum {
@@ -61,5 +65,9 @@ int compare_metrics_parse(const char *s, unsigned *mask, char *err, size_t errle
  * ("baseline", "results") starts the error. Returns the document (caller
  * decrefs), or NULL with the file, line and reason in err. */
 json_t *compare_load(const char *label, const char *path, char *err, size_t errlen);
+
+/* The folder of the results.json path names (as compare_load reads it):
+ * path itself when it is a folder, else the file's folder, in buf. */
+const char *compare_results_dir(const char *path, char *buf, size_t cap);
 
 #endif

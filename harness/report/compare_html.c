@@ -1,17 +1,22 @@
 #include "harness/report/compare_html.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/atomic_file.h"
 #include "harness/report/chart.h"
 #include "harness/report/html_report.h"
+#include "harness/report/plot_data.h"
 
 #define CMPH_CHART "chart-compare"
+#define CMPH_LAT_CHART "chart-compare-latency"
 
 static const char cmph_css[] =
     "body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
@@ -114,18 +119,103 @@ static int cmph_chart_inputs(const compare_html_t *h, const char *dir, const cha
     return 0;
 }
 
-/* Draws the chart in a private folder. Returns its SVG text (malloc'd),
- * or NULL with why in why (gnuplot missing: said on stderr too). */
-static char *cmph_chart(const compare_html_t *h, const char *pagedir, char *why, size_t whylen)
+/* dir/latency-MODEL-0.csv opened for reading, or NULL: a model name that
+ * is not a plain file name (results.json is input), a file that is
+ * missing, a link or not a regular file. */
+static FILE *cmph_latency_open(const char *dir, const char *model)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    FILE *f;
+    int fd;
+    if (!dir || !*model || model[0] == '.' || strlen(model) > 100 ||
+        strspn(model, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-") !=
+            strlen(model))
+        return NULL;
+    snprintf(path, sizeof path, "%s/latency-%s-0.csv", dir, model);
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return NULL;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !(f = fdopen(fd, "r"))) {
+        close(fd);
+        return NULL;
+    }
+    return f;
+}
+
+/* comparelat.dat (per model two blocks, baseline then current: "api cdf
+ * wait" rows of repetition 0, thinned as report.html's are; one NaN row
+ * where a side has no file) and comparelat.gp (lat_data[]: both sides
+ * have one) in dir. Returns the models with both, or -1 with err. */
+static int cmph_latency_inputs(const compare_html_t *h, const char *dir, const char **models,
+                               size_t nmodels, char *err, size_t errlen)
+{
+    atomic_text_t dat, vars;
+    int both = 0, wait_rows = 0;
+    if (atomic_text_open(&dat, err, errlen))
+        return -1;
+    if (atomic_text_open(&vars, err, errlen)) {
+        atomic_text_commit(&dat, dir, "comparelat.dat", err, errlen);
+        return -1;
+    }
+    fprintf(vars.f, "array lat_data[%zu]\n", nmodels);
+    for (size_t k = 0; k < nmodels; k++) {
+        int kept[2] = {0, 0};
+        for (int side = 0; side < 2; side++) {
+            FILE *f = cmph_latency_open(side ? h->cur_dir : h->base_dir, models[k]);
+            fprintf(dat.f, "%s# %s\n", k || side ? "\n\n" : "", side ? "current" : "baseline");
+            if (f) {
+                kept[side] = plot_cdf_thin(f, dat.f, &wait_rows);
+                fclose(f);
+            }
+            if (!kept[side])
+                fputs("NaN NaN NaN\n", dat.f);
+        }
+        fprintf(vars.f, "lat_data[%zu] = %d\n", k + 1, kept[0] > 0 && kept[1] > 0);
+        both += kept[0] > 0 && kept[1] > 0;
+    }
+    if (atomic_text_commit(&dat, dir, "comparelat.dat", err, errlen)) {
+        atomic_text_commit(&vars, dir, "comparelat.gp", err, errlen);
+        return -1;
+    }
+    if (atomic_text_commit(&vars, dir, "comparelat.gp", err, errlen))
+        return -1;
+    return both;
+}
+
+/* Runs plots/SCRIPT in the private folder and reads the SVG it drew.
+ * Returns the text, or NULL with why. */
+static char *cmph_draw(const char *gnuplot, const char *dir, const char *stem, char *why,
+                       size_t whylen)
+{
+    char script[96], svg_name[96];
+    char *svg = NULL;
+    size_t len;
+    snprintf(script, sizeof script, "%s.gp", stem);
+    snprintf(svg_name, sizeof svg_name, "%s.svg", stem);
+    if (chart_script_copy(dir, script, why, whylen) == 0 &&
+        chart_gnuplot_run(gnuplot, dir, script, why, whylen) == 0 &&
+        !(svg = chart_file_read(dir, svg_name, &len)))
+        snprintf(why, whylen, "cannot read the chart gnuplot drew: %s", strerror(errno));
+    return svg;
+}
+
+/* Draws the charts in a private folder: svg[0] the metrics chart, or
+ * NULL with why (gnuplot missing: said on stderr too); svg[1] the latency
+ * spectra, or NULL with lat_why. Both malloc'd SVG text. */
+static void cmph_chart(const compare_html_t *h, const char *pagedir, char *svg[2], char *why,
+                       size_t whylen, char *lat_why, size_t lat_whylen)
 {
     static const char *const no_inputs[] = {NULL};
     const char **models = calloc(h->nrows + 1, sizeof *models);
     const char **metrics = calloc(h->nrows + 1, sizeof *metrics);
     char gnuplot[PATH_MAX];
     chart_work_t w;
-    char *svg = NULL;
-    size_t len;
+    size_t nmodels;
+    int both;
 
+    svg[0] = svg[1] = NULL;
+    snprintf(lat_why, lat_whylen, "the metrics chart was not drawn.");
     if (!models || !metrics) {
         snprintf(why, whylen, "out of memory");
         goto out;
@@ -134,18 +224,23 @@ static char *cmph_chart(const compare_html_t *h, const char *pagedir, char *why,
         snprintf(why, whylen, "gnuplot is not installed (scripts/install-deps.sh)");
         goto out;
     }
+    nmodels = cmph_distinct(h, 0, models);
     if (chart_work_open(&w, pagedir, no_inputs, why, whylen) == 0 &&
-        cmph_chart_inputs(h, w.dir, models, cmph_distinct(h, 0, models), metrics,
-                          cmph_distinct(h, 1, metrics), why, whylen) == 0 &&
-        chart_script_copy(w.dir, CMPH_CHART ".gp", why, whylen) == 0 &&
-        chart_gnuplot_run(gnuplot, w.dir, CMPH_CHART ".gp", why, whylen) == 0 &&
-        !(svg = chart_file_read(w.dir, CMPH_CHART ".svg", &len)))
-        snprintf(why, whylen, "cannot read the chart gnuplot drew: %s", strerror(errno));
+        cmph_chart_inputs(h, w.dir, models, nmodels, metrics, cmph_distinct(h, 1, metrics), why,
+                          whylen) == 0 &&
+        (svg[0] = cmph_draw(gnuplot, w.dir, CMPH_CHART, why, whylen)) != NULL) {
+        both = cmph_latency_inputs(h, w.dir, models, nmodels, lat_why, lat_whylen);
+        if (both == 0)
+            snprintf(lat_why, lat_whylen,
+                     "no model has latency-<model>-0.csv beside both results.json (compare two "
+                     "results folders to see it).");
+        else if (both > 0)
+            svg[1] = cmph_draw(gnuplot, w.dir, CMPH_LAT_CHART, lat_why, lat_whylen);
+    }
     chart_work_close(&w);
 out:
     free(models);
     free(metrics);
-    return svg;
 }
 
 static void cmph_td(FILE *f, const char *cls, const char *text)
@@ -210,6 +305,24 @@ static void cmph_table(FILE *f, const compare_html_t *h)
     fputs("</table></div>\n", f);
 }
 
+/* A figure: the chart's SVG inline, or a note saying why it is missing
+ * (missing: its start, why: the reason), then the caption. */
+static void cmph_figure(FILE *f, const char *id, const char *svg, const char *label,
+                        const char *missing, const char *why, const char *caption)
+{
+    fprintf(f, "<figure id=\"%s\">\n", id);
+    if (svg)
+        html_report_svg_inline(f, svg, id, label);
+    else {
+        fprintf(f, "<p class=\"note\">%s", missing);
+        html_report_escape(f, why);
+        fputs("</p>\n", f);
+    }
+    fputs("<figcaption>", f);
+    html_report_escape(f, caption);
+    fputs("</figcaption>\n</figure>\n", f);
+}
+
 /* Splits path into its folder (dir) and file name. */
 static const char *cmph_split(const char *path, char *dir, size_t cap)
 {
@@ -224,18 +337,19 @@ static const char *cmph_split(const char *path, char *dir, size_t cap)
 
 int compare_html_write(const compare_html_t *h, char *err, size_t errlen)
 {
-    char dir[PATH_MAX], why[480];
+    char dir[PATH_MAX], why[480], lat_why[480];
     const char *name = cmph_split(h->path, dir, sizeof dir);
-    char *svg;
+    char *svg[2];
     atomic_text_t t;
 
     if (!*name) {
         snprintf(err, errlen, "--html %s: want a file name, not a folder", h->path);
         return -1;
     }
-    svg = cmph_chart(h, dir, why, sizeof why);
+    cmph_chart(h, dir, svg, why, sizeof why, lat_why, sizeof lat_why);
     if (atomic_text_open(&t, err, errlen)) {
-        free(svg);
+        free(svg[0]);
+        free(svg[1]);
         return -1;
     }
     fprintf(t.f,
@@ -250,23 +364,22 @@ int compare_html_write(const compare_html_t *h, char *err, size_t errlen)
     fputs("</p>\n", t.f);
     cmph_verdict(t.f, h);
     cmph_table(t.f, h);
-    fputs("<h2>Charts</h2>\n<figure id=\"" CMPH_CHART "\">\n", t.f);
-    if (svg)
-        html_report_svg_inline(t.f, svg, CMPH_CHART, "baseline against current per model");
-    else {
-        fputs("<p class=\"note\">Not drawn: ", t.f);
-        html_report_escape(t.f, why);
-        fputs("</p>\n", t.f);
-    }
-    fputs("<figcaption>Per metric, each model's baseline (pale) beside its current figure "
-          "(solid): medians, whiskers min–max of the repetitions. A current bar in red is worse "
-          "beyond the threshold and the noise, as in the table and the terminal; lower is "
-          "better everywhere.</figcaption>\n</figure>\n"
-          "<h2>What the terminal printed</h2>\n<pre>",
-          t.f);
+    fputs("<h2>Charts</h2>\n", t.f);
+    cmph_figure(t.f, CMPH_CHART, svg[0], "baseline against current per model", "Not drawn: ", why,
+                "Per metric, each model's baseline (pale) beside its current figure (solid): "
+                "medians, whiskers min–max of the repetitions. A current bar in red is worse "
+                "beyond the threshold and the noise, as in the table and the terminal; lower is "
+                "better everywhere.");
+    cmph_figure(t.f, CMPH_LAT_CHART, svg[1], "API latency spectra, baseline and current",
+                "Latency spectra not drawn: ", lat_why,
+                "API latency by percentile of repetition 0, one panel per model: the baseline "
+                "dashed, the current solid; x is 1 / (1 − p) on a log scale, as in report.html's "
+                "latency chart.");
+    fputs("<h2>What the terminal printed</h2>\n<pre>", t.f);
     html_report_escape(t.f, h->terminal);
     fputs("</pre>\n</body></html>\n", t.f);
-    free(svg);
+    free(svg[0]);
+    free(svg[1]);
     if (atomic_text_commit(&t, dir, name, err, errlen))
         return -1;
     return 0;

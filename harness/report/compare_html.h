@@ -1,9 +1,10 @@
 /* `concbench compare --html FILE`: the comparison as one self-contained
  * page. It renders what compare.c judged (the rows, their verdicts and the
  * terminal's own text), so the page and the terminal never disagree; the
- * chart (plots/chart-compare.gp: per metric, each model's baseline beside
- * its current figure, a regression in red) is drawn by gnuplot in a
- * private folder (chart.h) and inlined as SVG. */
+ * charts (plots/chart-compare.gp: per metric, each model's baseline beside
+ * its current figure, a regression in red; plots/chart-compare-latency.gp:
+ * each model's API latency spectra of both sides) are drawn by gnuplot in
+ * a private folder (chart.h) and inlined as SVG. */
 #ifndef CONCBENCH_REPORT_COMPARE_HTML_H
 #define CONCBENCH_REPORT_COMPARE_HTML_H
 
@@ -30,6 +31,9 @@ typedef struct compare_html {
     const char *verdict;  /* the terminal's closing line (REGRESSION, OK, VOID) */
     int failed;           /* the verdict is a failure (exit 1 or 2) */
     const char *terminal; /* everything the terminal printed */
+    /* The two results folders, or NULL: each model's latency-<model>-0.csv
+     * on both sides draws the latency spectra chart. */
+    const char *base_dir, *cur_dir;
 } compare_html_t;
 
 /* Draws the chart (skipped with one line on stderr when gnuplot is

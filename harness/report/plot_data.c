@@ -340,22 +340,12 @@ static FILE *plot_run_csv_open(const plot_results_t *c, const char *kind, const 
     return f;
 }
 
-/* One repetition's part of a cdf.dat block, from
- * latency-<model>-<repeat>.csv, thinned to what a chart can show: a point
- * is kept when the fraction moved by 0.002 or the latency by 0.5% since
- * the last kept one, and the last point always is. So a 100,000-request
- * run draws a few thousand points at most, and the tail, where points are
- * far apart, is kept whole. Returns points kept (0: no file), or -1. */
-static int plot_cdf_repeat(const plot_results_t *c, plot_model_t *model, int repeat, FILE *out,
-                           char *err, size_t errlen)
+int plot_cdf_thin(FILE *in, FILE *out, int *wait_rows)
 {
     char line[128];
-    int gone, kept = 0, pending = 0;
+    int kept = 0, pending = 0;
     double kx = 0, ky = -1, px = 0, py = 0, pw = NAN;
-    FILE *f = plot_run_csv_open(c, "latency", model->s.name, repeat, &gone, err, errlen);
-    if (!f)
-        return gone ? 0 : -1;
-    while (fgets(line, sizeof line, f)) {
+    while (fgets(line, sizeof line, in)) {
         char *end;
         double x = strtod(line, &end), y, w = NAN;
         if (end == line || *end != ',')
@@ -363,7 +353,7 @@ static int plot_cdf_repeat(const plot_results_t *c, plot_model_t *model, int rep
         y = strtod(end + 1, &end);
         if (*end == ',')
             w = strtod(end + 1, NULL); /* wait_ms: absent before it was recorded */
-        model->wait_points += !isnan(w);
+        *wait_rows += !isnan(w);
         if (ky < 0 || y - ky >= 0.002 || x >= kx * 1.005) {
             fprintf(out, "%.6g %.6g %.6g\n", x, y, w);
             kx = x;
@@ -381,6 +371,20 @@ static int plot_cdf_repeat(const plot_results_t *c, plot_model_t *model, int rep
         fprintf(out, "%.6g %.6g %.6g\n", px, py, pw);
         kept++;
     }
+    return kept;
+}
+
+/* One repetition's part of a cdf.dat block, from
+ * latency-<model>-<repeat>.csv, thinned (plot_cdf_thin). Returns points
+ * kept (0: no file), or -1. */
+static int plot_cdf_repeat(const plot_results_t *c, plot_model_t *model, int repeat, FILE *out,
+                           char *err, size_t errlen)
+{
+    int gone, kept;
+    FILE *f = plot_run_csv_open(c, "latency", model->s.name, repeat, &gone, err, errlen);
+    if (!f)
+        return gone ? 0 : -1;
+    kept = plot_cdf_thin(f, out, &model->wait_points);
     fclose(f);
     return kept;
 }

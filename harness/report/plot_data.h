@@ -6,6 +6,7 @@
 #define CONCBENCH_PLOT_DATA_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "harness/report/plot_results.h"
 
@@ -15,5 +16,14 @@
  * read or written). A model without latency or timeline CSV is not an
  * error: its block holds one NaN row. */
 int plot_data_write(plot_results_t *r, char *err, size_t errlen);
+
+/* Copies a latency-<model>-<repeat>.csv (api_ms,cdf[,wait_ms]) from in to
+ * out as "api cdf wait" rows (wait NaN when absent), thinned to what a
+ * chart can show: a point is kept when the fraction moved by 0.002 or the
+ * latency by 0.5% since the last kept one, and the last point always is.
+ * So a 100,000-request run draws a few thousand points at most, and the
+ * tail, where points are far apart, is kept whole. Adds the rows that had
+ * a wait to *wait_rows. Returns the points kept. */
+int plot_cdf_thin(FILE *in, FILE *out, int *wait_rows);
 
 #endif

@@ -103,6 +103,25 @@ expect "html: hostile model name" 1 out "^REGRESSION" -- "$WORK/eb.json" "$WORK/
 page_check "$WORK/evil.html"
 [ ! -e "$WORK/pwned" ] && echo "ok: model name not run" || fail "a model name ran as a command in gnuplot"
 grep -q '<b>' "$WORK/evil.html" && fail "model name not escaped in the page" || echo "ok: name escaped"
+# Two results folders with latency-<model>-0.csv: the page draws each
+# model's spectra, baseline and current; two bare files cannot.
+mkdir -p "$WORK/fb" "$WORK/fc"
+cp "$B" "$WORK/fb/results.json"
+cp "$DATA/slower-tight.json" "$WORK/fc/results.json"
+for side in fb fc; do
+  for m in thread-pool process-pool; do
+    awk 'BEGIN { print "api_ms,cdf,wait_ms"; for (k = 1; k <= 200; k++) printf "%.3f,%.6f,%.3f\n", 50 + 10 * (k / 200) ^ 8, k / 200, k * 0.1 }' \
+      >"$WORK/$side/latency-$m-0.csv"
+  done
+done
+expect "html: two folders" 1 out "^REGRESSION" -- "$WORK/fb" "$WORK/fc" --html "$WORK/folders.html"
+page_check "$WORK/folders.html"
+if command -v gnuplot >/dev/null; then
+  awk '/<figure id="chart-compare-latency">/ { f = 1 } f && /<svg/ { ok = 1 } f && /<\/figure>/ { f = 0 } END { exit !ok }' "$WORK/folders.html" &&
+    echo "ok: latency spectra of both sides drawn" || fail "no latency spectra: $(grep -o 'Latency spectra not drawn[^<]*' "$WORK/folders.html")"
+  grep -q 'Latency spectra not drawn: no model has latency-' "$WORK/page.html" &&
+    echo "ok: bare files: the page says why there are no spectra" || fail "bare files: no note on the missing spectra"
+fi
 expect "html without a baseline" 2 err "^concbench compare: --html compares two results" -- "$B" --max-error-rate 5% --html "$WORK/x.html"
 expect "html into a missing folder" 2 err "^concbench compare: cannot write /nonexistent/" -- "$B" "$B" --html /nonexistent/p.html
 expect "help" 0 out "^usage: concbench compare" -- --help

@@ -86,7 +86,7 @@ static result_t run_compare_opts(json_t *base, json_t *cur, compare_opts_t o)
 
 static result_t run_compare(json_t *base, json_t *cur, double threshold, unsigned metrics)
 {
-    compare_opts_t o = {threshold, metrics, 0, NULL};
+    compare_opts_t o = {threshold, metrics, 0, NULL, NULL, NULL};
     return run_compare_opts(base, cur, o);
 }
 
@@ -426,7 +426,7 @@ static void test_invalid_runs(void **state)
 {
     (void)state;
     json_t *b = load("baseline.json"), *c = load("baseline.json");
-    compare_opts_t allow = {0.10, COMPARE_M_ALL, 1, NULL};
+    compare_opts_t allow = {0.10, COMPARE_M_ALL, 1, NULL, NULL, NULL};
     result_t r = run_compare(b, c, 0.10, COMPARE_M_ALL);
     assert_int_equal(r.rc, 0); /* no "valid" key anywhere */
     assert_null(strstr(r.out, "INVALID"));
