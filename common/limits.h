@@ -248,6 +248,10 @@
  * verify and drop the run's rows: a stopped server must not hold a user
  * who pressed Ctrl-C. */
 #define LIMIT_RUN_INTERRUPTED_PG_MS 3000
+/* The no-progress watchdog's limit when stall_timeout is left at 0: a
+ * minute, or one request's worst case (every attempt timing out, plus
+ * its backoffs) when that is longer. */
+#define LIMIT_STALL_DEFAULT_S 60
 /* The longest tick while a crash injection is pending: the worker must be
  * killed close to the completed fraction asked for. */
 #define LIMIT_RUN_CRASH_TICK_MS 5

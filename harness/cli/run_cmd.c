@@ -261,12 +261,15 @@ static int run_check_args(struct run_state *st)
                                                                 : (uint32_t)n;
     }
     /* The watchdog must not stop a run whose requests are all legitimately
-     * waiting out their timeouts and retries. */
-    if ((int64_t)cfg->stall_timeout_s * 1000 <
-        (int64_t)cfg->job.timeout_ms * (cfg->job.retries + 1)) {
-        log_error("stall_timeout (%d s) is shorter than one request may take (timeout_ms %d x "
-                  "%d attempts): raise stall_timeout or lower timeout_ms/retries",
-                  cfg->stall_timeout_s, cfg->job.timeout_ms, cfg->job.retries + 1);
+     * waiting out their timeouts and retries: a stall_timeout set by hand
+     * must cover that (left at 0 it does by construction). */
+    if (cfg->stall_timeout_s > 0 &&
+        (int64_t)cfg->stall_timeout_s * 1000 < config_request_worst_ms(cfg)) {
+        log_error("stall_timeout (%d s) is shorter than one request may take (%lld ms: timeout_ms "
+                  "%d x %d attempts plus backoffs): raise stall_timeout, leave it at 0 (automatic) "
+                  "or lower timeout_ms/retries",
+                  cfg->stall_timeout_s, (long long)config_request_worst_ms(cfg),
+                  cfg->job.timeout_ms, cfg->job.retries + 1);
         return CB_EXIT_USAGE;
     }
     if (sweep_parse(cfg->sweep, cfg, &st->sw, err, sizeof err)) {

@@ -376,6 +376,28 @@ static int mock_knob_always(const knob_t *k)
            strcmp(k->name, "items") == 0;
 }
 
+int64_t config_request_worst_ms(const config_t *c)
+{
+    int64_t attempts = (int64_t)c->job.retries + 1, backoff = c->job.backoff_ms, sum = 0;
+
+    for (int64_t i = 1; i < attempts; i++) {
+        sum += backoff < LIMIT_RETRY_BACKOFF_MAX_MS ? backoff : LIMIT_RETRY_BACKOFF_MAX_MS;
+        if (backoff < LIMIT_RETRY_BACKOFF_MAX_MS)
+            backoff *= 2;
+    }
+    return attempts * c->job.timeout_ms + sum;
+}
+
+int config_stall_timeout_s(const config_t *c)
+{
+    int64_t worst_s;
+
+    if (c->stall_timeout_s > 0)
+        return c->stall_timeout_s;
+    worst_s = (config_request_worst_ms(c) + 999) / 1000;
+    return worst_s > LIMIT_STALL_DEFAULT_S ? (int)worst_s : LIMIT_STALL_DEFAULT_S;
+}
+
 int config_mock_customised(const config_t *c)
 {
     char buf[512], def[512];

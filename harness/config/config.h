@@ -32,7 +32,7 @@ typedef struct config {
     int pg_max_conns;
     int sample_ms;
     int pss_check_ms;
-    int stall_timeout_s; /* no progress (or no answer from PostgreSQL) this long: give up */
+    int stall_timeout_s; /* as set; 0 = automatic: use config_stall_timeout_s() */
     char *memory_method;
     char *baseline, *save_baseline;
     char *sweep;
@@ -129,6 +129,16 @@ void config_mock_args_free(char **argv);
 /* How many mock API knobs (beyond latency, seed and items, which always go)
  * are set away from their defaults. */
 int config_mock_customised(const config_t *c);
+
+/* The longest one request may legitimately take, in ms: every attempt
+ * waiting out timeout_ms, plus the retry policy's backoffs at their cap. */
+int64_t config_request_worst_ms(const config_t *c);
+
+/* The no-progress watchdog's limit in seconds: stall_timeout when set,
+ * otherwise the larger of LIMIT_STALL_DEFAULT_S and one request's worst case
+ * (rounded up), so the default never stops a run that is only waiting out
+ * its timeouts and retries. */
+int config_stall_timeout_s(const config_t *c);
 
 /* Formats knob k's current value of c into buf. */
 void config_format(const config_t *c, const knob_t *k, char *buf, size_t cap);

@@ -346,13 +346,13 @@ const knob_t config_knobs[] = {
     {.name = "stall_timeout",
      .type = KNOB_INT,
      .offset = C(stall_timeout_s),
-     .def = "60",
-     .min = 1,
+     .def = "0",
+     .min = 0,
      .max = 86400,
      .flags = 0,
      .help = "seconds without progress (no request fetched, failed or committed) after which a "
              "run is stopped as stalled (exit 2); also the bound on each harness query to "
-             "PostgreSQL"},
+             "PostgreSQL (0: the larger of 60 s and the longest one request may take)"},
     {.name = "memory_method",
      .type = KNOB_STR,
      .offset = C(memory_method),

@@ -102,7 +102,11 @@ static void cat_why_not(char *buf, const summary_model_t *m, double max_error_ra
         cat(buf, "%s failed every request in a run (%.0f%%)", m->name,
             100 * m->fig[SUMMARY_ERROR_RATE].max);
     else if (!m->verified)
-        cat(buf, "%s's rows did not verify in %d run(s)", m->name, m->runs);
+        /* summary[] keeps only whether every run verified, not how many
+         * did not: say no more than that. */
+        cat(buf,
+            m->runs == 1 ? "%s's rows did not verify" : "%s's rows did not verify in every run",
+            m->name);
     else
         cat(buf, "%s failed %.2f%% of its requests (median), beyond max_error_rate %g%%", m->name,
             100 * m->fig[SUMMARY_ERROR_RATE].median, 100 * max_error_rate);

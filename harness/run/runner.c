@@ -118,7 +118,7 @@ static void runner_collect(run_result_t *r, outcome_table_t *t, int64_t t0)
  * interrupted (the user wants out; a stopped server must not keep them). */
 static pg_bound_t runner_pg_bound(const config_t *cfg)
 {
-    return (pg_bound_t){.idle_ms = cfg->stall_timeout_s * 1000,
+    return (pg_bound_t){.idle_ms = config_stall_timeout_s(cfg) * 1000,
                         .stop = &signals_interrupted,
                         .stop_grace_ms = LIMIT_RUN_INTERRUPTED_PG_MS};
 }
@@ -273,7 +273,7 @@ static void runner_pg_backends(struct runner_watch *w, const monitor_t *m, int64
  * this tick. */
 static int runner_watchdog(struct runner_watch *w, int64_t now)
 {
-    int64_t stall = (int64_t)w->env->cfg->stall_timeout_s * CLOCK_NS_PER_S;
+    int64_t stall = (int64_t)config_stall_timeout_s(w->env->cfg) * CLOCK_NS_PER_S;
     uint64_t sig = runner_progress_signature(w->t);
     int pg_silent = w->backends_sent && now - w->backends_sent >= stall;
     char why[256];
@@ -290,10 +290,10 @@ static int runner_watchdog(struct runner_watch *w, int64_t now)
     if (pg_silent)
         log_error("PostgreSQL has not answered the harness for %d s (stall_timeout): stopping "
                   "%s%s",
-                  w->env->cfg->stall_timeout_s, w->model->name, why);
+                  config_stall_timeout_s(w->env->cfg), w->model->name, why);
     else
         log_error("%s made no progress for %d s (stall_timeout): stopping it%s", w->model->name,
-                  w->env->cfg->stall_timeout_s, why);
+                  config_stall_timeout_s(w->env->cfg), why);
     return 1;
 }
 

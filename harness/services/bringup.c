@@ -90,7 +90,7 @@ static int bringup_pg_table_check(PGconn *c, const pg_bound_t *b, char *err, siz
  * and the results schema. */
 static int bringup_pg(services_up_t *up, const config_t *cfg)
 {
-    pg_bound_t b = {.idle_ms = cfg->stall_timeout_s * 1000};
+    pg_bound_t b = {.idle_ms = config_stall_timeout_s(cfg) * 1000};
     char err[1024];
     const char *v;
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A stalled service (SIGSTOP: a frozen VM, a debugger, a stuck disk) never
 # hangs the harness:
-#   - PostgreSQL stopped in a run: the watchdog (stall_timeout=3) stops the
+#   - PostgreSQL stopped in a run: the watchdog (stall_timeout=4) stops the
 #     model, says PostgreSQL is stopped, exits 2, runs[].stalled is true;
 #   - the same with the default stall_timeout (60 s) and a Ctrl-C: the
 #     first SIGINT exits 130 within seconds;
@@ -54,9 +54,9 @@ stall_case() { # NAME MODEL SERVICE WANT SIGNAL|- [knob=value...]
   fi
 }
 
-cases=("stall_case pg-watchdog semaphore-loop postgres 2 - stall_timeout=3"
+cases=("stall_case pg-watchdog semaphore-loop postgres 2 - stall_timeout=4"
   "stall_case pg-ctrl-c process-pool postgres 130 INT"
-  "stall_case redis-watchdog stream-workers redis-server 2 - stall_timeout=3")
+  "stall_case redis-watchdog stream-workers redis-server 2 - stall_timeout=4")
 run_cases "${cases[@]}"
 check "pg-watchdog: the run is marked stalled and incomplete" \
   '(.runs[0].stalled == true) and .complete == false and .exit_status == 2' "$WORK/pg-watchdog/results.json"

@@ -259,6 +259,34 @@ static void test_intervals_known_answers(void **state)
     outcome_table_destroy(t);
 }
 
+/* The watchdog's automatic limit, against one request's worst case worked
+ * out by hand: every attempt times out, and the backoffs double from
+ * backoff_ms up to the 5 s cap. */
+static void test_stall_timeout_auto(void **state)
+{
+    (void)state;
+    config_t c;
+    char err[256];
+    assert_int_equal(config_init(&c), 0);
+    assert_int_equal(config_set(&c, "timeout_ms", "10s", err, sizeof err), 0);
+    assert_int_equal(config_set(&c, "backoff_ms", "100", err, sizeof err), 0);
+    assert_int_equal(config_set(&c, "retries", "3", err, sizeof err), 0);
+    /* 4 x 10000 + 100 + 200 + 400 */
+    assert_int_equal(config_request_worst_ms(&c), 40700);
+    assert_int_equal(config_stall_timeout_s(&c), 60); /* the default minute is longer */
+    assert_int_equal(config_set(&c, "retries", "6", err, sizeof err), 0);
+    /* 7 x 10000 + 100 + 200 + 400 + 800 + 1600 + 3200 = 76300 ms -> 77 s */
+    assert_int_equal(config_request_worst_ms(&c), 76300);
+    assert_int_equal(config_stall_timeout_s(&c), 77);
+    assert_int_equal(config_set(&c, "backoff_ms", "3s", err, sizeof err), 0);
+    /* 7 x 10000 + 3000 + 5000 x 5 (6000 and beyond capped) */
+    assert_int_equal(config_request_worst_ms(&c), 98000);
+    /* Set by hand, it is taken as it is (run refuses it when too short). */
+    assert_int_equal(config_set(&c, "stall_timeout", "5", err, sizeof err), 0);
+    assert_int_equal(config_stall_timeout_s(&c), 5);
+    config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -266,6 +294,7 @@ int main(void)
         cmocka_unit_test(test_scenario_file),        cmocka_unit_test(test_redact_secrets),
         cmocka_unit_test(test_mem_timeline_bounded), cmocka_unit_test(test_redis_addr),
         cmocka_unit_test(test_outcome_counts_once),  cmocka_unit_test(test_intervals_known_answers),
+        cmocka_unit_test(test_stall_timeout_auto),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
