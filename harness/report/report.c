@@ -492,13 +492,13 @@ void report_remove_csv(const char *dir, run_result_t *runs, int nruns)
 
 /* The names of every file `concbench run` and `concbench plot` write into
  * a results folder (a sweep's point-* folders hold the same). */
-static const char *const report_owned_files[] = {"results.json", "results.csv",    "summary.csv",
-                                                 "summary.md",   "report.html",    "bars.dat",
-                                                 "cdf.dat",      "throughput.dat", "plotvars.gp",
-                                                 "common.gp",    "sweep.csv",      "sweep.dat",
-                                                 "sweepvars.gp", "chart-*.gp",     "chart-*.png",
-                                                 "chart-*.svg",  "timeline-*.csv", "latency-*.csv",
-                                                 "memory-*.csv", "memtime.dat",    NULL};
+static const char *const report_owned_files[] = {
+    "results.json",   "results.csv",   "summary.csv",  "summary.md",
+    "report.html",    "bars.dat",      "cdf.dat",      "throughput.dat",
+    "plotvars.gp",    "common.gp",     "sweep.csv",    "sweep.dat",
+    "sweepvars.gp",   "chart-*.gp",    "chart-*.png",  "chart-*.svg",
+    "timeline-*.csv", "latency-*.csv", "memory-*.csv", "memtime.dat",
+    "errors.dat",     "stages-*.csv",  "stages.dat",   NULL};
 
 static int report_owned(const char *name)
 {

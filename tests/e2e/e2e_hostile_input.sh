@@ -66,13 +66,14 @@ if [ "$hard" != unlimited ] && [ "$hard" -lt 100000 ]; then
 else
   echo "skipped: the open-file hard limit ($hard) is too high to test the warning"
 fi
-# A reused --out holds only the new run's files (a user's own file stays).
-"$CONCBENCH" run --model thread-pool --requests 20 --concurrency 2 --latency-ms 1 \
+# A reused --out holds only the new run's files (a user's own file stays);
+# the first run is a staged model, which writes the most kinds of file.
+"$CONCBENCH" run --model pipeline --requests 20 --concurrency 2 --latency-ms 1 \
   --out "$WORK/re" progress=0 >/dev/null 2>"$WORK/err" || fail "reuse: first run: $(head -2 "$WORK/err")"
 echo mine >"$WORK/re/notes.txt"
 "$CONCBENCH" run --model semaphore-loop --requests 20 --concurrency 2 --latency-ms 1 \
   --out "$WORK/re" progress=0 >/dev/null 2>"$WORK/err" || fail "reuse: second run: $(head -2 "$WORK/err")"
-old=$(ls "$WORK/re" | grep thread-pool | tr '\n' ' ' || true)
+old=$(ls "$WORK/re" | grep pipeline | tr '\n' ' ' || true)
 [ -z "$old" ] && [ -e "$WORK/re/notes.txt" ] && grep -q "removed .* files of an earlier run" "$WORK/err" &&
   echo "ok: a reused --out holds no file of the earlier run ($(grep -o 'removed [0-9]* files' "$WORK/err")), notes.txt kept" ||
   fail "a reused --out keeps the earlier run's files: $old"
