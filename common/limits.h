@@ -272,6 +272,10 @@
 /* How often the harness samples a staged model's stages and queues
  * (stages-MODEL-R.csv). */
 #define LIMIT_RUN_STAGES_TICK_MS 20
+/* Samples a stages timeline keeps at most, whatever the run's length:
+ * once full, neighbours merge (each field keeps its larger value) and each
+ * sample then stands for twice as many ticks (runner_stages_add). */
+#define LIMIT_RUN_STAGES_SAMPLES 1024
 /* A scenario file is a few dozen `key = value` lines: one larger than
  * this, or a line longer than this, is not a scenario (a device, a
  * binary, a log given by mistake) and is refused before it is read into

@@ -297,26 +297,53 @@ static int runner_watchdog(struct runner_watch *w, int64_t now)
     return 1;
 }
 
-/* A staged model's stages and queues now, appended to r->stages. The
- * fetch stage is the requests on the wire (the table's inflight). */
+static void stage_sample_max(stage_sample_t *into, const stage_sample_t *s)
+{
+    for (int i = 0; i < STAGE__COUNT; i++)
+        if (s->busy[i] > into->busy[i])
+            into->busy[i] = s->busy[i];
+    for (int i = 0; i < QUEUE__COUNT; i++)
+        if (s->queued[i] > into->queued[i])
+            into->queued[i] = s->queued[i];
+}
+
+void runner_stages_add(run_result_t *r, const stage_sample_t *s)
+{
+    if (!r->stages) {
+        if (!(r->stages = malloc(LIMIT_RUN_STAGES_SAMPLES * sizeof *r->stages)))
+            return; /* no timeline; the run goes on */
+        r->nstages = r->stages_last = 0;
+        r->stages_per = 1;
+    }
+    if (r->nstages > 0 && r->stages_last < r->stages_per) {
+        stage_sample_max(&r->stages[r->nstages - 1], s);
+        r->stages_last++;
+        return;
+    }
+    if (r->nstages == LIMIT_RUN_STAGES_SAMPLES) {
+        for (int i = 0; i < LIMIT_RUN_STAGES_SAMPLES / 2; i++) {
+            r->stages[i] = r->stages[2 * i];
+            stage_sample_max(&r->stages[i], &r->stages[2 * i + 1]);
+        }
+        r->nstages = LIMIT_RUN_STAGES_SAMPLES / 2;
+        r->stages_per *= 2;
+    }
+    r->stages[r->nstages++] = *s;
+    r->stages_last = 1;
+}
+
+/* A staged model's stages and queues now, into r->stages. The fetch stage
+ * is the requests on the wire (the table's inflight). */
 static void runner_sample_stages(run_result_t *r, outcome_table_t *t, int64_t now, int64_t t0)
 {
-    stage_sample_t *s;
-    if (r->nstages == r->stages_cap) {
-        int cap = r->stages_cap ? 2 * r->stages_cap : 512;
-        stage_sample_t *p = realloc(r->stages, (size_t)cap * sizeof *p);
-        if (!p)
-            return; /* the timeline stops growing; the run goes on */
-        r->stages = p;
-        r->stages_cap = cap;
-    }
-    s = &r->stages[r->nstages++];
-    s->t_ns = now - t0;
-    s->busy[STAGE_FETCH] = atomic_load(&t->inflight);
+    stage_sample_t s;
+    s.t_ns = now - t0;
+    s.busy[STAGE_FETCH] = atomic_load(&t->inflight);
     for (int i = STAGE_TRANSFORM; i < STAGE__COUNT; i++)
-        s->busy[i] = atomic_load(&t->stage_busy[i]);
+        s.busy[i] = atomic_load(&t->stage_busy[i]);
     for (int i = 0; i < QUEUE__COUNT; i++)
-        s->queued[i] = atomic_load(&t->queue_len[i]);
+        s.queued[i] = atomic_load(&t->queue_len[i]);
+    runner_stages_add(r, &s);
 }
 
 /* The runner's policy, every tick: an interruption stops the whole tree
@@ -548,7 +575,7 @@ void run_result_free(run_result_t *r)
     r->mem_timeline_len = 0;
     free(r->stages);
     r->stages = NULL;
-    r->nstages = r->stages_cap = 0;
+    r->nstages = r->stages_per = r->stages_last = 0;
     r->server = NULL;
     r->timeline_done = r->timeline_err = NULL;
 }

@@ -88,9 +88,18 @@ typedef struct run_result {
      * from the outcome table, and the samples of the stages timeline. */
     int32_t stage_width[STAGE__COUNT], queue_cap[QUEUE__COUNT];
     int64_t stage_peak[STAGE__COUNT], queue_peak[QUEUE__COUNT];
-    stage_sample_t *stages;
-    int nstages, stages_cap;
+    stage_sample_t *stages; /* LIMIT_RUN_STAGES_SAMPLES once the first is added */
+    int nstages;
+    int stages_per;  /* ticks each sample stands for (a power of two) */
+    int stages_last; /* ticks merged into the last sample so far */
 } run_result_t;
+
+/* Adds one tick's sample to r's stages timeline, bounded: when
+ * LIMIT_RUN_STAGES_SAMPLES are used, neighbours merge (t_ns the earlier,
+ * every count the larger, so a full queue or stage survives) and each
+ * sample then stands for twice as many ticks; later ticks merge into the
+ * last sample until it stands for as many. Out of memory: dropped. */
+void runner_stages_add(run_result_t *r, const stage_sample_t *s);
 
 /* Runs model once (repeat < 0 for a warm-up) under the monitor
  * (monitor.h), its own process group published in signals_model_pgid

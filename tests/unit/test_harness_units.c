@@ -12,12 +12,14 @@
 
 #include <cmocka.h>
 
+#include "common/limits.h"
 #include "common/redact.h"
 #include "common/stats.h"
 #include "engine/redis_sync.h"
 #include "harness/config/config.h"
 #include "harness/run/intervals.h"
 #include "harness/run/monitor.h"
+#include "harness/run/runner.h"
 #include "workload/outcome.h"
 
 static void test_quantiles_exact(void **state)
@@ -142,6 +144,39 @@ static void test_mem_timeline_bounded(void **state)
     assert_true(tl.bytes[639] == (uint64_t)(T - 50));
     for (int k = 640; k < MONITOR_MEM_WINDOWS; k++)
         assert_true(tl.bytes[k] == 0);
+}
+
+/* The stages timeline stays bounded over a run 10x longer than its
+ * samples cover, and merges field by field keeping the larger. Known
+ * answers: 10,240 ticks (20 ns apart; tick k: fetch k, write 10,240 - k,
+ * transform queue 0 but a spike at tick 5,000) need 16 ticks a sample (the
+ * first power of two >= 10), so 640 samples; sample j starts at tick 16j,
+ * holds fetch 16j + 15 (its last) and write 10,240 - 16j (its first). */
+static void test_stages_timeline_bounded(void **state)
+{
+    run_result_t r;
+    const int N = 10 * LIMIT_RUN_STAGES_SAMPLES;
+    (void)state;
+    memset(&r, 0, sizeof r);
+    for (int k = 0; k < N; k++) {
+        stage_sample_t s;
+        memset(&s, 0, sizeof s);
+        s.t_ns = 20LL * k;
+        s.busy[STAGE_FETCH] = k;
+        s.busy[STAGE_WRITE] = N - k;
+        s.queued[QUEUE_TRANSFORM] = k == 5000 ? 1000000 : 0;
+        runner_stages_add(&r, &s);
+        assert_true(r.nstages <= LIMIT_RUN_STAGES_SAMPLES);
+    }
+    assert_int_equal(r.stages_per, 16);
+    assert_int_equal(r.nstages, 640);
+    for (int j = 0; j < r.nstages; j++) {
+        assert_int_equal(r.stages[j].t_ns, 20LL * 16 * j);
+        assert_int_equal(r.stages[j].busy[STAGE_FETCH], 16 * j + 15);
+        assert_int_equal(r.stages[j].busy[STAGE_WRITE], N - 16 * j);
+        assert_int_equal(r.stages[j].queued[QUEUE_TRANSFORM], j == 5000 / 16 ? 1000000 : 0);
+    }
+    free(r.stages);
 }
 
 static void test_redact_secrets(void **state)
@@ -290,10 +325,15 @@ static void test_stall_timeout_auto(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_quantiles_exact),      cmocka_unit_test(test_config_set_and_errors),
-        cmocka_unit_test(test_scenario_file),        cmocka_unit_test(test_redact_secrets),
-        cmocka_unit_test(test_mem_timeline_bounded), cmocka_unit_test(test_redis_addr),
-        cmocka_unit_test(test_outcome_counts_once),  cmocka_unit_test(test_intervals_known_answers),
+        cmocka_unit_test(test_quantiles_exact),
+        cmocka_unit_test(test_config_set_and_errors),
+        cmocka_unit_test(test_scenario_file),
+        cmocka_unit_test(test_redact_secrets),
+        cmocka_unit_test(test_mem_timeline_bounded),
+        cmocka_unit_test(test_stages_timeline_bounded),
+        cmocka_unit_test(test_redis_addr),
+        cmocka_unit_test(test_outcome_counts_once),
+        cmocka_unit_test(test_intervals_known_answers),
         cmocka_unit_test(test_stall_timeout_auto),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
