@@ -10,6 +10,7 @@ import json
 import os
 import re
 import socket
+import sys
 import time
 
 MASK = (1 << 64) - 1
@@ -252,3 +253,25 @@ def columns(ids, rows):
 def upsert(cur, run_id, ids, rows):
     """One statement for the batch on a psycopg2 cursor."""
     cur.execute(UPSERT_PSYCOPG2, (run_id,) + columns(ids, rows))
+
+
+def commit_batch(db, job, rep, ids, rows):
+    """Upserts and commits the batch on the psycopg2 connection db, reports
+    each id done (or failed as "db" when the batch fails) and empties both
+    lists. The blocking models (threads, process pool) share it."""
+    import psycopg2  # only the blocking models need the driver
+
+    try:
+        with db.cursor() as cur:
+            upsert(cur, job.run_id, ids, rows)
+        db.commit()
+    except psycopg2.Error as e:
+        db.rollback()
+        print("batch of %d failed: %s" % (len(ids), e), file=sys.stderr)
+        for i in ids:
+            rep.fail(i, "db")
+    else:
+        for i in ids:
+            rep.done(i)
+    ids.clear()
+    rows.clear()

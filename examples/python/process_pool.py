@@ -34,21 +34,7 @@ def init_worker(job):
 
 
 def commit(ids, rows):
-    job, rep, db = W["job"], W["rep"], W["db"]
-    try:
-        with db.cursor() as cur:
-            cbext.upsert(cur, job.run_id, ids, rows)
-        db.commit()
-    except psycopg2.Error as e:
-        db.rollback()
-        print("batch of %d failed: %s" % (len(ids), e), file=sys.stderr)
-        for i in ids:
-            rep.fail(i, "db")
-    else:
-        for i in ids:
-            rep.done(i)
-    ids.clear()
-    rows.clear()
+    cbext.commit_batch(W["db"], W["job"], W["rep"], ids, rows)
 
 
 def run_chunk(chunk):
@@ -73,14 +59,14 @@ def main():
     n = job.workers or job.concurrency
     size = job.chunk or max(1, min(job.batch_size, job.requests // (4 * n)))
     ids = list(range(1, job.requests + 1))
-    todo = [ids[k:k + size] for k in range(0, len(ids), size)]
+    pending = [ids[k:k + size] for k in range(0, len(ids), size)]
     ctx = multiprocessing.get_context("fork")
-    while todo:
+    while pending:
         broken = []
         with cf.ProcessPoolExecutor(n, mp_context=ctx, initializer=init_worker,
                                     initargs=(job,)) as pool:
             futures = {}
-            for chunk in todo:
+            for chunk in pending:
                 for i in chunk:
                     rep.take(i)
                 futures[pool.submit(run_chunk, chunk)] = chunk
@@ -91,7 +77,7 @@ def main():
                     broken.append(futures[f])
         if broken:
             print("a worker died: %d chunk(s) go to a new pool" % len(broken), file=sys.stderr)
-        todo = broken
+        pending = broken
 
 
 if __name__ == "__main__":

@@ -25,20 +25,7 @@ def worker(job, rep, q):
     ids, rows = [], []
 
     def commit():
-        try:
-            with db.cursor() as cur:
-                cbext.upsert(cur, job.run_id, ids, rows)
-            db.commit()
-        except psycopg2.Error as e:
-            db.rollback()
-            print("batch of %d failed: %s" % (len(ids), e), file=sys.stderr)
-            for i in ids:
-                rep.fail(i, "db")
-        else:
-            for i in ids:
-                rep.done(i)
-        ids.clear()
-        rows.clear()
+        cbext.commit_batch(db, job, rep, ids, rows)
 
     while True:
         i = q.get()

@@ -254,24 +254,14 @@ int memwatch_attach(memwatch_t *w, pid_t pid)
  * command name in field 2 may hold spaces, so parse after the last ')'). */
 static int proc_stat_fields(pid_t pid, pid_t *ppid, long *threads)
 {
-    char path[64], buf[1024], *p;
-    int fd, n;
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    n = (int)read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    p = strrchr(buf, ')');
-    if (!p)
+    char buf[1024];
+    const char *f = procstat_read(pid, buf, sizeof buf);
+    if (!f)
         return -1;
     /* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
      * utime stime cutime cstime priority nice num_threads */
-    if (sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld",
-               ppid, threads) != 2)
+    if (sscanf(f, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld", ppid,
+               threads) != 2)
         return -1;
     return 0;
 }
@@ -454,28 +444,20 @@ uint64_t memwatch_finish(memwatch_t *w)
 double measure_service_cpu_s(pid_t pid)
 {
     static pid_t kids[MAX_TREE];
-    char path[64], buf[1024], *p;
+    char buf[1024];
+    const char *f;
     unsigned long long ut, st;
     long long cut, cst;
     double total = 0, tck = (double)sysconf(_SC_CLK_TCK);
-    int fd, n, nk;
+    int nk;
 
     if (pid <= 0)
         return -1;
     nk = measure_tree_pids(pid, kids, MAX_TREE);
     for (int i = 0; i < nk; i++) {
-        snprintf(path, sizeof path, "/proc/%d/stat", (int)kids[i]);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        n = (int)read(fd, buf, sizeof buf - 1);
-        close(fd);
-        if (n <= 0)
-            continue;
-        buf[n] = '\0';
-        p = strrchr(buf, ')');
-        if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld",
-                         &ut, &st, &cut, &cst) != 4)
+        f = procstat_read(kids[i], buf, sizeof buf);
+        if (!f || sscanf(f, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld", &ut,
+                         &st, &cut, &cst) != 4)
             continue;
         total += (double)(ut + st) / tck;
         if (i == 0) /* reaped children of the root; a live child's own

@@ -10,6 +10,7 @@
 
 #include "common/clock.h"
 #include "common/limits.h"
+#include "common/procstat.h"
 
 /* include/linux/sched.h: the flag of a kernel thread in /proc/PID/stat. */
 #define VALIDITY_PF_KTHREAD 0x00200000UL
@@ -42,25 +43,16 @@ static double validity_kernel_threads_s(double tck)
     if (!d)
         return 0;
     while ((e = readdir(d))) {
-        char path[300], buf[1024], *p;
+        char buf[1024];
+        const char *f;
         unsigned long flags;
         unsigned long long ut, st;
-        int fd, n;
         if (e->d_name[0] < '1' || e->d_name[0] > '9')
             continue;
-        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        n = (int)read(fd, buf, sizeof buf - 1);
-        close(fd);
-        if (n <= 0)
-            continue;
-        buf[n] = '\0';
-        p = strrchr(buf, ')');
-        if (p &&
-            sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %lu %*u %*u %*u %*u %llu %llu", &flags, &ut,
-                   &st) == 3 &&
+        f = procstat_read((pid_t)atoi(e->d_name), buf, sizeof buf);
+        if (f &&
+            sscanf(f, "%*c %*d %*d %*d %*d %*d %lu %*u %*u %*u %*u %llu %llu", &flags, &ut, &st) ==
+                3 &&
             (flags & VALIDITY_PF_KTHREAD))
             total += (double)(ut + st) / tck;
     }
