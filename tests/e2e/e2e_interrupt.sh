@@ -28,7 +28,11 @@ for model in $models; do
   i=$((i + 1))
   if [ $((i % 2)) -eq 1 ]; then sig=INT; want=130; else sig=TERM; want=143; fi
   out="$WORK/$model"
-  "$CONCBENCH" run --model "$model" --requests 20000 --concurrency 10 --latency-ms 200 \
+  # unbounded-loop sends all N at once and would finish within about one
+  # latency: give it 5 s so the signal lands mid-run, as for the others.
+  lat=200
+  [ "$model" = unbounded-loop ] && lat=5000
+  "$CONCBENCH" run --model "$model" --requests 20000 --concurrency 10 --latency-ms "$lat" \
     --out "$out" progress=0 >"$WORK/$model.out" 2>"$WORK/$model.err" &
   cb=$!
   wait_for_model "$cb"
