@@ -88,3 +88,13 @@ for clients in "$C" "$N"; do
     END { m = int((NR + 1) / 2);
           printf "| %d | %.2f | %.0f | %d | %s |\n", c, w[m], cpu[m] / n * 1e6, pk[m], late[m] }'
 done
+
+# 3. The machine's own floor: the kernel's CPU for one exchange on loopback,
+# fresh connection and reused, with nothing of ours in it.
+FLOOR=build/loopback_floor
+if [ -x "$FLOOR" ]; then
+  echo
+  echo "### Loopback floor (tests/bench/loopback_floor.c, median of 5 rounds of 4,000)"
+  echo
+  "$FLOOR" 5 4000 "$LAT" | sed 's/^/    /'
+fi
