@@ -110,8 +110,10 @@ typedef struct outcome_table {
     outcome_slot_t slots[];
 } outcome_table_t;
 
-/* Maps a zeroed shared (MAP_SHARED | MAP_ANONYMOUS) table for n requests.
- * Returns NULL with errno set on failure. */
+/* Maps a zeroed shared (MAP_SHARED | MAP_ANONYMOUS) table for n requests
+ * and touches every page of it, so the pages are resident and charged to
+ * the caller's memory cgroup, never to a model's process that writes them
+ * later. Returns NULL with errno set on failure. */
 outcome_table_t *outcome_table_create(uint32_t n);
 void outcome_table_destroy(outcome_table_t *t);
 

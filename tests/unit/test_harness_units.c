@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -118,6 +119,29 @@ static void test_outcome_counts_once(void **state)
     assert_int_equal(atomic_load(&t->worker_pids[0]), 0);
     assert_int_equal(outcome_worker_register(t, 1236), 0);
     outcome_table_destroy(t);
+}
+
+/* The table is resident once created: its creator (the harness) touched
+ * every page, so a memory cgroup charged them there and not to the model
+ * that writes them later (docs/results.md, "Peak memory"). */
+static void test_outcome_table_resident(void **state)
+{
+    const uint32_t n = 100000;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t bytes = sizeof(outcome_table_t) + (size_t)n * sizeof(outcome_slot_t);
+    size_t pages = (bytes + page - 1) / page, resident = 0;
+    unsigned char *vec = malloc(pages);
+    outcome_table_t *t = outcome_table_create(n);
+    (void)state;
+    assert_non_null(vec);
+    assert_non_null(t);
+    assert_int_equal(mincore(t, bytes, vec), 0);
+    for (size_t i = 0; i < pages; i++)
+        resident += vec[i] & 1;
+    assert_int_equal(resident, pages);
+    assert_int_equal(t->slots[n - 1].queued_ns, 0); /* and still zeroed */
+    outcome_table_destroy(t);
+    free(vec);
 }
 
 /* Passwords never reach results or logs: hand-written cases for each form
@@ -333,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_stages_timeline_bounded),
         cmocka_unit_test(test_redis_addr),
         cmocka_unit_test(test_outcome_counts_once),
+        cmocka_unit_test(test_outcome_table_resident),
         cmocka_unit_test(test_intervals_known_answers),
         cmocka_unit_test(test_stall_timeout_auto),
     };
