@@ -224,6 +224,8 @@ static void loop_req_release(loop_req_t *r)
         e->active++;
         loop_engine_start(e, id_ring_pop(&e->waiting));
     }
+    if (e->cfg.on_room && !e->failed && loop_engine_has_room(e))
+        e->cfg.on_room(e->cfg.ud);
 }
 
 /* A request failed for good with class err. */
@@ -586,6 +588,11 @@ int loop_engine_submit(loop_engine_t *e, uint64_t id)
     return e->failed ? -1 : 0;
 }
 
+int loop_engine_has_room(const loop_engine_t *e)
+{
+    return e->waiting.len == 0 && (e->cfg.inflight_limit == 0 || e->active < e->cfg.inflight_limit);
+}
+
 uint64_t loop_engine_unsettled(const loop_engine_t *e)
 {
     return e->unsettled;
@@ -655,6 +662,8 @@ typedef struct loop_run {
     uv_loop_t *loop;
     loop_engine_t *eng;
     const loop_engine_hooks_t *hooks;
+    uint64_t next_id; /* the next id to submit (1..N) */
+    int feeding;      /* loop_run_feed is on the stack */
     uint64_t settled;
     int failed;
     char err[300];
@@ -666,12 +675,23 @@ static int loop_run_offload(void *ud, void *tag, uint64_t id, const char *body, 
     return h->offload(h->ud, tag, id, body, len);
 }
 
-static void loop_run_ready(void *ud)
+/* Submits the next ids: all that are left, or with take_when_free only
+ * while the engine has room. Submitting can settle an id at once and so
+ * call on_room again from inside: that call returns, and this loop, which
+ * checks for room before every id, goes on. */
+static void loop_run_feed(void *ud)
 {
     loop_run_t *run = ud;
-    for (uint64_t id = 1; id <= run->job->requests; id++)
-        if (loop_engine_submit(run->eng, id))
-            return; /* on_error has stopped the loop */
+    int lazy = run->hooks && run->hooks->take_when_free;
+    if (run->feeding)
+        return;
+    run->feeding = 1;
+    while (run->next_id <= run->job->requests && (!lazy || loop_engine_has_room(run->eng))) {
+        if (loop_engine_submit(run->eng, run->next_id))
+            break; /* on_error has stopped the loop */
+        run->next_id++;
+    }
+    run->feeding = 0;
 }
 
 static void loop_run_error(void *ud, const char *msg)
@@ -705,7 +725,7 @@ int loop_engine_run_hooked(const job_t *job, uint32_t inflight_limit, const char
                            const loop_engine_hooks_t *hooks)
 {
     uv_loop_t loop;
-    loop_run_t run = {.job = job, .loop = &loop, .hooks = hooks};
+    loop_run_t run = {.job = job, .loop = &loop, .hooks = hooks, .next_id = 1};
     /* No more than N requests can be in flight, whatever the limit. */
     uint32_t width =
         inflight_limit && inflight_limit < job->requests ? inflight_limit : job->requests;
@@ -717,9 +737,10 @@ int loop_engine_run_hooked(const job_t *job, uint32_t inflight_limit, const char
         .db_conns = hooks && hooks->db_conns ? hooks->db_conns : job->db_conns,
         .name = model,
         .on_committed = loop_run_committed,
-        .on_ready = loop_run_ready,
+        .on_ready = loop_run_feed,
         .on_error = loop_run_error,
         .offload = hooks && hooks->offload ? loop_run_offload : NULL,
+        .on_room = hooks && hooks->take_when_free ? loop_run_feed : NULL,
         .ud = &run,
     };
     int attached = 0;
@@ -747,7 +768,7 @@ int loop_engine_run_hooked(const job_t *job, uint32_t inflight_limit, const char
     }
     /* Without a pool nothing waits for PostgreSQL: the ids go now. */
     if (!run.failed && cfg.db_conns < 0)
-        loop_run_ready(&run);
+        loop_run_feed(&run);
     if (!run.failed && job->requests > 0)
         uv_run(&loop, UV_RUN_DEFAULT);
     if (attached && hooks->detach)

@@ -46,6 +46,10 @@ typedef struct loop_engine loop_engine_t;
 typedef void (*loop_engine_committed_cb)(void *ud, const uint64_t *ids, int n, int ok);
 /* The PostgreSQL pool is connected and prepared: submit away. */
 typedef void (*loop_engine_ready_cb)(void *ud);
+/* Optional: a slot has just been given back and no submitted id waits for
+ * one, so an id submitted now starts at once. For an owner that takes ids
+ * only as it has room for them (loop_engine_hooks_t.take_when_free). */
+typedef void (*loop_engine_room_cb)(void *ud);
 /* The engine cannot go on (PostgreSQL unreachable at start, a curl or libuv
  * failure); msg is one line. Ids not yet reported never will be. */
 typedef void (*loop_engine_error_cb)(void *ud, const char *msg);
@@ -78,6 +82,7 @@ typedef struct loop_engine_config {
     loop_engine_ready_cb on_ready;
     loop_engine_error_cb on_error;
     loop_engine_offload_cb offload; /* NULL: transform on the loop thread */
+    loop_engine_room_cb on_room;    /* NULL: not called */
     void *ud;
 } loop_engine_config_t;
 
@@ -101,6 +106,10 @@ void loop_engine_offload_resume(loop_engine_t *e);
  * as on the loop thread). Loop thread only. */
 void loop_engine_transformed(loop_engine_t *e, void *tag, const order_row_t *row);
 
+/* 1 when an id submitted now would start at once (a slot is free and no
+ * submitted id waits for one), else 0. */
+int loop_engine_has_room(const loop_engine_t *e);
+
 /* Ids submitted and not yet reported through on_committed. */
 uint64_t loop_engine_unsettled(const loop_engine_t *e);
 
@@ -118,10 +127,18 @@ void loop_engine_close(loop_engine_t *e);
 int loop_engine_run_job(const job_t *job, uint32_t inflight_limit, const char *model);
 
 /* What a model adds to loop_engine_run_job's driver: the transform off the
- * loop (hybrid, pipeline). */
+ * loop (hybrid, pipeline), and how ids are taken. */
 typedef struct loop_engine_hooks {
     loop_engine_offload_cb offload;
     int db_conns; /* as loop_engine_config_t.db_conns (-1: no pool) */
+    /* 0: the driver submits ids 1..N all at once when the engine is ready
+     * (asyncio.gather of N tasks behind a semaphore: the loops, hybrid).
+     * 1: it submits the next id only when the engine has room for it
+     * (loop_engine_has_room, on_room), so an id is taken when a fetch slot
+     * is free and a stage that holds its slots (a full offload) holds back
+     * the source too: the driver then keeps no N-sized structure, and an
+     * id's wait starts when a slot takes it (pipeline). */
+    int take_when_free;
     /* After the engine is created, before any id is submitted: set up what
      * lives on the loop (uv_async...). Returns 0, or -1 with a one-line
      * reason in err. */

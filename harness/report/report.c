@@ -222,6 +222,7 @@ static json_t *report_run_json(const config_t *cfg, const run_result_t *r)
     json_object_set_new(o, "verify", ver);
     json_object_set_new(o, "db_conns", json_integer(r->db_conns));
     json_object_set_new(o, "client_peak_inflight", json_integer(r->client_peak_inflight));
+    json_object_set_new(o, "ids_held_peak", json_integer((json_int_t)r->iv.held_peak));
     json_object_set_new(o, "workers_peak", json_integer(r->workers_peak));
     json_object_set_new(o, "server", report_server_json(r));
     json_object_set_new(o, "infra_cpu_s", infra);

@@ -16,6 +16,49 @@ static void intervals_pcts(double *v, uint64_t n, double out[IV__N])
     out[IV_MAX] = n ? v[n - 1] : 0;
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* held_peak (intervals.h): the taken and settled moments sorted apart,
+ * then swept in time order, a settle before a take at the same moment.
+ * Returns 0, or -1 out of memory. */
+static int intervals_held_peak(const outcome_table_t *t, uint64_t *peak)
+{
+    size_t cap = t->n ? t->n : 1, nt = 0, ns = 0, j = 0;
+    int64_t *taken = malloc(cap * sizeof *taken), *settled = malloc(cap * sizeof *settled);
+
+    *peak = 0;
+    if (!taken || !settled) {
+        free(taken);
+        free(settled);
+        return -1;
+    }
+    for (uint32_t i = 0; i < t->n; i++) {
+        const outcome_slot_t *s = &t->slots[i];
+        if (!s->queued_ns)
+            continue;
+        taken[nt++] = s->queued_ns;
+        if (s->end_ns)
+            settled[ns++] = s->end_ns;
+    }
+    qsort(taken, nt, sizeof *taken, cmp_i64);
+    qsort(settled, ns, sizeof *settled, cmp_i64);
+    for (size_t i = 0; i < nt; i++) {
+        while (j < ns && settled[j] <= taken[i])
+            j++;
+        /* i + 1 taken by now, j of them settled (an id settled before it
+         * was taken, timed wrongly, only lowers the count). */
+        if (i + 1 > j && i + 1 - j > *peak)
+            *peak = i + 1 - j;
+    }
+    free(taken);
+    free(settled);
+    return 0;
+}
+
 int intervals_collect(const outcome_table_t *t, int64_t run_start_ns, intervals_t *iv)
 {
     size_t cap = t->n ? t->n : 1;
@@ -49,6 +92,13 @@ int intervals_collect(const outcome_table_t *t, int64_t run_start_ns, intervals_
         api[iv->n] = (double)a / 1e6;
         e2e[iv->n] = (double)e / 1e6;
         iv->n++;
+    }
+    if (intervals_held_peak(t, &iv->held_peak)) {
+        free(wait);
+        free(e2e);
+        free(api);
+        memset(iv, 0, sizeof *iv);
+        return -1;
     }
     intervals_pcts(wait, iv->n, iv->wait_ms);
     intervals_pcts(e2e, iv->n, iv->e2e_ms);

@@ -29,6 +29,13 @@ typedef struct intervals {
      * wait + api > e2e (each interval lies within the e2e one, so a
      * request that breaks it was timed wrongly). 0 in a sound run. */
     uint64_t inconsistent;
+    /* The most ids the model held at once: taken (outcome_queued) and not
+     * yet settled (committed or failed for good: end_ns), over every id,
+     * succeeded or not; an id that settles at the very moment another is
+     * taken is not counted with it. N for a model that takes every id at
+     * the start; bounded by its slots and queues for one that takes an id
+     * only when it has room (pipeline, thread-pool). */
+    uint64_t held_peak;
     double *api_sorted;  /* api_ms of each, ascending (malloc'd; the CDF) */
     double *wait_sorted; /* wait_ms of each, ascending (malloc'd) */
 } intervals_t;

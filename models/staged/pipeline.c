@@ -210,6 +210,7 @@ static int pipeline_run(const job_t *job)
     loop_engine_hooks_t hooks = {
         .offload = pipeline_offload,
         .db_conns = -1, /* the write stage writes, not the engine */
+        .take_when_free = 1,
         .attach = pipeline_attach,
         .detach = pipeline_detach,
         .ud = &p,

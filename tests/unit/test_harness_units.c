@@ -314,6 +314,38 @@ static void test_intervals_known_answers(void **state)
     assert_true(fabs(iv.api_ms[IV_P50] - 44) < 1e-9 && fabs(iv.api_ms[IV_MAX] - 50) < 1e-9);
     assert_true(fabs(iv.e2e_ms[IV_P50] - 80) < 1e-9 && fabs(iv.e2e_ms[IV_MAX] - 150) < 1e-9);
     assert_true(fabs(iv.api_sorted[0] - 30) < 1e-9);
+    /* held: id 3 [0, 3], id 1 [0, 80], id 2 [1, 150], id 4 [50, 40]
+     * (settled before taken): three at once from 1 to 3 ms. */
+    assert_int_equal(iv.held_peak, 3);
+    intervals_free(&iv);
+    outcome_table_destroy(t);
+}
+
+/* ids_held_peak from ids timed by hand (ms): 1 [0, 10], 2 [1, 11], 3 [20,
+ * 40], 4 [21, 40], 5 [22, 40] (failed), 6 [40, 50], 7 never taken, 8 [45,
+ * never settled]. Three held at once from 22 to 40 ms; at 40 ms ids 3-5
+ * settle as 6 is taken, so 6 is not counted with them (else 4). */
+static void test_held_peak_known_answer(void **state)
+{
+    const int64_t T0 = 1000000000, MS = 1000000;
+    static const int64_t take[8] = {0, 1, 20, 21, 22, 40, -1, 45};
+    static const int64_t settle[8] = {10, 11, 40, 40, 40, 50, -1, -1};
+    outcome_table_t *t = outcome_table_create(8);
+    intervals_t iv;
+    (void)state;
+    assert_non_null(t);
+    for (uint64_t id = 1; id <= 8; id++) {
+        if (take[id - 1] >= 0)
+            outcome_queued_at(t, id, T0 + take[id - 1] * MS);
+        if (settle[id - 1] < 0)
+            continue;
+        if (id == 5)
+            outcome_fail_at(t, id, ERR_TIMEOUT, T0 + settle[id - 1] * MS);
+        else
+            outcome_done_at(t, id, T0 + settle[id - 1] * MS);
+    }
+    assert_int_equal(intervals_collect(t, T0, &iv), 0);
+    assert_int_equal(iv.held_peak, 3);
     intervals_free(&iv);
     outcome_table_destroy(t);
 }
@@ -359,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_outcome_counts_once),
         cmocka_unit_test(test_outcome_table_resident),
         cmocka_unit_test(test_intervals_known_answers),
+        cmocka_unit_test(test_held_peak_known_answer),
         cmocka_unit_test(test_stall_timeout_auto),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
