@@ -23,9 +23,12 @@
  * batch of up to 48 x 1,024 events, nor for libuv's millisecond loop clock
  * (CLOCK_MONOTONIC_COARSE, 4 ms steps here) to catch up.
  *
- * Writing. conn_flush() renders every due answer at the front of the FIFO
- * into the loop's out buffer and writes it with one uv_try_write; only what
- * the socket did not take is copied into a uv_write request.
+ * Writing. The body of a request that arrives at the head of the FIFO is
+ * rendered as it is read (mockapi_respond_prerender). conn_flush() renders
+ * every due answer at the front of the FIFO (the head, and the body if it was
+ * not rendered yet) into the loop's out buffer and writes it with one
+ * uv_try_write; only what the socket did not take is copied into a uv_write
+ * request.
  *
  * Back-pressure. A client that pipelines faster than it reads answers stops
  * being read (paused) while MOCKAPI_PIPELINE_MAX requests wait or
@@ -330,6 +333,8 @@ static void conn_feed(mockapi_conn_t *c, const char *data, size_t n, uint64_t no
             return;
         }
         conn_enqueue(c, e);
+        if (c->head == e)
+            mockapi_respond_prerender(c->w, e);
     }
     if (r < 0)
         conn_fail(c, http_framer_error_status(r), now);

@@ -96,6 +96,8 @@ struct mockapi_pending {
     bool inflight;       /* counted in stats.inflight until answered */
     bool admin;          /* /__stats or /__reset: never counted */
     bool no_body;        /* a HEAD request: headers only (RFC 9110 9.3.2) */
+    uint32_t body_len;   /* of body */
+    char *body;          /* the order's JSON rendered when it was read; NULL = render when due */
 };
 
 /* respond.c */
@@ -110,11 +112,16 @@ mockapi_pending_t *mockapi_respond_route(mockapi_worker_t *w, const http_request
  * NULL when out of memory. */
 mockapi_pending_t *mockapi_respond_error(int status);
 
+/* Renders the body of e's order answer now (REPLY_ORDER answered with the
+ * order, whole or spoiled), so only the head is left for when it is due.
+ * Nothing for other answers; a failed allocation leaves it for then. */
+void mockapi_respond_prerender(mockapi_worker_t *w, mockapi_pending_t *e);
+
 /* Appends e's full response to w->out and counts it. Returns 0 or -ENOMEM
  * (w->out is then unchanged). */
-int mockapi_respond_render(mockapi_worker_t *w, const mockapi_pending_t *e);
+int mockapi_respond_render(mockapi_worker_t *w, mockapi_pending_t *e);
 
-/* Releases e's in-flight slot if it holds one, then frees it. */
+/* Releases e's in-flight slot if it holds one, then frees it and its body. */
 void mockapi_respond_release(mockapi_worker_t *w, mockapi_pending_t *e);
 
 /* conn.c */

@@ -1,7 +1,11 @@
 /* What each request gets: routing, throttling, fault and latency decisions at
  * arrival (mockapi_respond_route), and the bytes of the answer when it is
- * due (mockapi_respond_render). Bodies are generated at send time, so a
- * waiting request costs only its small mockapi_pending_t. */
+ * due (mockapi_respond_render). The order body of the request at the head
+ * of a connection's queue is generated when it is read
+ * (mockapi_respond_prerender): writing is what must be quick when answers
+ * fall due together. The requests pipelined behind it get their bodies at
+ * send time, so a connection holds at most one body and a waiting request
+ * otherwise costs only its small mockapi_pending_t. */
 #include "mockapi.h"
 
 #include <errno.h>
@@ -171,7 +175,33 @@ void mockapi_respond_release(mockapi_worker_t *w, mockapi_pending_t *e)
 {
     if (e->inflight)
         stats_inflight_leave(&w->app->stats);
+    free(e->body);
     free(e);
+}
+
+/* Generates the order's JSON into w->body; returns its length, or 0 when it
+ * does not fit (never with body_cap from order_json_max). */
+static size_t respond_order_body(mockapi_worker_t *w, const mockapi_pending_t *e)
+{
+    const mockapi_options_t *o = &w->app->opt;
+    size_t len;
+
+    order_generate(o->seed, e->id, o->items, w->order);
+    len = order_to_json(w->order, w->body, w->body_cap);
+    return len < w->body_cap ? len : 0;
+}
+
+void mockapi_respond_prerender(mockapi_worker_t *w, mockapi_pending_t *e)
+{
+    size_t len;
+
+    if (e->kind != REPLY_ORDER || e->body || (e->fault != FAULT_NONE && e->fault != FAULT_BAD_BODY))
+        return;
+    len = respond_order_body(w, e);
+    if (len == 0 || !(e->body = malloc(len)))
+        return;
+    memcpy(e->body, w->body, len);
+    e->body_len = (uint32_t)len;
 }
 
 static const char *respond_reason(int status)
@@ -338,7 +368,7 @@ static size_t respond_spoil(const mockapi_pending_t *e, uint64_t seed, char *bod
     return len;
 }
 
-int mockapi_respond_render(mockapi_worker_t *w, const mockapi_pending_t *e)
+int mockapi_respond_render(mockapi_worker_t *w, mockapi_pending_t *e)
 {
     const mockapi_options_t *o = &w->app->opt;
     char small[96];
@@ -358,16 +388,15 @@ int mockapi_respond_render(mockapi_worker_t *w, const mockapi_pending_t *e)
             status = 503;
             rc = respond_append(w, e, status, small, (size_t)n);
         } else {
-            size_t len;
-            order_generate(o->seed, e->id, o->items, w->order);
-            len = order_to_json(w->order, w->body, w->body_cap);
-            if (len >= w->body_cap)
+            char *body = e->body ? e->body : w->body;
+            size_t len = e->body ? e->body_len : respond_order_body(w, e);
+            if (len == 0)
                 return -EOVERFLOW;
             if (e->fault == FAULT_BAD_BODY)
-                len = respond_spoil(e, o->seed, w->body, len);
+                len = respond_spoil(e, o->seed, body, len);
             status = 200;
             order_ok = true;
-            rc = respond_append(w, e, status, w->body, len);
+            rc = respond_append(w, e, status, body, len);
         }
         break;
     case REPLY_ERROR:
