@@ -17,9 +17,11 @@ static void *cpu_pool_worker(void *arg)
 {
     cpu_pool_t *p = arg;
     uint64_t v;
-    while (bqueue_pop(&p->queue, &v) == 0) {
+    int refused;
+    while (bqueue_take(&p->queue, &v, 1, &refused) == 1) {
         cpu_item_t *it = (cpu_item_t *)(uintptr_t)v;
-        p->popped(p->ud);
+        if (refused)
+            p->popped(p->ud);
         outcome_stage_add(p->out, STAGE_TRANSFORM, 1);
         it->ok = transform_order(it->body, it->len, it->id, p->cost, &it->row) == 0;
         outcome_stage_add(p->out, STAGE_TRANSFORM, -1);

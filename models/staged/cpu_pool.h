@@ -27,8 +27,12 @@ typedef struct cpu_item {
     order_row_t row;
 } cpu_item_t;
 
-/* On a worker thread: it took an item off the queue (there is room) or
- * finished one (it->ok and it->row set). */
+/* On a worker thread. popped: it took an item off a queue that had turned
+ * an offer away (cpu_pool_offer returned 1) since the last call, so the
+ * owner has a body waiting for the room just made; called only then, which
+ * spares the owner's loop a wake-up per body while nothing waits (the
+ * queue's lock orders the refusal before this take: none is missed).
+ * done: it finished an item (it->ok and it->row set). */
 typedef void (*cpu_pool_popped_cb)(void *ud);
 typedef void (*cpu_pool_done_cb)(void *ud, cpu_item_t *it);
 
@@ -51,7 +55,8 @@ int cpu_pool_default_workers(void);
 int cpu_pool_start(cpu_pool_t *p, int workers, int depth, unsigned cost, outcome_table_t *out,
                    cpu_pool_popped_cb popped, cpu_pool_done_cb done, void *ud, char *err,
                    size_t errlen);
-/* Queues it without blocking. Returns 0, or 1 when the queue is full. */
+/* Queues it without blocking. Returns 0, or 1 when the queue is full (the
+ * next item a worker takes calls popped). */
 int cpu_pool_offer(cpu_pool_t *p, cpu_item_t *it);
 /* No more items: the workers finish what is queued, then are joined. */
 void cpu_pool_finish(cpu_pool_t *p);

@@ -1,11 +1,17 @@
-/* The thread pool's bounded queue: FIFO order, the bound holds under
- * concurrent producers and consumers, close drains then ends. */
+/* The bounded queue: FIFO order, the bound holds under concurrent
+ * producers and consumers, close drains then ends; records by value; a
+ * consumer with a batch sleeps until the batch is there (or the queue is
+ * full, or closed); a take reports a refused trypush once. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -88,11 +94,128 @@ static void test_concurrent_exactly_once_and_bounded(void **state)
     free(s);
 }
 
+/* Records of any size go by value, oldest first, up to max per take. */
+typedef struct {
+    uint32_t id;
+    char tag[13];
+} rec_t;
+
+static void test_records_by_value(void **state)
+{
+    (void)state;
+    bqueue_t q;
+    rec_t r, out[4];
+    assert_int_equal(bqueue_init_sized(&q, 5, sizeof(rec_t)), 0);
+    for (uint32_t i = 1; i <= 5; i++) {
+        memset(&r, 0, sizeof r);
+        r.id = i;
+        snprintf(r.tag, sizeof r.tag, "rec-%u", i);
+        assert_int_equal(bqueue_put(&q, &r), 0);
+    }
+    assert_int_equal(bqueue_take(&q, out, 3, NULL), 3);
+    for (uint32_t i = 0; i < 3; i++) {
+        char want[13];
+        snprintf(want, sizeof want, "rec-%u", i + 1);
+        assert_int_equal(out[i].id, i + 1);
+        assert_string_equal(out[i].tag, want);
+    }
+    bqueue_close(&q);
+    assert_int_equal(bqueue_take(&q, out, 4, NULL), 2); /* what is left, after close */
+    assert_int_equal(out[0].id, 4);
+    assert_int_equal(out[1].id, 5);
+    assert_int_equal(bqueue_take(&q, out, 4, NULL), 0);
+    bqueue_destroy(&q);
+}
+
+/* trypush on a full queue is remembered; the next take says so, once. */
+static void test_refused_reported_once(void **state)
+{
+    (void)state;
+    bqueue_t q;
+    uint64_t v;
+    int refused = -1;
+    assert_int_equal(bqueue_init(&q, 2), 0);
+    assert_int_equal(bqueue_trypush(&q, 1), 0);
+    assert_int_equal(bqueue_take(&q, &v, 1, &refused), 1);
+    assert_int_equal(refused, 0); /* never full: nobody to wake */
+    assert_int_equal(bqueue_trypush(&q, 2), 0);
+    assert_int_equal(bqueue_trypush(&q, 3), 0);
+    assert_int_equal(bqueue_trypush(&q, 4), 1);
+    assert_int_equal(bqueue_take(&q, &v, 1, &refused), 1);
+    assert_int_equal(v, 2);
+    assert_int_equal(refused, 1);
+    assert_int_equal(bqueue_take(&q, &v, 1, &refused), 1);
+    assert_int_equal(v, 3);
+    assert_int_equal(refused, 0);
+    bqueue_close(&q);
+    assert_int_equal(bqueue_trypush(&q, 5), -1);
+    bqueue_destroy(&q);
+}
+
+/* A consumer of a queue with a batch of 4: asleep at 3 queued, awake with
+ * the 4th, taking all 4 in one go; with a bound of 3 below the batch, a
+ * full queue wakes it; close wakes it for a partial batch. */
+typedef struct {
+    bqueue_t q;
+    uint64_t got[8];
+    _Atomic int n; /* items taken so far */
+} batch_t;
+
+static void *batch_consumer(void *arg)
+{
+    batch_t *b = arg;
+    int n;
+    while ((n = bqueue_take(&b->q, b->got + atomic_load(&b->n), 8, NULL)) > 0)
+        atomic_fetch_add(&b->n, n);
+    return NULL;
+}
+
+/* Waits up to ~2 s for b->n to reach want; returns b->n. */
+static int batch_wait(batch_t *b, int want)
+{
+    for (int i = 0; i < 2000 && atomic_load(&b->n) < want; i++)
+        usleep(1000);
+    return atomic_load(&b->n);
+}
+
+static void test_batch_wakes_at_a_batch(void **state)
+{
+    (void)state;
+    for (int cap = 3; cap <= 8; cap += 5) {
+        batch_t *b = calloc(1, sizeof *b);
+        pthread_t t;
+        int batch = cap < 4 ? cap : 4;
+        assert_int_equal(bqueue_init(&b->q, cap), 0);
+        bqueue_batch(&b->q, 4);
+        pthread_create(&t, NULL, batch_consumer, b);
+        for (uint64_t i = 1; i < (uint64_t)batch; i++)
+            assert_int_equal(bqueue_push(&b->q, i), 0);
+        usleep(50000); /* one short of a batch: the consumer must not take */
+        assert_int_equal(atomic_load(&b->n), 0);
+        assert_int_equal(bqueue_push(&b->q, (uint64_t)batch), 0);
+        assert_int_equal(batch_wait(b, batch), batch); /* all of it, at once */
+        for (int i = 0; i < batch; i++)
+            assert_int_equal(b->got[i], (uint64_t)i + 1);
+        assert_int_equal(bqueue_push(&b->q, 99), 0);
+        usleep(50000);
+        assert_int_equal(atomic_load(&b->n), batch);
+        bqueue_close(&b->q); /* the partial batch goes at close */
+        pthread_join(t, NULL);
+        assert_int_equal(atomic_load(&b->n), batch + 1);
+        assert_int_equal(b->got[batch], 99);
+        bqueue_destroy(&b->q);
+        free(b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fifo_and_close),
         cmocka_unit_test(test_concurrent_exactly_once_and_bounded),
+        cmocka_unit_test(test_records_by_value),
+        cmocka_unit_test(test_refused_reported_once),
+        cmocka_unit_test(test_batch_wakes_at_a_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
