@@ -92,9 +92,7 @@ int pg_sink_progress(pg_sink_t *s)
     return s->connecting && pg_sink_connect_step(s, 0) < 0 ? -1 : 0;
 }
 
-/* Waits (up to the connect deadline) until connected and prepared.
- * Returns 0 or -1 with the reason in s->err. */
-static int pg_sink_ready(pg_sink_t *s)
+int pg_sink_wait_ready(pg_sink_t *s)
 {
     int rc;
     if (!s->conn) {
@@ -131,7 +129,7 @@ int pg_sink_flush(pg_sink_t *s)
 
     if (s->batch.n == 0)
         return 0;
-    if (pg_sink_ready(s)) {
+    if (pg_sink_wait_ready(s)) {
         rc = -1;
     } else if (pg_batch_params(&s->batch, s->run_id, values)) {
         snprintf(s->err, sizeof s->err, "out of memory building a batch");

@@ -31,6 +31,11 @@ int pg_sink_start(pg_sink_t *s, const char *dsn, const char *run_id, int batch_s
 /* Advances a pending connect without blocking. Returns 0, or -1 once the
  * connect has failed (reason in s->err). */
 int pg_sink_progress(pg_sink_t *s);
+/* Waits (up to the connect deadline) until connected and the upsert
+ * prepared, for a caller with nothing else to do meanwhile (a writer
+ * thread before its first batch). Returns 0, or -1 with the reason in
+ * s->err. */
+int pg_sink_wait_ready(pg_sink_t *s);
 /* Adds a row; flushes when the batch is full. Returns 0, or -1 when a flush
  * failed (its rows are recorded as failed; the sink stays usable). */
 int pg_sink_add(pg_sink_t *s, const order_row_t *row);
