@@ -1,8 +1,10 @@
+/* The 1.1.1 API level: SHA256_Init/Update/Final without OpenSSL 3's
+ * deprecation warning (why these, see sha256() below). */
+#define OPENSSL_API_COMPAT 10101
+
 #include "workload/transform.h"
 
 #include <inttypes.h>
-#include <openssl/evp.h>
-#include <pthread.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,72 +29,32 @@ static int get_int(tj_span_t v, long long *out)
     return v.p ? tj_integer(v, out) : -1;
 }
 
-/* One SHA-256 of buf into md. OpenSSL 3's one-shot SHA256() looks the
- * algorithm up in its provider store on every call, under a lock every
- * thread shares: that look-up cost more than the hashing itself (3x the
- * CPU of a transform_cost of 10,000) and its lock serialised the thread
- * pool. Each thread fetches the algorithm once and keeps its own context
- * (freed when the thread exits). Returns 0, or -1 if OpenSSL fails. */
-struct sha256_state {
-    EVP_MD *alg;
-    EVP_MD_CTX *ctx;
-};
-
-static pthread_key_t sha256_key;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-
-static void sha256_state_free(void *p)
-{
-    struct sha256_state *st = p;
-    EVP_MD_CTX_free(st->ctx);
-    EVP_MD_free(st->alg);
-    free(st);
-}
-
-static void sha256_key_init(void)
-{
-    pthread_key_create(&sha256_key, sha256_state_free);
-}
-
-/* This thread's state, made on first use; NULL if OpenSSL fails. */
-static struct sha256_state *sha256_state_get(void)
-{
-    struct sha256_state *st;
-
-    pthread_once(&sha256_once, sha256_key_init);
-    st = pthread_getspecific(sha256_key);
-    if (st)
-        return st;
-    st = calloc(1, sizeof *st);
-    if (!st)
-        return NULL;
-    st->alg = EVP_MD_fetch(NULL, "SHA256", NULL);
-    st->ctx = EVP_MD_CTX_new();
-    if (!st->alg || !st->ctx || pthread_setspecific(sha256_key, st)) {
-        sha256_state_free(st);
-        return NULL;
-    }
-    return st;
-}
-
-/* The key's destructor frees the state; the thread-local copy of the
- * pointer spares pthread_once and pthread_getspecific per call. A child
- * forked by this thread inherits both. */
-static _Thread_local struct sha256_state *mine;
-
-int transform_prepare(void)
-{
-    if (!mine && !(mine = sha256_state_get()))
-        return -1;
-    return 0;
-}
-
+/* One SHA-256 of buf into md, through OpenSSL's low-level SHA256_*
+ * functions. Two EVP routes were tried and measured first:
+ * - the one-shot SHA256() looks the algorithm up in OpenSSL 3's provider
+ *   store on every call, under a lock every thread shares: that cost more
+ *   than the hashing (3x the CPU of a transform_cost of 10,000) and
+ *   serialised the thread pool;
+ * - a fetched EVP_MD with one EVP_MD_CTX per thread still costs a malloc
+ *   and a free per hash in 3.0 (EVP_DigestInit_ex2 frees the provider's
+ *   context and makes a new one: 104,812 mallocs for 100,000 hashes) and
+ *   runs through the provider dispatch, code spread over many pages. In a
+ *   process that has just been switched in (every process-pool worker,
+ *   once per request) those pages miss the TLB: in a ring of 100 forked
+ *   processes passing a token, one EVP hash of 300 bytes cost ~1.4 us
+ *   more user CPU per hop than the low-level one; hot, in one thread, the
+ *   two differ by 15 ns (200 and 185 ns).
+ * The low-level functions keep the state on the stack (no allocation, no
+ * per-thread state, nothing to set up before fork) and touch only the
+ * hashing code. OpenSSL 3 marks them deprecated, not removed, and they
+ * compute the same digest; OPENSSL_API_COMPAT (top of this file) keeps
+ * that deprecation from failing the -Werror build. Returns 0, or -1 if
+ * OpenSSL reports a failure. */
 static int sha256(const unsigned char *buf, size_t len, unsigned char *md)
 {
-    if (transform_prepare())
-        return -1;
-    if (!EVP_DigestInit_ex2(mine->ctx, mine->alg, NULL) || !EVP_DigestUpdate(mine->ctx, buf, len) ||
-        !EVP_DigestFinal_ex(mine->ctx, md, NULL))
+    SHA256_CTX c;
+
+    if (!SHA256_Init(&c) || !SHA256_Update(&c, buf, len) || !SHA256_Final(md, &c))
         return -1;
     return 0;
 }

@@ -29,12 +29,6 @@ typedef struct order_row {
 int transform_order(const char *json, size_t len, uint64_t expect_id, unsigned cost,
                     order_row_t *out);
 
-/* Sets up the calling thread's SHA-256 state now rather than at its first
- * transform. A process that forks workers calls it first, so that each
- * child inherits the state instead of looking the algorithm up again.
- * Returns 0, or -1 if OpenSSL fails (transform_order would fail too). */
-int transform_prepare(void);
-
 /* What a correct model writes for id: generate, serialise, transform. */
 int transform_expected(uint64_t seed, uint64_t id, int n_items, unsigned cost, order_row_t *out);
 

@@ -59,8 +59,7 @@
  * harmless and its `deliveries` column shows it. At most W replacements per
  * run: a pool that loses more workers than it has is not recovering.
  *
- * The dispatcher never creates curl or libpq state (only the transform's
- * SHA-256 state, once, for every worker to inherit), so forking stays cheap
+ * The dispatcher never creates curl or libpq state, so forking stays cheap
  * (initial workers and replacements alike) and workers connect to
  * PostgreSQL in parallel. SIGTERM/SIGINT (the harness stopping the run):
  * kill and reap every worker, then die of the same signal. */
@@ -81,7 +80,6 @@
 #include "common/log.h"
 #include "models/model.h"
 #include "models/process_pool/process_pool.h"
-#include "workload/transform.h"
 
 /* 8 ids: at the 50 ms the benchmarks use that is 0.4 s of work per chunk,
  * so the report/refill round trip (tens of µs) is noise even before the
@@ -712,14 +710,6 @@ static int pp_run(const job_t *job)
     if (p.chunk_max > PP_CHUNK_MAX) {
         log_error("chunk=%d capped at %d ids per message", job->chunk, PP_CHUNK_MAX);
         p.chunk_max = PP_CHUNK_MAX;
-    }
-    /* OpenSSL's first SHA-256 look-up (its provider store, ~3-5 % of a
-     * worker's CPU when each of W processes paid it) is done once here;
-     * the workers inherit it through fork(). The dispatcher itself makes
-     * no other curl, libpq or OpenSSL state (see above). */
-    if (transform_prepare()) {
-        log_error("cannot set up SHA-256 (OpenSSL) for the transform");
-        return 2;
     }
     p.w = calloc((size_t)p.n, sizeof *p.w);
     if (!p.w) {
