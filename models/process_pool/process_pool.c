@@ -340,18 +340,25 @@ static void pp_child_retire_if_idle(pp_pool_t *p, int i)
     pp_child_deadline_set(p, w);
 }
 
-/* Reads every report worker i has sent so far. */
-static void pp_child_read(pp_pool_t *p, int i)
+/* Reads worker i's reports: one when `all` is 0, else every one it has
+ * sent so far. The event loop reads one per wake-up: a worker has at most
+ * PP_HELD_MAX reports in flight and usually one, and epoll (level-
+ * triggered) reports the socket again while more are queued, so reading
+ * on to EAGAIN would cost a second recv() per report for nothing (half of
+ * the dispatcher's recv() calls). A reaped worker's are read in full. */
+static void pp_child_read(pp_pool_t *p, int i, int all)
 {
     pp_child_t *w = &p->w[i];
     pp_report_t r;
+    int more = 1;
 
-    while (w->fd >= 0 && !p->failed) {
+    while (more && w->fd >= 0 && !p->failed) {
         ssize_t n = recv(w->fd, &r, sizeof r, MSG_DONTWAIT);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return;
+        more = all;
         if (n <= 0) {
             /* End of file: the worker is exiting; the reaper takes over. */
             w->gone = 1;
@@ -476,8 +483,8 @@ static void pp_child_lost(pp_pool_t *p, int i, int status)
     uint32_t k = 0;
     char how[64];
 
-    w->gone = 1;         /* reaped: nothing may be sent or signalled to it */
-    pp_child_read(p, i); /* reports it sent before dying still count */
+    w->gone = 1;            /* reaped: nothing may be sent or signalled to it */
+    pp_child_read(p, i, 1); /* reports it sent before dying still count */
     was = w->state;
     pp_child_confirm(p, w); /* its last commit, if it got that far */
     for (int c = 0; c < w->nheld; c++) {
@@ -680,7 +687,7 @@ static void pp_loop(pp_pool_t *p)
             if (k == 0)
                 sig = 1;
             else if (p->w[k - 1].watched)
-                pp_child_read(p, (int)k - 1);
+                pp_child_read(p, (int)k - 1, 0);
         }
         if (sig)
             chld = pp_signals_read(p);
