@@ -119,7 +119,7 @@ void mockapi_respond_prerender(mockapi_worker_t *w, mockapi_pending_t *e);
 
 /* Appends e's full response to w->out and counts it. Returns 0 or -ENOMEM
  * (w->out is then unchanged). */
-int mockapi_respond_render(mockapi_worker_t *w, mockapi_pending_t *e);
+int mockapi_respond_render(mockapi_worker_t *w, const mockapi_pending_t *e);
 
 /* Releases e's in-flight slot if it holds one, then frees it and its body. */
 void mockapi_respond_release(mockapi_worker_t *w, mockapi_pending_t *e);

@@ -368,7 +368,7 @@ static size_t respond_spoil(const mockapi_pending_t *e, uint64_t seed, char *bod
     return len;
 }
 
-int mockapi_respond_render(mockapi_worker_t *w, mockapi_pending_t *e)
+int mockapi_respond_render(mockapi_worker_t *w, const mockapi_pending_t *e)
 {
     const mockapi_options_t *o = &w->app->opt;
     char small[96];
