@@ -131,7 +131,11 @@ int bqueue_take(bqueue_t *q, void *items, int max, int *refused)
             q->refused = 0;
     }
     pthread_mutex_unlock(&q->mu);
-    if (n)
+    /* n slots freed: as many blocked producers may go on (a batch take
+     * frees many, and a producer that puts one does not wake another). */
+    if (n > 1)
+        pthread_cond_broadcast(&q->not_full);
+    else if (n)
         pthread_cond_signal(&q->not_full);
     return n;
 }

@@ -1,7 +1,8 @@
 /* The bounded queue: FIFO order, the bound holds under concurrent
  * producers and consumers, close drains then ends; records by value; a
  * consumer with a batch sleeps until the batch is there (or the queue is
- * full, or closed); a take reports a refused trypush once. */
+ * full, or closed); a take reports a refused trypush once; a take of many
+ * wakes every producer it made room for. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -208,6 +209,48 @@ static void test_batch_wakes_at_a_batch(void **state)
     }
 }
 
+/* Producers blocked on a full queue; one take of everything must let every
+ * one of them put, with no further take (a batch take frees many slots). */
+typedef struct blocked {
+    bqueue_t q;
+    atomic_int done;
+} blocked_t;
+
+static void *blocked_producer(void *arg)
+{
+    blocked_t *b = arg;
+    bqueue_push(&b->q, 7);
+    atomic_fetch_add(&b->done, 1);
+    return NULL;
+}
+
+static void test_batch_take_wakes_every_producer(void **state)
+{
+    enum { CAP = 3 };
+    blocked_t *b = calloc(1, sizeof *b);
+    pthread_t t[CAP];
+    uint64_t got[CAP];
+    (void)state;
+    assert_int_equal(bqueue_init(&b->q, CAP), 0);
+    for (uint64_t i = 0; i < CAP; i++)
+        assert_int_equal(bqueue_push(&b->q, i), 0);
+    for (int i = 0; i < CAP; i++)
+        pthread_create(&t[i], NULL, blocked_producer, b);
+    usleep(50000); /* all three blocked: the queue is full */
+    assert_int_equal(atomic_load(&b->done), 0);
+    assert_int_equal(bqueue_take(&b->q, got, CAP, NULL), CAP);
+    /* Up to 5 s for the three puts; with one wake-up per take, two stay
+     * blocked until the close below. */
+    for (int i = 0; i < 500 && atomic_load(&b->done) < CAP; i++)
+        usleep(10000);
+    assert_int_equal(atomic_load(&b->done), CAP);
+    bqueue_close(&b->q);
+    for (int i = 0; i < CAP; i++)
+        pthread_join(t[i], NULL);
+    bqueue_destroy(&b->q);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -216,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_records_by_value),
         cmocka_unit_test(test_refused_reported_once),
         cmocka_unit_test(test_batch_wakes_at_a_batch),
+        cmocka_unit_test(test_batch_take_wakes_every_producer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
