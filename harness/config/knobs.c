@@ -226,8 +226,7 @@ const knob_t config_knobs[] = {
      .max = 1000000,
      .flags = KNOB_WORKLOAD | KNOB_MODEL,
      .help = "hybrid, pipeline: bound of the queue of fetched bodies before the transform "
-             "workers "
-             "(0: 2 x cpu_workers)"},
+             "workers (0: 2 x cpu_workers)"},
     {.name = "write_queue",
      .type = KNOB_INT,
      .offset = J(write_queue),
