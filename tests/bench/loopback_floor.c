@@ -10,7 +10,10 @@
  *   fresh  socket + connect + accept + the exchange + both closes (what an
  *          unbounded loop pays per request over HTTP/1.1);
  *   reuse  the exchange on one connection kept open (what a bounded model
- *          with keep-alive pays).
+ *          with keep-alive pays);
+ *   null   one system call that does nothing (getppid), PER_ROUND x 50
+ *          times: the entry and exit every call pays, the unit in which
+ *          machines differ most (page-table isolation, a hypervisor).
  * Prints the median CPU µs per exchange (user + system, getrusage), and the
  * most requests a client could put in flight within one latency L (default 50 ms) when
  * each must connect first: cores x L / fresh, the machine's bound for an
@@ -23,6 +26,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define REQ_BYTES 96
@@ -88,7 +92,7 @@ int main(int argc, char **argv)
     int lat_ms = argc > 3 ? atoi(argv[3]) : 50;
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof sa;
-    double fresh[MAX_ROUNDS], reuse[MAX_ROUNDS];
+    double fresh[MAX_ROUNDS], reuse[MAX_ROUNDS], null[MAX_ROUNDS];
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int one = 1, lst;
 
@@ -125,13 +129,20 @@ int main(int argc, char **argv)
             close(s);
             close(c);
         }
+        t0 = cpu_us();
+        for (int i = 0; i < per * 50; i++)
+            syscall(SYS_getppid); /* not getppid(): a libc may cache it */
+        null[r] = (cpu_us() - t0) / (per * 50.0);
     }
     qsort(fresh, (size_t)rounds, sizeof fresh[0], cmp_double);
     qsort(reuse, (size_t)rounds, sizeof reuse[0], cmp_double);
+    qsort(null, (size_t)rounds, sizeof null[0], cmp_double);
     printf("fresh connection per exchange: %.1f us CPU (median of %d rounds, %.1f-%.1f)\n",
            fresh[rounds / 2], rounds, fresh[0], fresh[rounds - 1]);
     printf("reused connection:             %.1f us CPU (%.1f-%.1f)\n", reuse[rounds / 2], reuse[0],
            reuse[rounds - 1]);
+    printf("one system call (getppid):     %.2f us CPU (%.2f-%.2f)\n", null[rounds / 2], null[0],
+           null[rounds - 1]);
     printf("bound for an interleaving client: %ld cores x %d ms / %.1f us = %.0f in flight\n",
            cores, lat_ms, fresh[rounds / 2], cores * lat_ms * 1000.0 / fresh[rounds / 2]);
     close(lst);
