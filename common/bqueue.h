@@ -1,5 +1,5 @@
-/* A bounded multi-producer multi-consumer queue of fixed-size items (mutex
- * and two condition variables): request ids (uint64_t, bqueue_init) or
+/* A bounded multi-producer multi-consumer queue of fixed-size items (a
+ * mutex and two wait queues): request ids (uint64_t, bqueue_init) or
  * whole records (bqueue_init_sized). The producer blocks when it is full,
  * which is the point: back-pressure instead of N queued items in memory.
  *
@@ -18,9 +18,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Where threads sleep for a change of the queue: a futex word bumped under
+ * the queue's mutex by every wake, and the number of threads asleep on it
+ * (under the mutex), so a change nobody waits for costs no system call. */
+typedef struct bqueue_waitq {
+    _Atomic uint32_t seq;
+    int sleepers;
+} bqueue_waitq_t;
+
 typedef struct bqueue {
     pthread_mutex_t mu;
-    pthread_cond_t not_empty, not_full;
+    bqueue_waitq_t not_empty, not_full;
     unsigned char *items;
     size_t size; /* bytes per item */
     int cap, head, count;

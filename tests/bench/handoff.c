@@ -1,7 +1,7 @@
 /* bench_handoff: the CPU floor of a hand-off from a libuv loop to a worker
  * thread and back, the round trip every body makes in hybrid and pipeline
  * (models/staged/): the loop queues an item on a bounded queue
- * (common/bqueue.h, mutex and condition variable) where workers sleep,
+ * (common/bqueue.h, a mutex and futex wait queues) where workers sleep,
  * one worker pops it and gives it back through a mutex-guarded list and a
  * uv_async_send, the loop's async callback takes it. No work is done on
  * the item, so what is measured is the hand-off alone.
