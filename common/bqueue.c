@@ -72,7 +72,7 @@ int bqueue_init_sized(bqueue_t *q, int cap, size_t size)
     q->size = size;
     q->cap = cap;
     q->head = q->count = q->closed = q->refused = 0;
-    q->batch = 1;
+    q->batch = q->refill = 1;
     q->mirror = q->mirror_peak = NULL;
     pthread_mutex_init(&q->mu, NULL);
     atomic_init(&q->not_empty.seq, 0);
@@ -96,6 +96,11 @@ void bqueue_destroy(bqueue_t *q)
 void bqueue_batch(bqueue_t *q, int batch)
 {
     q->batch = batch < 1 ? 1 : batch;
+}
+
+void bqueue_refill(bqueue_t *q, int refill)
+{
+    q->refill = refill < 1 ? 1 : refill > q->cap ? q->cap : refill;
 }
 
 /* Under the lock, with room: appends item. Returns how many consumers to
@@ -169,10 +174,11 @@ int bqueue_take(bqueue_t *q, void *items, int max, int *refused)
         if (n)
             q->refused = 0;
     }
-    /* n slots freed: as many blocked producers may go on (a batch take
-     * frees many, and a producer that puts one does not wake another). */
-    if (n)
-        wake = waitq_arm(&q->not_full, n);
+    /* Blocked producers go on once refill slots are free, as many of them
+     * as there is room for (a batch take frees many, and a producer that
+     * puts one does not wake another). */
+    if (n && q->cap - q->count >= q->refill)
+        wake = waitq_arm(&q->not_full, q->cap - q->count);
     pthread_mutex_unlock(&q->mu);
     waitq_wake(&q->not_full, wake);
     return n;

@@ -34,6 +34,7 @@ typedef struct bqueue {
     int cap, head, count;
     int closed;
     int batch;   /* consumers wait for min(batch, cap) items; 1 by default */
+    int refill;  /* producers on a full queue wait for this many free slots */
     int refused; /* a bqueue_trypush found it full since a consumer said so */
     /* Optional (NULL: none), set after bqueue_init: the count and its peak
      * copied under the lock on every change, so a sampler never sees more
@@ -51,6 +52,12 @@ void bqueue_destroy(bqueue_t *q);
  * are queued (a full queue always wakes one: no producer waits forever) or
  * the queue is closed. batch >= 1. */
 void bqueue_batch(bqueue_t *q, int batch);
+/* Before any producer waits: a producer blocked on a full queue is woken
+ * only when refill slots are free (1 by default, clamped to [1, cap]), so
+ * one that keeps the queue topped up wakes once per refill items taken
+ * instead of once per item. Consumers of a queue with a batch need
+ * batch + refill <= cap + 1 (both could wait otherwise). */
+void bqueue_refill(bqueue_t *q, int refill);
 /* Copies item (size bytes) in; blocks while full. Returns 0, or -1 when the
  * queue is closed. */
 int bqueue_put(bqueue_t *q, const void *item);

@@ -251,6 +251,44 @@ static void test_batch_take_wakes_every_producer(void **state)
     free(b);
 }
 
+/* A producer blocked on a full queue with a refill of 3 (cap 4): taking one
+ * or two ids must leave it asleep; the third free slot wakes it, and it
+ * then puts without waiting again. */
+static void test_refill_wakes_at_threshold(void **state)
+{
+    enum { CAP = 4, REFILL = 3 };
+    blocked_t *b = calloc(1, sizeof *b);
+    pthread_t t;
+    uint64_t v;
+    (void)state;
+    assert_int_equal(bqueue_init(&b->q, CAP), 0);
+    bqueue_refill(&b->q, REFILL);
+    for (uint64_t i = 0; i < CAP; i++)
+        assert_int_equal(bqueue_push(&b->q, i), 0);
+    pthread_create(&t, NULL, blocked_producer, b);
+    usleep(50000); /* it is blocked: the queue is full */
+    for (int taken = 1; taken < REFILL; taken++) {
+        assert_int_equal(bqueue_pop(&b->q, &v), 0);
+        assert_int_equal(v, (uint64_t)taken - 1);
+        usleep(50000); /* below the refill: the producer must stay blocked */
+        assert_int_equal(atomic_load(&b->done), 0);
+    }
+    assert_int_equal(bqueue_pop(&b->q, &v), 0);
+    for (int i = 0; i < 500 && atomic_load(&b->done) < 1; i++)
+        usleep(10000);
+    assert_int_equal(atomic_load(&b->done), 1);
+    pthread_join(t, NULL);
+    /* What is left, in order, the producer's 7 last. */
+    assert_int_equal(bqueue_pop(&b->q, &v), 0);
+    assert_int_equal(v, 3);
+    assert_int_equal(bqueue_pop(&b->q, &v), 0);
+    assert_int_equal(v, 7);
+    bqueue_close(&b->q);
+    assert_int_equal(bqueue_pop(&b->q, &v), -1);
+    bqueue_destroy(&b->q);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_refused_reported_once),
         cmocka_unit_test(test_batch_wakes_at_a_batch),
         cmocka_unit_test(test_batch_take_wakes_every_producer),
+        cmocka_unit_test(test_refill_wakes_at_threshold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
