@@ -1,6 +1,5 @@
 #include "common/bqueue.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <stdlib.h>
@@ -105,9 +104,9 @@ void bqueue_refill(bqueue_t *q, int refill)
 
 /* Under the lock, with room: appends item. Returns how many consumers to
  * wake after the unlock: one at every whole batch queued, so one sleeper
- * wakes per batch, and none when none sleeps. None sleeps with a batch queued: the count
- * reaches a batch only through an append that signals, and a consumer
- * checks the count before it sleeps again. */
+ * wakes per batch, and none when none sleeps. None sleeps with a batch
+ * queued: the count reaches a batch only through an append that signals,
+ * and a consumer checks the count before it sleeps again. */
 static int bqueue_append(bqueue_t *q, const void *item)
 {
     memcpy(q->items + (size_t)((q->head + q->count) % q->cap) * q->size, item, q->size);

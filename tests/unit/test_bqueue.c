@@ -224,6 +224,14 @@ static void *blocked_producer(void *arg)
     return NULL;
 }
 
+/* Waits up to ~5 s for want producers to have put; returns how many did. */
+static int blocked_wait(blocked_t *b, int want)
+{
+    for (int i = 0; i < 500 && atomic_load(&b->done) < want; i++)
+        usleep(10000);
+    return atomic_load(&b->done);
+}
+
 static void test_batch_take_wakes_every_producer(void **state)
 {
     enum { CAP = 3 };
@@ -239,11 +247,9 @@ static void test_batch_take_wakes_every_producer(void **state)
     usleep(50000); /* all three blocked: the queue is full */
     assert_int_equal(atomic_load(&b->done), 0);
     assert_int_equal(bqueue_take(&b->q, got, CAP, NULL), CAP);
-    /* Up to 5 s for the three puts; with one wake-up per take, two stay
-     * blocked until the close below. */
-    for (int i = 0; i < 500 && atomic_load(&b->done) < CAP; i++)
-        usleep(10000);
-    assert_int_equal(atomic_load(&b->done), CAP);
+    /* The three puts; with one wake-up per take, two stay blocked until
+     * the close below. */
+    assert_int_equal(blocked_wait(b, CAP), CAP);
     bqueue_close(&b->q);
     for (int i = 0; i < CAP; i++)
         pthread_join(t[i], NULL);
@@ -274,9 +280,7 @@ static void test_refill_wakes_at_threshold(void **state)
         assert_int_equal(atomic_load(&b->done), 0);
     }
     assert_int_equal(bqueue_pop(&b->q, &v), 0);
-    for (int i = 0; i < 500 && atomic_load(&b->done) < 1; i++)
-        usleep(10000);
-    assert_int_equal(atomic_load(&b->done), 1);
+    assert_int_equal(blocked_wait(b, 1), 1);
     pthread_join(t, NULL);
     /* What is left, in order, the producer's 7 last. */
     assert_int_equal(bqueue_pop(&b->q, &v), 0);
