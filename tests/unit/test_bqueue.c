@@ -171,12 +171,13 @@ static void *batch_consumer(void *arg)
     return NULL;
 }
 
-/* Waits up to ~2 s for b->n to reach want; returns b->n. */
-static int batch_wait(batch_t *b, int want)
+/* Waits up to ~2 s for *n, a count other threads raise, to reach want;
+ * returns *n. */
+static int count_wait(_Atomic int *n, int want)
 {
-    for (int i = 0; i < 2000 && atomic_load(&b->n) < want; i++)
+    for (int i = 0; i < 2000 && atomic_load(n) < want; i++)
         usleep(1000);
-    return atomic_load(&b->n);
+    return atomic_load(n);
 }
 
 static void test_batch_wakes_at_a_batch(void **state)
@@ -194,7 +195,7 @@ static void test_batch_wakes_at_a_batch(void **state)
         usleep(50000); /* one short of a batch: the consumer must not take */
         assert_int_equal(atomic_load(&b->n), 0);
         assert_int_equal(bqueue_push(&b->q, (uint64_t)batch), 0);
-        assert_int_equal(batch_wait(b, batch), batch); /* all of it, at once */
+        assert_int_equal(count_wait(&b->n, batch), batch); /* all of it, at once */
         for (int i = 0; i < batch; i++)
             assert_int_equal(b->got[i], (uint64_t)i + 1);
         assert_int_equal(bqueue_push(&b->q, 99), 0);
@@ -213,7 +214,7 @@ static void test_batch_wakes_at_a_batch(void **state)
  * one of them put, with no further take (a batch take frees many slots). */
 typedef struct blocked {
     bqueue_t q;
-    atomic_int done;
+    _Atomic int done;
 } blocked_t;
 
 static void *blocked_producer(void *arg)
@@ -222,14 +223,6 @@ static void *blocked_producer(void *arg)
     bqueue_push(&b->q, 7);
     atomic_fetch_add(&b->done, 1);
     return NULL;
-}
-
-/* Waits up to ~5 s for want producers to have put; returns how many did. */
-static int blocked_wait(blocked_t *b, int want)
-{
-    for (int i = 0; i < 500 && atomic_load(&b->done) < want; i++)
-        usleep(10000);
-    return atomic_load(&b->done);
 }
 
 static void test_batch_take_wakes_every_producer(void **state)
@@ -249,7 +242,7 @@ static void test_batch_take_wakes_every_producer(void **state)
     assert_int_equal(bqueue_take(&b->q, got, CAP, NULL), CAP);
     /* The three puts; with one wake-up per take, two stay blocked until
      * the close below. */
-    assert_int_equal(blocked_wait(b, CAP), CAP);
+    assert_int_equal(count_wait(&b->done, CAP), CAP);
     bqueue_close(&b->q);
     for (int i = 0; i < CAP; i++)
         pthread_join(t[i], NULL);
@@ -280,7 +273,7 @@ static void test_refill_wakes_at_threshold(void **state)
         assert_int_equal(atomic_load(&b->done), 0);
     }
     assert_int_equal(bqueue_pop(&b->q, &v), 0);
-    assert_int_equal(blocked_wait(b, 1), 1);
+    assert_int_equal(count_wait(&b->done, 1), 1);
     pthread_join(t, NULL);
     /* What is left, in order, the producer's 7 last. */
     assert_int_equal(bqueue_pop(&b->q, &v), 0);
