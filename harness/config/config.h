@@ -30,6 +30,7 @@ typedef struct config {
      * still ok (docs/results.md). */
     double max_error_rate;
     int pg_max_conns;
+    int pg_cache; /* 1: the private PostgreSQL's cluster from the cached template */
     int sample_ms;
     int pss_check_ms;
     int stall_timeout_s; /* as set; 0 = automatic: use config_stall_timeout_s() */

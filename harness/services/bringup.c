@@ -98,10 +98,11 @@ static int bringup_pg(services_up_t *up, const config_t *cfg)
         up->pg_dsn = cfg->pg;
     } else {
         log_info("starting a private PostgreSQL...");
-        if (svc_pg_start(&up->pg, cfg->pg_max_conns, err, sizeof err)) {
+        if (svc_pg_start(&up->pg, cfg->pg_max_conns, cfg->pg_cache, err, sizeof err)) {
             log_error("%s", err);
             return -1;
         }
+        log_info("private PostgreSQL %s ready; its cluster: %s", up->pg.version, up->pg.note);
         up->pg_dsn = up->pg.address;
     }
     up->pg_conn = pg_connect_blocking(up->pg_dsn, err, sizeof err);

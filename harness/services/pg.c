@@ -1,15 +1,18 @@
-/* The private PostgreSQL recipe: initdb into a fresh temporary folder,
- * then a postmaster on its own unix socket only (as the `postgres` user
- * when we are root), with durable defaults. */
+/* The private PostgreSQL recipe: a fresh cluster in a temporary folder
+ * (initdb, or a copy of the template an earlier run's initdb left in the
+ * user's cache: pgcache.h), then a postmaster on its own unix socket only
+ * (as the `postgres` user when we are root), with durable defaults. */
 #include "harness/services/services.h"
 
 #include "common/clock.h"
 #include "common/limits.h"
+#include "harness/services/pgcache.h"
 #include "harness/services/ports.h"
 #include "harness/services/spawn.h"
 #include "harness/services/svcfs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
 #include <pwd.h>
@@ -93,14 +96,18 @@ static pid_t svc_pg_spawn(struct svc_entry *e, const char *bindir, const char *p
     return pid;
 }
 
+/* initdb's arguments after -D DIR. They name the cache's template too:
+ * a change here makes the next run initdb afresh. */
+#define SVC_PG_INITDB_ARGS "-A", "trust", "-E", "UTF8", "--no-locale", "-U", "concbench"
+#define SVC_PG_INITDB_ARGS_TEXT "-A trust -E UTF8 --no-locale -U concbench"
+
 /* Runs initdb into DIR/data as the entry's current process; its output goes
  * to DIR/initdb.log, shown on failure. */
 static int svc_pg_initdb(struct svc_entry *e, const char *bindir, struct svc_spawn_spec *sp,
                          char *err, size_t errlen)
 {
     char path[PATH_MAX], data[PATH_MAX], logpath[PATH_MAX], tail[512], status[96];
-    char *argv[] = {NULL,   "-D",          data, "-A",        "trust", "-E",
-                    "UTF8", "--no-locale", "-U", "concbench", NULL};
+    char *argv[] = {NULL, "-D", data, SVC_PG_INITDB_ARGS, NULL};
     siginfo_t si;
     pid_t pid;
 
@@ -196,6 +203,61 @@ static int svc_pg_identity(struct svc_spawn_spec *sp, char *err, size_t errlen)
     return 0;
 }
 
+/* The cluster in e's folder (owned by us, 0700, given to the server's
+ * user here): a copy of the cache's template when use_cache and there is
+ * one, else initdb's, of which the cache then keeps a copy. What happened
+ * goes into note (for the log). Returns 0, or -1 with err when no cluster
+ * could be made. */
+static int svc_pg_cluster(struct svc_entry *e, const char *bindir, struct svc_spawn_spec *sp,
+                          bool use_cache, char *note, size_t notelen, char *err, size_t errlen)
+{
+    pgcache_t pc = {.dirfd = -1};
+    char why[320], data[PATH_MAX];
+    int dir, rc = 1;
+    bool store = false;
+
+    dir = open(e->tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dir < 0) {
+        svc_err(err, errlen, "cannot open %s: %s", e->tmpdir, strerror(errno));
+        return -1;
+    }
+    snprintf(note, notelen, "made by initdb (pg_cache=0)");
+    if (use_cache && pgcache_open(&pc, bindir, SVC_PG_INITDB_ARGS_TEXT, why, sizeof why) < 0)
+        snprintf(note, notelen, "made by initdb; no template kept: %s", why);
+    if (pc.dirfd >= 0) {
+        /* Copied while the folder is still ours alone, then handed over. */
+        rc = pgcache_restore(&pc, dir, sp->drop_privs ? sp->uid : (uid_t)-1, sp->gid, why,
+                             sizeof why);
+        store = rc == 1; /* none yet; a damaged one is the user's to look at */
+        if (rc == 0) {
+            snprintf(note, notelen, "a copy of %s/%s", pc.dir, pc.name);
+        } else if (rc < 0) {
+            snprintf(data, sizeof data, "%s/data", e->tmpdir);
+            svcfs_rm_tree(data);
+            snprintf(note, notelen,
+                     "made by initdb; the template was not usable (%s): remove %s/%s, or run "
+                     "with pg_cache=0",
+                     why, pc.dir, pc.name);
+        }
+    }
+    if (sp->drop_privs && fchown(dir, sp->uid, sp->gid) < 0) {
+        svc_err(err, errlen, "cannot prepare %s: %s", e->tmpdir, strerror(errno));
+        rc = -1;
+    } else if (rc != 0 && svc_pg_initdb(e, bindir, sp, err, errlen) == 0) {
+        rc = 0;
+        if (store && pgcache_store(&pc, dir, why, sizeof why) == 0)
+            snprintf(note, notelen, "made by initdb; kept as %s/%s for the next runs", pc.dir,
+                     pc.name);
+        else if (store)
+            snprintf(note, notelen, "made by initdb; no template kept: %s", why);
+    } else if (rc != 0) {
+        rc = -1;
+    }
+    pgcache_close(&pc);
+    close(dir);
+    return rc;
+}
+
 /* The private folder, closed to others, and a fresh cluster in it with
  * our settings appended to its postgresql.conf (path into conf). The
  * server trusts every connection and its role is a superuser, which can
@@ -206,17 +268,18 @@ static int svc_pg_identity(struct svc_spawn_spec *sp, char *err, size_t errlen)
  * and friends) are what users run: kept, and written out so that a reader
  * of the config sees them. Returns 0 or -1 with err. */
 static int svc_pg_prepare(struct svc_entry *e, const char *bindir, struct svc_spawn_spec *sp,
-                          int max_conns, char *conf, size_t confcap, char *err, size_t errlen)
+                          int max_conns, bool use_cache, char *note, size_t notelen, char *conf,
+                          size_t confcap, char *err, size_t errlen)
 {
     char text[1024];
     if (svc_make_tmpdir(e, "pg", err, errlen) < 0)
         return -1;
-    if (chmod(e->tmpdir, 0700) < 0 || (sp->drop_privs && chown(e->tmpdir, sp->uid, sp->gid) < 0)) {
+    if (chmod(e->tmpdir, 0700) < 0) {
         svc_err(err, errlen, "cannot prepare %s: %s", e->tmpdir, strerror(errno));
         return -1;
     }
     sp->cwd = e->tmpdir; /* the harness's cwd may be unreadable to `postgres` */
-    if (svc_pg_initdb(e, bindir, sp, err, errlen) < 0)
+    if (svc_pg_cluster(e, bindir, sp, use_cache, note, notelen, err, errlen) < 0)
         return -1;
     snprintf(conf, confcap, "%s/data/postgresql.conf", e->tmpdir);
     snprintf(text, sizeof text,
@@ -279,11 +342,12 @@ static int svc_pg_check(svc_t *s, char *err, size_t errlen)
     return 0;
 }
 
-int svc_pg_start(svc_t *s, int max_conns, char *err, size_t errlen)
+int svc_pg_start(svc_t *s, int max_conns, bool use_cache, char *err, size_t errlen)
 {
     struct svc_spawn_spec sp = {0};
     struct svc_entry *e = NULL;
     char bindir[256], conf[PATH_MAX]; /* longer bin paths: not found */
+    char note[sizeof s->note];
     int port;
 
     memset(s, 0, sizeof *s);
@@ -302,10 +366,16 @@ int svc_pg_start(svc_t *s, int max_conns, char *err, size_t errlen)
     e = svc_reg_alloc("initdb", err, errlen);
     if (e == NULL)
         return -1;
-    if (svc_pg_prepare(e, bindir, &sp, max_conns, conf, sizeof conf, err, errlen) < 0 ||
-        (port = svc_pg_launch_free_port(e, bindir, &sp, conf, err, errlen)) < 0)
+    if (svc_pg_prepare(e, bindir, &sp, max_conns, use_cache, note, sizeof note, conf, sizeof conf,
+                       err, errlen) < 0 ||
+        (port = svc_pg_launch_free_port(e, bindir, &sp, conf, err, errlen)) < 0) {
+        if (strncmp(note, "a copy of ", 10) == 0) /* a damaged template fails every run */
+            snprintf(err + strlen(err), errlen - strlen(err),
+                     "; the cluster was %s: remove it, or run with pg_cache=0", note);
         goto fail;
+    }
     svc_fill(s, e, port);
+    memcpy(s->note, note, sizeof note);
     snprintf(s->address, sizeof s->address, "host=%s port=%d user=concbench dbname=postgres",
              e->tmpdir, port);
     if (svc_pg_check(s, err, errlen) < 0) {

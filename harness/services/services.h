@@ -11,6 +11,7 @@
 #ifndef CONCBENCH_SERVICES_H
 #define CONCBENCH_SERVICES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -20,6 +21,7 @@ typedef struct svc {
     char tmpdir[256];  /* removed on stop ("" if none) */
     char address[512]; /* URL or DSN clients use */
     char version[64];  /* server version string, if known */
+    char note[1024];   /* how it was set up, for the log ("" if nothing to say) */
 } svc_t;
 
 /* Starts `mockapi` (path to the binary) on 127.0.0.1 with a free port and
@@ -29,12 +31,14 @@ typedef struct svc {
 int svc_mockapi_start(svc_t *s, const char *binary, char *const argv_extra[], char *err,
                       size_t errlen);
 
-/* initdb into a fresh temporary directory and starts postgres on its own
- * port and unix socket (as the `postgres` user when we are root), with
- * max_connections = max_conns. s->address is a libpq DSN. Waits until it
- * accepts connections (up to LIMIT_SVC_PG_READY_MS). Returns 0, or -1 with a reason that
- * says what to do (e.g. install postgresql). */
-int svc_pg_start(svc_t *s, int max_conns, char *err, size_t errlen);
+/* A fresh cluster in a temporary directory (initdb, or with use_cache a
+ * copy of the template an earlier initdb left in the user's cache folder:
+ * pgcache.h) and postgres on its own port and unix socket (as the
+ * `postgres` user when we are root), with max_connections = max_conns.
+ * s->address is a libpq DSN; s->note says how the cluster was made. Waits
+ * until it accepts connections (up to LIMIT_SVC_PG_READY_MS). Returns 0,
+ * or -1 with a reason that says what to do (e.g. install postgresql). */
+int svc_pg_start(svc_t *s, int max_conns, bool use_cache, char *err, size_t errlen);
 
 /* Starts redis-server with no persistence and no TCP listener: a unix
  * socket in its private (0700) temporary directory, which is also its

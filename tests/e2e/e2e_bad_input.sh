@@ -32,7 +32,7 @@ expect_fail() {
   set -e
   t1=$(date +%s%N)
   ms=$(((t1 - t0) / 1000000))
-  grep -v "starting a private" "$WORK/err" >"$WORK/err.lines" || true
+  grep -v -e "starting a private" -e ' ready; its cluster' "$WORK/err" >"$WORK/err.lines" || true
   if [ "$rc" -ne "$want" ]; then
     fail "$desc: exit $rc, want $want; stderr: $(head -c 300 "$WORK/err.lines")"
   elif ! grep -qE "$pattern" "$WORK/err.lines"; then
@@ -263,7 +263,7 @@ if mount -t tmpfs -o size=4k tmpfs "$WORK/disk" 2>/dev/null; then
     set -e
     [ "$rc" -eq 2 ] && grep -q "No space left on device" "$WORK/err" &&
       echo "ok: full disk ($size): exit 2, says No space left on device" ||
-      fail "full disk ($size): exit $rc: $(grep -v starting "$WORK/err" | head -2)"
+      fail "full disk ($size): exit $rc: $(grep -v -e starting -e ' ready; its cluster' "$WORK/err" | head -2)"
     [ -z "$(ls -A "$WORK/disk/r" | grep '^\.')" ] && echo "ok: full disk ($size): no temporary file left" ||
       fail "full disk ($size): temporary files left: $(ls -A "$WORK/disk/r" | grep '^\.')"
     for f in "$WORK"/disk/r/*.json; do
@@ -279,7 +279,7 @@ fi
 
 # ---- C > N is fine for every model ---------------------------------------------
 "$CONCBENCH" run --model all --requests 3 --concurrency 50 --latency-ms 1 --out "$WORK/cn" \
-  progress=0 >"$WORK/out" 2>"$WORK/err" || fail "C > N: exit $?: $(grep -v starting "$WORK/err" | head -3)"
+  progress=0 >"$WORK/out" 2>"$WORK/err" || fail "C > N: exit $?: $(grep -v -e starting -e ' ready; its cluster' "$WORK/err" | head -3)"
 r="$WORK/cn/results.json"
 if [ -f "$r" ]; then
   check "C > N: every model ran" "(.runs | length) == $("$CONCBENCH" list | awk '/^Models:/ {m = 1; next} /^$/ {m = 0} m && /^  [a-z]/ {n++} END {print n}')" "$r"

@@ -152,7 +152,7 @@ static void test_pg_start_stop(void **state)
     pid_t pid;
 
     (void)state;
-    assert_started(svc_pg_start(&s, 150, err, sizeof err));
+    assert_started(svc_pg_start(&s, 150, false, err, sizeof err));
     pid = s.pid;
     snprintf(tmpdir, sizeof tmpdir, "%s", s.tmpdir);
     assert_true(pid > 0);
@@ -184,12 +184,103 @@ static void test_pg_start_stop(void **state)
     svc_stop(&s); /* idempotent */
 }
 
+/* Starts a private PostgreSQL with the template cache on, checks that it
+ * answers with the max_connections asked for (our settings are appended to
+ * every cluster, copied or not) and stops it. Returns its note. */
+static const char *pg_cached_run(svc_t *s, int max_conns)
+{
+    char want[16];
+    PGconn *c;
+
+    assert_started(svc_pg_start(s, max_conns, true, err, sizeof err));
+    c = PQconnectdb(s->address);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    snprintf(want, sizeof want, "%d", max_conns);
+    query_one(c, "SHOW max_connections", want);
+    PQfinish(c);
+    if (geteuid() == 0) { /* the copy's files were given to the server's user */
+        char data[sizeof s->tmpdir + 16];
+        struct stat st;
+        snprintf(data, sizeof data, "%s/data/PG_VERSION", s->tmpdir);
+        assert_int_equal(stat(data, &st), 0);
+        assert_int_equal(st.st_uid, getpwnam("postgres")->pw_uid);
+    }
+    svc_stop(s);
+    return s->note;
+}
+
+/* The cluster template: the first start keeps initdb's cluster in the
+ * cache folder, the next starts from a copy of it; a template or cache
+ * folder that is not ours alone, or holds a symlink, is not used, and the
+ * server still starts (from initdb). */
+static void test_pg_template(void **state)
+{
+    char base[] = "/tmp/cb-test-cache-XXXXXX", dir[64], tmpl[128], link[192];
+    const char *old = getenv("XDG_CACHE_HOME");
+    char *saved = old ? strdup(old) : NULL;
+    svc_t s;
+
+    (void)state;
+    assert_non_null(mkdtemp(base));
+    setenv("XDG_CACHE_HOME", base, 1);
+    snprintf(dir, sizeof dir, "%s/concbench", base);
+
+    assert_non_null(strstr(pg_cached_run(&s, 150), "made by initdb; kept as "));
+    /* The note names the template, which is ours and closed to others. */
+    assert_non_null(strstr(s.note, dir));
+    snprintf(tmpl, sizeof tmpl, "%s", strstr(s.note, dir));
+    tmpl[strcspn(tmpl, " ")] = '\0';
+    {
+        struct stat st;
+        char ver[sizeof tmpl + 16];
+        assert_int_equal(lstat(tmpl, &st), 0);
+        assert_true(S_ISDIR(st.st_mode));
+        assert_int_equal(st.st_mode & 077, 0);
+        assert_int_equal(st.st_uid, geteuid());
+        snprintf(ver, sizeof ver, "%s/PG_VERSION", tmpl);
+        assert_int_equal(stat(ver, &st), 0);
+        assert_int_equal(st.st_uid, geteuid());
+    }
+
+    assert_non_null(strstr(pg_cached_run(&s, 170), "a copy of "));
+    assert_non_null(strstr(s.note, tmpl));
+
+    /* Opened to the group: not used, and not replaced by this run. */
+    assert_int_equal(chmod(tmpl, 0750), 0);
+    assert_non_null(strstr(pg_cached_run(&s, 150), "the template was not usable"));
+    assert_int_equal(chmod(tmpl, 0700), 0);
+
+    /* A symlink in it: the copy stops; the server starts from initdb. */
+    snprintf(link, sizeof link, "%s/base/planted", tmpl);
+    assert_int_equal(symlink("/etc/passwd", link), 0);
+    assert_non_null(strstr(pg_cached_run(&s, 150), "planted is neither a folder nor a plain file"));
+    assert_int_equal(unlink(link), 0);
+
+    /* A cache folder the group can write: no template read or kept. */
+    assert_int_equal(chmod(dir, 0770), 0);
+    assert_non_null(strstr(pg_cached_run(&s, 150), "no template kept"));
+    assert_non_null(strstr(s.note, "writable by group or others"));
+    assert_int_equal(chmod(dir, 0700), 0);
+
+    assert_non_null(strstr(pg_cached_run(&s, 150), "a copy of "));
+    if (saved)
+        setenv("XDG_CACHE_HOME", saved, 1);
+    else
+        unsetenv("XDG_CACHE_HOME");
+    free(saved);
+    {
+        char cmd[96];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
+        assert_int_equal(system(cmd), 0);
+    }
+}
+
 static void test_pg_bad_max_conns(void **state)
 {
     svc_t s;
 
     (void)state;
-    assert_int_equal(svc_pg_start(&s, 0, err, sizeof err), -1);
+    assert_int_equal(svc_pg_start(&s, 0, true, err, sizeof err), -1);
     assert_non_null(strstr(err, "max_connections"));
     assert_int_equal(s.pid, 0);
 }
@@ -357,6 +448,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_free_port, stop_all),
         cmocka_unit_test_teardown(test_pg_start_stop, stop_all),
+        cmocka_unit_test_teardown(test_pg_template, stop_all),
         cmocka_unit_test_teardown(test_pg_bad_max_conns, stop_all),
         cmocka_unit_test_teardown(test_redis_start_stop, stop_all),
         cmocka_unit_test_teardown(test_forked_child_leaves_services, stop_all),

@@ -76,7 +76,7 @@ static int group_setup(void **state)
         print_error("cannot read seed %d ids 1..%d from %s\n", SEED, N_IDS, vectors_path);
         return -1;
     }
-    if (svc_pg_start(&pg, 20, err, sizeof err)) {
+    if (svc_pg_start(&pg, 20, false, err, sizeof err)) {
         print_error("cannot start PostgreSQL: %s\n", err);
         return -1;
     }
