@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Interruption outside a model's run, and signals other than SIGINT/SIGTERM:
-#   - SIGINT while PostgreSQL (initdb) or redis-server starts: exit 130, no
-#     results.json — an earlier run's one, marked complete, is not left;
+#   - SIGINT while PostgreSQL starts (in initdb, with pg_cache=0; in the
+#     postmaster's start-up, its cluster copied from the template) or while
+#     redis-server starts: exit 130, no results.json — an earlier run's one,
+#     marked complete, is not left;
 #   - SIGINT while the report is drawn (gnuplot running): exit 130, the
 #     results.json says complete: false, and gnuplot, in a process group
 #     of its own, is not killed by it;
@@ -44,11 +46,12 @@ finish_run() {
 }
 
 # ---- SIGINT during start-up ------------------------------------------------
-startup_case() { # SERVICE MODEL
+startup_case() { # SERVICE MODEL [KNOB=VALUE...]
   local svc=$1 model=$2 out="$WORK/startup-$1" cb tree left
+  shift 2
   mkdir -p "$out"
   echo '{"schema_version": 3, "complete": true, "exit_status": 0, "runs": []}' >"$out/results.json"
-  setsid "$CONCBENCH" run --model $model --requests 50 --concurrency 2 --out "$out" progress=0 \
+  setsid "$CONCBENCH" run --model $model --requests 50 --concurrency 2 --out "$out" progress=0 "$@" \
     >"$WORK/startup-$svc.out" 2>"$WORK/startup-$svc.err" &
   cb=$!
   if ! wait_child $cb $svc; then
@@ -131,7 +134,8 @@ signal_case() { # SIGNAL STATUS MODEL
 }
 
 # Each case in a subshell of its own, its lines in its own log.
-cases=("startup_case initdb thread-pool" "startup_case redis-server stream-workers"
+cases=("startup_case initdb thread-pool pg_cache=0" "startup_case postgres semaphore-loop"
+  "startup_case redis-server stream-workers"
   "report_case" "signal_case HUP 129 process-pool" "signal_case QUIT 131 semaphore-loop")
 run_cases "${cases[@]}"
 finish
