@@ -186,43 +186,64 @@ static void chart_gnuplot_exec(const char *gnuplot, const char *dir, const char 
     _exit(127);
 }
 
-int chart_gnuplot_run(const char *gnuplot, const char *dir, const char *script, char *err,
-                      size_t errlen)
+int chart_gnuplot_start(const char *gnuplot, const char *dir, const char *script, chart_proc_t *p,
+                        char *err, size_t errlen)
 {
-    char tail[2048], *line;
-    size_t used;
-    int pfd[2], status = 0;
-    pid_t pid;
+    int pfd[2];
+    p->pid = -1;
+    p->fd = -1;
+    snprintf(p->script, sizeof p->script, "%s", script);
     if (pipe2(pfd, O_CLOEXEC)) {
         snprintf(err, errlen, "cannot run gnuplot: pipe: %s", strerror(errno));
         return -1;
     }
-    pid = fork();
-    if (pid < 0) {
+    p->pid = fork();
+    if (p->pid < 0) {
         snprintf(err, errlen, "cannot run gnuplot: fork: %s", strerror(errno));
         close(pfd[0]);
         close(pfd[1]);
         return -1;
     }
-    if (pid == 0)
+    if (p->pid == 0)
         chart_gnuplot_exec(gnuplot, dir, script, pfd[1]);
-    setpgid(pid, pid); /* also here: whichever runs first */
+    setpgid(p->pid, p->pid); /* also here: whichever runs first */
     close(pfd[1]);
-    used = chart_read_tail(pfd[0], tail, sizeof tail);
-    close(pfd[0]);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    p->fd = pfd[0];
+    return 0;
+}
+
+int chart_gnuplot_finish(chart_proc_t *p, char *err, size_t errlen)
+{
+    char tail[2048], *line;
+    size_t used;
+    int status = 0;
+
+    used = chart_read_tail(p->fd, tail, sizeof tail);
+    close(p->fd);
+    p->fd = -1;
+    while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
         ;
+    p->pid = -1;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
     while (used && (tail[used - 1] == '\n' || tail[used - 1] == ' '))
         tail[--used] = '\0';
     line = strrchr(tail, '\n');
     if (WIFSIGNALED(status))
-        snprintf(err, errlen, "gnuplot died of signal %d on %s", WTERMSIG(status), script);
+        snprintf(err, errlen, "gnuplot died of signal %d on %s", WTERMSIG(status), p->script);
     else
-        snprintf(err, errlen, "gnuplot failed on %s: %.300s", script,
+        snprintf(err, errlen, "gnuplot failed on %s: %.300s", p->script,
                  used ? (line ? line + 1 : tail) : "no message");
     return -1;
+}
+
+int chart_gnuplot_run(const char *gnuplot, const char *dir, const char *script, char *err,
+                      size_t errlen)
+{
+    chart_proc_t p;
+    if (chart_gnuplot_start(gnuplot, dir, script, &p, err, errlen))
+        return -1;
+    return chart_gnuplot_finish(&p, err, errlen);
 }
 
 /* Removes the files of a flat folder of ours, then the folder. Returns 0
@@ -289,14 +310,22 @@ int chart_work_open(chart_work_t *w, const char *src, const char *const *inputs,
     return 0;
 }
 
-int chart_work_draw(chart_work_t *w, const char *gnuplot, const char *stem, char *err,
-                    size_t errlen)
+int chart_work_start(chart_work_t *w, const char *gnuplot, const char *stem, chart_proc_t *p,
+                     char *err, size_t errlen)
+{
+    char name[160];
+    p->pid = p->fd = -1;
+    snprintf(name, sizeof name, "%s.gp", stem);
+    if (chart_script_copy(w->dir, name, err, errlen))
+        return -1;
+    return chart_gnuplot_start(gnuplot, w->dir, name, p, err, errlen);
+}
+
+int chart_work_finish(chart_work_t *w, const char *stem, chart_proc_t *p, char *err, size_t errlen)
 {
     static const char *const ext[] = {"png", "svg"};
     char name[160], dest[PATH_MAX];
-    snprintf(name, sizeof name, "%s.gp", stem);
-    if (chart_script_copy(w->dir, name, err, errlen) ||
-        chart_gnuplot_run(gnuplot, w->dir, name, err, errlen))
+    if (chart_gnuplot_finish(p, err, errlen))
         return -1;
     for (int e = 0; e < 2; e++) {
         snprintf(name, sizeof name, "%s.%s", stem, ext[e]);
@@ -310,6 +339,15 @@ int chart_work_draw(chart_work_t *w, const char *gnuplot, const char *stem, char
         }
     }
     return 0;
+}
+
+int chart_work_draw(chart_work_t *w, const char *gnuplot, const char *stem, char *err,
+                    size_t errlen)
+{
+    chart_proc_t p;
+    if (chart_work_start(w, gnuplot, stem, &p, err, errlen))
+        return -1;
+    return chart_work_finish(w, stem, &p, err, errlen);
 }
 
 void chart_work_close(chart_work_t *w)

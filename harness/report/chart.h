@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* The script every chart script loads (styles, terminals): copied beside
  * them into every folder charts are drawn in. */
@@ -40,6 +41,19 @@ int chart_gnuplot_find(char *out, size_t cap);
 int chart_gnuplot_run(const char *gnuplot, const char *dir, const char *script, char *err,
                       size_t errlen);
 
+/* chart_gnuplot_run in two halves, so that several charts draw at once:
+ * start forks gnuplot (its stderr on a pipe, p->fd), finish reads that to
+ * its end, reaps it and reports as chart_gnuplot_run does. A gnuplot that
+ * is started must be finished. Both return 0, or -1 with err. */
+typedef struct chart_proc {
+    pid_t pid;
+    int fd;
+    char script[160];
+} chart_proc_t;
+int chart_gnuplot_start(const char *gnuplot, const char *dir, const char *script, chart_proc_t *p,
+                        char *err, size_t errlen);
+int chart_gnuplot_finish(chart_proc_t *p, char *err, size_t errlen);
+
 /* Writes s as a gnuplot string literal: single-quoted, where gnuplot
  * substitutes nothing (a double-quoted string runs `backquoted` shell
  * commands and expands escapes); a newline becomes "\n" joined with '.',
@@ -68,6 +82,12 @@ int chart_work_open(chart_work_t *w, const char *src, const char *const *inputs,
  * write that failed); src then has no STEM.png or STEM.svg. */
 int chart_work_draw(chart_work_t *w, const char *gnuplot, const char *stem, char *err,
                     size_t errlen);
+/* chart_work_draw in two halves (chart_gnuplot_start and _finish): start
+ * copies the script and starts gnuplot, finish waits for it and moves the
+ * chart into src. A chart that is started must be finished. */
+int chart_work_start(chart_work_t *w, const char *gnuplot, const char *stem, chart_proc_t *p,
+                     char *err, size_t errlen);
+int chart_work_finish(chart_work_t *w, const char *stem, chart_proc_t *p, char *err, size_t errlen);
 /* Removes the folder. Safe after a failed open. */
 void chart_work_close(chart_work_t *w);
 

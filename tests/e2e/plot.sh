@@ -186,4 +186,32 @@ PATH=$TMP/failbin:$PATH "$CONCBENCH" plot "$FAILGP" >/dev/null 2>"$TMP/err" || r
 ! ls "$FAILGP"/chart-*.png "$FAILGP"/chart-*.svg >/dev/null 2>&1 || fail "failing gnuplot left charts behind"
 grep -q 'Not drawn: gnuplot failed on' "$FAILGP/report.html" || fail "failing gnuplot: report.html does not say why"
 
+# 5. One chart of several fails (charts draw side by side, one per core):
+#    that chart alone is missing, its own error is the one told, and every
+#    other chart is drawn whole.
+ONEGP=$TMP/onegp
+cp -r "$SAMPLE" "$ONEGP"
+rm -f "$ONEGP"/chart-*.png "$ONEGP"/chart-*.svg
+mkdir "$TMP/onebin"
+cat >"$TMP/onebin/gnuplot" <<EOF
+#!/bin/sh
+[ "\$1" = chart-cpu.gp ] || exec $(command -v gnuplot) "\$@"
+echo "\$1 line 7: only this one" >&2
+exit 1
+EOF
+chmod +x "$TMP/onebin/gnuplot"
+rc=0
+PATH=$TMP/onebin:$PATH "$CONCBENCH" plot "$ONEGP" >/dev/null 2>"$TMP/err" || rc=$?
+[ "$rc" -eq 2 ] && grep -q 'chart-cpu.gp line 7: only this one' "$TMP/err" ||
+    fail "one failing chart: exit $rc, stderr: $(cat "$TMP/err")"
+! ls "$ONEGP"/chart-cpu.* 2>/dev/null | grep -q '\.png\|\.svg' || fail "one failing chart: chart-cpu was left behind"
+for c in "${CHARTS[@]}"; do
+    [ "$c" = chart-cpu ] && continue
+    [ -s "$ONEGP/$c.png" ] && [ -s "$ONEGP/$c.svg" ] && figure_has_svg "$ONEGP/report.html" "$c" ||
+        fail "one failing chart: $c was not drawn"
+done
+figure_has_svg "$ONEGP/report.html" chart-cpu && fail "one failing chart: chart-cpu is on the page"
+grep -q 'Not drawn: gnuplot failed on chart-cpu.gp' "$ONEGP/report.html" ||
+    fail "one failing chart: report.html does not say why chart-cpu is missing"
+
 echo PASS
