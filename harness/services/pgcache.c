@@ -178,6 +178,15 @@ static int pgcache_copy_bytes(int in, int out)
     }
 }
 
+/* Gives the open file or folder fd the permission bits mode (owner's
+ * only) and, unless uid is (uid_t)-1, the owner uid:gid. */
+static int pgcache_give(int fd, mode_t mode, uid_t uid, gid_t gid)
+{
+    if (fchmod(fd, mode & 0700) < 0)
+        return -1;
+    return uid != (uid_t)-1 ? fchown(fd, uid, gid) : 0;
+}
+
 /* Copies the regular file sdir/name (lst: what fstatat saw) to a new file
  * ddir/name with its permission bits (owner's only), given to uid:gid
  * unless uid is (uid_t)-1. */
@@ -198,8 +207,7 @@ static int pgcache_copy_file(int sdir, int ddir, const char *name, const struct 
         goto out;
     }
     out = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (out < 0 || fchmod(out, st.st_mode & 0700) < 0 ||
-        (uid != (uid_t)-1 && fchown(out, uid, gid) < 0) || pgcache_copy_bytes(in, out) < 0) {
+    if (out < 0 || pgcache_give(out, st.st_mode, uid, gid) < 0 || pgcache_copy_bytes(in, out) < 0) {
         svc_err(err, errlen, "cannot copy %s: %s", name, strerror(errno));
         goto out;
     }
@@ -260,8 +268,7 @@ static int pgcache_copy_dir(int sdir, int ddir, uid_t uid, gid_t gid, int depth,
                 rc = -1;
             } else {
                 rc = pgcache_copy_dir(s2, d2, uid, gid, depth + 1, err, errlen);
-                if (rc == 0 && (fchmod(d2, st.st_mode & 0700) < 0 ||
-                                (uid != (uid_t)-1 && fchown(d2, uid, gid) < 0))) {
+                if (rc == 0 && pgcache_give(d2, st.st_mode, uid, gid) < 0) {
                     svc_err(err, errlen, "cannot set the owner of %s: %s", de->d_name,
                             strerror(errno));
                     rc = -1;
@@ -306,8 +313,7 @@ int pgcache_restore(const pgcache_t *c, int dst, uid_t uid, gid_t gid, char *err
     }
     if (pgcache_copy_dir(src, data, uid, gid, 0, err, errlen) < 0)
         goto out;
-    if (fchmod(data, 0700) < 0 || (uid != (uid_t)-1 && fchown(data, uid, gid) < 0) ||
-        syncfs(data) < 0) {
+    if (pgcache_give(data, 0700, uid, gid) < 0 || syncfs(data) < 0) {
         svc_err(err, errlen, "cannot finish the copy of %s: %s", shown, strerror(errno));
         goto out;
     }
